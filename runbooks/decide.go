@@ -1,0 +1,314 @@
+package runbooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// DecisionAction is what a person asks of a cycle.
+type DecisionAction string
+
+const (
+	Approve   DecisionAction = "approve"
+	Reject    DecisionAction = "reject"
+	HaltCycle DecisionAction = "halt"
+	Resume    DecisionAction = "resume"
+	Retry     DecisionAction = "retry"
+	Exclude   DecisionAction = "proceed-with-exclusions"
+)
+
+// Decision is one person's click or command.
+type Decision struct {
+	Cycle  string
+	Stage  string // required for approve, reject, retry, exclude
+	Action DecisionAction
+	Actor  string
+	// SeenVersion is the cycle revision the person's message was rendered
+	// from; a different current revision means they decided on outdated
+	// information and the decision is refused. 0 skips the check (the CLI,
+	// which shows the cycle it acts on).
+	SeenVersion int64
+	// InteractionID de-duplicates redelivered clicks.
+	InteractionID string
+	Reason        string
+}
+
+// Outcome is what a decision did.
+type Outcome struct {
+	Cycle     *Cycle
+	Duplicate bool   // the same interaction was applied before: nothing changed
+	Message   string // a short confirmation to show the person
+}
+
+// Decide applies a person's decision if the approval policy allows it. It
+// re-reads and re-checks on a write conflict, so of many concurrent
+// decisions each is judged against the cycle as it really is. Refusals are
+// coded errors for the person and are themselves audited.
+func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
+	if d.Actor == "" || d.Cycle == "" {
+		return Outcome{}, Errorf(CodeInvalid, "a decision needs a cycle and an actor")
+	}
+	for range 32 {
+		c, err := e.getActive(ctx, d.Cycle)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if d.InteractionID != "" && slices.Contains(c.Interactions, d.InteractionID) {
+			return Outcome{Cycle: c, Duplicate: true, Message: "Already recorded."}, nil
+		}
+		n := c.Clone()
+		msg, err := e.apply(ctx, n, d)
+		if err != nil {
+			if ErrorCode(err) != CodeInternal && ErrorCode(err) != CodeUnavailable {
+				e.auditRefusal(ctx, c, d, err)
+			}
+			return Outcome{Cycle: c}, err
+		}
+		if d.InteractionID != "" {
+			n.Interactions = append(n.Interactions, d.InteractionID)
+		}
+		err = e.save(ctx, nil, n)
+		if errors.Is(err, state.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return Outcome{}, storeErr("record decision", err)
+		}
+		e.log.Info("decision", "cycle", n.ID, "tenant", n.Tenant, "stage", d.Stage,
+			"action", string(d.Action), "actor", d.Actor)
+		// Best effort; the engine loop delivers whatever this misses.
+		if _, err := e.deliver(ctx, n); err != nil {
+			e.log.Warn("deliver decision events", "cycle", n.ID, "err", err)
+		}
+		return Outcome{Cycle: n, Message: msg}, nil
+	}
+	return Outcome{}, Errorf(CodeUnavailable, "the cycle is changing too fast to record your decision; try again")
+}
+
+// apply checks d against policy and state and applies it to n.
+func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error) {
+	var s *Stage
+	i := -1
+	if d.Stage != "" {
+		if s, i = n.Stage(d.Stage); s == nil {
+			return "", Errorf(CodeNotFound, "cycle %s has no stage %q", n.ID, d.Stage)
+		}
+	}
+	switch d.Action {
+	case Approve, Reject, Retry, Exclude:
+		if s == nil {
+			return "", Errorf(CodeInvalid, "%s needs a stage", d.Action)
+		}
+	case HaltCycle, Resume:
+	default:
+		return "", Errorf(CodeInvalid, "unknown action %q", d.Action)
+	}
+	if err := e.authorize(ctx, n, s, d); err != nil {
+		return "", err
+	}
+	if err := checkState(n, s, d); err != nil {
+		return "", err
+	}
+	// Halting is always safe, so a Halt button on an old message still works.
+	if d.SeenVersion != 0 && d.SeenVersion != n.Revision && d.Action != HaltCycle {
+		last := "it changed"
+		if len(n.Outbox) > 0 {
+			last = "latest: " + describe(n.Outbox[len(n.Outbox)-1])
+		}
+		return "", Errorf(CodeStale, "This message was out of date (%s). It has been refreshed; look again before deciding.", last)
+	}
+	now := e.now()
+	switch d.Action {
+	case Approve:
+		s.Approvals = append(s.Approvals, Approval{By: d.Actor, At: now, Interaction: d.InteractionID, Revision: n.Revision})
+		k := len(s.Approvals)
+		n.emit(now, s.Name, EvApproved, d.Actor, fmt.Sprintf("approved (%d/%d)", k, s.MinApprovals), nil)
+		if k < s.MinApprovals {
+			return fmt.Sprintf("Approved %s (%d/%d); one more approver needed.", s.Name, k, s.MinApprovals), nil
+		}
+		n.emit(now, s.Name, EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded", k), nil)
+		n.advance(i, now)
+		return fmt.Sprintf("Approved %s (%d/%d); it starts now.", s.Name, k, s.MinApprovals), nil
+	case Reject:
+		n.Status, n.Ended = StatusRejected, now
+		n.emit(now, s.Name, EvCycleRejected, d.Actor, d.Reason, nil)
+		return "Rejected; the cycle is closed.", nil
+	case HaltCycle:
+		n.Status = StatusHalted
+		n.Halt = &Halt{By: d.Actor, At: now, Reason: orDefault(d.Reason, "halted by hand")}
+		n.emit(now, d.Stage, EvHalted, d.Actor, n.Halt.Reason, nil)
+		for j := range n.Stages {
+			if n.Stages[j].Incident.Triggered && !n.Stages[j].Incident.Resolved {
+				n.Stages[j].Incident.AckWanted = true
+			}
+		}
+		return "Halted. Resume or retry when ready.", nil
+	case Resume:
+		n.Status, n.Halt = StatusRunning, nil
+		n.emit(now, d.Stage, EvResumed, d.Actor, "", nil)
+		return "Resumed.", nil
+	case Retry:
+		f := s.Failure
+		s.Phase, s.Failure = f.Phase, nil
+		s.Attempt++
+		s.Errors, s.LastError = 0, ""
+		resetOp(s, f.Phase)
+		n.Status, n.Halt = StatusRunning, nil
+		s.Incident.AckWanted = true
+		n.emit(now, s.Name, EvRetry, d.Actor, "retry "+string(f.Phase)+" after: "+f.Reason, nil)
+		return fmt.Sprintf("Retrying %s from %s.", s.Name, f.Phase), nil
+	case Exclude:
+		f := s.Failure
+		s.Exclusions = append(s.Exclusions, f.Findings...)
+		n.Scope.Excluded += len(f.Findings)
+		s.Phase, s.Failure = f.Phase, nil
+		s.Errors, s.LastError = 0, ""
+		n.Status, n.Halt = StatusRunning, nil
+		s.Incident.AckWanted = true
+		n.emit(now, s.Name, EvExclusions, d.Actor, fmt.Sprintf("proceeding without %d host(s): %s", len(f.Findings), hostList(f.Findings, 20)),
+			map[string]string{"hosts": hostList(f.Findings, 1000), "reason": f.Reason})
+		n.advance(i, now)
+		return fmt.Sprintf("Proceeding without %d host(s).", len(f.Findings)), nil
+	}
+	return "", nil
+}
+
+// authorize checks who may do what: approvers of the stage's environment
+// approve, reject, retry and exclude; the requester or any approver may halt
+// (stopping is always safe); four-eyes stages refuse the requester.
+func (e *Engine) authorize(ctx context.Context, n *Cycle, s *Stage, d Decision) error {
+	var (
+		ok  bool
+		err error
+	)
+	switch {
+	case d.Action == HaltCycle:
+		ok = d.Actor == n.Requester
+		if !ok {
+			ok, err = e.isAnyApprover(ctx, d.Actor)
+		}
+	case s != nil:
+		ok, err = e.stageApprover(ctx, s, d.Actor)
+	default:
+		if cur := n.Current(); cur >= 0 {
+			ok, err = e.stageApprover(ctx, &n.Stages[cur], d.Actor)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("check approvers: %w", errors.Join(Errorf(CodeUnavailable, "Could not check the approver list; nothing was changed. Try again."), err))
+	}
+	if !ok {
+		where := "this cycle"
+		if s != nil && s.Kind == KindEnvironment {
+			where = s.Env
+		}
+		return Errorf(CodeForbidden, "You are not an approver for %s, so you cannot %s it.", where, d.Action)
+	}
+	if d.Action == Approve && s.FourEyes && d.Actor == n.Requester {
+		return Errorf(CodeSelfApproval, "You requested this cycle, and %s needs someone else's approval (four eyes).", s.Name)
+	}
+	return nil
+}
+
+// checkState refuses decisions the cycle's current state does not allow.
+func checkState(n *Cycle, s *Stage, d Decision) error {
+	if n.Status.Terminal() {
+		return Errorf(CodeConflict, "Cycle %s is already %s.", n.ID, n.Status)
+	}
+	switch d.Action {
+	case Approve, Reject:
+		if s.Phase != PhaseApproval || n.Status != StatusRunning {
+			return Errorf(CodeConflict, "%s is not awaiting approval (it is %s).", s.Name, s.Phase)
+		}
+		if d.Action == Approve && s.ApprovedBy(d.Actor) {
+			return Errorf(CodeConflict, "You already approved %s.", s.Name)
+		}
+	case HaltCycle:
+		if n.Status != StatusRunning {
+			return Errorf(CodeConflict, "Cycle %s is already halted.", n.ID)
+		}
+	case Resume:
+		if n.Status != StatusHalted {
+			return Errorf(CodeConflict, "Cycle %s is not halted.", n.ID)
+		}
+		for _, st := range n.Stages {
+			if st.Phase == PhaseFailed {
+				return Errorf(CodeConflict, "%s failed (%s); choose retry or proceed-with-exclusions instead.", st.Name, st.Failure.Reason)
+			}
+		}
+	case Retry, Exclude:
+		if s.Phase != PhaseFailed || s.Failure == nil {
+			return Errorf(CodeConflict, "%s has not failed (it is %s).", s.Name, s.Phase)
+		}
+		if d.Action == Exclude && len(s.Failure.Findings) == 0 {
+			return Errorf(CodeConflict, "%s failed without host findings (%s); nothing to exclude. Retry or halt.", s.Name, s.Failure.Reason)
+		}
+	}
+	return nil
+}
+
+// resetOp forgets the operation a retried phase will send again (under a
+// new tag, since Attempt moved).
+func resetOp(s *Stage, p Phase) {
+	switch p {
+	case PhaseBackup:
+		s.Backup = Op{}
+	case PhasePatch:
+		s.Patch = Op{}
+	}
+}
+
+// auditRefusal chains a refused decision on the cycle's refusal stream.
+func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, reason error) {
+	ev := Event{At: e.now(), Cycle: c.ID, Tenant: c.Tenant, Stage: d.Stage, Type: EvRefused,
+		Actor: d.Actor, Detail: ErrorMessage(reason),
+		Data: map[string]string{"action": string(d.Action), "code": ErrorCode(reason),
+			"seen_revision": fmt.Sprint(d.SeenVersion), "revision": fmt.Sprint(c.Revision), "interaction": d.InteractionID}}
+	b, _ := json.Marshal(ev)
+	if _, err := e.deps.Store.Append(ctx, RefusalStream(c.ID), b); err != nil {
+		e.log.Error("audit refusal", "cycle", c.ID, "actor", d.Actor, "err", err)
+	}
+	e.log.Info("decision refused", "cycle", c.ID, "stage", d.Stage, "action", string(d.Action),
+		"actor", d.Actor, "code", ErrorCode(reason))
+}
+
+// Refusals reads a cycle's refused decisions.
+func (e *Engine) Refusals(ctx context.Context, id string) ([]Event, error) {
+	entries, err := e.deps.Store.Read(ctx, RefusalStream(id), 1, 0)
+	if err != nil {
+		return nil, storeErr("read refusals of "+id, err)
+	}
+	out := make([]Event, 0, len(entries))
+	for _, en := range entries {
+		var ev Event
+		if err := json.Unmarshal(en.Data, &ev); err != nil {
+			return nil, fmt.Errorf("decode refusal %d of %s: %w", en.Seq, id, err)
+		}
+		ev.Seq = en.Seq
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func describe(ev Event) string {
+	s := ev.Type
+	if ev.Stage != "" {
+		s = ev.Stage + " " + s
+	}
+	if ev.Detail != "" {
+		s += ": " + ev.Detail
+	}
+	return s
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

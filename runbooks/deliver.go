@@ -1,0 +1,99 @@
+package runbooks
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// delivered is how far a cycle's events have reached: the audit stream and
+// chat. The next write of the record drops what is delivered from the outbox.
+type delivered struct {
+	appended int64
+	notified int64
+}
+
+// deliver appends the outbox to the cycle's audit stream, each event at its
+// own sequence (so a replay appends nothing twice), then hands new events to
+// chat. Audit comes first: chat never shows what the audit log lacks.
+func (e *Engine) deliver(ctx context.Context, c *Cycle) (delivered, error) {
+	d := delivered{appended: c.Revision - int64(len(c.Outbox)), notified: c.Notified}
+	stream := AuditStream(c.ID)
+	for _, ev := range c.Outbox {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, c.ID, err)
+		}
+		_, err = e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
+		if errors.Is(err, state.ErrConflict) {
+			// Someone (another replica, or this one before a crash)
+			// appended it already, unless the stream lags behind.
+			head, herr := e.deps.Store.Head(ctx, stream)
+			if herr != nil || head.Seq < ev.Seq {
+				return d, fmt.Errorf("audit stream %s is at %d, cannot append event %d: %v", stream, head.Seq, ev.Seq, herr)
+			}
+			err = nil
+		}
+		if err != nil {
+			return d, fmt.Errorf("append event %d to %s: %w", ev.Seq, stream, err)
+		}
+		d.appended = ev.Seq
+	}
+	if e.deps.Chat == nil {
+		d.notified = d.appended
+		return d, nil
+	}
+	var fresh []Event
+	for _, ev := range c.Outbox {
+		if ev.Seq > c.Notified {
+			fresh = append(fresh, ev)
+		}
+	}
+	if len(fresh) == 0 {
+		return d, nil
+	}
+	if err := e.deps.Chat.CycleChanged(ctx, c, fresh); err != nil {
+		// Chat is not the system of record: the cycle goes on and the
+		// events are offered again on the next write.
+		e.log.Warn("chat update failed", "cycle", c.ID, "err", err)
+		return d, nil
+	}
+	d.notified = d.appended
+	return d, nil
+}
+
+// trim drops events that reached both the audit stream and chat from the
+// outbox before the next write.
+func (c *Cycle) trim(d delivered) {
+	done := min(d.appended, d.notified)
+	keep := c.Outbox[:0:0]
+	for _, ev := range c.Outbox {
+		if ev.Seq > done {
+			keep = append(keep, ev)
+		}
+	}
+	c.Outbox = keep
+	if d.notified > c.Notified {
+		c.Notified = d.notified
+	}
+}
+
+// Events reads a cycle's whole audit trail from its stream.
+func (e *Engine) Events(ctx context.Context, id string) ([]Event, error) {
+	entries, err := e.deps.Store.Read(ctx, AuditStream(id), 1, 0)
+	if err != nil {
+		return nil, storeErr("read audit of "+id, err)
+	}
+	out := make([]Event, 0, len(entries))
+	for _, en := range entries {
+		var ev Event
+		if err := json.Unmarshal(en.Data, &ev); err != nil {
+			return nil, fmt.Errorf("decode audit entry %d of %s: %w", en.Seq, id, err)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}

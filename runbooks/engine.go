@@ -1,0 +1,136 @@
+package runbooks
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// Deps are the outside systems the engine drives. Store, Inventory, Backups
+// and Patcher are required; a nil Sensors or Health skips its gate only if
+// the pipeline does not ask for it (New refuses otherwise).
+type Deps struct {
+	Store     state.Store
+	Clock     Clock
+	Inventory Inventory
+	Sensors   Sensors
+	Backups   Backups
+	Patcher   Patcher
+	Health    Health
+	Pager     Pager
+	Chat      Chat
+	Reporter  Reporter
+	Directory Directory
+	Log       *slog.Logger
+}
+
+// Config tunes the engine loop.
+type Config struct {
+	Replica   string        // names this engine in leases; unique per process
+	Tick      time.Duration // how often active cycles are reconciled
+	LeaseTTL  time.Duration // how long a cycle lease lasts without renewal
+	Workers   int           // cycles reconciled at once
+	MaxSteps  int           // steps per cycle per lease before yielding
+	MaxErrors int           // consecutive provider errors before a stage fails
+	// StepTimeout bounds one provider call; on shutdown a running step gets
+	// this long to reach its write.
+	StepTimeout time.Duration
+}
+
+func (c *Config) defaults() {
+	if c.Replica == "" {
+		host, _ := os.Hostname()
+		c.Replica = fmt.Sprintf("%s-%d", host, os.Getpid())
+	}
+	if c.Tick <= 0 {
+		c.Tick = 2 * time.Second
+	}
+	if c.LeaseTTL <= 0 {
+		c.LeaseTTL = 60 * time.Second
+	}
+	if c.Workers <= 0 {
+		c.Workers = 8
+	}
+	if c.MaxSteps <= 0 {
+		c.MaxSteps = 64
+	}
+	if c.MaxErrors <= 0 {
+		c.MaxErrors = 3
+	}
+	if c.StepTimeout <= 0 {
+		c.StepTimeout = 30 * time.Second
+	}
+}
+
+// Engine reconciles patch cycles and takes people's decisions on them.
+// Several engines (replicas) may share one store.
+type Engine struct {
+	cfg      Config
+	deps     Deps
+	tenants  map[string]Tenant
+	order    []string // tenant names in configuration order
+	pipeline Pipeline
+	log      *slog.Logger
+}
+
+// New builds an engine for the given tenants and pipeline.
+func New(cfg Config, deps Deps, tenants []Tenant, pipeline Pipeline) (*Engine, error) {
+	cfg.defaults()
+	var missing []string
+	for name, ok := range map[string]bool{
+		"store": deps.Store != nil, "inventory": deps.Inventory != nil,
+		"backups": deps.Backups != nil, "patcher": deps.Patcher != nil,
+	} {
+		if !ok {
+			missing = append(missing, name)
+		}
+	}
+	for _, s := range pipeline {
+		if s.HealthGate && deps.Health == nil {
+			missing = append(missing, "health (the "+s.Env+" health gate needs it)")
+		}
+		if s.SensorGate && deps.Sensors == nil {
+			missing = append(missing, "sensors (the "+s.Env+" sensor gate needs it)")
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("engine: missing dependencies: %v", missing)
+	}
+	if len(pipeline) == 0 {
+		return nil, errors.New("engine: the pipeline has no environments")
+	}
+	if deps.Clock == nil {
+		deps.Clock = SystemClock
+	}
+	if deps.Log == nil {
+		deps.Log = slog.Default()
+	}
+	e := &Engine{cfg: cfg, deps: deps, tenants: map[string]Tenant{}, pipeline: pipeline,
+		log: deps.Log.With("replica", cfg.Replica)}
+	for _, t := range tenants {
+		e.tenants[t.Name] = t
+		e.order = append(e.order, t.Name)
+	}
+	return e, nil
+}
+
+// Tenants returns the configured tenants in configuration order.
+func (e *Engine) Tenants() []Tenant {
+	out := make([]Tenant, 0, len(e.order))
+	for _, n := range e.order {
+		out = append(out, e.tenants[n])
+	}
+	return out
+}
+
+// Pipeline returns the configured environment tiers.
+func (e *Engine) Pipeline() Pipeline { return e.pipeline }
+
+// Replica names this engine.
+func (e *Engine) Replica() string { return e.cfg.Replica }
+
+func (e *Engine) now() time.Time { return e.deps.Clock.Now().UTC() }

@@ -1,0 +1,58 @@
+package runbooks
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. A chat adapter shows Message as-is for every code but
+// CodeInternal, whose detail stays in the logs.
+const (
+	CodeInvalid      = "invalid"       // malformed input
+	CodeNotFound     = "not_found"     // no such cycle, stage or tenant
+	CodeForbidden    = "forbidden"     // the actor may not do this
+	CodeSelfApproval = "self_approval" // four-eyes: requester approving
+	CodeStale        = "stale"         // decision made on an outdated message
+	CodeConflict     = "conflict"      // not valid in the cycle's current state
+	CodeUnavailable  = "unavailable"   // the store or a provider is down; try again
+	CodeInternal     = "internal"
+)
+
+// Error is an error whose Message is safe to show the person who caused it.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+// Errorf builds a coded error with a user-safe message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, CodeInternal for an uncoded error and ""
+// for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	}
+	return CodeInternal
+}
+
+// ErrorMessage returns the user-safe message of err; uncoded errors get a
+// generic text so internals never reach a chat.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	}
+	return "Internal error; it has been logged."
+}

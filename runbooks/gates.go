@@ -1,0 +1,157 @@
+package runbooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// inventory runs the preflight gate: every environment's hosts are listed and
+// any host the cloud runs but the patch agent does not manage fails the gate,
+// so an AMI refresh that dropped agents is caught before anything is patched.
+func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+	t, ok := e.tenants[n.Tenant]
+	if !ok {
+		n.fail(i, now, "tenant "+n.Tenant+" is no longer configured", nil)
+		return true, nil
+	}
+	var hosts []Host
+	for _, spec := range e.pipeline {
+		env, ok := t.Env(spec.Env)
+		if !ok {
+			continue
+		}
+		hs, err := e.deps.Inventory.Hosts(ctx, t, env)
+		if err != nil {
+			return false, fmt.Errorf("inventory of %s/%s: %w", t.Name, env.Name, err)
+		}
+		for _, h := range hs {
+			h.Env = env.Name
+			hosts = append(hosts, h)
+		}
+	}
+	if err := e.putInventory(ctx, n.ID, hosts); err != nil {
+		return false, err
+	}
+	scope := Scope{Hosts: len(hosts), ByCloud: map[Cloud]int{}, ByEnv: map[string]int{}}
+	var unmanaged []Finding
+	noSensor := 0
+	for _, h := range hosts {
+		scope.ByCloud[h.Cloud]++
+		scope.ByEnv[h.Env]++
+		if !h.Managed {
+			reason := "running in " + string(h.Cloud) + " but not managed by its patch agent"
+			if h.AgentStatus != "" {
+				reason += " (agent: " + h.AgentStatus + ")"
+			}
+			unmanaged = append(unmanaged, Finding{HostID: h.ID, HostName: h.Name, Reason: reason})
+		}
+		if !h.HasSensor {
+			noSensor++
+		}
+	}
+	scope.Unmanaged = len(unmanaged)
+	n.Scope = scope
+	summary := fmt.Sprintf("%d hosts, %d unmanaged, %d without EDR sensor", len(hosts), len(unmanaged), noSensor)
+	n.gate(i, now, Gate{Name: "inventory", Passed: len(unmanaged) == 0, Summary: summary, Findings: unmanaged})
+	if len(unmanaged) > 0 {
+		n.fail(i, now, fmt.Sprintf("%d host(s) are running but not managed by the patch agent", len(unmanaged)), unmanaged)
+		return true, nil
+	}
+	n.advance(i, now)
+	return true, nil
+}
+
+// health runs the health gate: open problems in the environment block it.
+func (e *Engine) health(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+	s := &n.Stages[i]
+	problems, err := e.deps.Health.Problems(ctx, n.Tenant, s.Env)
+	if err != nil {
+		return false, fmt.Errorf("health of %s/%s: %w", n.Tenant, s.Env, err)
+	}
+	g := Gate{Name: "health", Passed: len(problems) == 0, Problems: problems,
+		Summary: fmt.Sprintf("%d open problem(s)", len(problems))}
+	n.gate(i, now, g)
+	if !g.Passed {
+		n.fail(i, now, fmt.Sprintf("%s has %d open health problem(s): %s", s.Env, len(problems), problems[0].Title), nil)
+		return true, nil
+	}
+	n.advance(i, now)
+	return true, nil
+}
+
+// sensors runs the sensor/kernel gate before anything is installed.
+func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+	hosts, err := e.stageHosts(ctx, n, i)
+	if err != nil {
+		return false, err
+	}
+	findings, err := e.deps.Sensors.PrePatch(ctx, hosts)
+	if err != nil {
+		return false, fmt.Errorf("sensor check of %d hosts: %w", len(hosts), err)
+	}
+	n.gate(i, now, Gate{Name: "sensors", Passed: len(findings) == 0, Findings: findings,
+		Summary: fmt.Sprintf("%d host(s) checked, %d would lose their EDR sensor", len(hosts), len(findings))})
+	if len(findings) > 0 {
+		n.fail(i, now, fmt.Sprintf("%d host(s) would get a kernel their EDR sensor does not support", len(findings)), findings)
+		return true, nil
+	}
+	n.advance(i, now)
+	return true, nil
+}
+
+// verify checks after patching that nothing is missing or failed and that
+// every sensor came back fully functional.
+func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+	req, err := e.opRequest(ctx, n, i, "verify")
+	if err != nil {
+		return false, err
+	}
+	findings, err := e.deps.Patcher.VerifyPatch(ctx, req)
+	if err != nil {
+		return false, fmt.Errorf("verify patches on %d hosts: %w", len(req.Hosts), err)
+	}
+	if n.Stages[i].SensorGate {
+		sf, err := e.deps.Sensors.PostPatch(ctx, req.Hosts)
+		if err != nil {
+			return false, fmt.Errorf("post-patch sensor check: %w", err)
+		}
+		findings = append(findings, sf...)
+	}
+	n.gate(i, now, Gate{Name: "verify", Passed: len(findings) == 0, Findings: findings,
+		Summary: fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))})
+	if len(findings) > 0 {
+		n.fail(i, now, fmt.Sprintf("verification found %d problem(s) after patching", len(findings)), findings)
+		return true, nil
+	}
+	n.advance(i, now)
+	return true, nil
+}
+
+// stageHosts are the managed hosts of stage i's environment that no stage
+// excluded.
+func (e *Engine) stageHosts(ctx context.Context, c *Cycle, i int) ([]Host, error) {
+	all, err := e.Inventory(ctx, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	env := c.Stages[i].Env
+	out := make([]Host, 0, len(all))
+	for _, h := range all {
+		if h.Env != env || !h.Managed || c.excluded(h.ID) {
+			continue
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// excluded reports whether any stage excluded the host.
+func (c *Cycle) excluded(hostID string) bool {
+	for i := range c.Stages {
+		if c.Stages[i].Excluded(hostID) {
+			return true
+		}
+	}
+	return false
+}

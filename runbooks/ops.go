@@ -1,0 +1,129 @@
+package runbooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// opKind selects which long-running operation of a stage is meant.
+type opKind string
+
+const (
+	backupOp opKind = "backup"
+	patchOp  opKind = "patch"
+)
+
+func (s *Stage) op(k opKind) *Op {
+	if k == backupOp {
+		return &s.Backup
+	}
+	return &s.Patch
+}
+
+// opRequest describes stage i's hosts for an operation. The tag is unique
+// per cycle, stage, operation and attempt.
+func (e *Engine) opRequest(ctx context.Context, c *Cycle, i int, kind string) (OpRequest, error) {
+	hosts, err := e.stageHosts(ctx, c, i)
+	if err != nil {
+		return OpRequest{}, err
+	}
+	s := &c.Stages[i]
+	return OpRequest{
+		Tag:   fmt.Sprintf("%s/%s/%s/%d", c.ID, s.Name, kind, s.Attempt),
+		Cycle: c.ID, Tenant: c.Tenant, Stage: s.Name, Env: s.Env, Hosts: hosts,
+	}, nil
+}
+
+// startOp finds this attempt's operation if an earlier, interrupted step
+// already sent it, and only otherwise sends it; then it stores the handle
+// before anything polls it.
+func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k opKind) (bool, error) {
+	req, err := e.opRequest(ctx, n, i, string(k))
+	if err != nil {
+		return false, err
+	}
+	s := &n.Stages[i]
+	if len(req.Hosts) == 0 {
+		n.emit(now, s.Name, evStarted(k), ActorSystem, "no hosts in scope; nothing to do", nil)
+		*s.op(k) = Op{Tag: req.Tag, Done: true, Started: now}
+		n.advance(i, now)
+		return true, nil
+	}
+	var (
+		handle string
+		found  bool
+	)
+	if k == backupOp {
+		if handle, found, err = e.deps.Backups.FindBackup(ctx, req); err == nil && !found {
+			handle, err = e.deps.Backups.StartBackup(ctx, req)
+		}
+	} else {
+		if handle, found, err = e.deps.Patcher.FindPatch(ctx, req); err == nil && !found {
+			handle, err = e.deps.Patcher.StartPatch(ctx, req)
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("start %s of %d hosts (%s): %w", k, len(req.Hosts), req.Tag, err)
+	}
+	*s.op(k) = Op{Tag: req.Tag, Handle: handle, Started: now, Total: len(req.Hosts)}
+	detail := fmt.Sprintf("%s started on %d host(s)", k, len(req.Hosts))
+	if found {
+		detail += " (found the earlier request after a restart)"
+	}
+	n.emit(now, s.Name, evStarted(k), ActorSystem, detail, map[string]string{"handle": handle, "tag": req.Tag})
+	return true, nil
+}
+
+// pollOp polls a stored operation; progress is written without moving the
+// revision, completion moves the stage on or fails it with the hosts at fault.
+func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k opKind) (bool, error) {
+	s := &n.Stages[i]
+	op := s.op(k)
+	var (
+		st  OpStatus
+		err error
+	)
+	if k == backupOp {
+		st, err = e.deps.Backups.BackupStatus(ctx, op.Handle)
+	} else {
+		st, err = e.deps.Patcher.PatchStatus(ctx, op.Handle)
+	}
+	if err != nil {
+		return false, fmt.Errorf("poll %s %s: %w", k, op.Handle, err)
+	}
+	if st.Total > 0 {
+		op.Total = st.Total
+	}
+	op.Succeeded, op.Failed = st.Succeeded, st.Failed
+	s.Errors, s.LastError = 0, ""
+	if !st.Done {
+		return false, nil
+	}
+	op.Done = true
+	gate := string(k)
+	passed := st.Failed == 0 && len(st.Findings) == 0
+	n.gate(i, now, Gate{Name: gate, Passed: passed, Findings: st.Findings,
+		Summary: fmt.Sprintf("%d/%d succeeded, %d failed", st.Succeeded, op.Total, st.Failed)})
+	if !passed {
+		n.fail(i, now, fmt.Sprintf("%s failed on %d host(s)", k, max(st.Failed, len(st.Findings))), st.Findings)
+		return true, nil
+	}
+	n.emit(now, s.Name, evDone(k), ActorSystem, fmt.Sprintf("%s done on %d host(s)", k, st.Succeeded), nil)
+	n.advance(i, now)
+	return true, nil
+}
+
+func evStarted(k opKind) string {
+	if k == backupOp {
+		return EvBackupStarted
+	}
+	return EvPatchStarted
+}
+
+func evDone(k opKind) string {
+	if k == backupOp {
+		return EvBackupDone
+	}
+	return EvPatchDone
+}

@@ -1,0 +1,89 @@
+package runbooks
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// EnvSpec is one environment tier of the pipeline and its approval policy.
+type EnvSpec struct {
+	Env          string
+	Approvers    []string // chat user IDs
+	Groups       []string // chat user-group IDs
+	MinApprovals int
+	FourEyes     bool // the requester may not approve
+	Soak         time.Duration
+	HealthGate   bool
+	SensorGate   bool
+}
+
+// Pipeline is the ordered list of environment tiers every cycle walks between
+// preflight and report.
+type Pipeline []EnvSpec
+
+// Spec returns the tier called env.
+func (p Pipeline) Spec(env string) (EnvSpec, bool) {
+	for _, s := range p {
+		if s.Env == env {
+			return s, true
+		}
+	}
+	return EnvSpec{}, false
+}
+
+// DefaultPipeline is nonprod → staging (24 h soak) → production (two
+// approvers, four eyes, health gate). Approvers come from configuration.
+func DefaultPipeline() Pipeline {
+	return Pipeline{
+		{Env: "nonprod", MinApprovals: 1, SensorGate: true},
+		{Env: "staging", MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour},
+		{Env: "production", MinApprovals: 2, FourEyes: true, SensorGate: true, HealthGate: true},
+	}
+}
+
+// isApprover reports whether user may approve env, directly or through a
+// group. A directory error refuses (fails closed) rather than guessing.
+func (e *Engine) isApprover(ctx context.Context, env, user string) (bool, error) {
+	spec, ok := e.pipeline.Spec(env)
+	if !ok {
+		return false, nil
+	}
+	if slices.Contains(spec.Approvers, user) {
+		return true, nil
+	}
+	for _, g := range spec.Groups {
+		if e.deps.Directory == nil {
+			break
+		}
+		members, err := e.deps.Directory.GroupMembers(ctx, g)
+		if err != nil {
+			return false, fmt.Errorf("resolve approver group %s: %w", g, err)
+		}
+		if slices.Contains(members, user) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// isAnyApprover reports whether user approves any tier.
+func (e *Engine) isAnyApprover(ctx context.Context, user string) (bool, error) {
+	for _, s := range e.pipeline {
+		ok, err := e.isApprover(ctx, s.Env, user)
+		if ok || err != nil {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// stageApprover reports whether user may act on stage s: an approver of its
+// environment, or of any tier for preflight and report.
+func (e *Engine) stageApprover(ctx context.Context, s *Stage, user string) (bool, error) {
+	if s.Kind == KindEnvironment {
+		return e.isApprover(ctx, s.Env, user)
+	}
+	return e.isAnyApprover(ctx, user)
+}

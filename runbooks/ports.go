@@ -1,0 +1,119 @@
+package runbooks
+
+import (
+	"context"
+	"time"
+)
+
+// The interfaces below are what the engine consumes; providers, the chat
+// adapter and the reporter implement them. Each holds only the calls the
+// engine makes.
+
+// Clock tells the time; tests pass a fake so soaks and schedules need no sleep.
+type Clock interface{ Now() time.Time }
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+func (f ClockFunc) Now() time.Time { return f() }
+
+// SystemClock is the wall clock.
+var SystemClock Clock = ClockFunc(time.Now)
+
+// Inventory lists the hosts of one environment of a tenant: every instance
+// the cloud knows, each marked Managed only if the patch agent knows it and
+// is online, so a host missing from the agent's view is reported, not skipped.
+type Inventory interface {
+	Hosts(ctx context.Context, tenant Tenant, env Environment) ([]Host, error)
+}
+
+// Sensors checks the EDR sensor against the kernel a patch would install
+// (before) and that it is online and fully functional (after).
+type Sensors interface {
+	PrePatch(ctx context.Context, hosts []Host) ([]Finding, error)
+	PostPatch(ctx context.Context, hosts []Host) ([]Finding, error)
+}
+
+// OpRequest describes one long-running operation on a set of hosts. Tag is
+// unique per cycle, stage and attempt; providers label what they create with
+// it so Find* can recover an operation whose handle was never stored.
+type OpRequest struct {
+	Tag    string `json:"tag"`
+	Cycle  string `json:"cycle"`
+	Tenant string `json:"tenant"`
+	Stage  string `json:"stage"`
+	Env    string `json:"env"`
+	Hosts  []Host `json:"hosts"`
+}
+
+// OpStatus is a poll of a long-running operation.
+type OpStatus struct {
+	Done      bool
+	Total     int
+	Succeeded int
+	Failed    int
+	Findings  []Finding // hosts that failed and why
+}
+
+// Backups takes pre-patch backups (images, snapshots).
+type Backups interface {
+	StartBackup(ctx context.Context, req OpRequest) (handle string, err error)
+	FindBackup(ctx context.Context, req OpRequest) (handle string, found bool, err error)
+	BackupStatus(ctx context.Context, handle string) (OpStatus, error)
+}
+
+// Patcher installs patches and verifies them.
+type Patcher interface {
+	StartPatch(ctx context.Context, req OpRequest) (handle string, err error)
+	FindPatch(ctx context.Context, req OpRequest) (handle string, found bool, err error)
+	PatchStatus(ctx context.Context, handle string) (OpStatus, error)
+	// VerifyPatch returns hosts still missing patches or in a failed state.
+	VerifyPatch(ctx context.Context, req OpRequest) ([]Finding, error)
+}
+
+// Health reports open problems in a tenant's environment.
+type Health interface {
+	Problems(ctx context.Context, tenant, env string) ([]Problem, error)
+}
+
+// Incident severities.
+const (
+	SeverityCritical = "critical"
+	SeverityError    = "error"
+	SeverityWarning  = "warning"
+)
+
+// Page is what the engine asks a pager to open.
+type Page struct {
+	DedupKey string
+	Summary  string
+	Severity string
+	Details  map[string]string
+}
+
+// Pager opens, acknowledges and resolves incidents; all three are idempotent
+// per dedup key.
+type Pager interface {
+	Trigger(ctx context.Context, p Page) error
+	Acknowledge(ctx context.Context, dedupKey string) error
+	Resolve(ctx context.Context, dedupKey string) error
+}
+
+// Chat shows a cycle to people. It is called with the cycle as it now is and
+// the events since the last call; delivery is at least once (an event may be
+// handed over again after a crash), so an adapter de-duplicates on
+// (cycle, event Seq).
+type Chat interface {
+	CycleChanged(ctx context.Context, c *Cycle, events []Event) error
+}
+
+// Reporter produces the cycle's compliance report from the cycle and its
+// whole audit trail. Calling it twice for one cycle must yield one report.
+type Reporter interface {
+	Report(ctx context.Context, c *Cycle, events []Event) (Report, error)
+}
+
+// Directory resolves chat user groups to member user IDs.
+type Directory interface {
+	GroupMembers(ctx context.Context, group string) ([]string, error)
+}

@@ -1,0 +1,36 @@
+package runbooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// report produces the compliance report from the cycle and its whole audit
+// trail. The outbox is delivered first so the trail read back is complete.
+func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+	if e.deps.Reporter == nil {
+		n.emit(now, n.Stages[i].Name, EvReportDone, ActorSystem, "no reporter configured; no report produced", nil)
+		n.advance(i, now)
+		return true, nil
+	}
+	if _, err := e.deliver(ctx, n); err != nil {
+		return false, err
+	}
+	events, err := e.Events(ctx, n.ID)
+	if err != nil {
+		return false, err
+	}
+	rep, err := e.deps.Reporter.Report(ctx, n, events)
+	if err != nil {
+		return false, fmt.Errorf("report of %s: %w", n.ID, err)
+	}
+	if rep.At.IsZero() {
+		rep.At = now
+	}
+	n.Report = &rep
+	n.emit(now, n.Stages[i].Name, EvReportDone, ActorSystem, "report at "+rep.Location,
+		map[string]string{"location": rep.Location, "sha256": rep.SHA256})
+	n.advance(i, now)
+	return true, nil
+}

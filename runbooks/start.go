@@ -1,0 +1,117 @@
+package runbooks
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// Start opens a new cycle for tenant on behalf of requester. A tenant has at
+// most one active cycle; a second start is refused naming the first.
+func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, error) {
+	t, ok := e.tenants[tenant]
+	if !ok {
+		return nil, Errorf(CodeNotFound, "unknown tenant %q; known tenants: %s", tenant, strings.Join(e.order, ", "))
+	}
+	if requester == "" {
+		return nil, Errorf(CodeInvalid, "a cycle needs a requester")
+	}
+	now := e.now()
+	c := e.plan(t, requester)
+	c.ID = fmt.Sprintf("%s-%s-%s", t.Name, now.Format("20060102-1504"), randHex(3))
+	c.Created = now
+	c.emit(now, "", EvCycleStarted, requester, "patch cycle requested", map[string]string{"stages": stageNames(c)})
+
+	if err := e.lockTenant(ctx, t.Name, c.ID); err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(c)
+	if err != nil {
+		return nil, fmt.Errorf("encode cycle %s: %w", c.ID, err)
+	}
+	r, err := e.deps.Store.Create(ctx, activeKey(c.ID), b)
+	if err != nil {
+		return nil, storeErr("create cycle "+c.ID, err)
+	}
+	c.Version = r.Version
+	// Delivery is best effort here; the engine loop finishes it.
+	if _, err := e.deliver(ctx, c); err != nil {
+		e.log.Warn("deliver start events", "cycle", c.ID, "err", err)
+	}
+	e.log.Info("cycle started", "cycle", c.ID, "tenant", t.Name, "requester", requester)
+	return c, nil
+}
+
+// plan lays out the stages of a new cycle: preflight, the tenant's
+// environments in pipeline order, report.
+func (e *Engine) plan(t Tenant, requester string) *Cycle {
+	c := &Cycle{Tenant: t.Name, Requester: requester, Status: StatusRunning}
+	c.Stages = append(c.Stages, Stage{Name: "preflight", Kind: KindPreflight, Phase: PhasePending})
+	for _, spec := range e.pipeline {
+		if _, ok := t.Env(spec.Env); !ok {
+			continue
+		}
+		c.Stages = append(c.Stages, Stage{
+			Name: spec.Env, Kind: KindEnvironment, Env: spec.Env, Phase: PhasePending,
+			MinApprovals: spec.MinApprovals, FourEyes: spec.FourEyes, Soak: spec.Soak,
+			HealthGate: spec.HealthGate, SensorGate: spec.SensorGate,
+		})
+	}
+	c.Stages = append(c.Stages, Stage{Name: "report", Kind: KindReport, Phase: PhasePending})
+	return c
+}
+
+// lockTenant records id as the tenant's one active cycle. A lock left by a
+// start that crashed before creating its cycle is taken over.
+func (e *Engine) lockTenant(ctx context.Context, tenant, id string) error {
+	key := tenantLockKey(tenant)
+	for range 5 {
+		_, err := e.deps.Store.Create(ctx, key, []byte(id))
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, state.ErrConflict) {
+			return storeErr("lock tenant "+tenant, err)
+		}
+		r, err := e.deps.Store.Get(ctx, key)
+		if errors.Is(err, state.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return storeErr("read tenant lock "+tenant, err)
+		}
+		holder := string(r.Value)
+		if held, err := e.getActive(ctx, holder); err == nil && !held.Status.Terminal() {
+			return Errorf(CodeConflict, "tenant %s already has an active cycle: %s", tenant, holder)
+		} else if err != nil && ErrorCode(err) != CodeNotFound {
+			return err
+		}
+		if _, err := e.deps.Store.Update(ctx, key, []byte(id), r.Version); err == nil {
+			return nil
+		} else if !errors.Is(err, state.ErrConflict) {
+			return storeErr("take over tenant lock "+tenant, err)
+		}
+	}
+	return Errorf(CodeConflict, "tenant %s is being started by someone else; try again", tenant)
+}
+
+func stageNames(c *Cycle) string {
+	names := make([]string, len(c.Stages))
+	for i, s := range c.Stages {
+		names[i] = s.Name
+	}
+	return strings.Join(names, ",")
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return hex.EncodeToString(b)
+}
+

@@ -1,0 +1,160 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// step executes one action on a leased cycle and writes the result with a
+// fenced compare-and-swap. It reports whether the cycle moved, so the caller
+// keeps stepping, or must wait (a poll with no news, a provider error).
+func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Action, d *delivered) (bool, error) {
+	n := c.Clone()
+	n.trim(*d)
+	now := e.now()
+	var (
+		moved bool // the cycle's phase moved: keep stepping
+		err   error
+	)
+	switch a.Kind {
+	case ActFlush:
+		// Deliver what the record already holds, then record that it was.
+		nd, derr := e.deliver(ctx, n)
+		if derr != nil {
+			return false, derr
+		}
+		*d = nd
+		n.trim(nd)
+		if len(n.Outbox) == len(c.Outbox) && n.Notified == c.Notified {
+			return false, nil // chat is down; try again next tick
+		}
+		if err := e.save(ctx, lease, n); err != nil {
+			return false, err
+		}
+		return true, nil
+	case ActArchive:
+		return true, e.archive(ctx, c)
+	case ActOpen:
+		n.open(a.Stage, now)
+		moved = true
+	case ActInventory:
+		moved, err = e.inventory(ctx, n, a.Stage, now)
+	case ActHealth:
+		moved, err = e.health(ctx, n, a.Stage, now)
+	case ActSensors:
+		moved, err = e.sensors(ctx, n, a.Stage, now)
+	case ActStartBackup:
+		moved, err = e.startOp(ctx, n, a.Stage, now, backupOp)
+	case ActPollBackup:
+		moved, err = e.pollOp(ctx, n, a.Stage, now, backupOp)
+	case ActStartPatch:
+		moved, err = e.startOp(ctx, n, a.Stage, now, patchOp)
+	case ActPollPatch:
+		moved, err = e.pollOp(ctx, n, a.Stage, now, patchOp)
+	case ActVerify:
+		moved, err = e.verify(ctx, n, a.Stage, now)
+	case ActSoakDone:
+		n.advance(a.Stage, now)
+		moved = true
+	case ActReport:
+		moved, err = e.report(ctx, n, a.Stage, now)
+	case ActComplete:
+		n.Status, n.Ended = StatusCompleted, now
+		n.emit(now, "", EvCycleCompleted, ActorSystem, "all stages done", nil)
+		moved = true
+	case ActPage, ActAck, ActResolve:
+		moved, err = e.incident(ctx, n, a, now)
+	default:
+		return false, fmt.Errorf("cycle %s: no executor for action %s", c.ID, a)
+	}
+	if err != nil {
+		// A provider error: counted on the stage, and after MaxErrors in a
+		// row the stage fails (and pages) instead of retrying forever.
+		if !e.providerError(n, a.Stage, now, a, err) {
+			if serr := e.save(ctx, lease, n); serr != nil {
+				return false, serr
+			}
+			return false, nil
+		}
+		moved = true
+	}
+	if !moved && !changed(c, n) {
+		return false, nil
+	}
+	if err := e.save(ctx, lease, n); err != nil {
+		return false, err
+	}
+	nd, derr := e.deliver(ctx, n)
+	if derr != nil {
+		e.log.Warn("deliver events", "cycle", n.ID, "err", derr)
+	} else {
+		*d = nd
+	}
+	if n.Revision == c.Revision && e.deps.Chat != nil {
+		// Progress only (patched 812/1,200): refresh the message, no event.
+		if err := e.deps.Chat.CycleChanged(ctx, n, nil); err != nil {
+			e.log.Warn("chat progress update failed", "cycle", n.ID, "err", err)
+		}
+	}
+	return moved, nil
+}
+
+// providerError records a failed provider call on stage i and reports
+// whether it failed the stage.
+func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err error) bool {
+	if i < 0 {
+		e.log.Warn("cycle action failed", "cycle", n.ID, "action", a.String(), "err", err)
+		return false
+	}
+	s := &n.Stages[i]
+	s.Errors++
+	s.LastError = err.Error()
+	e.log.Warn("provider call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
+		"action", string(a.Kind), "attempt", s.Errors, "err", err)
+	if s.Errors < e.cfg.MaxErrors || a.Kind == ActPage || a.Kind == ActAck || a.Kind == ActResolve {
+		return false
+	}
+	n.fail(i, now, fmt.Sprintf("%s failed %d times: %v", a.Kind, s.Errors, err), nil)
+	return true
+}
+
+// changed reports whether a step left bookkeeping worth writing.
+func changed(old, n *Cycle) bool {
+	if len(old.Outbox) != len(n.Outbox) || old.Revision != n.Revision {
+		return true
+	}
+	for i := range old.Stages {
+		o, s := old.Stages[i], n.Stages[i]
+		if o.Backup != s.Backup || o.Patch != s.Patch || o.Errors != s.Errors {
+			return true
+		}
+	}
+	return false
+}
+
+// archive moves a finished cycle to the done set and frees its tenant. Each
+// part is idempotent, so a crash half-way is finished by the next replica.
+func (e *Engine) archive(ctx context.Context, c *Cycle) error {
+	st := e.deps.Store
+	b, err := encodeCycle(c)
+	if err != nil {
+		return err
+	}
+	if _, err := st.Create(ctx, doneKey(c.ID), b); err != nil && !errors.Is(err, state.ErrConflict) {
+		return fmt.Errorf("archive cycle %s: %w", c.ID, err)
+	}
+	if r, err := st.Get(ctx, tenantLockKey(c.Tenant)); err == nil && string(r.Value) == c.ID {
+		if err := st.Delete(ctx, tenantLockKey(c.Tenant), r.Version); err != nil && !errors.Is(err, state.ErrConflict) {
+			return fmt.Errorf("free tenant %s: %w", c.Tenant, err)
+		}
+	}
+	if err := st.Delete(ctx, activeKey(c.ID), c.Version); err != nil && !errors.Is(err, state.ErrNotFound) {
+		return err
+	}
+	e.log.Info("cycle archived", "cycle", c.ID, "tenant", c.Tenant, "status", string(c.Status))
+	return nil
+}
