@@ -50,7 +50,7 @@ func (c *Config) defaults() {
 		c.Tick = 2 * time.Second
 	}
 	if c.LeaseTTL <= 0 {
-		c.LeaseTTL = 60 * time.Second
+		c.LeaseTTL = 30 * time.Second
 	}
 	if c.Workers <= 0 {
 		c.Workers = 8

@@ -112,6 +112,7 @@ func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
 	}()
 	var res reconcileResult
 	var d delivered
+	renewed := time.Now()
 	for res.steps < e.cfg.MaxSteps && ctx.Err() == nil {
 		c, err := e.getActive(ctx, id)
 		if err != nil {
@@ -125,11 +126,14 @@ func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
 		if !a.NeedsIO() {
 			return res
 		}
-		if res.steps > 0 && res.steps%8 == 0 {
+		// Renew once a third of the lease is used, so a step never starts
+		// on a lease about to lapse.
+		if time.Since(renewed) > e.cfg.LeaseTTL/3 {
 			if lease, err = e.deps.Store.RenewLease(ctx, lease, e.cfg.LeaseTTL); err != nil {
 				res.err = err
 				return res
 			}
+			renewed = time.Now()
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.StepTimeout)
 		progressed, err := e.step(sctx, &lease, c, a, &d)

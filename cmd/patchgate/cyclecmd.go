@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// The cycle commands act on the store directly. With the embedded bbolt
+// store the file is locked by a running `serve`, so they are for Redis
+// deployments or for a stopped bot.
+
+func newCycleCmd() *cobra.Command {
+	var cfgPath string
+	cmd := &cobra.Command{Use: "cycle", Short: "List, start and decide patch cycles"}
+	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
+	_ = cmd.MarkPersistentFlagRequired("config")
+	withEngine := func(ctx context.Context, fn func(*runbooks.Engine) error) error {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			return err
+		}
+		a, err := build(ctx, cfg, wiring{})
+		if err != nil {
+			return err
+		}
+		defer a.store.Close()
+		return fn(a.engine)
+	}
+
+	list := &cobra.Command{Use: "list", Short: "List active and finished cycles", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+				active, err := e.Active(cmd.Context())
+				if err != nil {
+					return err
+				}
+				finished, err := e.Finished(cmd.Context())
+				if err != nil {
+					return err
+				}
+				printCycles(cmd.OutOrStdout(), append(active, finished...))
+				return nil
+			})
+		}}
+
+	show := &cobra.Command{Use: "show CYCLE", Short: "Show a cycle's stages and audit events", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+				c, err := e.Get(cmd.Context(), args[0])
+				if err != nil {
+					return userErr(err)
+				}
+				events, err := e.Events(cmd.Context(), c.ID)
+				if err != nil {
+					return err
+				}
+				printCycle(cmd.OutOrStdout(), c, events)
+				return nil
+			})
+		}}
+
+	var as string
+	start := &cobra.Command{Use: "start TENANT", Short: "Start a patch cycle for a tenant", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+				c, err := e.Start(cmd.Context(), args[0], as)
+				if err != nil {
+					return userErr(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "started %s (revision %d)\n", c.ID, c.Revision)
+				return nil
+			})
+		}}
+	start.Flags().StringVar(&as, "as", "", "the requester's Slack user ID")
+	_ = start.MarkFlagRequired("as")
+
+	var d runbooks.Decision
+	var action string
+	decide := &cobra.Command{Use: "decide CYCLE", Short: "Approve, reject, halt, resume, retry or proceed-with-exclusions", Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
+			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+				out, err := e.Decide(cmd.Context(), d)
+				if err != nil {
+					return userErr(err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
+				return nil
+			})
+		}}
+	decide.Flags().StringVar(&action, "action", "", "approve | reject | halt | resume | retry | proceed-with-exclusions")
+	decide.Flags().StringVar(&d.Stage, "stage", "", "stage name (preflight, an environment, report)")
+	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
+	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject and halt")
+	decide.Flags().Int64Var(&d.SeenVersion, "seen", 0, "cycle revision you decided on (refused if it moved on)")
+	_ = decide.MarkFlagRequired("action")
+	_ = decide.MarkFlagRequired("as")
+
+	cmd.AddCommand(list, show, start, decide)
+	return cmd
+}
+
+// userErr shows a coded refusal's message as-is.
+func userErr(err error) error {
+	if code := runbooks.ErrorCode(err); code != runbooks.CodeInternal {
+		return fmt.Errorf("%s (%s)", runbooks.ErrorMessage(err), code)
+	}
+	return err
+}
+
+func printCycles(w io.Writer, cs []*runbooks.Cycle) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CYCLE\tTENANT\tSTATUS\tSTAGE\tREV")
+	for _, c := range cs {
+		stage := "-"
+		if i := c.Current(); i >= 0 {
+			stage = c.Stages[i].Name + " (" + string(c.Stages[i].Phase) + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\n", c.ID, c.Tenant, c.Status, stage, c.Revision)
+	}
+	tw.Flush()
+}
+
+func printCycle(w io.Writer, c *runbooks.Cycle, events []runbooks.Event) {
+	fmt.Fprintf(w, "%s  tenant %s  requested by %s  %s  revision %d\n", c.ID, c.Tenant, c.Requester, c.Status, c.Revision)
+	if c.Halt != nil {
+		fmt.Fprintf(w, "halted by %s: %s\n", c.Halt.By, c.Halt.Reason)
+	}
+	fmt.Fprintf(w, "scope: %d hosts, %d unmanaged, %d excluded\n", c.Scope.Hosts, c.Scope.Unmanaged, c.Scope.Excluded)
+	for _, s := range c.Stages {
+		var approvers []string
+		for _, a := range s.Approvals {
+			approvers = append(approvers, a.By)
+		}
+		line := fmt.Sprintf("  %-11s %-18s", s.Name, s.Phase)
+		if len(approvers) > 0 {
+			line += " approved by " + strings.Join(approvers, ", ")
+		}
+		if s.Failure != nil {
+			line += " FAILED: " + s.Failure.Reason
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintln(w, "events:")
+	for _, ev := range events {
+		fmt.Fprintf(w, "  %4d %s %-10s %-20s %-12s %s\n", ev.Seq, ev.At.Format(time.RFC3339), ev.Stage, ev.Type, ev.Actor, ev.Detail)
+	}
+}

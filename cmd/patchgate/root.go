@@ -1,0 +1,14 @@
+package main
+
+import "github.com/spf13/cobra"
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "patchgate",
+		Short:         "Compliance-driven OS patch cycles, gated and approved from Slack",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd())
+	return root
+}

@@ -1,0 +1,83 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/patchgate/patchgate/config"
+)
+
+// shutdownGrace bounds how long running steps get to reach a safe point
+// after SIGTERM before the store is closed under them.
+const shutdownGrace = 45 * time.Second
+
+func newServeCmd() *cobra.Command {
+	var cfgPath, reportDir string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the engine (and, once configured, the Slack bot)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+			return serve(cmd.Context(), cfg, wiring{log: log, reports: reportDir,
+				simState: os.Getenv("PATCHGATE_SIM_STATE")})
+		},
+	}
+	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
+	cmd.Flags().StringVar(&reportDir, "reports", "patchgate-reports", "directory the evidence bundles are written to")
+	_ = cmd.MarkFlagRequired("config")
+	return cmd
+}
+
+// serve runs every component until ctx ends, then drains: components stop
+// taking work, running steps finish (bounded by shutdownGrace), and the
+// store closes last.
+func serve(ctx context.Context, cfg *config.Config, w wiring) error {
+	a, err := build(ctx, cfg, w)
+	if err != nil {
+		return err
+	}
+	log := w.log
+	log.Info("patchgate serving", "replica", a.engine.Replica(), "store", cfg.Store.Backend,
+		"tenants", len(cfg.TenantList))
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error { return a.engine.Run(gctx) })
+	done := make(chan error, 1)
+	go func() { done <- g.Wait() }()
+	var runErr error
+	select {
+	case runErr = <-done:
+	case <-ctx.Done():
+		log.Info("shutting down: draining running steps", "grace", shutdownGrace.String())
+		select {
+		case runErr = <-done:
+		case <-time.After(shutdownGrace):
+			runErr = errors.New("shutdown: steps still running after the grace period")
+		}
+	}
+	closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return errors.Join(runErr, closeStore(closeCtx, a))
+}
+
+// closeStore closes the store, giving up after ctx ends.
+func closeStore(ctx context.Context, a *app) error {
+	done := make(chan error, 1)
+	go func() { done <- a.store.Close() }()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return errors.New("store did not close in time")
+	}
+}
