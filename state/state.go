@@ -196,3 +196,35 @@ func VerifyEntries(stream string, prev *Entry, entries []Entry) (checked int64, 
 	}
 	return checked, 0, ""
 }
+
+// VerifyHead compares the head a store recorded at its last append with the
+// last entry actually found on a walk (nil if none). Every link of a chain
+// whose tail was cut off still verifies, so only this comparison catches a
+// dropped tail. It returns the first sequence that fails (0 if none) and why.
+func VerifyHead(last *Entry, headSeq int64, headHash string) (brokenAt int64, problem string) {
+	lastSeq, lastHash := int64(0), ""
+	if last != nil {
+		lastSeq, lastHash = last.Seq, last.Hash
+	}
+	switch {
+	case lastSeq == headSeq && lastHash == headHash:
+		return 0, ""
+	case lastSeq < headSeq:
+		return lastSeq + 1, fmt.Sprintf("head says seq %d hash %s but the last entry is %d (entries dropped)",
+			headSeq, shortHash(headHash), lastSeq)
+	case lastSeq > headSeq:
+		return headSeq + 1, fmt.Sprintf("head says seq %d hash %s but the last entry is %d (entries beyond the head)",
+			headSeq, shortHash(headHash), lastSeq)
+	default:
+		return lastSeq, fmt.Sprintf("head says seq %d hash %s but the last entry's hash is %s",
+			headSeq, shortHash(headHash), shortHash(lastHash))
+	}
+}
+
+// shortHash abbreviates a hex hash for messages a person reads.
+func shortHash(h string) string {
+	if len(h) > 12 {
+		return h[:12]
+	}
+	return h
+}
