@@ -1,0 +1,22 @@
+package sim
+
+import (
+	"context"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// GroupMembers returns the members of a configured user group; an unknown
+// group is an error, as it is in Slack.
+func (f *Fleet) GroupMembers(ctx context.Context, group string) ([]string, error) {
+	var out []string
+	err := f.call(ctx, MethodGroupMembers, func(int) error {
+		members, ok := f.cfg.Groups[group]
+		if !ok {
+			return runbooks.Errorf(runbooks.CodeNotFound, "sim: no user group %q", group)
+		}
+		out = append([]string{}, members...)
+		return nil
+	})
+	return out, err
+}
