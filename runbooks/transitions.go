@@ -55,7 +55,9 @@ func (c *Cycle) fail(i int, now time.Time, reason string, findings []Finding) {
 	s.Failure = &Failure{Phase: s.Phase, At: now, Reason: reason, Findings: findings}
 	s.Phase = PhaseFailed
 	s.Incident.Key = IncidentKey(c.ID, s.Name)
-	s.Incident.Acknowledged, s.Incident.Resolved, s.Incident.AckWanted = false, false, false
+	// A stage that fails again after a retry pages again, under the same
+	// key, so the on-call person learns the retry did not help.
+	s.Incident.Triggered, s.Incident.Acknowledged, s.Incident.Resolved, s.Incident.AckWanted = false, false, false, false
 	c.Status = StatusHalted
 	c.Halt = &Halt{By: ActorSystem, At: now, Reason: s.Name + ": " + reason}
 	c.emit(now, s.Name, EvStageFailed, ActorSystem, reason, map[string]string{"phase": string(s.Failure.Phase), "hosts": hostList(findings, 20)})
