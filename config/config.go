@@ -1,0 +1,123 @@
+// Package config reads patchgate's one configuration file: a YAML document
+// with the store, engine, pipeline, tenants, schedules, providers and slack
+// sections. Load and Parse decode it from yaml.v3 nodes rather than struct
+// tags so that every problem (unknown key, wrong type, broken rule) carries
+// its line and dotted field path, and they report every problem at once.
+//
+// Top-level keys starting with "x-" are ignored, as in Compose files, so
+// YAML anchors shared by several sections have somewhere to live.
+//
+// Secrets are never written in the file, only referenced (see Secret).
+// Defaults live in defaults.go; the rules in validate*.go.
+package config
+
+import (
+	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// Config is a loaded, validated configuration. Build one with Load or Parse;
+// a Config that came from either has passed every rule.
+type Config struct {
+	Store  Store
+	Engine Engine
+	// Tiers is the "pipeline" section: environment tiers in order, each
+	// with its approval policy. Pipeline converts it for the engine.
+	Tiers []Tier
+	// TenantList is the "tenants" section, each tenant's environments in
+	// pipeline order. Tenants returns a copy.
+	TenantList []runbooks.Tenant
+	Schedules  Schedules
+	Providers  Providers
+	Slack      Slack
+}
+
+// Store selects and configures the durable coordination store.
+type Store struct {
+	Backend string // BackendBolt or BackendRedis
+	Bolt    Bolt
+	Redis   Redis
+}
+
+// Store backends.
+const (
+	BackendBolt  = "bolt"  // embedded bbolt file: one replica
+	BackendRedis = "redis" // shared Redis: several replicas
+)
+
+// Bolt configures the embedded store.
+type Bolt struct {
+	Path string
+}
+
+// Redis configures the shared store; the fields match redisstore.Options.
+type Redis struct {
+	Network  string // "tcp" or "unix"
+	Addr     string // host:port, or a socket path for "unix"
+	Password Secret
+	DB       int
+	Prefix   string // key prefix, so several deployments can share a server
+}
+
+// Engine tunes the reconciling loop; see runbooks.Config.
+type Engine struct {
+	Tick        time.Duration
+	LeaseTTL    time.Duration
+	Workers     int
+	MaxSteps    int
+	MaxErrors   int
+	StepTimeout time.Duration
+}
+
+// Tier is one environment of the pipeline and who may open it.
+type Tier struct {
+	Env          string
+	Approvers    []string // Slack user IDs (U…/W…)
+	Groups       []string // Slack user-group IDs (S…)
+	MinApprovals int
+	FourEyes     bool // the requester may not approve
+	Soak         time.Duration
+	HealthGate   bool
+	SensorGate   bool
+	// WaiveMinApprovals and WaiveFourEyes let a production tier run with
+	// fewer than two approvals or without four eyes. They exist so that
+	// weakening production is a visible, reviewable line in the file rather
+	// than a silent default.
+	WaiveMinApprovals bool
+	WaiveFourEyes     bool
+}
+
+// Schedules says when recurring work runs.
+type Schedules struct {
+	Timezone string
+	// PatchCycle is a five-field cron expression (minute hour day-of-month
+	// month day-of-week); day-of-week may use # for "nth weekday of the
+	// month", e.g. SUN#4. Only its shape is checked here.
+	PatchCycle string
+	// Location is Timezone loaded; set by Parse.
+	Location *time.Location
+}
+
+// Providers selects the outside systems patchgate drives.
+type Providers struct {
+	Kind string // ProviderSim, until the real providers arrive
+	Sim  Sim
+}
+
+// Provider kinds.
+const (
+	ProviderSim = "sim" // the simulated multi-cloud fleet
+)
+
+// Sim configures the simulated fleet.
+type Sim struct {
+	Seed           int64
+	HostsPerTarget int
+	OpDuration     time.Duration // how long a simulated backup or patch takes
+	Latency        time.Duration // added to every simulated provider call
+}
+
+// Slack is reserved for the Slack adapter's settings; for now the section
+// must be empty or absent.
+type Slack struct{}

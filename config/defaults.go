@@ -1,0 +1,73 @@
+package config
+
+import (
+	"slices"
+	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// DefaultBoltPath is where the embedded store lives when store.bolt.path is
+// omitted: the FHS place for a daemon's state, and the volume the Helm chart
+// mounts.
+const DefaultBoltPath = "/var/lib/patchgate/state.db"
+
+// defaults is the configuration an empty file means, and the base every file
+// is decoded onto: a key present in the file replaces its default, a key
+// absent (or null) keeps it. This is the one place defaults are set.
+//
+//	store:     backend bolt, bolt.path DefaultBoltPath;
+//	           redis network tcp, db 0, prefix "patchgate" (redisstore's
+//	           DefaultPrefix; the store adds its own ":"), addr has none
+//	engine:    tick 2s, lease_ttl 60s, workers 8, max_steps 64,
+//	           max_errors 3, step_timeout 30s (runbooks.Config's own defaults)
+//	pipeline:  runbooks.DefaultPipeline: nonprod, staging (24h soak),
+//	           production (2 approvals, four eyes, health gate); it names no
+//	           approvers, so a file without a pipeline section fails validation
+//	tenants:   none
+//	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00)
+//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
+//	slack:     nothing yet
+//
+// Defaults are deliberately not applied to a value the file sets to zero or
+// empty: "workers: 0" is reported, not silently turned into 8.
+func defaults() *Config {
+	c := &Config{
+		Store: Store{
+			Backend: BackendBolt,
+			Bolt:    Bolt{Path: DefaultBoltPath},
+			Redis:   Redis{Network: "tcp", Prefix: "patchgate"},
+		},
+		Engine: Engine{
+			Tick:        2 * time.Second,
+			LeaseTTL:    60 * time.Second,
+			Workers:     8,
+			MaxSteps:    64,
+			MaxErrors:   3,
+			StepTimeout: 30 * time.Second,
+		},
+		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
+		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4}},
+	}
+	for _, s := range runbooks.DefaultPipeline() {
+		c.Tiers = append(c.Tiers, tierDefaults(s.Env))
+	}
+	return c
+}
+
+// tierDefaults is what a pipeline tier starts from before its keys are
+// decoded. A tier named like one of runbooks.DefaultPipeline's starts from
+// that tier, so "env: production" alone gets two approvals, four eyes and
+// the health gate, and weakening it has to be written down. Any other tier
+// starts with one approval and the sensor gate.
+func tierDefaults(env string) Tier {
+	s, ok := runbooks.DefaultPipeline().Spec(env)
+	if !ok {
+		s = runbooks.EnvSpec{Env: env, MinApprovals: 1, SensorGate: true}
+	}
+	return Tier{
+		Env: s.Env, Approvers: slices.Clone(s.Approvers), Groups: slices.Clone(s.Groups),
+		MinApprovals: s.MinApprovals, FourEyes: s.FourEyes, Soak: s.Soak,
+		HealthGate: s.HealthGate, SensorGate: s.SensorGate,
+	}
+}
