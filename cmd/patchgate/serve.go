@@ -48,6 +48,9 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		return err
 	}
 	log := w.log
+	if w.ready != nil {
+		w.ready(a)
+	}
 	log.Info("patchgate serving", "replica", a.engine.Replica(), "store", cfg.Store.Backend,
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)

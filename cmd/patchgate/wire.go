@@ -55,6 +55,9 @@ type wiring struct {
 	log      *slog.Logger
 	reports  string // report directory
 	simState string // sim state file (keeps the simulated world across restarts)
+	// ready is called once everything is built, before serving starts
+	// (tests attach simulated people here).
+	ready func(*app)
 }
 
 // build opens the store and providers of cfg and assembles the engine.

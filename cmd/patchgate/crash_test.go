@@ -1,0 +1,294 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state/redisstore/redistest"
+)
+
+// The crash test runs `serve` as a real child process (this test binary,
+// re-executed), SIGKILLs it at random points at least 20 times, restarts
+// it, and checks that every cycle still completes with each backup and
+// patch sent exactly once and the audit log verifying.
+
+const (
+	crashChildEnv = "PATCHGATE_CRASH_CHILD" // config path, in the child
+	crashTenants  = 12
+	crashKills    = 20
+	crashApprover = "U0ALICE001"
+	crashSecond   = "U0BOB00002"
+	crashReq      = "U0REQ00003"
+)
+
+func TestCrashRecovery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test runs only without -short")
+	}
+	for _, backend := range []string{"bolt", "redis"} {
+		t.Run(backend, func(t *testing.T) { crashRun(t, backend) })
+	}
+}
+
+func crashRun(t *testing.T, backend string) {
+	dir := t.TempDir()
+	store := fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
+	if backend == "redis" {
+		sock := redistest.Start(t)
+		store = fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: crash}\n", sock)
+	}
+	tenants := sim.GenerateTenants(crashTenants, 11)
+	cfgPath := filepath.Join(dir, "patchgate.yaml")
+	writeCrashConfig(t, cfgPath, store, tenants)
+	simState := filepath.Join(dir, "sim.json")
+	reports := filepath.Join(dir, "reports")
+	ctx := context.Background()
+
+	// Start every tenant's cycle through the CLI, as an operator would.
+	for _, tn := range tenants {
+		var out bytes.Buffer
+		if code := runCLI(ctx, &out, "cycle", "start", tn.Name, "--as", crashReq, "--config", cfgPath); code != 0 {
+			t.Fatalf("cycle start %s: exit %d: %s", tn.Name, code, out.String())
+		}
+	}
+
+	rng := rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano())))
+	kills, killedMidWork := 0, 0
+	last := progress(t, cfgPath)
+	deadline := time.Now().Add(4 * time.Minute)
+	for {
+		child := startChild(t, cfgPath, simState, reports)
+		if kills < crashKills {
+			time.Sleep(time.Duration(80+rng.IntN(400)) * time.Millisecond)
+			if err := child.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			_ = child.Wait()
+			kills++
+			if p := progress(t, cfgPath); p.events > last.events && p.active > 0 {
+				killedMidWork++ // the child had moved cycles on and work remained
+				last = p
+			}
+			continue
+		}
+		// Enough kills: let the last child finish every cycle and exit.
+		done := make(chan error, 1)
+		go func() { done <- child.Wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("final child: %v\n%s", err, child.Stderr.(*bytes.Buffer).String())
+			}
+		case <-time.After(time.Until(deadline)):
+			_ = child.Process.Kill()
+			t.Fatalf("cycles not finished in time after %d kills\n%s", kills, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+		}
+		break
+	}
+
+	// Every cycle completed, each environment backed up and patched once.
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(ctx, cfg, wiring{simState: simState, reports: reports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	finished, err := a.engine.Finished(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	active, _ := a.engine.Active(ctx)
+	if len(finished) != crashTenants || len(active) != 0 {
+		t.Fatalf("%d cycles finished, %d active; want %d and 0", len(finished), len(active), crashTenants)
+	}
+	for _, c := range finished {
+		if c.Status != runbooks.StatusCompleted {
+			t.Errorf("%s ended %s", c.ID, c.Status)
+		}
+	}
+	stats := a.fleet.Stats()
+	for _, tn := range tenants {
+		for _, env := range []string{"nonprod", "staging", "production"} {
+			scope := tn.Name + "/" + env
+			if stats.Patches.ByScope[scope] != 1 || stats.Backups.ByScope[scope] != 1 {
+				t.Errorf("%s: %d patch and %d backup starts, want 1 each", scope, stats.Patches.ByScope[scope], stats.Backups.ByScope[scope])
+			}
+		}
+	}
+	if stats.Patches.Duplicates+stats.Backups.Duplicates != 0 {
+		t.Errorf("duplicate operations after crashes: %d patches, %d backups", stats.Patches.Duplicates, stats.Backups.Duplicates)
+	}
+	t.Logf("%s: %d kills, %d of them mid-work; %d operations found by tag after a crash", backend, kills, killedMidWork, stats.Patches.Found+stats.Backups.Found)
+	if killedMidWork < crashKills/2 {
+		t.Errorf("only %d of %d kills landed while cycles were moving; the test did not test crashes", killedMidWork, kills)
+	}
+	a.store.Close()
+
+	var out bytes.Buffer
+	if code := runCLI(ctx, &out, "audit", "verify", "--config", cfgPath); code != 0 {
+		t.Fatalf("audit verify: exit %d: %s", code, out.String())
+	}
+	if !strings.Contains(out.String(), "audit OK") {
+		t.Fatalf("audit verify said: %s", out.String())
+	}
+}
+
+type crashProgress struct{ events, active int64 }
+
+// progress sums the audit events of every cycle and counts active ones,
+// read from the store while no child runs.
+func progress(t *testing.T, cfgPath string) crashProgress {
+	t.Helper()
+	ctx := context.Background()
+	st, _, err := openStoreFromFile(ctx, cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	recs, err := st.List(ctx, "cycles/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p crashProgress
+	for _, r := range recs {
+		var c struct {
+			Revision int64           `json:"revision"`
+			Status   runbooks.Status `json:"status"`
+		}
+		if err := json.Unmarshal(r.Value, &c); err != nil {
+			t.Fatal(err)
+		}
+		p.events += c.Revision
+		if !c.Status.Terminal() {
+			p.active++
+		}
+	}
+	return p
+}
+
+// startChild re-executes this test binary as a patchgate server.
+func startChild(t *testing.T, cfgPath, simState, reports string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_SIM_STATE="+simState, "PATCHGATE_REPORTS="+reports)
+	var errBuf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = io.Discard, &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd
+}
+
+// TestCrashChild is the child side: the real serve path plus approvers who
+// click Approve on whatever waits. It exits once no cycle is active.
+func TestCrashChild(t *testing.T) {
+	cfgPath := os.Getenv(crashChildEnv)
+	if cfgPath == "" {
+		t.Skip("only runs as the crash test's child process")
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w := wiring{log: log, simState: os.Getenv("PATCHGATE_SIM_STATE"), reports: os.Getenv("PATCHGATE_REPORTS"),
+		ready: func(a *app) { go approveUntilDone(ctx, cancel, a.engine) }}
+	if err := serve(ctx, cfg, w); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// approveUntilDone approves every waiting stage (the same click after a
+// restart carries the same interaction ID) and stops the server when no
+// cycle is left.
+func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
+	for ctx.Err() == nil {
+		active, err := e.Active(ctx)
+		if err == nil && len(active) == 0 {
+			stop()
+			return
+		}
+		for _, c := range active {
+			i := c.Current()
+			if i < 0 || c.Status != runbooks.StatusRunning || c.Stages[i].Phase != runbooks.PhaseApproval {
+				continue
+			}
+			s := c.Stages[i]
+			who := crashApprover
+			if len(s.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
+				SeenVersion: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// runCLI runs the patchgate command line in-process.
+func runCLI(ctx context.Context, out io.Writer, args ...string) int {
+	root := newRoot()
+	root.SetArgs(args)
+	root.SetOut(out)
+	root.SetErr(out)
+	if err := root.ExecuteContext(ctx); err != nil {
+		fmt.Fprintln(out, err)
+		return 1
+	}
+	return 0
+}
+
+func writeCrashConfig(t *testing.T, path, store string, tenants []runbooks.Tenant) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(store)
+	b.WriteString("engine: {tick: 20ms, lease_ttl: 1s, step_timeout: 500ms, workers: 4}\n")
+	b.WriteString("providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 150ms, latency: 2ms}\n")
+	fmt.Fprintf(&b, "pipeline:\n")
+	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)
+	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 300ms, sensor_gate: true}\n", crashApprover)
+	fmt.Fprintf(&b, "  - {env: production, approvers: [%s, %s], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}\n", crashApprover, crashSecond)
+	b.WriteString("tenants:\n")
+	for _, tn := range tenants {
+		fmt.Fprintf(&b, "  - name: %s\n    environments:\n", tn.Name)
+		for _, env := range tn.Environments {
+			fmt.Fprintf(&b, "      %s:\n        targets:\n", env.Name)
+			for _, tg := range env.Targets {
+				fmt.Fprintf(&b, "          - {cloud: %s, account: %q, regions: [%s]", tg.Cloud, tg.Account, strings.Join(tg.Regions, ", "))
+				if len(tg.Groups) > 0 {
+					fmt.Fprintf(&b, ", groups: [%s]", strings.Join(tg.Groups, ", "))
+				}
+				b.WriteString("}\n")
+			}
+		}
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return s[len(s)-n:]
+	}
+	return s
+}
