@@ -116,6 +116,12 @@ type Sim struct {
 	HostsPerTarget int
 	OpDuration     time.Duration // how long a simulated backup or patch takes
 	Latency        time.Duration // added to every simulated provider call
+	// StatePath keeps the simulated world (operations, incidents, repairs)
+	// in a file across restarts; empty keeps it in memory.
+	StatePath string
+	// Groups maps a chat user-group ID to its members, standing in for
+	// Slack's usergroups.users.list in the simulation.
+	Groups map[string][]string
 }
 
 // Slack is reserved for the Slack adapter's settings; for now the section

@@ -28,6 +28,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"hosts_per_target", d.integer(&c.Providers.Sim.HostsPerTarget)},
 				field{"op_duration", d.duration(&c.Providers.Sim.OpDuration, "s")},
 				field{"latency", d.duration(&c.Providers.Sim.Latency, "ms")},
+				field{"state_path", d.str(&c.Providers.Sim.StatePath)},
+				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
 		)},
 		field{"slack", d.section()}, // no settings yet: any key is unknown

@@ -126,3 +126,19 @@ func (d *decoder) duration(dst *time.Duration, unit string) func(*yaml.Node, str
 		*dst = t
 	}
 }
+
+// strsMap decodes a mapping of lists of strings (user groups to members).
+func (d *decoder) strsMap(dst *map[string][]string) func(*yaml.Node, string) {
+	return func(v *yaml.Node, path string) {
+		if isNull(v) {
+			return
+		}
+		out := map[string][]string{}
+		d.entries(v, path, func(key string, _, v *yaml.Node, p string) {
+			var members []string
+			d.strs(&members)(v, p)
+			out[key] = members
+		})
+		*dst = out
+	}
+}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -25,7 +27,7 @@ func TestValid(t *testing.T) {
 	}{
 		{"missing sections take defaults", minimal, func(t *testing.T, c *Config) {
 			want := defaults()
-			if c.Store != want.Store || c.Engine != want.Engine || c.Providers != want.Providers {
+			if c.Store != want.Store || c.Engine != want.Engine || !reflect.DeepEqual(c.Providers, want.Providers) {
 				t.Errorf("got %+v %+v %+v, want the defaults", c.Store, c.Engine, c.Providers)
 			}
 			if c.Store.Bolt.Path != "/var/lib/patchgate/state.db" || c.Store.Redis.Prefix != "patchgate" {
@@ -160,5 +162,22 @@ tenants:
 				tt.check(t, c)
 			}
 		})
+	}
+}
+
+func TestSimSettings(t *testing.T) {
+	c, err := Parse("t.yaml", []byte(minimal+"providers:\n  sim:\n    state_path: /tmp/sim.json\n    groups:\n      S0SRE: [U0ALICE001, U0BOB00002]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Providers.Sim.StatePath != "/tmp/sim.json" {
+		t.Errorf("state_path = %q", c.Providers.Sim.StatePath)
+	}
+	if got := c.Providers.Sim.Groups["S0SRE"]; !reflect.DeepEqual(got, []string{"U0ALICE001", "U0BOB00002"}) {
+		t.Errorf("groups = %v", c.Providers.Sim.Groups)
+	}
+	_, err = Parse("t.yaml", []byte(minimal+"providers:\n  sim:\n    groups:\n      S0SRE: U0ALICE001\n"))
+	if err == nil || !strings.Contains(err.Error(), "providers.sim.groups.S0SRE") {
+		t.Errorf("a group that is not a list: %v", err)
 	}
 }

@@ -54,8 +54,8 @@ func crashRun(t *testing.T, backend string) {
 	}
 	tenants := sim.GenerateTenants(crashTenants, 11)
 	cfgPath := filepath.Join(dir, "patchgate.yaml")
-	writeCrashConfig(t, cfgPath, store, tenants)
 	simState := filepath.Join(dir, "sim.json")
+	writeCrashConfig(t, cfgPath, store, simState, tenants)
 	reports := filepath.Join(dir, "reports")
 	ctx := context.Background()
 
@@ -72,7 +72,7 @@ func crashRun(t *testing.T, backend string) {
 	last := progress(t, cfgPath)
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		child := startChild(t, cfgPath, simState, reports)
+		child := startChild(t, cfgPath, reports)
 		if kills < crashKills {
 			time.Sleep(time.Duration(80+rng.IntN(400)) * time.Millisecond)
 			if err := child.Process.Signal(syscall.SIGKILL); err != nil {
@@ -106,7 +106,7 @@ func crashRun(t *testing.T, backend string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := build(ctx, cfg, wiring{simState: simState, reports: reports})
+	a, err := build(ctx, cfg, wiring{reports: reports})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,10 +184,10 @@ func progress(t *testing.T, cfgPath string) crashProgress {
 }
 
 // startChild re-executes this test binary as a patchgate server.
-func startChild(t *testing.T, cfgPath, simState, reports string) *exec.Cmd {
+func startChild(t *testing.T, cfgPath, reports string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_SIM_STATE="+simState, "PATCHGATE_REPORTS="+reports)
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports)
 	var errBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &errBuf
 	if err := cmd.Start(); err != nil {
@@ -210,7 +210,7 @@ func TestCrashChild(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w := wiring{log: log, simState: os.Getenv("PATCHGATE_SIM_STATE"), reports: os.Getenv("PATCHGATE_REPORTS"),
+	w := wiring{log: log, reports: os.Getenv("PATCHGATE_REPORTS"),
 		ready: func(a *app) { go approveUntilDone(ctx, cancel, a.engine) }}
 	if err := serve(ctx, cfg, w); err != nil {
 		t.Fatal(err)
@@ -257,12 +257,12 @@ func runCLI(ctx context.Context, out io.Writer, args ...string) int {
 	return 0
 }
 
-func writeCrashConfig(t *testing.T, path, store string, tenants []runbooks.Tenant) {
+func writeCrashConfig(t *testing.T, path, store, simState string, tenants []runbooks.Tenant) {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(store)
 	b.WriteString("engine: {tick: 20ms, lease_ttl: 1s, step_timeout: 500ms, workers: 4}\n")
-	b.WriteString("providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 150ms, latency: 2ms}\n")
+	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 150ms, latency: 2ms, state_path: %s}\n", simState)
 	fmt.Fprintf(&b, "pipeline:\n")
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)
 	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 300ms, sensor_gate: true}\n", crashApprover)

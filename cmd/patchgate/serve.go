@@ -29,8 +29,7 @@ func newServeCmd() *cobra.Command {
 				return err
 			}
 			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-			return serve(cmd.Context(), cfg, wiring{log: log, reports: reportDir,
-				simState: os.Getenv("PATCHGATE_SIM_STATE")})
+			return serve(cmd.Context(), cfg, wiring{log: log, reports: reportDir})
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file")

@@ -54,7 +54,6 @@ type wiring struct {
 	chat     runbooks.Chat
 	log      *slog.Logger
 	reports  string // report directory
-	simState string // sim state file (keeps the simulated world across restarts)
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
@@ -98,7 +97,7 @@ func (a *app) providers(w wiring) error {
 	s := a.cfg.Providers.Sim
 	fleet, err := sim.New(sim.Config{
 		Seed: s.Seed, Tenants: a.cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
-		Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: w.simState,
+		Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
 	})
 	if err != nil {
 		return fmt.Errorf("providers.sim: %w", err)
