@@ -22,15 +22,29 @@ type delivered struct {
 func (e *Engine) deliver(ctx context.Context, c *Cycle) (delivered, error) {
 	d := delivered{appended: c.Revision - int64(len(c.Outbox)), notified: c.Notified}
 	stream := AuditStream(c.ID)
+	// One read of the head skips what an earlier delivery appended, so an
+	// outbox that waits for its trim costs no failed appends.
+	if len(c.Outbox) > 0 {
+		head, err := e.deps.Store.Head(ctx, stream)
+		switch {
+		case err == nil:
+			d.appended = max(d.appended, min(head.Seq, c.Revision))
+		case !errors.Is(err, state.ErrNotFound):
+			return d, fmt.Errorf("read head of %s: %w", stream, err)
+		}
+	}
 	for _, ev := range c.Outbox {
+		if ev.Seq <= d.appended {
+			continue
+		}
 		b, err := json.Marshal(ev)
 		if err != nil {
 			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, c.ID, err)
 		}
 		_, err = e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
 		if errors.Is(err, state.ErrConflict) {
-			// Someone (another replica, or this one before a crash)
-			// appended it already, unless the stream lags behind.
+			// Another replica appended it between our head read and now,
+			// unless the stream lags behind (which would be a lost event).
 			head, herr := e.deps.Store.Head(ctx, stream)
 			if herr != nil || head.Seq < ev.Seq {
 				return d, fmt.Errorf("audit stream %s is at %d, cannot append event %d: %v", stream, head.Seq, ev.Seq, herr)

@@ -75,6 +75,7 @@ type Engine struct {
 	order    []string // tenant names in configuration order
 	pipeline Pipeline
 	log      *slog.Logger
+	held     heldLeases
 }
 
 // New builds an engine for the given tenants and pipeline.

@@ -16,6 +16,7 @@ import (
 func (e *Engine) Run(ctx context.Context) error {
 	t := time.NewTicker(e.cfg.Tick)
 	defer t.Stop()
+	defer e.releaseAll(ctx)
 	for {
 		if err := e.Tick(ctx); err != nil && ctx.Err() == nil {
 			e.log.Warn("reconcile tick failed", "err", err)
@@ -93,63 +94,59 @@ type reconcileResult struct {
 }
 
 // reconcile leases one cycle and steps it until it waits, a poll shows no
-// progress, or MaxSteps is reached.
+// progress, or MaxSteps is reached. A cycle that will need this replica
+// again next tick (an operation still running) keeps its lease, so a busy
+// tick costs a read and a poll, not two lease writes per cycle.
 func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
-	lease, err := e.deps.Store.AcquireLease(ctx, cycleLeaseKey(id), e.cfg.Replica, e.cfg.LeaseTTL)
+	lease, err := e.lease(ctx, id)
 	if errors.Is(err, state.ErrLeaseHeld) {
 		return reconcileResult{held: true}
 	}
 	if err != nil {
 		return reconcileResult{err: err}
 	}
-	defer func() {
-		// Released on a detached context so shutdown still frees the lease.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		defer cancel()
-		if err := e.deps.Store.ReleaseLease(rctx, lease); err != nil && !errors.Is(err, state.ErrLeaseLost) {
-			e.log.Warn("release cycle lease", "cycle", id, "err", err)
-		}
-	}()
-	var res reconcileResult
+	res, keep := e.steps(ctx, id, &lease)
+	if keep && ctx.Err() == nil {
+		return res
+	}
+	e.release(ctx, id, lease)
+	return res
+}
+
+// steps runs the step loop on a leased cycle. keep reports whether the cycle
+// still has work for this replica on the next tick.
+func (e *Engine) steps(ctx context.Context, id string, lease *state.Lease) (res reconcileResult, keep bool) {
 	var d delivered
-	renewed := time.Now()
 	for res.steps < e.cfg.MaxSteps && ctx.Err() == nil {
 		c, err := e.getActive(ctx, id)
 		if err != nil {
-			if ErrorCode(err) == CodeNotFound {
-				return res // archived meanwhile
+			if ErrorCode(err) != CodeNotFound { // not found: archived meanwhile
+				res.err = err
 			}
-			res.err = err
-			return res
+			return res, false
 		}
 		a := Next(c, e.now())
 		if !a.NeedsIO() {
-			return res
+			return res, false
 		}
-		// Renew once a third of the lease is used, so a step never starts
-		// on a lease about to lapse.
-		if time.Since(renewed) > e.cfg.LeaseTTL/3 {
-			if lease, err = e.deps.Store.RenewLease(ctx, lease, e.cfg.LeaseTTL); err != nil {
-				res.err = err
-				return res
-			}
-			renewed = time.Now()
+		if *lease, err = e.renew(ctx, id, *lease); err != nil {
+			res.err = err
+			return res, false
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.StepTimeout)
-		progressed, err := e.step(sctx, &lease, c, a, &d)
+		progressed, err := e.step(sctx, lease, c, a, &d)
 		cancel()
 		res.steps++
-		if err != nil {
-			if !errors.Is(err, state.ErrConflict) {
-				e.log.Warn("step failed", "cycle", id, "action", a.String(), "err", err)
-				res.err = err
-				return res
-			}
+		switch {
+		case errors.Is(err, state.ErrConflict):
 			continue // the record moved (a decision came in): re-read and go on
-		}
-		if !progressed {
-			return res
+		case err != nil:
+			e.log.Warn("step failed", "cycle", id, "action", a.String(), "err", err)
+			res.err = err
+			return res, false
+		case !progressed:
+			return res, true
 		}
 	}
-	return res
+	return res, true
 }

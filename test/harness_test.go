@@ -46,12 +46,12 @@ func testPipeline() runbooks.Pipeline {
 // backend opens one store kind for a test; all replicas share it.
 type backend struct {
 	name string
-	open func(t *testing.T) state.Store
+	open func(t testing.TB) state.Store
 }
 
 func backends() []backend {
 	return []backend{
-		{"bolt", func(t *testing.T) state.Store {
+		{"bolt", func(t testing.TB) state.Store {
 			st, err := boltstore.Open(t.TempDir() + "/state.db")
 			if err != nil {
 				t.Fatal(err)
@@ -59,7 +59,7 @@ func backends() []backend {
 			t.Cleanup(func() { st.Close() })
 			return st
 		}},
-		{"redis", func(t *testing.T) state.Store {
+		{"redis", func(t testing.TB) state.Store {
 			sock := redistest.Start(t)
 			st, err := redisstore.Open(context.Background(), redisstore.Options{Network: "unix", Addr: sock, Prefix: "pg-" + t.Name()})
 			if err != nil {
