@@ -253,14 +253,24 @@ func checkState(n *Cycle, s *Stage, d Decision) error {
 }
 
 // resetOp forgets the operation a retried phase will send again (under a
-// new tag, since Attempt moved).
+// new tag, since Attempt moved). An operation that was sent but never seen
+// finishing (the stage failed because its polls failed) may still be
+// running, so it is kept and the retry polls it again: forgetting it sent a
+// second backup or patch to the same hosts while the first still ran.
 func resetOp(s *Stage, p Phase) {
+	var op *Op
 	switch p {
 	case PhaseBackup:
-		s.Backup = Op{}
+		op = &s.Backup
 	case PhasePatch:
-		s.Patch = Op{}
+		op = &s.Patch
+	default:
+		return
 	}
+	if op.Handle != "" && !op.Done {
+		return
+	}
+	*op = Op{}
 }
 
 // auditRefusal chains a refused decision on the cycle's refusal stream.

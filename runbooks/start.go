@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/patchgate/patchgate/state"
 )
@@ -28,6 +29,26 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	c.Created = now
 	c.emit(now, "", EvCycleStarted, requester, "patch cycle requested", map[string]string{"stages": stageNames(c)})
 
+	// Starts of one tenant are serialised by a short lease held under the
+	// new cycle's ID. Without it, a start that found the tenant lock naming
+	// a cycle not created yet took the lock over as if that start had
+	// crashed, and two concurrent starts both created an active cycle for
+	// the tenant. Now a lock naming a missing cycle is only seen once the
+	// start that wrote it has released or lost this lease.
+	lease, err := e.deps.Store.AcquireLease(ctx, tenantStartKey(t.Name), c.ID, e.cfg.LeaseTTL)
+	if errors.Is(err, state.ErrLeaseHeld) {
+		return nil, Errorf(CodeConflict, "tenant %s is being started by someone else; try again", t.Name)
+	}
+	if err != nil {
+		return nil, storeErr("lock tenant "+t.Name, err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := e.deps.Store.ReleaseLease(rctx, lease); err != nil && !errors.Is(err, state.ErrLeaseLost) {
+			e.log.Warn("release tenant start lease", "tenant", t.Name, "err", err)
+		}
+	}()
 	if err := e.lockTenant(ctx, t.Name, c.ID); err != nil {
 		return nil, err
 	}
@@ -100,6 +121,9 @@ func (e *Engine) lockTenant(ctx context.Context, tenant, id string) error {
 	}
 	return Errorf(CodeConflict, "tenant %s is being started by someone else; try again", tenant)
 }
+
+// tenantStartKey is the lease that serialises starts of a tenant.
+func tenantStartKey(t string) string { return "tenant/" + t + "/start" }
 
 func stageNames(c *Cycle) string {
 	names := make([]string, len(c.Stages))

@@ -111,11 +111,20 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 		return false
 	}
 	s := &n.Stages[i]
+	if a.Kind == ActPage || a.Kind == ActAck || a.Kind == ActResolve {
+		// A pager error is not the stage's: counting it among the stage's
+		// consecutive errors let a pager outage during a retried stage fail
+		// that stage on its next single transient error. The incident action
+		// is tried again on the next tick.
+		e.log.Warn("pager call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
+			"action", string(a.Kind), "err", err)
+		return false
+	}
 	s.Errors++
 	s.LastError = err.Error()
 	e.log.Warn("provider call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
 		"action", string(a.Kind), "attempt", s.Errors, "err", err)
-	if s.Errors < e.cfg.MaxErrors || a.Kind == ActPage || a.Kind == ActAck || a.Kind == ActResolve {
+	if s.Errors < e.cfg.MaxErrors {
 		return false
 	}
 	n.fail(i, now, fmt.Sprintf("%s failed %d times: %v", a.Kind, s.Errors, err), nil)

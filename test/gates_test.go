@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -687,8 +688,9 @@ func TestBackupGateExclusions(t *testing.T) {
 	}
 }
 
-// TestTransientProviderErrors: every other StartPatch failing is retried
-// transparently, one patch per environment.
+// TestTransientProviderErrors: every other StartPatch and BackupStatus call
+// failing is retried transparently: one backup and one patch per
+// environment, no page, no error left on any stage.
 func TestTransientProviderErrors(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
@@ -949,6 +951,11 @@ func TestChatDown(t *testing.T) {
 				t.Fatalf("archived as %s", c.Status)
 			}
 			h.checkTrail(ctx, c)
+			// Every decision was made while chat was down, so each event
+			// reached chat in one of the two catch-ups, none twice.
+			if h.chat.Redelivery != 0 {
+				t.Errorf("chat was handed %d events it had already shown", h.chat.Redelivery)
+			}
 			verifyAllStreams(t, h.store)
 		})
 	}
@@ -1059,6 +1066,56 @@ func TestTransientPollErrorsRetry(t *testing.T) {
 			st := h.fleet.Stats()
 			if st.Patches.ByScope[tn+"/nonprod"] != 1 || np.Patch.Handle != handle {
 				t.Errorf("nonprod patched %d times, final handle %s; want 1 and the first patch %s", st.Patches.ByScope[tn+"/nonprod"], np.Patch.Handle, handle)
+			}
+		})
+	}
+}
+
+// TestGateOneActiveCyclePerTenant: starts of one tenant racing on every
+// replica (a double-clicked /patch start, a redelivered command) open
+// exactly one cycle; every other start is refused as a conflict.
+func TestGateOneActiveCyclePerTenant(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			tenants := sim.GenerateTenants(30, gateSeed)
+			h := newHarness(t, b.open(t), sim.Config{Seed: gateSeed, Tenants: tenants, HostsPerTarget: 1}, 3)
+			for _, tn := range tenants {
+				const starts = 6
+				ids := make([]string, starts)
+				errs := make([]error, starts)
+				var wg sync.WaitGroup
+				for i := range starts {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						c, err := h.engines[i%len(h.engines)].Start(ctx, tn.Name, requester)
+						if err == nil {
+							ids[i] = c.ID
+						}
+						errs[i] = err
+					}()
+				}
+				wg.Wait()
+				won := 0
+				for i, err := range errs {
+					switch {
+					case err == nil:
+						won++
+					case runbooks.ErrorCode(err) != runbooks.CodeConflict:
+						t.Errorf("%s: start %d refused with %v, want a conflict", tn.Name, i, err)
+					}
+				}
+				if won != 1 {
+					t.Errorf("%s: %d of %d concurrent starts opened a cycle (%v), want 1", tn.Name, won, starts, ids)
+				}
+			}
+			active, err := h.engines[0].Active(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(active) != len(tenants) {
+				t.Errorf("%d active cycles for %d tenants", len(active), len(tenants))
 			}
 		})
 	}
