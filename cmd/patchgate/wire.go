@@ -50,10 +50,10 @@ type app struct {
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
 type wiring struct {
-	clock    runbooks.Clock
-	chat     runbooks.Chat
-	log      *slog.Logger
-	reports  string // report directory
+	clock   runbooks.Clock
+	chat    runbooks.Chat
+	log     *slog.Logger
+	reports string // report directory
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
