@@ -221,7 +221,13 @@ func checkState(n *Cycle, s *Stage, d Decision) error {
 		return Errorf(CodeConflict, "Cycle %s is already %s.", n.ID, n.Status)
 	}
 	switch d.Action {
-	case Approve, Reject:
+	case Reject:
+		// Reject closes the cycle: at an approval, or to abandon a stage
+		// that failed and cannot be fixed (a problem that will not clear).
+		if !(s.Phase == PhaseApproval && n.Status == StatusRunning) && s.Phase != PhaseFailed {
+			return Errorf(CodeConflict, "%s can be rejected only while awaiting approval or after it failed (it is %s).", s.Name, s.Phase)
+		}
+	case Approve:
 		if s.Phase != PhaseApproval || n.Status != StatusRunning {
 			return Errorf(CodeConflict, "%s is not awaiting approval (it is %s).", s.Name, s.Phase)
 		}

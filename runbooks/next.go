@@ -59,11 +59,13 @@ func Next(c *Cycle, now time.Time) Action {
 	for i := range c.Stages {
 		s := &c.Stages[i]
 		switch {
-		case s.Failure != nil && !s.Incident.Triggered:
+		case s.Failure != nil && !s.Incident.Triggered && !c.Status.Terminal():
 			return Action{Kind: ActPage, Stage: i}
-		case s.Incident.Triggered && s.Incident.AckWanted && !s.Incident.Acknowledged && !s.Incident.Resolved:
+		case s.Incident.Triggered && s.Incident.AckWanted && !s.Incident.Acknowledged && !s.Incident.Resolved && !c.Status.Terminal():
 			return Action{Kind: ActAck, Stage: i}
-		case s.Incident.Triggered && !s.Incident.Resolved && s.Phase == PhaseDone:
+		case s.Incident.Triggered && !s.Incident.Resolved && (s.Phase == PhaseDone || c.Status.Terminal()):
+			// A stage that recovered, or a cycle closed by a person,
+			// closes its page.
 			return Action{Kind: ActResolve, Stage: i}
 		}
 	}

@@ -88,6 +88,12 @@ func TestNext(t *testing.T) {
 			Action{Kind: ActResolve, Stage: 1}},
 		{"resolved incident is left alone", testCycle(done("preflight", "nonprod"), func(c *Cycle) { c.Stages[1].Incident = Incident{Triggered: true, Resolved: true} }), t0,
 			Action{Kind: ActOpen, Stage: 2}},
+		{"rejected cycle closes its open page", testCycle(done("preflight"), failed("nonprod", PhaseHealth), func(c *Cycle) {
+			c.Status = StatusRejected
+			c.Stages[1].Incident.Triggered = true
+		}), t0, Action{Kind: ActResolve, Stage: 1}},
+		{"rejected before paging does not page", testCycle(done("preflight"), failed("nonprod", PhaseHealth), func(c *Cycle) { c.Status = StatusRejected }), t0,
+			Action{Kind: ActArchive, Stage: -1}},
 		{"waiting with an outbox flushes", testCycle(with(done("preflight"), "nonprod", PhaseApproval), func(c *Cycle) { c.Revision = 1; c.Outbox = []Event{{Seq: 1}} }), t0,
 			Action{Kind: ActFlush, Stage: -1, Reason: "awaiting approval 0/1"}},
 		{"running with a failed stage waits", testCycle(done("preflight"), failed("nonprod", PhasePatch), func(c *Cycle) {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -56,6 +57,9 @@ step is printed as it would appear in the cycle's Slack thread.`,
 }
 
 func runDemo(ctx context.Context, o demoOptions) error {
+	// The engine's chat and the simulated people print from different
+	// goroutines.
+	o.out = &syncWriter{w: o.out}
 	dir, err := os.MkdirTemp("", "patchgate-demo-")
 	if err != nil {
 		return err
@@ -118,4 +122,16 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		return err
 	}
 	return demoSummary(ctx, eng, st, fleet, o.out)
+}
+
+// syncWriter serialises writes from several goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
