@@ -244,17 +244,10 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 	}
 }
 
-// runCLI runs the patchgate command line in-process.
+// runCLI runs the patchgate command line in-process, output and errors
+// into out, and returns its exit code.
 func runCLI(ctx context.Context, out io.Writer, args ...string) int {
-	root := newRoot()
-	root.SetArgs(args)
-	root.SetOut(out)
-	root.SetErr(out)
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(out, err)
-		return 1
-	}
-	return 0
+	return run(ctx, args, out, out)
 }
 
 func writeCrashConfig(t *testing.T, path, store, simState string, tenants []runbooks.Tenant) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -14,15 +15,17 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:]))
+	os.Exit(run(ctx, os.Args[1:], os.Stdout, os.Stderr))
 }
 
 // run executes the CLI and returns the process exit code: 0 on success, 1
 // when a check found a problem (an audit break, an invalid config), 2 on
 // any other error.
-func run(ctx context.Context, args []string) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
 	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	var fe *findingError
 	switch {
@@ -31,7 +34,7 @@ func run(ctx context.Context, args []string) int {
 	case errors.As(err, &fe):
 		return 1
 	default:
-		fmt.Fprintln(os.Stderr, "patchgate:", err)
+		fmt.Fprintln(stderr, "patchgate:", err)
 		return 2
 	}
 }

@@ -42,6 +42,9 @@ func newServeCmd() *cobra.Command {
 // taking work, running steps finish (bounded by shutdownGrace), and the
 // store closes last.
 func serve(ctx context.Context, cfg *config.Config, w wiring) error {
+	if w.log == nil {
+		w.log = slog.Default()
+	}
 	a, err := build(ctx, cfg, w)
 	if err != nil {
 		return err
