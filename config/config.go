@@ -124,6 +124,26 @@ type Sim struct {
 	Groups map[string][]string
 }
 
-// Slack is reserved for the Slack adapter's settings; for now the section
-// must be empty or absent.
-type Slack struct{}
+// Slack configures the chat front end. An absent section runs the engine
+// without Slack (decisions then come from the CLI).
+type Slack struct {
+	Transport     string // SlackSocket (default) or SlackHTTP
+	BotToken      Secret // xoxb-…
+	AppToken      Secret // xapp-…, for Socket Mode
+	SigningSecret Secret // for the HTTP transport
+	Channel       string // the cycles channel ID (C…/G…)
+	Listen        string // HTTP transport address, e.g. :8080
+	// APIURL overrides https://slack.com/api/ (an enterprise proxy, or the
+	// local sandbox in tests and the demo).
+	APIURL         string
+	UpdateInterval time.Duration // least time between two updates of one message
+}
+
+// Enabled reports whether a Slack section was configured.
+func (s Slack) Enabled() bool { return s.Channel != "" || !s.BotToken.IsZero() }
+
+// Slack transports.
+const (
+	SlackSocket = "socket" // Socket Mode: outbound only, no public endpoint
+	SlackHTTP   = "http"   // Events/Interactivity endpoints, signing secret
+)

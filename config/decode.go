@@ -32,7 +32,16 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
 		)},
-		field{"slack", d.section()}, // no settings yet: any key is unknown
+		field{"slack", d.section(
+			field{"transport", d.str(&c.Slack.Transport)},
+			field{"bot_token", text(d, &c.Slack.BotToken)},
+			field{"app_token", text(d, &c.Slack.AppToken)},
+			field{"signing_secret", text(d, &c.Slack.SigningSecret)},
+			field{"channel", d.str(&c.Slack.Channel)},
+			field{"listen", d.str(&c.Slack.Listen)},
+			field{"api_url", d.str(&c.Slack.APIURL)},
+			field{"update_interval", d.duration(&c.Slack.UpdateInterval, "s")},
+		)},
 	)
 }
 

@@ -27,7 +27,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	tenants:   none
 //	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00)
 //	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
-//	slack:     nothing yet
+//	slack:     none (engine only); when set: transport socket, listen :8080,
+//	           update_interval 3s
 //
 // Defaults are deliberately not applied to a value the file sets to zero or
 // empty: "workers: 0" is reported, not silently turned into 8.
@@ -48,6 +49,7 @@ func defaults() *Config {
 		},
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4}},
+		Slack:     Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
 		c.Tiers = append(c.Tiers, tierDefaults(s.Env))

@@ -18,6 +18,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkTenants(c.TenantList, c.Tiers)
 	d.checkSchedules(&c.Schedules)
 	d.checkProviders(&c.Providers)
+	d.checkSlack(&c.Slack)
 }
 
 func (d *decoder) checkStore(s *Store) {
