@@ -1,0 +1,51 @@
+package reports
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+func TestDirReport(t *testing.T) {
+	at := time.Date(2026, 11, 22, 3, 0, 0, 0, time.UTC)
+	d := &Dir{Path: t.TempDir(), Now: func() time.Time { return at }}
+	c := &runbooks.Cycle{ID: "acme-1", Tenant: "acme", Status: runbooks.StatusRunning,
+		Outbox: []runbooks.Event{{Seq: 3}}}
+	events := []runbooks.Event{{Seq: 1, Type: runbooks.EvCycleStarted, Actor: "U1"}, {Seq: 2, Type: runbooks.EvApproved, Actor: "U2"}}
+
+	rep, err := d.Report(context.Background(), c, events)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(rep.Location)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if rep.SHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("reported SHA-256 %s does not match the file", rep.SHA256)
+	}
+	var ev Evidence
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Schema != EvidenceSchema || len(ev.Events) != 2 || ev.Events[1].Actor != "U2" || ev.Cycle.ID != "acme-1" {
+		t.Errorf("evidence = %+v", ev)
+	}
+	if len(ev.Cycle.Outbox) != 0 {
+		t.Errorf("the outbox (delivery bookkeeping) leaked into the evidence")
+	}
+	if len(c.Outbox) != 1 {
+		t.Errorf("Report changed the engine's cycle")
+	}
+	again, err := d.Report(context.Background(), c, events)
+	if err != nil || again.SHA256 != rep.SHA256 || again.Location != rep.Location {
+		t.Errorf("a repeated report differs: %+v vs %+v (%v)", again, rep, err)
+	}
+}
