@@ -20,18 +20,17 @@ const verifyChunk = 1024
 // and the head are read in the same transaction, so they agree unless the
 // file was tampered with.
 func (s *Store) Verify(ctx context.Context, stream string) (state.Verification, error) {
-	v := state.Verification{Stream: stream}
-	var prev *state.Entry
-	for from := int64(1); ; {
+	w := state.NewChainWalk(stream)
+	for {
 		if err := ctx.Err(); err != nil {
-			return v, fmt.Errorf("verify stream %s: %w", stream, err)
+			return w.V, fmt.Errorf("verify stream %s: %w", stream, err)
 		}
 		var (
-			chunk   []state.Entry
-			atEnd   bool
-			stored  head
-			hasHead bool
+			chunk  []state.Entry
+			atEnd  bool
+			stored head
 		)
+		from := w.Next()
 		err := s.view(func(tx *bolt.Tx) error {
 			var err error
 			chunk, atEnd, err = readInTx(tx, stream, from, verifyChunk)
@@ -39,31 +38,18 @@ func (s *Store) Verify(ctx context.Context, stream string) (state.Verification, 
 				return err
 			}
 			if raw := tx.Bucket(bucketHeads).Get([]byte(stream)); raw != nil {
-				hasHead = true
 				stored, err = decodeHead(stream, raw)
 			}
 			return err
 		})
 		if err != nil {
-			return v, fmt.Errorf("verify stream %s from %d: %w", stream, from, err)
+			return w.V, fmt.Errorf("verify stream %s from %d: %w", stream, from, err)
 		}
-		checked, brokenAt, problem := state.VerifyEntries(stream, prev, chunk)
-		v.Checked += checked
-		if brokenAt != 0 {
-			v.BrokenAt, v.Problem = brokenAt, problem
-			return v, nil
-		}
-		if len(chunk) > 0 {
-			prev = &chunk[len(chunk)-1]
-			v.Head = prev.Hash
-			from = prev.Seq + 1
+		if w.Add(chunk) {
+			return w.V, nil
 		}
 		if atEnd {
-			if !hasHead && prev == nil {
-				return v, fmt.Errorf("verify stream %s: %w", stream, state.ErrNotFound)
-			}
-			v.BrokenAt, v.Problem = state.VerifyHead(prev, stored.Seq, stored.Hash)
-			return v, nil
+			return w.Finish(stored.Seq, stored.Hash)
 		}
 	}
 }

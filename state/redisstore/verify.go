@@ -18,12 +18,12 @@ const verifyChunk = 1000
 // fetched together with the head in one MULTI, so the final, short chunk and
 // the head are one snapshot and agree unless someone tampered with them.
 func (s *Store) Verify(ctx context.Context, stream string) (state.Verification, error) {
-	v := state.Verification{Stream: stream}
+	w := state.NewChainWalk(stream)
 	if err := s.check(); err != nil {
-		return v, fmt.Errorf("verify stream %s: %w", stream, err)
+		return w.V, fmt.Errorf("verify stream %s: %w", stream, err)
 	}
-	var prev *state.Entry
-	for start := int64(0); ; {
+	for {
+		start := w.Next() - 1 // list index of the next entry
 		var rng *redis.StringSliceCmd
 		var hd *redis.SliceCmd
 		_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
@@ -32,33 +32,21 @@ func (s *Store) Verify(ctx context.Context, stream string) (state.Verification, 
 			return nil
 		})
 		if err != nil {
-			return v, fmt.Errorf("verify stream %s from index %d: %w", stream, start, redisErr(err))
+			return w.V, fmt.Errorf("verify stream %s from index %d: %w", stream, start, redisErr(err))
 		}
 		chunk, err := decodeEntries(rng.Val())
 		if err != nil {
-			return v, fmt.Errorf("verify stream %s from index %d: %w", stream, start, err)
+			return w.V, fmt.Errorf("verify stream %s from index %d: %w", stream, start, err)
 		}
-		checked, brokenAt, problem := state.VerifyEntries(stream, prev, chunk)
-		v.Checked += checked
-		if brokenAt != 0 {
-			v.BrokenAt, v.Problem = brokenAt, problem
-			return v, nil
-		}
-		if len(chunk) > 0 {
-			prev = &chunk[len(chunk)-1]
-			v.Head = prev.Hash
-			start += int64(len(chunk))
+		if w.Add(chunk) {
+			return w.V, nil
 		}
 		if len(chunk) < verifyChunk {
 			stored, err := decodeHead(hd.Val())
 			if err != nil {
-				return v, fmt.Errorf("verify stream %s: %w", stream, err)
+				return w.V, fmt.Errorf("verify stream %s: %w", stream, err)
 			}
-			if stored.Seq == 0 && prev == nil {
-				return v, fmt.Errorf("verify stream %s: %w", stream, state.ErrNotFound)
-			}
-			v.BrokenAt, v.Problem = state.VerifyHead(prev, stored.Seq, stored.Hash)
-			return v, nil
+			return w.Finish(stored.Seq, stored.Hash)
 		}
 	}
 }
