@@ -1,0 +1,177 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/slack-go/slack"
+)
+
+// runCommand carries out one /patch line for the person who typed it and
+// returns the text of their ephemeral reply.
+func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string {
+	cmd, err := ParseCommand(sc.Text)
+	if err != nil {
+		return err.Error()
+	}
+	log := []any{"user", sc.UserID, "subcommand", string(cmd.Name)}
+	switch cmd.Name {
+	case CmdHelp:
+		if cmd.Topic != "" {
+			s, _ := specOf(Subcommand(cmd.Topic))
+			return fmt.Sprintf("`%s` — %s", usageOf(s.name), s.summary)
+		}
+		return HelpText()
+	case CmdStatus:
+		return h.status(ctx, cmd.Tenant)
+	case CmdPreflight, CmdStart:
+		if msg, ok := h.knownTenant(cmd.Tenant, usageOf(cmd.Name)); !ok {
+			return msg
+		}
+		c, err := h.engine.Start(ctx, cmd.Tenant, sc.UserID)
+		if err != nil {
+			return h.refusal(err, "start a cycle", append(log, "tenant", cmd.Tenant)...)
+		}
+		return fmt.Sprintf("Started cycle `%s` for %s. Preflight inventory runs now; then %s waits for approval on the cycle's message. Nothing is patched before that.",
+			c.ID, cmd.Tenant, firstEnv(c))
+	case CmdHalt, CmdResume:
+		action := runbooks.HaltCycle
+		if cmd.Name == CmdResume {
+			action = runbooks.Resume
+		}
+		d := runbooks.Decision{Cycle: cmd.Cycle, Action: action, Actor: sc.UserID, Reason: cmd.Reason}
+		if sc.TriggerID != "" {
+			d.InteractionID = "command:" + sc.TriggerID
+		}
+		out, err := h.engine.Decide(ctx, d)
+		if err != nil {
+			return h.refusal(err, "decide by command", append(log, "cycle", cmd.Cycle)...)
+		}
+		return outcomeText(out)
+	case CmdReport:
+		return h.report(ctx, cmd.Cycle, log)
+	case CmdSAML:
+		return "`/patch saml` is not available yet: the SAML certificate check arrives with the SAML runbook."
+	case CmdDrift:
+		return "`/patch drift` is not available yet: the drift report arrives with the drift runbook."
+	}
+	return HelpText()
+}
+
+// knownTenant checks a tenant name against the configuration, so a typo is
+// answered with the names that would have worked.
+func (h *Handler) knownTenant(name, usage string) (string, bool) {
+	var names []string
+	for _, t := range h.engine.Tenants() {
+		if t.Name == name {
+			return "", true
+		}
+		names = append(names, t.Name)
+	}
+	known := "none are configured"
+	if len(names) > 0 {
+		known = "known tenants: " + strings.Join(names, ", ")
+	}
+	return (&CommandError{Problem: fmt.Sprintf("Unknown tenant %s; %s.", quote(name), known), Usage: usage}).Error(), false
+}
+
+// status lists active cycles, all or one tenant's.
+func (h *Handler) status(ctx context.Context, tenant string) string {
+	if tenant != "" {
+		if msg, ok := h.knownTenant(tenant, usageOf(CmdStatus)); !ok {
+			return msg
+		}
+	}
+	cycles, err := h.engine.Active(ctx)
+	if err != nil {
+		return h.refusal(err, "list active cycles")
+	}
+	var lines []string
+	for _, c := range cycles {
+		if tenant == "" || c.Tenant == tenant {
+			lines = append(lines, "• "+cycleLine(c))
+		}
+	}
+	switch {
+	case len(lines) == 0 && tenant != "":
+		return fmt.Sprintf("%s has no active cycle. Start one with `/patch start %s`.", tenant, tenant)
+	case len(lines) == 0:
+		return "No active cycles."
+	}
+	head := fmt.Sprintf("Active cycles (%d):", len(lines))
+	if tenant != "" {
+		head = fmt.Sprintf("Active cycles of %s (%d):", tenant, len(lines))
+	}
+	return head + "\n" + strings.Join(lines, "\n")
+}
+
+// cycleLine is one cycle in a status reply.
+func cycleLine(c *runbooks.Cycle) string {
+	s := fmt.Sprintf("`%s` (%s) — %s", c.ID, c.Tenant, c.Status)
+	if i := c.Current(); i >= 0 {
+		st := c.Stages[i]
+		s += fmt.Sprintf(", %s: %s", st.Name, strings.ReplaceAll(string(st.Phase), "_", " "))
+		if st.Phase == runbooks.PhaseApproval {
+			s += fmt.Sprintf(" (%d/%d)", len(st.Approvals), st.MinApprovals)
+		}
+		if st.Failure != nil {
+			s += " — " + st.Failure.Reason
+		}
+	}
+	if c.Halt != nil {
+		s += fmt.Sprintf("; halted by %s: %s", mention(c.Halt.By), c.Halt.Reason)
+	}
+	return s
+}
+
+// report says where a cycle's compliance report is.
+func (h *Handler) report(ctx context.Context, id string, log []any) string {
+	c, err := h.engine.Get(ctx, id)
+	if err != nil {
+		return h.refusal(err, "read a cycle", append(log, "cycle", id)...)
+	}
+	if c.Report == nil || c.Report.Location == "" {
+		return fmt.Sprintf("Cycle `%s` has no report yet (it is %s); the report is made when the last environment is done.", c.ID, c.Status)
+	}
+	s := fmt.Sprintf("Report of cycle `%s`: %s", c.ID, c.Report.Location)
+	if c.Report.SHA256 != "" {
+		s += fmt.Sprintf(" (SHA-256 `%s`)", c.Report.SHA256)
+	}
+	return s
+}
+
+// outcomeText is the confirmation shown for a decision that went through.
+func outcomeText(out runbooks.Outcome) string {
+	if out.Duplicate {
+		return "Already recorded; nothing changed."
+	}
+	if out.Message == "" {
+		return "Done."
+	}
+	return out.Message
+}
+
+// firstEnv names the first environment stage a new cycle will wait at.
+func firstEnv(c *runbooks.Cycle) string {
+	for _, s := range c.Stages {
+		if s.Kind == runbooks.KindEnvironment {
+			return s.Name
+		}
+	}
+	return "the first environment"
+}
+
+// mention renders a Slack user ID as a mention; the engine's own name is
+// shown as it is.
+func mention(id string) string {
+	if id == "" || id == runbooks.ActorSystem || strings.ContainsAny(id, " <>") {
+		return id
+	}
+	return "<@" + id + ">"
+}
+
+// errNotCommand: the request was signed but is not a slash command.
+var errNotCommand = errors.New("not a slash command (no user_id or command)")

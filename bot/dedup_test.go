@@ -1,0 +1,51 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Of many concurrent copies of one delivery, some carrying the same
+// envelope and some a new envelope around the same payload, exactly one
+// wins its keys. Claiming on past a lost key once let two copies split the
+// keys and both drop the work.
+func TestClaimAllExactlyOneWinner(t *testing.T) {
+	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{})
+	ctx := context.Background()
+	for round := range 50 {
+		payload := fmt.Sprintf("slack/seen/click/T1/round-%d", round)
+		var won atomic.Int32
+		var wg sync.WaitGroup
+		for copyN := range 8 {
+			env := envelopeKey(fmt.Sprintf("r%d-env-%d", round, copyN%2))
+			wg.Go(func() {
+				ok, err := h.claimAll(ctx, []string{env, payload})
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					won.Add(1)
+				}
+			})
+		}
+		wg.Wait()
+		if n := won.Load(); n != 1 {
+			t.Fatalf("round %d: %d copies won, want exactly 1", round, n)
+		}
+	}
+}
+
+func TestDedupKeys(t *testing.T) {
+	if a, b := commandKey("T1", "", []byte("x")), commandKey("T1", "", []byte("y")); a == b {
+		t.Fatal("commands without trigger IDs share a key")
+	}
+	if commandKey("T1", "trig", []byte("x")) != commandKey("T1", "trig", []byte("y")) {
+		t.Fatal("one trigger ID, two keys")
+	}
+	if clickKey("T1", "i") == clickKey("T2", "i") {
+		t.Fatal("teams share click keys")
+	}
+}

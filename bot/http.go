@@ -1,0 +1,140 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+
+	"github.com/slack-go/slack"
+)
+
+// HTTP paths of the Events/Interactivity transport (the Slack app's
+// slash-command, interactivity and event-subscription request URLs).
+const (
+	PathCommands     = "/slack/commands"
+	PathInteractions = "/slack/interactions"
+	PathEvents       = "/slack/events"
+)
+
+// HTTPHandler serves Slack's HTTP requests. Every request is verified
+// (signature over the raw body, timestamp within MaxClockSkew, body within
+// MaxBody) before anything else happens; a request that fails is answered
+// 401, 400 or 413 and leaves no trace: nothing is queued, claimed or
+// replied. A good one is acknowledged with an empty 200 as soon as its work
+// is queued; the work runs in the pool Run works.
+func (h *Handler) HTTPHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+PathCommands, h.serveCommand)
+	mux.HandleFunc("POST "+PathInteractions, h.serveInteraction)
+	mux.HandleFunc("POST "+PathEvents, h.serveEvent)
+	return mux
+}
+
+func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readVerified(w, r)
+	if !ok {
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	sc, err := slack.SlashCommandParse(r)
+	if err == nil && (sc.UserID == "" || sc.Command == "") {
+		err = errNotCommand
+	}
+	if err != nil {
+		h.reject(w, r, http.StatusBadRequest, "malformed slash command", err)
+		return
+	}
+	to := Target{ResponseURL: sc.ResponseURL, ChannelID: sc.ChannelID, UserID: sc.UserID}
+	keys := []string{commandKey(sc.TeamID, sc.TriggerID, body)}
+	h.ack(w, r, func(ctx context.Context) error {
+		return h.enqueue(ctx, keys, to, func(ctx context.Context) string { return h.runCommand(ctx, sc) })
+	})
+}
+
+// serveInteraction acknowledges a click once it is signed and looks like
+// one; decoding the whole payload (Slack sends the full message with every
+// block, often several KB, and slack-go decodes it field by field) is work
+// for the pool, not for the ack.
+func (h *Handler) serveInteraction(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readVerified(w, r)
+	if !ok {
+		return
+	}
+	form, err := url.ParseQuery(string(body))
+	var head interactionHead
+	if err == nil {
+		head, err = peekInteraction([]byte(form.Get("payload")))
+	}
+	if err != nil {
+		h.reject(w, r, http.StatusBadRequest, "malformed interaction", err)
+		return
+	}
+	if head.Type != string(slack.InteractionTypeBlockActions) {
+		h.log.Debug("interaction ignored", "type", head.Type)
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	payload := []byte(form.Get("payload"))
+	h.ack(w, r, func(ctx context.Context) error {
+		return h.submit(ctx, func(ctx context.Context) { h.interaction(ctx, payload) })
+	})
+}
+
+// interaction decodes a block_actions payload and applies each patchgate
+// click in it once.
+func (h *Handler) interaction(ctx context.Context, payload []byte) {
+	ic, err := decodeInteraction(payload)
+	if err != nil {
+		h.log.Warn("undecodable interaction dropped", "err", err)
+		return
+	}
+	for _, c := range clicksOf(ic) {
+		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.decide(ctx, c) })
+	}
+}
+
+// serveEvent answers the Events API's url_verification challenge. The app
+// subscribes to no events yet, so any other event is acknowledged and
+// dropped.
+func (h *Handler) serveEvent(w http.ResponseWriter, r *http.Request) {
+	body, ok := h.readVerified(w, r)
+	if !ok {
+		return
+	}
+	var ev struct {
+		Type      string `json:"type"`
+		Challenge string `json:"challenge"`
+	}
+	if err := json.Unmarshal(body, &ev); err != nil || ev.Type == "" {
+		h.reject(w, r, http.StatusBadRequest, "malformed event", err)
+		return
+	}
+	if ev.Type == "url_verification" {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		_, _ = io.WriteString(w, ev.Challenge)
+		return
+	}
+	h.log.Debug("Slack event ignored", "type", ev.Type)
+	w.WriteHeader(http.StatusOK)
+}
+
+// ack queues the request's work and answers 200 with an empty body. If the
+// queue stays full for QueueWait, or shutdown began, it answers 503 so
+// Slack shows the person an error instead of silently dropping the work.
+func (h *Handler) ack(w http.ResponseWriter, r *http.Request, queue func(ctx context.Context) error) {
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.QueueWait)
+	defer cancel()
+	if err := queue(ctx); err != nil {
+		h.log.Warn("Slack request not queued", "path", r.URL.Path, "err", err)
+		http.Error(w, "busy; try again", http.StatusServiceUnavailable)
+		return
+	}
+	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" {
+		h.log.Info("Slack retry queued; its claim key de-duplicates it", "path", r.URL.Path,
+			"retry", n, "reason", r.Header.Get("X-Slack-Retry-Reason"))
+	}
+	w.WriteHeader(http.StatusOK)
+}

@@ -1,0 +1,147 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state/redisstore"
+	"github.com/patchgate/patchgate/state/redisstore/redistest"
+)
+
+// ackBurst is how many signed clicks arrive at once.
+const ackBurst = 200
+
+// BenchmarkAckHTTP sends bursts of 200 concurrent signed block_actions over
+// HTTP to a Handler whose work runs on the real engine over Redis, and
+// reports how long each request waited for its 200: p50, p99 and max over
+// every request, and warm-p99 over the bursts after the first (the first
+// burst also opens the 200 connections; later ones reuse them, as a
+// keep-alive client would). Each burst's work (claim, decision or refusal
+// with its audit entry, ephemeral reply) finishes before the next burst,
+// untimed, so bursts do not pile up; the payloads carry a whole cycle
+// message, as Slack's do.
+//
+//	go test -run '^$' -bench BenchmarkAckHTTP -benchtime 10x ./bot
+func BenchmarkAckHTTP(b *testing.B) {
+	ctx := context.Background()
+	sock := redistest.Start(b)
+	st, err := redisstore.Open(ctx, redisstore.Options{Network: "unix", Addr: sock, Prefix: "pg-bench-ack"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	eng := newSimEngine(b, st, "bench")
+	cycle := benchCycleAwaitingApproval(b, eng)
+
+	var replies atomic.Int64
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		replies.Add(1)
+	}))
+	b.Cleanup(sink.Close)
+	h := NewHandler(eng, st, NewResponseURLReplier(sink.Client(), nil), HandlerOptions{
+		SigningSecret: testSecret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(h.HTTPHandler())
+	b.Cleanup(srv.Close)
+	runUntilCleanup(b, h)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConns: ackBurst, MaxIdleConnsPerHost: ackBurst}}
+
+	users := []string{userAlice, userBob, userOutsider, userRequester}
+	var lat, warm []time.Duration
+	b.ResetTimer()
+	for i := range b.N {
+		b.StopTimer()
+		reqs := make([]*http.Request, ackBurst)
+		for j := range reqs {
+			user := users[j%len(users)]
+			body := clickForm(clickPayload(buttonValue(cycle.ID, "nonprod", runbooks.Approve, cycle.Revision), user,
+				fmt.Sprintf("%d.%06d", 1800000000+i, j), sink.URL+"/hooks/x"))
+			req, _ := http.NewRequest(http.MethodPost, srv.URL+PathInteractions, strings.NewReader(body))
+			req.Header = slackSign(testSecret, time.Now(), body)
+			reqs[j] = req
+		}
+		want := replies.Load() + ackBurst
+		start := make(chan struct{})
+		burst := make([]time.Duration, ackBurst)
+		var wg sync.WaitGroup
+		for j, req := range reqs {
+			wg.Go(func() {
+				<-start
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				burst[j] = time.Since(t0)
+				if err != nil {
+					b.Error(err)
+					return
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					b.Errorf("status %d", resp.StatusCode)
+				}
+			})
+		}
+		b.StartTimer()
+		close(start)
+		wg.Wait()
+		b.StopTimer()
+		lat = append(lat, burst...)
+		if i > 0 {
+			warm = append(warm, burst...)
+		}
+		for deadline := time.Now().Add(30 * time.Second); replies.Load() < want; time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				b.Fatalf("burst %d: %d of %d replies", i, replies.Load()-want+ackBurst, ackBurst)
+			}
+		}
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(quantileMS(lat, 0.50), "p50-ms")
+	b.ReportMetric(quantileMS(lat, 0.99), "p99-ms")
+	b.ReportMetric(quantileMS(lat, 1), "max-ms")
+	if len(warm) > 0 {
+		b.ReportMetric(quantileMS(warm, 0.99), "warm-p99-ms")
+	}
+	b.ReportMetric(0, "ns/op") // a burst's wall time says little; the quantiles do
+}
+
+// quantileMS is the p-quantile of d in milliseconds (d gets sorted).
+func quantileMS(d []time.Duration, p float64) float64 {
+	slices.Sort(d)
+	return float64(d[int(p*float64(len(d)-1))]) / float64(time.Millisecond)
+}
+
+// benchCycleAwaitingApproval starts a cycle and ticks it to nonprod's
+// approval.
+func benchCycleAwaitingApproval(b *testing.B, eng *runbooks.Engine) *runbooks.Cycle {
+	ctx := context.Background()
+	c, err := eng.Start(ctx, "cascade-cu", userRequester)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 20 {
+		if err := eng.Tick(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if c, err = eng.Get(ctx, c.ID); err != nil {
+			b.Fatal(err)
+		}
+		if i := c.Current(); i >= 0 && c.Stages[i].Phase == runbooks.PhaseApproval {
+			return c
+		}
+	}
+	b.Fatalf("cycle %s never reached an approval", c.ID)
+	return nil
+}
