@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Of many concurrent copies of one delivery, some carrying the same
@@ -35,6 +36,25 @@ func TestClaimAllExactlyOneWinner(t *testing.T) {
 		if n := won.Load(); n != 1 {
 			t.Fatalf("round %d: %d copies won, want exactly 1", round, n)
 		}
+	}
+}
+
+// The interleaving that lost work, step by step: copy A has taken the
+// envelope key and not yet the payload key when copy B arrives. B must give
+// up without touching the payload key, so A's next claim still wins it.
+func TestClaimAllLeavesLaterKeysToTheWinner(t *testing.T) {
+	st := openInboundBolt(t)
+	h := NewHandler(newFakeEngine(), st, nil, HandlerOptions{})
+	ctx := context.Background()
+	env, payload := envelopeKey("env-1"), "slack/seen/click/T1/x"
+	if ok, _ := st.Claim(ctx, env, time.Hour); !ok { // A, first step
+		t.Fatal("setup")
+	}
+	if ok, err := h.claimAll(ctx, []string{env, payload}); ok || err != nil { // B
+		t.Fatalf("copy B won (%v, %v)", ok, err)
+	}
+	if ok, _ := st.Claim(ctx, payload, time.Hour); !ok { // A, second step
+		t.Fatal("copy B took the payload key it had no right to; both copies would drop the work")
 	}
 }
 
