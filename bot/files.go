@@ -1,0 +1,67 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"strings"
+
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/slack-go/slack"
+)
+
+// attachment is a file posted into a cycle's thread.
+type attachment struct {
+	Name    string
+	Title   string
+	Content []byte
+}
+
+// findingsCSV lists findings as host id, name, reason, one host a row. A
+// cell that a spreadsheet would read as a formula gets a leading quote.
+func findingsCSV(fs []runbooks.Finding) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write([]string{"host_id", "host_name", "reason"})
+	for _, f := range fs {
+		_ = w.Write([]string{csvCell(f.HostID), csvCell(f.HostName), csvCell(f.Reason)})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// findingsFile names the CSV of one failure's hosts.
+func findingsFile(c *runbooks.Cycle, stage, what string, fs []runbooks.Finding) attachment {
+	return attachment{
+		Name:    fmt.Sprintf("%s-%s-%s-hosts.csv", c.ID, stage, what),
+		Title:   fmt.Sprintf("%s · %s: %s", stage, what, nHosts(len(fs))),
+		Content: findingsCSV(fs),
+	}
+}
+
+// upload posts a file into the thread of ref with the files v2 flow.
+func upload(ctx context.Context, api API, ref msgRef, f attachment) error {
+	if len(f.Content) == 0 {
+		return nil // files v2 refuses empty files
+	}
+	_, err := api.UploadFileContext(ctx, slack.UploadFileParameters{
+		Filename:        f.Name,
+		Title:           f.Title,
+		FileSize:        len(f.Content),
+		Reader:          bytes.NewReader(f.Content), // new per attempt, so a retry sends it whole
+		Channel:         ref.Channel,
+		ThreadTimestamp: ref.TS,
+	})
+	if err != nil {
+		return fmt.Errorf("upload %s (%d bytes) to thread %s: %w", f.Name, len(f.Content), ref.TS, err)
+	}
+	return nil
+}
