@@ -29,7 +29,7 @@ import (
 
 const (
 	crashChildEnv = "PATCHGATE_CRASH_CHILD" // config path, in the child
-	crashTenants  = 12
+	crashTenants  = 20
 	crashKills    = 20
 	crashApprover = "U0ALICE001"
 	crashSecond   = "U0BOB00002"
@@ -74,13 +74,14 @@ func crashRun(t *testing.T, backend string) {
 	for {
 		child := startChild(t, cfgPath, reports)
 		if kills < crashKills {
-			time.Sleep(time.Duration(80+rng.IntN(400)) * time.Millisecond)
+			time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
 			if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
 			}
 			_ = child.Wait()
 			kills++
-			if p := progress(t, cfgPath); p.events > last.events && p.active > 0 {
+			p := progress(t, cfgPath)
+			if p.events > last.events && p.active > 0 {
 				killedMidWork++ // the child had moved cycles on and work remained
 				last = p
 			}
@@ -254,11 +255,11 @@ func writeCrashConfig(t *testing.T, path, store, simState string, tenants []runb
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(store)
-	b.WriteString("engine: {tick: 20ms, lease_ttl: 1s, step_timeout: 500ms, workers: 4}\n")
-	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 150ms, latency: 2ms, state_path: %s}\n", simState)
+	b.WriteString("engine: {tick: 20ms, lease_ttl: 400ms, step_timeout: 250ms, workers: 4}\n")
+	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 400ms, latency: 2ms, state_path: %s}\n", simState)
 	fmt.Fprintf(&b, "pipeline:\n")
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)
-	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 300ms, sensor_gate: true}\n", crashApprover)
+	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 1500ms, sensor_gate: true}\n", crashApprover)
 	fmt.Fprintf(&b, "  - {env: production, approvers: [%s, %s], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}\n", crashApprover, crashSecond)
 	b.WriteString("tenants:\n")
 	for _, tn := range tenants {

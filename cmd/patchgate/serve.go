@@ -57,6 +57,11 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.engine.Run(gctx) })
+	if a.slack != nil {
+		a.slack.run(gctx, g)
+	} else {
+		log.Warn("no slack section: running the engine only; decide with `patchgate cycle decide`")
+	}
 	done := make(chan error, 1)
 	go func() { done <- g.Wait() }()
 	var runErr error

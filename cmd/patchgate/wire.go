@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
@@ -30,7 +29,7 @@ func openStore(ctx context.Context, cfg *config.Config) (state.Store, error) {
 	switch cfg.Store.Backend {
 	case config.BackendRedis:
 		r := cfg.Store.Redis
-		pw, err := r.Password.Resolve(os.LookupEnv)
+		pw, err := r.Password.Resolve(nil)
 		if err != nil {
 			return nil, fmt.Errorf("store.redis.password: %w", err)
 		}
@@ -46,6 +45,7 @@ type app struct {
 	store  state.Store
 	fleet  *sim.Fleet
 	engine *runbooks.Engine
+	slack  *slackParts // nil when no slack section is configured
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -53,7 +53,8 @@ type wiring struct {
 	clock   runbooks.Clock
 	chat    runbooks.Chat
 	log     *slog.Logger
-	reports string // report directory
+	lookup  config.Lookup // resolves env: secret references (default os.LookupEnv)
+	reports string        // report directory
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
@@ -83,10 +84,22 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		Health: a.fleet, Pager: a.fleet, Directory: a.fleet,
 		Reporter: &reports.Dir{Path: reportDir},
 	}
+	if cfg.Slack.Enabled() && w.chat == nil {
+		// Approver groups are Slack user groups, and Slack shows the cycles.
+		if a.slack, err = newSlack(cfg, w); err != nil {
+			st.Close()
+			return nil, err
+		}
+		deps.Chat = a.slack.notifierFor(cfg, st, w.clock)
+		deps.Directory = a.slack.directory
+	}
 	a.engine, err = runbooks.New(cfg.EngineConfig(), deps, cfg.Tenants(), cfg.Pipeline())
 	if err != nil {
 		st.Close()
 		return nil, err
+	}
+	if a.slack != nil {
+		a.slack.attach(a.engine, st)
 	}
 	return a, nil
 }

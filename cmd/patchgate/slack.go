@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/socketmode"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/patchgate/patchgate/bot"
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state"
+)
+
+// slackParts is the Slack front end of a running patchgate: the notifier
+// the engine reports to, and the handler that turns commands and clicks
+// into engine calls.
+type slackParts struct {
+	cfg       config.Slack
+	api       *slack.Client
+	notifier  *bot.Notifier
+	directory *bot.Directory
+	handler   *bot.Handler
+	appToken  string
+	signing   string
+	log       *slog.Logger
+}
+
+// newSlack builds the client and the notifier; attach adds the handler
+// once the engine exists (the engine needs the notifier first).
+func newSlack(cfg *config.Config, w wiring) (*slackParts, error) {
+	s := cfg.Slack
+	lookup := w.lookup
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	botToken, err := s.BotToken.Resolve(lookup)
+	if err != nil {
+		return nil, fmt.Errorf("slack.bot_token: %w", err)
+	}
+	p := &slackParts{cfg: s, log: w.log}
+	if s.Transport == config.SlackSocket {
+		if p.appToken, err = s.AppToken.Resolve(lookup); err != nil {
+			return nil, fmt.Errorf("slack.app_token: %w", err)
+		}
+	} else if p.signing, err = s.SigningSecret.Resolve(lookup); err != nil {
+		return nil, fmt.Errorf("slack.signing_secret: %w", err)
+	}
+	opts := []slack.Option{slack.OptionAppLevelToken(p.appToken)}
+	if s.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(s.APIURL))
+	}
+	p.api = slack.New(botToken, opts...)
+	p.directory = bot.NewDirectory(p.api, time.Minute)
+	return p, nil
+}
+
+// notifierFor builds the notifier over the store.
+func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbooks.Clock) *bot.Notifier {
+	p.notifier = bot.NewNotifier(p.api, st, bot.NotifierOptions{
+		Channel: p.cfg.Channel, Tenants: bot.TenantNames(cfg.Tenants()), UpdateInterval: p.cfg.UpdateInterval,
+		Clock: clock, Log: p.log, ReportFile: reportFile,
+	})
+	return p.notifier
+}
+
+// attach builds the handler once the engine exists.
+func (p *slackParts) attach(e *runbooks.Engine, st state.Store) {
+	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log})
+}
+
+// run serves Slack until ctx ends: the posting queue, and Socket Mode or
+// the HTTP endpoints.
+func (p *slackParts) run(ctx context.Context, g *errgroup.Group) {
+	g.Go(func() error { return p.notifier.Run(ctx) })
+	if p.cfg.Transport == config.SlackSocket {
+		client := socketmode.New(p.api)
+		g.Go(func() error { return p.handler.RunSocketMode(ctx, client) })
+		return
+	}
+	srv := &http.Server{Addr: p.cfg.Listen, Handler: p.handler.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+	g.Go(func() error { return p.handler.Run(ctx) })
+	g.Go(func() error {
+		err := srv.ListenAndServe()
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return fmt.Errorf("slack http on %s: %w", p.cfg.Listen, err)
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+}
+
+// reportFile attaches the cycle's evidence bundle to its thread.
+func reportFile(_ context.Context, c *runbooks.Cycle) (string, []byte, error) {
+	if c.Report == nil || c.Report.Location == "" {
+		return "", nil, errors.New("no report")
+	}
+	b, err := os.ReadFile(c.Report.Location)
+	if err != nil {
+		return "", nil, fmt.Errorf("read report of %s: %w", c.ID, err)
+	}
+	return c.ID + "-" + filepath.Base(c.Report.Location), b, nil
+}
