@@ -29,7 +29,7 @@ import (
 
 const (
 	crashChildEnv = "PATCHGATE_CRASH_CHILD" // config path, in the child
-	crashTenants  = 20
+	crashTenants  = 28
 	crashKills    = 20
 	crashApprover = "U0ALICE001"
 	crashSecond   = "U0BOB00002"
