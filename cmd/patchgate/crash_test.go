@@ -261,20 +261,7 @@ func writeCrashConfig(t *testing.T, path, store, simState string, tenants []runb
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)
 	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 1500ms, sensor_gate: true}\n", crashApprover)
 	fmt.Fprintf(&b, "  - {env: production, approvers: [%s, %s], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}\n", crashApprover, crashSecond)
-	b.WriteString("tenants:\n")
-	for _, tn := range tenants {
-		fmt.Fprintf(&b, "  - name: %s\n    environments:\n", tn.Name)
-		for _, env := range tn.Environments {
-			fmt.Fprintf(&b, "      %s:\n        targets:\n", env.Name)
-			for _, tg := range env.Targets {
-				fmt.Fprintf(&b, "          - {cloud: %s, account: %q, regions: [%s]", tg.Cloud, tg.Account, strings.Join(tg.Regions, ", "))
-				if len(tg.Groups) > 0 {
-					fmt.Fprintf(&b, ", groups: [%s]", strings.Join(tg.Groups, ", "))
-				}
-				b.WriteString("}\n")
-			}
-		}
-	}
+	b.WriteString(tenantsYAML(tenants))
 	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -12,38 +12,49 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/patchgate/patchgate/bot/sandbox"
+	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
-	"github.com/patchgate/patchgate/reports"
-	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state/boltstore"
 )
 
-// The demo's people (Slack member IDs in a real workspace).
+// The demo's people, as the sandbox's default workspace names them.
 const (
-	demoRequester = "U0REQUEST1" // starts the cycles; also a production approver
-	demoSRE       = "U0SRE00001" // approves nonprod and staging
-	demoCAB1      = "U0CAB00001" // production change-advisory approvers
-	demoCAB2      = "U0CAB00002"
-	demoOutsider  = "U0OUTSIDE1" // not an approver anywhere
+	demoRequester = "U0REQUEST1" // rita: starts the cycles; a production approver too
+	demoSRE       = "U0SRE00001" // sam, in @sre: approves nonprod and staging
+	demoCAB1      = "U0CAB00001" // cara, in @change-advisory: production
+	demoCAB2      = "U0CAB00002" // carl, in @change-advisory: production
+	demoOutsider  = "U0OUTSIDE1" // otto: approver of nothing
+	demoChannel   = "C0CYCLES01"
 )
 
 type demoOptions struct {
 	statePath string
+	listen    string
 	soak      time.Duration
 	opTime    time.Duration
+	auto      bool
 	out       io.Writer
+	// ready, if set, is called with the page URL and the running parts
+	// once the bot is connected (tests use it).
+	ready func(url string, sb *sandbox.Server, a *app)
 }
 
 func newDemoCmd() *cobra.Command {
 	var o demoOptions
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run three tenants' patch cycles on a simulated fleet with an embedded store",
-		Long: `demo runs the whole engine on embedded defaults: a bbolt state file, the
-simulated multi-cloud fleet (3 credit unions on AWS, Azure and GCP, with
-unregistered agents and a RHEL host whose EDR sensor would break on the new
-kernel), and simulated people who approve, get refused, fix and retry. Every
-step is printed as it would appear in the cycle's Slack thread.`,
+		Short: "Run patchgate against a local Slack sandbox and a simulated fleet; open the printed URL",
+		Long: `demo runs the whole bot on embedded defaults: a local Slack sandbox (a web
+page where one person plays every role: requester, two change approvers, an
+SRE and an outsider), the real Slack client over Socket Mode, the engine on a
+bbolt file, and the simulated fleet: three credit unions on AWS, Azure and
+GCP, with unregistered SSM agents at acme-cu and a RHEL host at bayview-cu
+whose Falcon sensor would break on the new kernel.
+
+Type "/patch start cascade-cu" in the page and approve the stages as the
+people the user switcher offers. --auto plays the whole story itself through
+the sandbox (commands, clicks, refusals, repairs) and exits when every cycle
+is done.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.out = cmd.OutOrStdout()
@@ -51,14 +62,15 @@ step is printed as it would appear in the cycle's Slack thread.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.statePath, "state", "", "bbolt state file (default: a new file in a temporary directory)")
-	cmd.Flags().DurationVar(&o.soak, "soak", 5*time.Second, "staging soak (24h in the default pipeline)")
-	cmd.Flags().DurationVar(&o.opTime, "op-time", 700*time.Millisecond, "how long a simulated backup or patch takes")
+	cmd.Flags().StringVar(&o.listen, "listen", "127.0.0.1:8080", "address of the sandbox page")
+	cmd.Flags().DurationVar(&o.soak, "soak", 2*time.Minute, "staging soak (24h in the default pipeline)")
+	cmd.Flags().DurationVar(&o.opTime, "op-time", 3*time.Second, "how long a simulated backup or patch takes")
+	cmd.Flags().BoolVar(&o.auto, "auto", false, "play the demo story automatically and exit")
 	return cmd
 }
 
 func runDemo(ctx context.Context, o demoOptions) error {
-	// The engine's chat and the simulated people print from different
-	// goroutines.
+	// The people and the bot print from different goroutines.
 	o.out = &syncWriter{w: o.out}
 	dir, err := os.MkdirTemp("", "patchgate-demo-")
 	if err != nil {
@@ -67,61 +79,76 @@ func runDemo(ctx context.Context, o demoOptions) error {
 	if o.statePath == "" {
 		o.statePath = filepath.Join(dir, "state.db")
 	}
-	st, err := boltstore.Open(o.statePath)
+	sbOpts := sandbox.DefaultOptions()
+	sbOpts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	sb := sandbox.New(sbOpts)
+	url, err := sb.Start(o.listen)
+	if err != nil {
+		return fmt.Errorf("start the sandbox on %s: %w", o.listen, err)
+	}
+	defer sb.Close()
+	cfg, err := demoConfig(o, sb.APIURL())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	fleetCfg := sim.DemoConfig()
-	fleetCfg.OpDuration = o.opTime
-	fleet, err := sim.New(fleetCfg)
-	if err != nil {
-		return err
-	}
-	pipeline := runbooks.DefaultPipeline()
-	for i := range pipeline {
-		pipeline[i].Approvers = []string{demoSRE}
-		if pipeline[i].Env == "staging" {
-			pipeline[i].Soak = o.soak
-		}
-		if pipeline[i].Env == "production" {
-			pipeline[i].Approvers = []string{demoCAB1, demoCAB2, demoRequester}
-		}
-	}
-	console := newConsoleChat(o.out)
-	eng, err := runbooks.New(runbooks.Config{Replica: "demo", Tick: 200 * time.Millisecond},
-		runbooks.Deps{Store: st, Inventory: fleet, Sensors: fleet, Backups: fleet, Patcher: fleet,
-			Health: fleet, Pager: fleet, Directory: fleet, Chat: console,
-			Reporter: &reports.Dir{Path: filepath.Join(dir, "reports")},
-			Log:      slog.New(slog.NewTextHandler(io.Discard, nil))},
-		fleetCfg.Tenants, pipeline)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(o.out, "patchgate demo: state %s, %d simulated hosts in 3 tenants on aws, azure and gcp\n\n", o.statePath, fleet.Size())
-
-	ctx, cancel := context.WithTimeout(ctx, 3*time.Minute)
+	secrets := map[string]string{"PATCHGATE_DEMO_BOT_TOKEN": sbOpts.BotToken, "PATCHGATE_DEMO_APP_TOKEN": sbOpts.AppToken}
+	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	runCtx, stopEngine := context.WithCancel(ctx)
-	engineDone := make(chan error, 1)
-	go func() { engineDone <- eng.Run(runCtx) }()
+	var (
+		storyErr error
+		storyWG  sync.WaitGroup
+	)
+	w := wiring{
+		log:       slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		lookup:    func(k string) (string, bool) { v, ok := secrets[k]; return v, ok },
+		reports:   filepath.Join(dir, "reports"),
+		simFaults: sim.DemoFaults(),
+		ready: func(a *app) {
+			fmt.Fprintf(o.out, "patchgate demo: %d simulated hosts in 3 credit unions on aws, azure and gcp; state %s\n", a.fleet.Size(), o.statePath)
+			fmt.Fprintf(o.out, "Slack sandbox: %s  (switch users at the top; type /patch help)\n\n", url)
+			if o.ready != nil {
+				o.ready(url, sb, a)
+			}
+			if !o.auto {
+				return
+			}
+			storyWG.Add(1)
+			go func() {
+				defer storyWG.Done()
+				defer cancel()
+				p := &slackPeople{sb: sb, a: a, out: o.out, seen: map[string]bool{}, read: map[string]int{}}
+				storyErr = p.run(ctx)
+			}()
+		},
+	}
+	err = serve(ctx, cfg, w)
+	storyWG.Wait()
+	if storyErr != nil {
+		return storyErr
+	}
+	return err
+}
 
-	people := &demoPeople{e: eng, fleet: fleet, out: o.out, seen: map[string]bool{}}
-	for _, t := range fleetCfg.Tenants {
-		if _, err := eng.Start(ctx, t.Name, demoRequester); err != nil {
-			stopEngine()
-			return err
-		}
-	}
-	err = people.run(ctx)
-	stopEngine()
-	if rerr := <-engineDone; err == nil {
-		err = rerr
-	}
-	if err != nil {
-		return err
-	}
-	return demoSummary(ctx, eng, st, fleet, o.out)
+// demoConfig is the demo's configuration, written as YAML and validated
+// like any operator's file.
+func demoConfig(o demoOptions, apiURL string) (*config.Config, error) {
+	fleet := sim.DemoConfig()
+	yaml := fmt.Sprintf(`store: {backend: bolt, bolt: {path: %q}}
+engine: {tick: 250ms, lease_ttl: 30s, step_timeout: 10s}
+providers: {kind: sim, sim: {seed: %d, hosts_per_target: 4, op_duration: %s}}
+pipeline:
+  - {env: nonprod, groups: [S0SRE], min_approvals: 1, sensor_gate: true}
+  - {env: staging, groups: [S0SRE], min_approvals: 1, soak: %s, sensor_gate: true}
+  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}
+slack:
+  transport: socket
+  bot_token: env:PATCHGATE_DEMO_BOT_TOKEN
+  app_token: env:PATCHGATE_DEMO_APP_TOKEN
+  channel: %s
+  api_url: %q
+  update_interval: 500ms
+%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, demoChannel, apiURL, tenantsYAML(fleet.Tenants))
+	return config.Parse("demo.yaml", []byte(yaml))
 }
 
 // syncWriter serialises writes from several goroutines.

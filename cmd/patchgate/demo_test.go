@@ -8,29 +8,39 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patchgate/patchgate/bot/sandbox"
 )
 
-// TestDemo runs the README's first command in-process and checks the story
-// it must tell: the gates catch the seeded faults, the policy refuses the
-// outsider and the requester, and every cycle completes with a verified
-// audit log.
-func TestDemo(t *testing.T) {
-	var out bytes.Buffer
+// TestDemoStory runs `patchgate demo --auto`: the real bot on the real
+// slack-go client over Socket Mode against the sandbox, with the simulated
+// people doing everything through slash commands and button clicks. It
+// checks the story the demo must tell: the gates catch the seeded faults,
+// the outsider and the requester are refused by ephemeral reply, approvals
+// move every cycle to completion, the thread gets its files and the audit
+// chains verify.
+func TestDemoStory(t *testing.T) {
+	var (
+		out bytes.Buffer
+		sb  *sandbox.Server
+	)
 	err := runDemo(context.Background(), demoOptions{
-		statePath: filepath.Join(t.TempDir(), "state.db"), soak: 500 * time.Millisecond,
-		opTime: 100 * time.Millisecond, out: &out,
+		statePath: filepath.Join(t.TempDir(), "state.db"), listen: "127.0.0.1:0",
+		soak: time.Second, opTime: 200 * time.Millisecond, auto: true, out: &out,
+		ready: func(_ string, s *sandbox.Server, _ *app) { sb = s },
 	})
 	if err != nil {
 		t.Fatalf("demo: %v\n%s", err, out.String())
 	}
 	s := out.String()
 	for _, want := range []string{
-		"[acme-cu   ] preflight  gate.failed          inventory: 40 hosts, 3 unmanaged",
-		"proceeding without 3 host(s): acme-cu-nonprod-app-02",
-		"[bayview-cu] nonprod    gate.failed          sensors: 12 host(s) checked, 1 would lose their EDR sensor",
-		"upgrades the Falcon sensor on bayview-cu-nonprod-db-01",
-		"refused: You are not an approver for production",
-		"refused: You requested this cycle, and production needs someone else's approval (four eyes).",
+		"otto (outsider) clicks retry on acme-cu preflight → You are not an approver for this cycle",
+		"sam (SRE) clicks proceed-with-exclusions on acme-cu preflight → Proceeding without 3 host(s).",
+		"sam (SRE) upgrades the Falcon sensor on bayview-cu-nonprod-db-01",
+		"sam (SRE) clicks retry on bayview-cu nonprod → Retrying nonprod from sensors.",
+		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for production",
+		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
+		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); it starts now.",
 		"backups started 9, patches started 9, duplicates 0, incidents opened 2",
 		"audit OK:",
 	} {
@@ -38,7 +48,31 @@ func TestDemo(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if n := len(regexp.MustCompile(`(?m)^  \S+ completed: 40 hosts`).FindAllString(s, -1)); n != 3 {
-		t.Errorf("%d cycles completed, want 3\n%s", n, s)
+	if n := len(regexp.MustCompile(`(?m)^  \S+ completed: 40 hosts.* 1 file\(s\) in its thread$`).FindAllString(s, -1)); n != 3 {
+		t.Errorf("%d cycles completed with their report in the thread, want 3\n%s", n, s)
+	}
+
+	// What Slack itself holds: one root message per cycle, details in
+	// threads, refusals only as ephemerals to the people refused.
+	roots := sb.Messages(demoChannel)
+	if len(roots) != 3 {
+		t.Errorf("%d top-level messages in the cycles channel, want one per cycle (3)", len(roots))
+	}
+	for _, m := range roots {
+		if len(m.Replies) == 0 || m.Edited == 0 {
+			t.Errorf("root message %s: %d thread replies, %d edits; want details in the thread and updates in place", m.TS, len(m.Replies), m.Edited)
+		}
+		if strings.Contains(m.Text, "not an approver") {
+			t.Errorf("a refusal reached the channel: %q", m.Text)
+		}
+	}
+	var refusals int
+	for _, e := range sb.Ephemerals(demoOutsider) {
+		if strings.Contains(e.Text, "not an approver") {
+			refusals++
+		}
+	}
+	if refusals < 5 {
+		t.Errorf("outsider got %d refusals by ephemeral reply, want 5 (2 retries, 3 approvals)", refusals)
 	}
 }

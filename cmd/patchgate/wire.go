@@ -55,6 +55,8 @@ type wiring struct {
 	log     *slog.Logger
 	lookup  config.Lookup // resolves env: secret references (default os.LookupEnv)
 	reports string        // report directory
+	// simFaults break the simulated fleet on purpose (the demo's story).
+	simFaults sim.Faults
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
@@ -111,6 +113,7 @@ func (a *app) providers(w wiring) error {
 	fleet, err := sim.New(sim.Config{
 		Seed: s.Seed, Tenants: a.cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
 		Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
+		Faults: w.simFaults,
 	})
 	if err != nil {
 		return fmt.Errorf("providers.sim: %w", err)
