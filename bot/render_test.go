@@ -312,3 +312,14 @@ func checkBlockLimits(t *testing.T, m message) {
 		}
 	}
 }
+
+func TestSoakLength(t *testing.T) {
+	for _, tt := range []struct {
+		d    time.Duration
+		want string
+	}{{24 * time.Hour, "24 h"}, {90 * time.Minute, "90 min"}, {2 * time.Minute, "2 min"}, {150 * time.Second, "2 min"}, {3 * time.Second, "3 s"}} {
+		if got := soakLength(tt.d); got != tt.want {
+			t.Errorf("soakLength(%v) = %q, want %q", tt.d, got, tt.want)
+		}
+	}
+}
