@@ -117,3 +117,18 @@ type Reporter interface {
 type Directory interface {
 	GroupMembers(ctx context.Context, group string) ([]string, error)
 }
+
+// ChangeEvent is a record of a production change window for the incident
+// tool (PagerDuty change events), so responders see "patching started" next
+// to any alert it causes.
+type ChangeEvent struct {
+	Summary string
+	At      time.Time
+	Details map[string]string
+}
+
+// Changes receives change events. It is optional; a failure to deliver one
+// never blocks the cycle.
+type Changes interface {
+	Change(ctx context.Context, ev ChangeEvent) error
+}
