@@ -107,6 +107,9 @@ type Stage struct {
 	Soak         time.Duration `json:"soak,omitempty"`
 	HealthGate   bool          `json:"health_gate,omitempty"`
 	SensorGate   bool          `json:"sensor_gate,omitempty"`
+	// SensorExclude makes the sensor gate leave out the hosts whose sensor
+	// would break (with the reason recorded) instead of blocking the stage.
+	SensorExclude bool `json:"sensor_exclude,omitempty"`
 
 	Approvals  []Approval `json:"approvals,omitempty"`
 	Gates      []Gate     `json:"gates,omitempty"`

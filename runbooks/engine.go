@@ -25,6 +25,7 @@ type Deps struct {
 	Chat      Chat
 	Reporter  Reporter
 	Directory Directory
+	Changes   Changes // optional: change events for production patch windows
 	Log       *slog.Logger
 }
 

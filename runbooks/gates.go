@@ -90,6 +90,19 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 	if err != nil {
 		return false, fmt.Errorf("sensor check of %d hosts: %w", len(hosts), err)
 	}
+	s := &n.Stages[i]
+	if len(findings) > 0 && s.SensorExclude {
+		// Configured to go on without them: the hosts keep their old
+		// kernel (and a working sensor), and the exclusion is evidence.
+		n.gate(i, now, Gate{Name: "sensors", Passed: true, Findings: findings,
+			Summary: fmt.Sprintf("%d host(s) checked, %d excluded: their EDR sensor does not support the new kernel", len(hosts), len(findings))})
+		s.Exclusions = append(s.Exclusions, findings...)
+		n.Scope.Excluded += len(findings)
+		n.emit(now, s.Name, EvExclusions, ActorSystem, fmt.Sprintf("sensor gate excluded %d host(s): %s", len(findings), hostList(findings, 20)),
+			map[string]string{"hosts": hostList(findings, 1000), "reason": "sensor does not support the target kernel"})
+		n.advance(i, now)
+		return true, nil
+	}
 	n.gate(i, now, Gate{Name: "sensors", Passed: len(findings) == 0, Findings: findings,
 		Summary: fmt.Sprintf("%d host(s) checked, %d would lose their EDR sensor", len(hosts), len(findings))})
 	if len(findings) > 0 {
@@ -118,10 +131,25 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 		}
 		findings = append(findings, sf...)
 	}
-	n.gate(i, now, Gate{Name: "verify", Passed: len(findings) == 0, Findings: findings,
-		Summary: fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))})
-	if len(findings) > 0 {
+	var problems []Problem
+	if n.Stages[i].HealthGate {
+		// The environment must still be healthy after patching: a problem
+		// open now was opened by (or during) the change.
+		if problems, err = e.deps.Health.Problems(ctx, n.Tenant, n.Stages[i].Env); err != nil {
+			return false, fmt.Errorf("post-patch health of %s/%s: %w", n.Tenant, n.Stages[i].Env, err)
+		}
+	}
+	summary := fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))
+	if n.Stages[i].HealthGate {
+		summary += fmt.Sprintf(", %d open health problem(s)", len(problems))
+	}
+	n.gate(i, now, Gate{Name: "verify", Passed: len(findings) == 0 && len(problems) == 0, Findings: findings, Problems: problems, Summary: summary})
+	switch {
+	case len(findings) > 0:
 		n.fail(i, now, fmt.Sprintf("verification found %d problem(s) after patching", len(findings)), findings)
+		return true, nil
+	case len(problems) > 0:
+		n.fail(i, now, fmt.Sprintf("%s has %d open health problem(s) after patching: %s", n.Stages[i].Env, len(problems), problems[0].Title), nil)
 		return true, nil
 	}
 	n.advance(i, now)

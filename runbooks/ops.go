@@ -72,6 +72,16 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 		detail += " (found the earlier request after a restart)"
 	}
 	n.emit(now, s.Name, evStarted(k), ActorSystem, detail, map[string]string{"handle": handle, "tag": req.Tag})
+	if k == patchOp && !found && e.deps.Changes != nil && (s.Env == "production" || s.FourEyes) {
+		// Best effort: a change event helps responders, but its delivery
+		// must never hold up the patch it describes.
+		if err := e.deps.Changes.Change(ctx, ChangeEvent{
+			Summary: fmt.Sprintf("patchgate: patching %s %s (%d hosts)", n.Tenant, s.Env, len(req.Hosts)),
+			At:      now, Details: map[string]string{"cycle": n.ID, "tenant": n.Tenant, "stage": s.Name, "tag": req.Tag},
+		}); err != nil {
+			e.log.Warn("change event not delivered", "cycle", n.ID, "stage", s.Name, "err", err)
+		}
+	}
 	return true, nil
 }
 

@@ -17,6 +17,9 @@ type EnvSpec struct {
 	Soak         time.Duration
 	HealthGate   bool
 	SensorGate   bool
+	// SensorExclude: hosts the sensor gate flags are excluded, with the
+	// reason, rather than blocking the stage.
+	SensorExclude bool
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between

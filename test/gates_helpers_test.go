@@ -27,10 +27,10 @@ func gateTenant() runbooks.Tenant { return sim.GenerateTenants(1, gateSeed)[0] }
 
 // newGateHarness builds three replicas over one store and a one-tenant fleet
 // with the given faults.
-func newGateHarness(t *testing.T, b backend, faults sim.Faults) *harness {
+func newGateHarness(t *testing.T, b backend, faults sim.Faults, opts ...harnessOption) *harness {
 	t.Helper()
 	return newHarness(t, b.open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()},
-		HostsPerTarget: 1, Faults: faults}, 3)
+		HostsPerTarget: 1, Faults: faults}, 3, opts...)
 }
 
 // hostName names the generated host of a tenant's environment, e.g. role

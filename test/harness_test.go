@@ -81,7 +81,10 @@ type harness struct {
 	engines []*runbooks.Engine
 }
 
-func newHarness(t testing.TB, st state.Store, simCfg sim.Config, replicas int) *harness {
+// harnessOption adjusts what every replica is built with.
+type harnessOption func(deps *runbooks.Deps, pipeline *runbooks.Pipeline)
+
+func newHarness(t testing.TB, st state.Store, simCfg sim.Config, replicas int, opts ...harnessOption) *harness {
 	t.Helper()
 	h := &harness{t: t, store: st, clock: fakes.NewClock(start), chat: fakes.NewChat()}
 	simCfg.Clock = h.clock
@@ -92,11 +95,15 @@ func newHarness(t testing.TB, st state.Store, simCfg sim.Config, replicas int) *
 	h.fleet = fleet
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for i := range replicas {
+		deps := runbooks.Deps{Store: st, Clock: h.clock, Inventory: fleet, Sensors: fleet, Backups: fleet, Patcher: fleet,
+			Health: fleet, Pager: fleet, Directory: fleet, Chat: h.chat, Log: log,
+			Reporter: &reports.Dir{Path: t.TempDir(), Now: h.clock.Now}}
+		pipeline := testPipeline()
+		for _, o := range opts {
+			o(&deps, &pipeline)
+		}
 		e, err := runbooks.New(runbooks.Config{Replica: fmt.Sprintf("replica-%d", i), Workers: 8, LeaseTTL: 30 * time.Second},
-			runbooks.Deps{Store: st, Clock: h.clock, Inventory: fleet, Sensors: fleet, Backups: fleet, Patcher: fleet,
-				Health: fleet, Pager: fleet, Directory: fleet, Chat: h.chat, Log: log,
-				Reporter: &reports.Dir{Path: t.TempDir(), Now: h.clock.Now}},
-			simCfg.Tenants, testPipeline())
+			deps, simCfg.Tenants, pipeline)
 		if err != nil {
 			t.Fatal(err)
 		}
