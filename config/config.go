@@ -80,6 +80,10 @@ type Tier struct {
 	Soak         time.Duration
 	HealthGate   bool
 	SensorGate   bool
+	// SensorPolicy is what the sensor gate does with a host whose EDR
+	// sensor would not support the new kernel: SensorBlock (default) fails
+	// the stage; SensorExclude leaves the host out, with the reason.
+	SensorPolicy string
 	// WaiveMinApprovals and WaiveFourEyes let a production tier run with
 	// fewer than two approvals or without four eyes. They exist so that
 	// weakening production is a visible, reviewable line in the file rather
@@ -99,11 +103,54 @@ type Schedules struct {
 	Location *time.Location
 }
 
-// Providers selects the outside systems patchgate drives.
+// Sensor policies.
+const (
+	SensorBlock   = "block"
+	SensorExclude = "exclude"
+)
+
+// Providers selects the outside systems patchgate drives. Kind names the
+// clouds' provider; Falcon, PagerDuty and Dynatrace, when set, replace the
+// simulation's sensors, pager and health checks with the real services.
 type Providers struct {
-	Kind string // ProviderSim, until the real providers arrive
-	Sim  Sim
+	Kind      string // ProviderSim, until the cloud providers arrive
+	Sim       Sim
+	Falcon    Falcon
+	PagerDuty PagerDuty
+	Dynatrace Dynatrace
 }
+
+// Falcon configures CrowdStrike Falcon (sensor/kernel gates, EDR coverage).
+type Falcon struct {
+	ClientID       Secret
+	ClientSecret   Secret
+	Cloud          string        // us-1 (default), us-2, eu-1, us-gov-1
+	LastSeenWithin time.Duration // a sensor silent longer fails the post-patch check
+}
+
+// Enabled reports whether Falcon is configured.
+func (f Falcon) Enabled() bool { return !f.ClientID.IsZero() || !f.ClientSecret.IsZero() }
+
+// PagerDuty configures paging through the Events API v2.
+type PagerDuty struct {
+	RoutingKey Secret
+	EventsURL  string // default PagerDuty's public endpoint
+}
+
+// Enabled reports whether PagerDuty is configured.
+func (p PagerDuty) Enabled() bool { return !p.RoutingKey.IsZero() }
+
+// Dynatrace configures the health gate (Problems API v2).
+type Dynatrace struct {
+	URL   string // the environment, e.g. https://abc123.live.dynatrace.com
+	Token Secret // API token with problems.read
+	// Selectors maps "tenant/env" (or "env") to the entity selector of that
+	// environment's monitored entities.
+	Selectors map[string]string
+}
+
+// Enabled reports whether Dynatrace is configured.
+func (d Dynatrace) Enabled() bool { return d.URL != "" || !d.Token.IsZero() }
 
 // Provider kinds.
 const (

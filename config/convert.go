@@ -37,7 +37,7 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 		out[i] = runbooks.EnvSpec{
 			Env: t.Env, Approvers: slices.Clone(t.Approvers), Groups: slices.Clone(t.Groups),
 			MinApprovals: t.MinApprovals, FourEyes: t.FourEyes, Soak: t.Soak,
-			HealthGate: t.HealthGate, SensorGate: t.SensorGate,
+			HealthGate: t.HealthGate, SensorGate: t.SensorGate, SensorExclude: t.SensorPolicy == SensorExclude,
 		}
 	}
 	return out

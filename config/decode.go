@@ -31,6 +31,21 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"state_path", d.str(&c.Providers.Sim.StatePath)},
 				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
+			field{"falcon", d.section(
+				field{"client_id", text(d, &c.Providers.Falcon.ClientID)},
+				field{"client_secret", text(d, &c.Providers.Falcon.ClientSecret)},
+				field{"cloud", d.str(&c.Providers.Falcon.Cloud)},
+				field{"last_seen_within", d.duration(&c.Providers.Falcon.LastSeenWithin, "m")},
+			)},
+			field{"pagerduty", d.section(
+				field{"routing_key", text(d, &c.Providers.PagerDuty.RoutingKey)},
+				field{"events_url", d.str(&c.Providers.PagerDuty.EventsURL)},
+			)},
+			field{"dynatrace", d.section(
+				field{"url", d.str(&c.Providers.Dynatrace.URL)},
+				field{"token", text(d, &c.Providers.Dynatrace.Token)},
+				field{"selectors", d.strMap(&c.Providers.Dynatrace.Selectors)},
+			)},
 		)},
 		field{"slack", d.section(
 			field{"transport", d.str(&c.Slack.Transport)},
@@ -94,6 +109,7 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 				field{"soak", d.duration(&t.Soak, "h")},
 				field{"health_gate", d.boolean(&t.HealthGate)},
 				field{"sensor_gate", d.boolean(&t.SensorGate)},
+				field{"sensor_policy", d.str(&t.SensorPolicy)},
 				field{"waive_min_approvals", d.boolean(&t.WaiveMinApprovals)},
 				field{"waive_four_eyes", d.boolean(&t.WaiveFourEyes)},
 			)

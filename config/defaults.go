@@ -48,7 +48,8 @@ func defaults() *Config {
 			StepTimeout: 30 * time.Second,
 		},
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
-		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4}},
+		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
 		Slack:     Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
@@ -70,6 +71,6 @@ func tierDefaults(env string) Tier {
 	return Tier{
 		Env: s.Env, Approvers: slices.Clone(s.Approvers), Groups: slices.Clone(s.Groups),
 		MinApprovals: s.MinApprovals, FourEyes: s.FourEyes, Soak: s.Soak,
-		HealthGate: s.HealthGate, SensorGate: s.SensorGate,
+		HealthGate: s.HealthGate, SensorGate: s.SensorGate, SensorPolicy: SensorBlock,
 	}
 }

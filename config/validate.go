@@ -19,6 +19,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkSchedules(&c.Schedules)
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)
+	d.checkIntegrations(c)
 }
 
 func (d *decoder) checkStore(s *Store) {

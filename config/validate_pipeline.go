@@ -41,6 +41,9 @@ func (d *decoder) checkTier(p string, t Tier, last bool) {
 		d.at(p+".env", "%q must be lowercase letters, digits and hyphens", t.Env)
 	}
 	d.checkApprovers(p, t)
+	if t.SensorPolicy != SensorBlock && t.SensorPolicy != SensorExclude {
+		d.at(p+".sensor_policy", "unknown sensor policy %q%s", t.SensorPolicy, want(t.SensorPolicy, SensorBlock, SensorExclude))
+	}
 	if t.MinApprovals < 1 {
 		d.at(p+".min_approvals", "must be at least 1, got %d", t.MinApprovals)
 	}
