@@ -3,8 +3,6 @@ package test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"slices"
 	"strings"
 	"testing"
@@ -13,39 +11,8 @@ import (
 	"github.com/patchgate/patchgate/providers/dynatrace"
 	"github.com/patchgate/patchgate/providers/dynatrace/dynatracetest"
 	"github.com/patchgate/patchgate/providers/sim"
-	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state"
-	"github.com/patchgate/patchgate/test/fakes"
 )
-
-// newHarnessWith is newHarness whose engines' dependencies wire may change
-// (e.g. a real provider client in place of the sim fleet) before each
-// engine is built.
-func newHarnessWith(t testing.TB, st state.Store, simCfg sim.Config, replicas int, wire func(*runbooks.Deps)) *harness {
-	t.Helper()
-	h := &harness{t: t, store: st, clock: fakes.NewClock(start), chat: fakes.NewChat()}
-	simCfg.Clock = h.clock
-	fleet, err := sim.New(simCfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.fleet = fleet
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for i := range replicas {
-		deps := runbooks.Deps{Store: st, Clock: h.clock, Inventory: fleet, Sensors: fleet, Backups: fleet, Patcher: fleet,
-			Health: fleet, Pager: fleet, Directory: fleet, Chat: h.chat, Log: log,
-			Reporter: &reports.Dir{Path: t.TempDir(), Now: h.clock.Now}}
-		wire(&deps)
-		e, err := runbooks.New(runbooks.Config{Replica: fmt.Sprintf("replica-%d", i), Workers: 8, LeaseTTL: 30 * time.Second},
-			deps, simCfg.Tenants, testPipeline())
-		if err != nil {
-			t.Fatal(err)
-		}
-		h.engines = append(h.engines, e)
-	}
-	return h
-}
 
 // TestDynatraceProblemBlocksProduction: the engine's health gate asks a
 // (fake) Dynatrace environment through the real client. An open problem
@@ -66,8 +33,8 @@ func TestDynatraceProblemBlocksProduction(t *testing.T) {
 		t.Fatal(err)
 	}
 	b := backends()[0] // bolt
-	h := newHarnessWith(t, b.open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()}, HostsPerTarget: 1}, 3,
-		func(d *runbooks.Deps) { d.Health = client })
+	h := newHarness(t, b.open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()}, HostsPerTarget: 1}, 3,
+		func(d *runbooks.Deps, _ *runbooks.Pipeline) { d.Health = client })
 
 	c := h.start(ctx, tn)
 	c = h.runUntil(ctx, c.ID, "production fails", halted)
