@@ -86,6 +86,10 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		Health: a.fleet, Pager: a.fleet, Directory: a.fleet,
 		Reporter: &reports.Dir{Path: reportDir},
 	}
+	if err := integrations(cfg, w, &deps); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if cfg.Slack.Enabled() && w.chat == nil {
 		// Approver groups are Slack user groups, and Slack shows the cycles.
 		if a.slack, err = newSlack(cfg, w); err != nil {
