@@ -306,6 +306,22 @@ func TestRetries(t *testing.T) {
 	}
 }
 
+// TestLostReplyIsDeduplicated: a trigger PagerDuty took whose reply was
+// lost is sent again, and PagerDuty folds it into the same incident: the
+// client relies on the dedup key, not on local state.
+func TestLostReplyIsDeduplicated(t *testing.T) {
+	c, srv, _ := newClient(t, nil)
+	key := runbooks.IncidentKey("c10", "production")
+	srv.FailNext(pdtest.Failure{Status: 502, Applied: true})
+	if err := c.Trigger(context.Background(), page(key)); err != nil {
+		t.Fatal(err)
+	}
+	inc, _ := srv.Incident(key)
+	if srv.Count("trigger", key, 0) != 2 || inc.Opened != 1 || inc.Deduplicated != 1 {
+		t.Errorf("%d triggers sent, incident %+v; want 2 sent, 1 opened, 1 de-duplicated", srv.Count("trigger", key, 0), inc)
+	}
+}
+
 func equalInts(a, b []int) bool {
 	if len(a) != len(b) {
 		return false

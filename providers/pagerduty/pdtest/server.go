@@ -45,6 +45,9 @@ type Incident struct {
 type Failure struct {
 	Status     int    // e.g. 429, 500
 	RetryAfter string // Retry-After header, "" for none
+	// Applied makes the event take effect before the failure is answered,
+	// as when a gateway loses PagerDuty's reply.
+	Applied bool
 }
 
 // Server is the fake. Its methods are safe for concurrent use.
@@ -149,6 +152,9 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	f := s.down
 	if f == nil && len(s.script) > 0 {
 		f, s.script = &s.script[0], s.script[1:]
+	}
+	if f != nil && f.Applied && s.invalid(r, ev, jsonErr) == nil && req.Action != "change" {
+		s.apply(req.Action, req.DedupKey)
 	}
 	if f != nil {
 		if f.RetryAfter != "" {
