@@ -5,6 +5,7 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/dynatrace"
+	"github.com/patchgate/patchgate/providers/pagerduty"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -22,6 +23,17 @@ func integrations(cfg *config.Config, w wiring, deps *runbooks.Deps) error {
 			return fmt.Errorf("providers.dynatrace: %w", err)
 		}
 		deps.Health = client
+	}
+	if pd := cfg.Providers.PagerDuty; pd.Enabled() {
+		key, err := pd.RoutingKey.Resolve(lookup)
+		if err != nil {
+			return fmt.Errorf("providers.pagerduty.routing_key: %w", err)
+		}
+		client, err := pagerduty.New(pagerduty.Config{RoutingKey: key, EventsURL: pd.EventsURL, Log: w.log})
+		if err != nil {
+			return fmt.Errorf("providers.pagerduty: %w", err)
+		}
+		deps.Pager, deps.Changes = client, client
 	}
 	return nil
 }
