@@ -92,6 +92,8 @@ type Client struct {
 	secrets   *secretSet
 	log       *slog.Logger
 	clock     runbooks.Clock
+
+	kernelPage int // kernels per request; tests lower it
 }
 
 var _ runbooks.Sensors = (*Client)(nil)
@@ -106,7 +108,8 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cfg: cfg, overrides: overrides, log: cfg.Log, clock: cfg.Clock, secrets: &secretSet{}}
+	c := &Client{cfg: cfg, overrides: overrides, log: cfg.Log, clock: cfg.Clock, secrets: &secretSet{},
+		kernelPage: defaultKernelsPerReq}
 	c.secrets.add(cfg.ClientSecret)
 	c.secrets.add(cfg.AccessToken)
 	// The context lives as long as the client (it refreshes tokens); its

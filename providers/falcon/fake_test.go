@@ -30,6 +30,7 @@ type fakeFalcon struct {
 	throttle    map[string]int    // path → 429s still to send
 	spend       map[string]bool   // path → answer with a spent window (remaining 0)
 	fail        map[string]string // path → 403 body
+	unavailable map[string]int    // path → 503s still to send
 	calls       map[string]int    // path → requests
 	scrollLimit []int64           // limit of every scroll request
 	detailSizes []int             // ids per details request
@@ -98,6 +99,12 @@ func (f *fakeFalcon) api(h func(http.ResponseWriter, *http.Request)) http.Handle
 			w.Header().Set("X-Ratelimit-Remaining", "0")
 			w.Header().Set("X-Ratelimit-Retryafter", retryAfter)
 			writeJSON(w, http.StatusTooManyRequests, meta(nil))
+			return
+		}
+		if f.unavailable[path] > 0 {
+			f.unavailable[path]--
+			f.mu.Unlock()
+			writeJSON(w, http.StatusServiceUnavailable, meta(nil))
 			return
 		}
 		if body, ok := f.fail[path]; ok {

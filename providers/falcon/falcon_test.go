@@ -387,3 +387,50 @@ func TestNewRejects(t *testing.T) {
 		t.Errorf("eu-1: %v", err)
 	}
 }
+
+// TestKernelsPaging reads 150 releases (two FQL batches) in pages of 20 and
+// keeps every list of sensor builds.
+func TestKernelsPaging(t *testing.T) {
+	f, srv := newFake(t, testNow)
+	var releases []string
+	for i := range 150 {
+		r := fmt.Sprintf("5.14.0-%d.el9.x86_64", 400+i)
+		releases = append(releases, r)
+		f.kernels = append(f.kernels, fakeKernel{Distro: "rhel9", Release: r, Base: []string{"7.19.18913"}, ZTL: []string{"7.20.19113"}})
+	}
+	f.kernels = append(f.kernels, fakeKernel{Distro: "rhel9", Release: "not-asked"})
+	c, _, _ := newTestClient(t, f, srv, nil)
+	c.kernelPage = 20
+	got, err := c.Kernels(context.Background(), append(releases, releases[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 150 {
+		t.Fatalf("got %d releases, want 150", len(got))
+	}
+	for _, r := range releases {
+		ks := got[r]
+		if len(ks) != 1 || !ks[0].Supports("7.19.18913.0") || !ks[0].Supports("7.20.19113") || ks[0].Supports("7.18.18803") || ks[0].Distro != "rhel9" {
+			t.Fatalf("%s: %+v", r, ks)
+		}
+	}
+	if n := f.calls["/policy/combined/sensor-update-kernels/v1"]; n != 8 { // 100 → 5 pages, 50 → 3
+		t.Errorf("kernel requests = %d, want 8", n)
+	}
+}
+
+// TestUnavailableRetried: a 503 is retried with backoff and the call succeeds.
+func TestUnavailableRetried(t *testing.T) {
+	f, srv := newFake(t, testNow)
+	h := rhel8Host("i-503")
+	f.devices = []fakeDevice{device(h, "7.19.18913")}
+	f.unavailable = map[string]int{"/devices/entities/devices/v2": 2}
+	c, sl, _ := newTestClient(t, f, srv, nil)
+	got, err := c.PostPatch(context.Background(), []runbooks.Host{h})
+	if err != nil || len(got) != 0 {
+		t.Fatalf("findings %v, err %v", got, err)
+	}
+	if w := sl.all(); len(w) != 2 || w[0] != time.Second || w[1] != 2*time.Second {
+		t.Errorf("waits %v, want 1s then 2s", w)
+	}
+}

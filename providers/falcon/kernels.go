@@ -47,7 +47,7 @@ func (c *Client) Kernels(ctx context.Context, releases []string) (map[string][]K
 	for batch := range chunks(releases, defaultFilterBatch) {
 		filter := fqlAny("release", batch)
 		var offset int64
-		limit := int64(defaultKernelsPerReq)
+		limit := int64(c.kernelPage)
 		for {
 			res, err := c.api.SensorUpdatePolicies.QueryCombinedSensorUpdateKernels(
 				&sensor_update_policies.QueryCombinedSensorUpdateKernelsParams{
