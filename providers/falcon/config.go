@@ -33,7 +33,8 @@ const (
 	DefaultOnlineWindow  = 15 * time.Minute
 	DefaultMaxRetries    = 4
 	DefaultMaxRetryWait  = 2 * time.Minute
-	defaultFilterBatch   = 100 // values per FQL filter, keeps URLs short
+	defaultFilterBatch   = 100  // values per FQL filter
+	maxFilterBytes       = 4000 // text per FQL filter, keeps URLs short
 	defaultKernelsPerReq = 500
 )
 

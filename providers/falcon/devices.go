@@ -115,7 +115,7 @@ func keepNewest(m map[string]Device, hostID string, d Device) {
 // in batches of FQL filters.
 func (c *Client) findDevices(ctx context.Context, field string, values []string) ([]Device, error) {
 	var ids []string
-	for batch := range chunks(values, defaultFilterBatch) {
+	for batch := range filterBatches(values) {
 		got, err := c.queryDeviceIDs(ctx, fqlAny(field, batch))
 		if err != nil {
 			return nil, fmt.Errorf("query falcon devices by %s (%d values): %w", field, len(batch), err)
@@ -258,6 +258,27 @@ func chunks(s []string, n int) func(func([]string) bool) {
 				return
 			}
 			s = s[k:]
+		}
+	}
+}
+
+// filterBatches splits FQL values so each filter has at most
+// defaultFilterBatch values and about maxFilterBytes of text (long IDs, such
+// as Azure resource IDs, would otherwise make over-long URLs).
+func filterBatches(values []string) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		start, size := 0, 0
+		for i, v := range values {
+			if i > start && (i-start >= defaultFilterBatch || size+len(v)+3 > maxFilterBytes) {
+				if !yield(values[start:i]) {
+					return
+				}
+				start, size = i, 0
+			}
+			size += len(v) + 3
+		}
+		if start < len(values) {
+			yield(values[start:])
 		}
 	}
 }

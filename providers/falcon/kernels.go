@@ -44,7 +44,7 @@ func (c *Client) Kernels(ctx context.Context, releases []string) (map[string][]K
 	releases = dedup(slices.Clone(releases))
 	slices.Sort(releases)
 	out := map[string][]Kernel{}
-	for batch := range chunks(releases, defaultFilterBatch) {
+	for batch := range filterBatches(releases) {
 		filter := fqlAny("release", batch)
 		var offset int64
 		limit := int64(c.kernelPage)

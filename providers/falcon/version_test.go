@@ -1,6 +1,8 @@
 package falcon
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -60,6 +62,43 @@ func TestOSAlias(t *testing.T) {
 		}
 		if got := m(tc.h); got != tc.want {
 			t.Errorf("%q on %s %s = %v, want %v", tc.os, tc.h.OS, tc.h.OSVersion, got, tc.want)
+		}
+	}
+}
+
+func TestFilterBatches(t *testing.T) {
+	var short, long []string
+	for i := range 250 {
+		short = append(short, fmt.Sprintf("i-%017d", i))
+	}
+	for i := range 60 {
+		long = append(long, fmt.Sprintf("/subscriptions/%036d/resourceGroups/rg-payments-prod/providers/Microsoft.Compute/virtualMachines/vm-%d", i, i))
+	}
+	for name, tc := range map[string]struct {
+		in   []string
+		want []int
+	}{
+		"by count": {short, []int{100, 100, 50}},
+		"by bytes": {long, nil},
+		"empty":    {nil, []int{}},
+	} {
+		var sizes []int
+		total := 0
+		for b := range filterBatches(tc.in) {
+			if len(fqlAny("instance_id", b)) > maxFilterBytes+20 {
+				t.Errorf("%s: filter of %d bytes", name, len(fqlAny("instance_id", b)))
+			}
+			sizes = append(sizes, len(b))
+			total += len(b)
+		}
+		if total != len(tc.in) {
+			t.Errorf("%s: batches hold %d of %d values", name, total, len(tc.in))
+		}
+		if tc.want != nil && !slices.Equal(sizes, tc.want) && !(len(tc.want) == 0 && len(sizes) == 0) {
+			t.Errorf("%s: batches %v, want %v", name, sizes, tc.want)
+		}
+		if name == "by bytes" && len(sizes) < 2 {
+			t.Errorf("long IDs in one batch: %v", sizes)
 		}
 	}
 }
