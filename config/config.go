@@ -126,6 +126,19 @@ type Falcon struct {
 	ClientSecret   Secret
 	Cloud          string        // us-1 (default), us-2, eu-1, us-gov-1
 	LastSeenWithin time.Duration // a sensor silent longer fails the post-patch check
+	// Overrides pin sensor/kernel support where Falcon's own list lags
+	// (e.g. RHEL 7 kernels above 3.10.0-1160 with sensor 6.x); the first
+	// match wins over the API.
+	Overrides []KernelOverride
+}
+
+// KernelOverride is one row of the pinned support matrix.
+type KernelOverride struct {
+	OS        string // alias (rhel7, ubuntu22, …) or a regex on "<OS> <version>"
+	Kernel    string // constraint, e.g. ">3.10.0-1160" or "5.14.0-427*"
+	Sensor    string // constraint, e.g. "6.x"
+	Supported bool
+	Reason    string
 }
 
 // Enabled reports whether Falcon is configured.

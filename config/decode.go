@@ -36,6 +36,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"client_secret", text(d, &c.Providers.Falcon.ClientSecret)},
 				field{"cloud", d.str(&c.Providers.Falcon.Cloud)},
 				field{"last_seen_within", d.duration(&c.Providers.Falcon.LastSeenWithin, "m")},
+				field{"overrides", d.kernelOverrides(&c.Providers.Falcon.Overrides)},
 			)},
 			field{"pagerduty", d.section(
 				field{"routing_key", text(d, &c.Providers.PagerDuty.RoutingKey)},
@@ -187,5 +188,27 @@ func text[T ~string](d *decoder, dst *T) func(*yaml.Node, string) {
 		s := string(*dst)
 		d.str(&s)(v, path)
 		*dst = T(s)
+	}
+}
+
+// kernelOverrides decodes the pinned sensor/kernel support matrix.
+func (d *decoder) kernelOverrides(dst *[]KernelOverride) func(*yaml.Node, string) {
+	return func(v *yaml.Node, path string) {
+		if isNull(v) {
+			return
+		}
+		out := []KernelOverride{}
+		d.items(v, path, func(v *yaml.Node, p string) {
+			var o KernelOverride
+			d.fields(v, p,
+				field{"os", d.str(&o.OS)},
+				field{"kernel", d.str(&o.Kernel)},
+				field{"sensor", d.str(&o.Sensor)},
+				field{"supported", d.boolean(&o.Supported)},
+				field{"reason", d.str(&o.Reason)},
+			)
+			out = append(out, o)
+		})
+		*dst = out
 	}
 }

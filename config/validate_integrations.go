@@ -30,6 +30,15 @@ func (d *decoder) checkIntegrations(c *Config) {
 		}
 		d.positive("providers.falcon.last_seen_within", f.LastSeenWithin)
 	}
+	for i, o := range f.Overrides {
+		p := index("providers.falcon.overrides", i)
+		if o.OS == "" || o.Kernel == "" {
+			d.at(p, "needs os and kernel (e.g. os: rhel7, kernel: \">3.10.0-1160\")")
+		}
+		if o.Reason == "" {
+			d.at(p+".reason", "is required: the reason is shown with every host the override decides")
+		}
+	}
 
 	pd := p.PagerDuty
 	d.checkSecret("providers.pagerduty.routing_key", pd.RoutingKey)

@@ -5,6 +5,7 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/dynatrace"
+	"github.com/patchgate/patchgate/providers/falcon"
 	"github.com/patchgate/patchgate/providers/pagerduty"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -34,6 +35,26 @@ func integrations(cfg *config.Config, w wiring, deps *runbooks.Deps) error {
 			return fmt.Errorf("providers.pagerduty: %w", err)
 		}
 		deps.Pager, deps.Changes = client, client
+	}
+	if f := cfg.Providers.Falcon; f.Enabled() {
+		id, err := f.ClientID.Resolve(lookup)
+		if err != nil {
+			return fmt.Errorf("providers.falcon.client_id: %w", err)
+		}
+		secret, err := f.ClientSecret.Resolve(lookup)
+		if err != nil {
+			return fmt.Errorf("providers.falcon.client_secret: %w", err)
+		}
+		overrides := make([]falcon.KernelOverride, len(f.Overrides))
+		for i, o := range f.Overrides {
+			overrides[i] = falcon.KernelOverride{OS: o.OS, Kernel: o.Kernel, Sensor: o.Sensor, Supported: o.Supported, Reason: o.Reason}
+		}
+		client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud,
+			OnlineWindow: f.LastSeenWithin, Overrides: overrides, Log: w.log})
+		if err != nil {
+			return fmt.Errorf("providers.falcon: %w", err)
+		}
+		deps.Sensors = client
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/dynatrace"
+	"github.com/patchgate/patchgate/providers/falcon"
 	"github.com/patchgate/patchgate/providers/pagerduty"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -20,6 +21,11 @@ tenants:
         targets:
           - {cloud: aws, account: "111111111111", regions: [us-east-1]}
 providers:
+  falcon:
+    client_id: env:FALCON_ID
+    client_secret: env:FALCON_SECRET
+    overrides:
+      - {os: rhel7, kernel: ">3.10.0-1160", sensor: "6.x", supported: false, reason: "sensor 6.x lacks RHEL 7 kernels past 1160"}
   pagerduty: {routing_key: env:PD_KEY, events_url: "http://127.0.0.1:1"}
   dynatrace:
     url: https://abc123.live.dynatrace.com
@@ -35,7 +41,7 @@ func TestIntegrationsReplaceTheSimulation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := map[string]string{"PD_KEY": "R0-secret-routing-key", "DT_TOKEN": "dt0c01.secret"}
+	env := map[string]string{"PD_KEY": "R0-secret-routing-key", "DT_TOKEN": "dt0c01.secret", "FALCON_ID": "id", "FALCON_SECRET": "falcon-secret"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
 	var deps runbooks.Deps
 	if err := integrations(cfg, wiring{lookup: lookup}, &deps); err != nil {
@@ -46,6 +52,9 @@ func TestIntegrationsReplaceTheSimulation(t *testing.T) {
 	}
 	if _, ok := deps.Changes.(*pagerduty.Client); !ok {
 		t.Errorf("change events go to %T, want the PagerDuty client", deps.Changes)
+	}
+	if _, ok := deps.Sensors.(*falcon.Client); !ok {
+		t.Errorf("sensors are %T, want the Falcon client", deps.Sensors)
 	}
 	if _, ok := deps.Health.(*dynatrace.Client); !ok {
 		t.Errorf("health is %T, want the Dynatrace client", deps.Health)
