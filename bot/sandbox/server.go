@@ -213,7 +213,13 @@ func (s *Server) Close() error {
 		defer cancel()
 		// Shutdown does not wait for hijacked websockets; they are closed
 		// below. Long polls end through s.done.
-		if err = srv.Shutdown(ctx); err != nil {
+		if err = srv.Shutdown(ctx); errors.Is(err, context.DeadlineExceeded) {
+			// A connection still busy after the grace (seen under -race on
+			// a loaded machine) is cut: this is a local stand-in, and a
+			// close must not fail the test that owns it.
+			s.log.Warn("sandbox slack: connections still open at close; closing them", "grace", "2s")
+			err = srv.Close()
+		} else if err != nil {
 			err = errors.Join(err, srv.Close())
 		}
 	}
