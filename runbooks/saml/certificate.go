@@ -1,0 +1,42 @@
+package saml
+
+import "time"
+
+// Certificate is one X.509 certificate published in SAML metadata, with the
+// context needed to find it again (source, entity, role, use).
+type Certificate struct {
+	Source    string // file path or URL the metadata came from
+	EntityID  string
+	Role      string // "idp" or "sp"
+	Use       string // "signing", "encryption" or "" (both, per the SAML spec)
+	Subject   string
+	Issuer    string
+	Serial    string // lower-case hex, as IdP consoles display it
+	NotBefore time.Time
+	NotAfter  time.Time
+	SHA256    string // colon-separated upper-case hex of the DER bytes
+}
+
+// Limits bound the work done on untrusted metadata. Zero fields take defaults.
+type Limits struct {
+	MaxBytes int64         // whole document; default 1 MiB
+	MaxDepth int           // element nesting; default 64
+	MaxCerts int           // certificates per document; default 256
+	Timeout  time.Duration // FetchMetadata only; default 30s
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxBytes <= 0 {
+		l.MaxBytes = 1 << 20
+	}
+	if l.MaxDepth <= 0 {
+		l.MaxDepth = 64
+	}
+	if l.MaxCerts <= 0 {
+		l.MaxCerts = 256
+	}
+	if l.Timeout <= 0 {
+		l.Timeout = 30 * time.Second
+	}
+	return l
+}
