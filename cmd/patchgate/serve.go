@@ -57,6 +57,12 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.engine.Run(gctx) })
+	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log)
+	if err != nil {
+		closeStore(context.WithoutCancel(ctx), a)
+		return err
+	}
+	g.Go(func() error { return sched.Run(gctx) })
 	if a.slack != nil {
 		a.slack.run(gctx, g)
 	} else {
