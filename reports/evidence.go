@@ -19,10 +19,14 @@ const EvidenceSchema = "patchgate.evidence/v1"
 
 // Evidence is the machine-readable record of one cycle.
 type Evidence struct {
-	Schema    string           `json:"schema"`
-	Generated time.Time        `json:"generated"`
-	Cycle     *runbooks.Cycle  `json:"cycle"`
-	Events    []runbooks.Event `json:"events"`
+	Schema       string           `json:"schema"`
+	Generated    time.Time        `json:"generated"`
+	Cycle        *runbooks.Cycle  `json:"cycle"`
+	Events       []runbooks.Event `json:"events"`
+	Refusals     []runbooks.Event `json:"refusals"`
+	Hosts        []runbooks.Host  `json:"hosts"`
+	AuditEntries int64            `json:"audit_entries"`
+	AuditHead    string           `json:"audit_head"`
 }
 
 // Dir writes each cycle's evidence bundle under a local directory.
@@ -36,14 +40,16 @@ var _ runbooks.Reporter = (*Dir)(nil)
 // Report writes <Path>/<cycle>/evidence.json and returns its location and
 // SHA-256. Writing is atomic (temp file + rename), so a report stage
 // interrupted and run again leaves one complete file.
-func (d *Dir) Report(ctx context.Context, c *runbooks.Cycle, events []runbooks.Event) (runbooks.Report, error) {
+func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Report, error) {
+	c := in.Cycle
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
 	}
 	snap := c.Clone()
 	snap.Outbox = nil
-	b, err := json.MarshalIndent(Evidence{Schema: EvidenceSchema, Generated: now().UTC(), Cycle: snap, Events: events}, "", "  ")
+	b, err := json.MarshalIndent(Evidence{Schema: EvidenceSchema, Generated: now().UTC(), Cycle: snap, Events: in.Events,
+		Refusals: in.Refusals, Hosts: in.Hosts, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead}, "", "  ")
 	if err != nil {
 		return runbooks.Report{}, fmt.Errorf("encode evidence of %s: %w", c.ID, err)
 	}

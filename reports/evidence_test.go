@@ -19,7 +19,8 @@ func TestDirReport(t *testing.T) {
 		Outbox: []runbooks.Event{{Seq: 3}}}
 	events := []runbooks.Event{{Seq: 1, Type: runbooks.EvCycleStarted, Actor: "U1"}, {Seq: 2, Type: runbooks.EvApproved, Actor: "U2"}}
 
-	rep, err := d.Report(context.Background(), c, events)
+	in := runbooks.ReportInput{Cycle: c, Events: events, Hosts: []runbooks.Host{{ID: "i-1", Name: "web-01"}}, AuditEntries: 2, AuditHead: "abc"}
+	rep, err := d.Report(context.Background(), in)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,8 @@ func TestDirReport(t *testing.T) {
 	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if ev.Schema != EvidenceSchema || len(ev.Events) != 2 || ev.Events[1].Actor != "U2" || ev.Cycle.ID != "acme-1" {
+	if ev.Schema != EvidenceSchema || len(ev.Events) != 2 || ev.Events[1].Actor != "U2" || ev.Cycle.ID != "acme-1" ||
+		len(ev.Hosts) != 1 || ev.AuditHead != "abc" || ev.AuditEntries != 2 {
 		t.Errorf("evidence = %+v", ev)
 	}
 	if len(ev.Cycle.Outbox) != 0 {
@@ -44,7 +46,7 @@ func TestDirReport(t *testing.T) {
 	if len(c.Outbox) != 1 {
 		t.Errorf("Report changed the engine's cycle")
 	}
-	again, err := d.Report(context.Background(), c, events)
+	again, err := d.Report(context.Background(), in)
 	if err != nil || again.SHA256 != rep.SHA256 || again.Location != rep.Location {
 		t.Errorf("a repeated report differs: %+v vs %+v (%v)", again, rep, err)
 	}

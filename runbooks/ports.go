@@ -107,10 +107,22 @@ type Chat interface {
 	CycleChanged(ctx context.Context, c *Cycle, events []Event) error
 }
 
-// Reporter produces the cycle's compliance report from the cycle and its
-// whole audit trail. Calling it twice for one cycle must yield one report.
+// ReportInput is everything a compliance report is made from: the cycle,
+// its whole audit trail and refused decisions, the hosts preflight found,
+// and the head of the audit chain the report vouches for.
+type ReportInput struct {
+	Cycle        *Cycle
+	Events       []Event
+	Refusals     []Event
+	Hosts        []Host
+	AuditEntries int64
+	AuditHead    string // hash of the last audit entry
+}
+
+// Reporter produces the cycle's compliance report. Calling it twice for one
+// cycle must yield one report.
 type Reporter interface {
-	Report(ctx context.Context, c *Cycle, events []Event) (Report, error)
+	Report(ctx context.Context, in ReportInput) (Report, error)
 }
 
 // Directory resolves chat user groups to member user IDs.

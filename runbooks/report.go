@@ -17,11 +17,11 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	if _, err := e.deliver(ctx, n); err != nil {
 		return false, err
 	}
-	events, err := e.Events(ctx, n.ID)
+	in, err := e.reportInput(ctx, n)
 	if err != nil {
 		return false, err
 	}
-	rep, err := e.deps.Reporter.Report(ctx, n, events)
+	rep, err := e.deps.Reporter.Report(ctx, in)
 	if err != nil {
 		return false, fmt.Errorf("report of %s: %w", n.ID, err)
 	}
@@ -33,4 +33,26 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 		map[string]string{"location": rep.Location, "sha256": rep.SHA256})
 	n.advance(i, now)
 	return true, nil
+}
+
+// reportInput gathers what the report is made from, read back from the
+// store so the report shows what the audit log holds, not memory.
+func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error) {
+	in := ReportInput{Cycle: n}
+	var err error
+	if in.Events, err = e.Events(ctx, n.ID); err != nil {
+		return in, err
+	}
+	if in.Refusals, err = e.Refusals(ctx, n.ID); err != nil {
+		return in, err
+	}
+	if in.Hosts, err = e.Inventory(ctx, n.ID); err != nil {
+		return in, err
+	}
+	head, err := e.deps.Store.Head(ctx, AuditStream(n.ID))
+	if err != nil {
+		return in, fmt.Errorf("read audit head of %s: %w", n.ID, err)
+	}
+	in.AuditEntries, in.AuditHead = head.Seq, head.Hash
+	return in, nil
 }
