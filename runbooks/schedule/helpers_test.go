@@ -15,34 +15,14 @@ import (
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/patchgate/patchgate/state/redisstore"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
+	"github.com/patchgate/patchgate/test/fakes"
 )
 
-// fakeClock is a settable clock shared by replicas and the bolt store, so
-// leases and claims expire on test time.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// fakeClock is the shared test clock, settable and shared by replicas and
+// the bolt store, so leases and claims expire on test time.
+type fakeClock = fakes.Clock
 
-func newClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock(t time.Time) *fakeClock { return fakes.NewClock(t) }
 
 // backend opens one store shared by every replica of a test. expiresOnClock
 // says whether leases expire on the fake clock (bbolt) or on the server's
