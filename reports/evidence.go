@@ -2,6 +2,7 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -25,6 +26,7 @@ type Evidence struct {
 	Events       []runbooks.Event `json:"events"`
 	Refusals     []runbooks.Event `json:"refusals"`
 	Hosts        []runbooks.Host  `json:"hosts"`
+	HostsBefore  []runbooks.Host  `json:"hosts_before"`
 	AuditEntries int64            `json:"audit_entries"`
 	AuditHead    string           `json:"audit_head"`
 }
@@ -37,9 +39,10 @@ type Dir struct {
 
 var _ runbooks.Reporter = (*Dir)(nil)
 
-// Report writes <Path>/<cycle>/evidence.json and returns its location and
-// SHA-256. Writing is atomic (temp file + rename), so a report stage
-// interrupted and run again leaves one complete file.
+// Report writes <Path>/<cycle>/evidence.json and the compliance PDF beside
+// it, and returns the PDF's location and SHA-256. Writing is atomic (temp
+// file + rename), so a report stage interrupted and run again leaves one
+// complete set.
 func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Report, error) {
 	c := in.Cycle
 	now := time.Now
@@ -49,7 +52,7 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	snap := c.Clone()
 	snap.Outbox = nil
 	b, err := json.MarshalIndent(Evidence{Schema: EvidenceSchema, Generated: now().UTC(), Cycle: snap, Events: in.Events,
-		Refusals: in.Refusals, Hosts: in.Hosts, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead}, "", "  ")
+		Refusals: in.Refusals, Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead}, "", "  ")
 	if err != nil {
 		return runbooks.Report{}, fmt.Errorf("encode evidence of %s: %w", c.ID, err)
 	}
@@ -62,7 +65,26 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 		return runbooks.Report{}, err
 	}
 	sum := sha256.Sum256(b)
-	return runbooks.Report{Location: path, SHA256: hex.EncodeToString(sum[:]), At: now().UTC()}, nil
+	evidenceSum := hex.EncodeToString(sum[:])
+
+	// The PDF an auditor samples from, vouching for the evidence file by
+	// its hash; the report's own hash is the PDF's.
+	before := make(map[string]string, len(in.HostsBefore))
+	for _, h := range in.HostsBefore {
+		before[h.ID] = h.Kernel
+	}
+	var pdf bytes.Buffer
+	summary, err := RenderPDF(&pdf, Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, Refusals: in.Refusals,
+		Now: now().UTC(), Chain: Chain{Entries: in.AuditEntries, Head: in.AuditHead},
+		EvidenceSHA256: evidenceSum, KernelBefore: before})
+	if err != nil {
+		return runbooks.Report{}, fmt.Errorf("render the report of %s: %w", c.ID, err)
+	}
+	pdfPath := filepath.Join(dir, c.ID+"-compliance.pdf")
+	if err := writeAtomic(pdfPath, pdf.Bytes()); err != nil {
+		return runbooks.Report{}, err
+	}
+	return runbooks.Report{Location: pdfPath, SHA256: summary.SHA256, At: now().UTC()}, nil
 }
 
 func writeAtomic(path string, b []byte) error {

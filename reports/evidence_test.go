@@ -1,11 +1,13 @@
 package reports
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -24,13 +26,17 @@ func TestDirReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := os.ReadFile(rep.Location)
+	pdf, err := os.ReadFile(rep.Location)
 	if err != nil {
 		t.Fatal(err)
 	}
-	sum := sha256.Sum256(b)
-	if rep.SHA256 != hex.EncodeToString(sum[:]) {
-		t.Errorf("reported SHA-256 %s does not match the file", rep.SHA256)
+	sum := sha256.Sum256(pdf)
+	if rep.SHA256 != hex.EncodeToString(sum[:]) || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("reported SHA-256 %s does not match the PDF at %s", rep.SHA256, rep.Location)
+	}
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(rep.Location), "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
 	}
 	var ev Evidence
 	if err := json.Unmarshal(b, &ev); err != nil {

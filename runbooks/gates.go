@@ -15,20 +15,9 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 		n.fail(i, now, "tenant "+n.Tenant+" is no longer configured", nil)
 		return true, nil
 	}
-	var hosts []Host
-	for _, spec := range e.pipeline {
-		env, ok := t.Env(spec.Env)
-		if !ok {
-			continue
-		}
-		hs, err := e.deps.Inventory.Hosts(ctx, t, env)
-		if err != nil {
-			return false, fmt.Errorf("inventory of %s/%s: %w", t.Name, env.Name, err)
-		}
-		for _, h := range hs {
-			h.Env = env.Name
-			hosts = append(hosts, h)
-		}
+	hosts, err := e.listHosts(ctx, t.Name)
+	if err != nil {
+		return false, err
 	}
 	if err := e.putInventory(ctx, n.ID, hosts); err != nil {
 		return false, err
@@ -60,6 +49,31 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 	}
 	n.advance(i, now)
 	return true, nil
+}
+
+// listHosts takes the inventory of every environment of a tenant in
+// pipeline order.
+func (e *Engine) listHosts(ctx context.Context, tenant string) ([]Host, error) {
+	t, ok := e.tenants[tenant]
+	if !ok {
+		return nil, Errorf(CodeNotFound, "tenant %s is no longer configured", tenant)
+	}
+	var hosts []Host
+	for _, spec := range e.pipeline {
+		env, ok := t.Env(spec.Env)
+		if !ok {
+			continue
+		}
+		hs, err := e.deps.Inventory.Hosts(ctx, t, env)
+		if err != nil {
+			return nil, fmt.Errorf("inventory of %s/%s: %w", t.Name, env.Name, err)
+		}
+		for _, h := range hs {
+			h.Env = env.Name
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, nil
 }
 
 // health runs the health gate: open problems in the environment block it.

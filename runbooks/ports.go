@@ -111,10 +111,13 @@ type Chat interface {
 // its whole audit trail and refused decisions, the hosts preflight found,
 // and the head of the audit chain the report vouches for.
 type ReportInput struct {
-	Cycle        *Cycle
-	Events       []Event
-	Refusals     []Event
+	Cycle    *Cycle
+	Events   []Event
+	Refusals []Event
+	// Hosts is the inventory taken again when the report is made, so it
+	// shows what patching left behind; HostsBefore is preflight's.
 	Hosts        []Host
+	HostsBefore  []Host
 	AuditEntries int64
 	AuditHead    string // hash of the last audit entry
 }

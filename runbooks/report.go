@@ -46,7 +46,10 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 	if in.Refusals, err = e.Refusals(ctx, n.ID); err != nil {
 		return in, err
 	}
-	if in.Hosts, err = e.Inventory(ctx, n.ID); err != nil {
+	if in.HostsBefore, err = e.Inventory(ctx, n.ID); err != nil {
+		return in, err
+	}
+	if in.Hosts, err = e.listHosts(ctx, n.Tenant); err != nil {
 		return in, err
 	}
 	head, err := e.deps.Store.Head(ctx, AuditStream(n.ID))

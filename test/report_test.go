@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/patchgate/patchgate/providers/sim"
@@ -25,7 +26,7 @@ func TestReportEvidence(t *testing.T) {
 	if c.Report == nil {
 		t.Fatal("no report")
 	}
-	b, err := os.ReadFile(c.Report.Location)
+	b, err := os.ReadFile(filepath.Join(filepath.Dir(c.Report.Location), "evidence.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,8 +34,14 @@ func TestReportEvidence(t *testing.T) {
 	if err := json.Unmarshal(b, &ev); err != nil {
 		t.Fatal(err)
 	}
-	if len(ev.Hosts) != c.Scope.Hosts || len(ev.Hosts) == 0 {
-		t.Errorf("evidence has %d hosts, the cycle's scope %d", len(ev.Hosts), c.Scope.Hosts)
+	if len(ev.HostsBefore) != c.Scope.Hosts || len(ev.Hosts) != len(ev.HostsBefore) || len(ev.Hosts) == 0 {
+		t.Errorf("evidence has %d hosts before and %d after, the cycle's scope %d", len(ev.HostsBefore), len(ev.Hosts), c.Scope.Hosts)
+	}
+	for i := range ev.Hosts {
+		if ev.HostsBefore[i].PendingPatches == 0 || ev.Hosts[i].PendingPatches != 0 {
+			t.Errorf("%s: %d pending at preflight, %d at the report; want some, then none",
+				ev.Hosts[i].Name, ev.HostsBefore[i].PendingPatches, ev.Hosts[i].PendingPatches)
+		}
 	}
 	if len(ev.Refusals) != 1 || ev.Refusals[0].Actor != outsider {
 		t.Errorf("evidence refusals %+v, want the outsider's", ev.Refusals)

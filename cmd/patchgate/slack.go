@@ -113,5 +113,5 @@ func reportFile(_ context.Context, c *runbooks.Cycle) (string, []byte, error) {
 	if err != nil {
 		return "", nil, fmt.Errorf("read report of %s: %w", c.ID, err)
 	}
-	return c.ID + "-" + filepath.Base(c.Report.Location), b, nil
+	return filepath.Base(c.Report.Location), b, nil
 }
