@@ -97,6 +97,7 @@ func crashRun(t *testing.T, backend string) {
 			}
 		case <-time.After(time.Until(deadline)):
 			_ = child.Process.Kill()
+			<-done // the stderr buffer is written until the process is reaped
 			t.Fatalf("cycles not finished in time after %d kills\n%s", kills, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
 		}
 		break
@@ -188,7 +189,10 @@ func progress(t *testing.T, cfgPath string) crashProgress {
 func startChild(t *testing.T, cfgPath, reports string) *exec.Cmd {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports)
+	// Each child is the same replica restarted (as a pod keeps its name), so
+	// it takes its own leases back at once; the report step (a PDF) may take
+	// seconds under -race, hence the long step timeout and lease.
+	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=crash-child")
 	var errBuf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = io.Discard, &errBuf
 	if err := cmd.Start(); err != nil {
@@ -255,7 +259,7 @@ func writeCrashConfig(t *testing.T, path, store, simState string, tenants []runb
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(store)
-	b.WriteString("engine: {tick: 20ms, lease_ttl: 400ms, step_timeout: 250ms, workers: 4}\n")
+	b.WriteString("engine: {tick: 20ms, lease_ttl: 20s, step_timeout: 10s, workers: 4}\n")
 	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 2, op_duration: 400ms, latency: 2ms, state_path: %s}\n", simState)
 	fmt.Fprintf(&b, "pipeline:\n")
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
@@ -99,7 +100,14 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		deps.Chat = a.slack.notifierFor(cfg, st, w.clock)
 		deps.Directory = a.slack.directory
 	}
-	a.engine, err = runbooks.New(cfg.EngineConfig(), deps, cfg.Tenants(), cfg.Pipeline())
+	ec := cfg.EngineConfig()
+	// A stable name (the pod's, through the downward API) lets a restarted
+	// process take its own cycle leases back at once instead of waiting for
+	// them to expire; two live processes must never share one.
+	if r := os.Getenv("PATCHGATE_REPLICA"); r != "" {
+		ec.Replica = r
+	}
+	a.engine, err = runbooks.New(ec, deps, cfg.Tenants(), cfg.Pipeline())
 	if err != nil {
 		st.Close()
 		return nil, err
