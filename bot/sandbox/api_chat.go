@@ -47,19 +47,28 @@ func threadArg(c *channelState, r *apiRequest) (string, *apiError) {
 	return root, nil
 }
 
-func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
-	text, blocks, _, e := messageContent(r)
+// newMessageLocked reads what a new message (posted or ephemeral) says and
+// where it goes: Slack refuses an empty one and an unknown channel alike.
+func (s *Server) newMessageLocked(r *apiRequest) (text string, blocks json.RawMessage, c *channelState, e *apiError) {
+	text, blocks, _, e = messageContent(r)
 	if e != nil {
-		return nil, e
+		return "", nil, nil, e
 	}
 	if text == "" && blocks == nil {
-		return nil, errCode("no_text")
+		return "", nil, nil, errCode("no_text")
 	}
+	if c = s.channelLocked(r.args.Get("channel")); c == nil {
+		return "", nil, nil, errCode("channel_not_found")
+	}
+	return text, blocks, c, nil
+}
+
+func (s *Server) chatPostMessage(r *apiRequest) (map[string]any, *apiError) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.channelLocked(r.args.Get("channel"))
-	if c == nil {
-		return nil, errCode("channel_not_found")
+	text, blocks, c, e := s.newMessageLocked(r)
+	if e != nil {
+		return nil, e
 	}
 	thread, e := threadArg(c, r)
 	if e != nil {
@@ -110,18 +119,11 @@ func (s *Server) chatUpdate(r *apiRequest) (map[string]any, *apiError) {
 }
 
 func (s *Server) chatPostEphemeral(r *apiRequest) (map[string]any, *apiError) {
-	text, blocks, _, e := messageContent(r)
-	if e != nil {
-		return nil, e
-	}
-	if text == "" && blocks == nil {
-		return nil, errCode("no_text")
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.channelLocked(r.args.Get("channel"))
-	if c == nil {
-		return nil, errCode("channel_not_found")
+	text, blocks, c, e := s.newMessageLocked(r)
+	if e != nil {
+		return nil, e
 	}
 	user := r.args.Get("user")
 	if _, ok := s.users[user]; !ok {
