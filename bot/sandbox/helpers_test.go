@@ -65,7 +65,9 @@ func runSocket(t *testing.T, srv *sandbox.Server, opts sandbox.Options) *socketm
 // next waits for the first event of type typ, skipping others.
 func next(t *testing.T, sm *socketmode.Client, typ socketmode.EventType) socketmode.Event {
 	t.Helper()
-	timeout := time.After(5 * time.Second)
+	// Generous: slack-go reconnects with a backoff, and under -race on a
+	// loaded two-core machine a reconnect has taken longer than 5 s.
+	timeout := time.After(15 * time.Second)
 	for {
 		select {
 		case evt := <-sm.Events:
@@ -73,7 +75,7 @@ func next(t *testing.T, sm *socketmode.Client, typ socketmode.EventType) socketm
 				return evt
 			}
 		case <-timeout:
-			t.Fatalf("no %s event within 5s", typ)
+			t.Fatalf("no %s event within 15s", typ)
 		}
 	}
 }
