@@ -185,6 +185,9 @@ type Report struct {
 	Location string    `json:"location"`
 	SHA256   string    `json:"sha256,omitempty"`
 	At       time.Time `json:"at"`
+	// Files are every file of the report (PDF, JSON, CSV, manifest) with
+	// their hashes; the report event carries them into the audit log.
+	Files []ArchivedFile `json:"files,omitempty"`
 }
 
 // Stage returns the stage called name and its index, or -1.

@@ -26,6 +26,7 @@ type Deps struct {
 	Reporter  Reporter
 	Directory Directory
 	Changes   Changes // optional: change events for production patch windows
+	Access    Access  // optional: the access report for CC6.1
 	Log       *slog.Logger
 }
 

@@ -120,6 +120,10 @@ type ReportInput struct {
 	HostsBefore  []Host
 	AuditEntries int64
 	AuditHead    string // hash of the last audit entry
+	// Access is who could reach the tenant's accounts at report time; nil
+	// with AccessError set when it could not be read.
+	Access      *AccessReport
+	AccessError string
 }
 
 // Reporter produces the cycle's compliance report. Calling it twice for one
@@ -146,4 +150,52 @@ type ChangeEvent struct {
 // never blocks the cycle.
 type Changes interface {
 	Change(ctx context.Context, ev ChangeEvent) error
+}
+
+// AccessGrant is one principal's standing access to one account, as the
+// identity provider had it when the report was made (SOC 2 CC6.1).
+type AccessGrant struct {
+	Cloud         Cloud  `json:"cloud"`
+	Account       string `json:"account"`
+	Principal     string `json:"principal"`      // user name or group display name
+	PrincipalType string `json:"principal_type"` // USER or GROUP
+	PermissionSet string `json:"permission_set"` // permission set, role definition or IAM role
+	Source        string `json:"source"`         // e.g. aws-identity-center
+}
+
+// Executor is the identity patchgate itself acted as in one account (the
+// assumed role), so the report names who executed each step.
+type Executor struct {
+	Cloud     Cloud  `json:"cloud"`
+	Account   string `json:"account"`
+	Principal string `json:"principal"` // e.g. arn:aws:sts::123:assumed-role/patchgate/…
+}
+
+// AccessReport is the access picture of a tenant's accounts at one time.
+type AccessReport struct {
+	At        time.Time     `json:"at"`
+	Grants    []AccessGrant `json:"grants"`
+	Executors []Executor    `json:"executors"`
+}
+
+// Access reads who can reach a tenant's accounts. It is optional; when it is
+// absent or fails, the report says so and marks CC6.1 as an exception
+// instead of holding the cycle.
+type Access interface {
+	AccessReport(ctx context.Context, tenant Tenant) (AccessReport, error)
+}
+
+// ArchivedFile is one report file as the archive keeps it.
+type ArchivedFile struct {
+	Name     string `json:"name"`
+	SHA256   string `json:"sha256"`
+	Size     int64  `json:"size"`
+	Location string `json:"location"`      // s3://bucket/key or a local path
+	URL      string `json:"url,omitempty"` // presigned link, when the archive gives one
+}
+
+// Archive keeps report files for the retention period (S3 or a local
+// directory). Put of the same name twice must keep one object.
+type Archive interface {
+	Put(ctx context.Context, name string, data []byte, contentType string) (ArchivedFile, error)
 }

@@ -29,8 +29,13 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 		rep.At = now
 	}
 	n.Report = &rep
-	n.emit(now, n.Stages[i].Name, EvReportDone, ActorSystem, "report at "+rep.Location,
-		map[string]string{"location": rep.Location, "sha256": rep.SHA256})
+	details := map[string]string{"location": rep.Location, "sha256": rep.SHA256}
+	for _, f := range rep.Files {
+		// The hashes go into the chained audit log, so a file swapped in the
+		// archive later no longer matches what the cycle recorded.
+		details["file:"+f.Name] = f.SHA256 + " " + f.Location
+	}
+	n.emit(now, n.Stages[i].Name, EvReportDone, ActorSystem, "report at "+rep.Location, details)
 	n.advance(i, now)
 	return true, nil
 }
@@ -57,5 +62,15 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 		return in, fmt.Errorf("read audit head of %s: %w", n.ID, err)
 	}
 	in.AuditEntries, in.AuditHead = head.Seq, head.Hash
+	if e.deps.Access != nil {
+		acc, err := e.deps.Access.AccessReport(ctx, e.tenants[n.Tenant])
+		if err != nil {
+			// A missing access report is an exception in the report, not a
+			// reason to hold the cycle's evidence back.
+			in.AccessError = err.Error()
+		} else {
+			in.Access = &acc
+		}
+	}
 	return in, nil
 }
