@@ -1,0 +1,15 @@
+// Package multi routes the engine's fleet ports to one provider per cloud,
+// so a tenant whose environments span AWS, Azure and GCP runs one cycle with
+// one combined inventory and the same gates everywhere.
+package multi
+
+import "github.com/patchgate/patchgate/runbooks"
+
+// Cloud is what one cloud's provider contributes: the ports that act on
+// machines. Sensors, health, paging and chat are cloud-independent and stay
+// outside the router.
+type Cloud struct {
+	Inventory runbooks.Inventory
+	Backups   runbooks.Backups
+	Patcher   runbooks.Patcher
+}
