@@ -15,6 +15,10 @@ const (
 	CodeStale        = "stale"         // decision made on an outdated message
 	CodeConflict     = "conflict"      // not valid in the cycle's current state
 	CodeUnavailable  = "unavailable"   // the store or a provider is down; try again
+	// CodeBlocked is a provider's verdict that the operation must not run
+	// as configured (e.g. the cloud's patch baseline differs from the one
+	// declared); retrying cannot help, so the stage fails at once.
+	CodeBlocked = "blocked"
 	CodeInternal     = "internal"
 )
 

@@ -122,6 +122,10 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 	}
 	s.Errors++
 	s.LastError = err.Error()
+	if ErrorCode(err) == CodeBlocked {
+		n.fail(i, now, fmt.Sprintf("%s blocked: %s", a.Kind, ErrorMessage(err)), nil)
+		return true
+	}
 	e.log.Warn("provider call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
 		"action", string(a.Kind), "attempt", s.Errors, "err", err)
 	if s.Errors < e.cfg.MaxErrors {
