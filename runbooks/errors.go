@@ -18,8 +18,8 @@ const (
 	// CodeBlocked is a provider's verdict that the operation must not run
 	// as configured (e.g. the cloud's patch baseline differs from the one
 	// declared); retrying cannot help, so the stage fails at once.
-	CodeBlocked = "blocked"
-	CodeInternal     = "internal"
+	CodeBlocked  = "blocked"
+	CodeInternal = "internal"
 )
 
 // Error is an error whose Message is safe to show the person who caused it.
