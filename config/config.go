@@ -113,7 +113,7 @@ const (
 // clouds' provider; Falcon, PagerDuty and Dynatrace, when set, replace the
 // simulation's sensors, pager and health checks with the real services.
 type Providers struct {
-	Kind      string // ProviderSim, until the cloud providers arrive
+	Kind      string // ProviderSim or ProviderCloud
 	Sim       Sim
 	Falcon    Falcon
 	PagerDuty PagerDuty
@@ -167,7 +167,9 @@ func (d Dynatrace) Enabled() bool { return d.URL != "" || !d.Token.IsZero() }
 
 // Provider kinds.
 const (
-	ProviderSim = "sim" // the simulated multi-cloud fleet
+	ProviderSim = "sim" // the simulated multi-cloud fleet; configured clouds take their targets over
+	// ProviderCloud runs on the configured clouds only: nothing simulated.
+	ProviderCloud = "cloud"
 )
 
 // Sim configures the simulated fleet.

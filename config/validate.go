@@ -99,11 +99,11 @@ var laterProviders = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dyn
 
 func (d *decoder) checkProviders(p *Providers) {
 	switch {
-	case p.Kind == ProviderSim:
+	case p.Kind == ProviderSim, p.Kind == ProviderCloud:
 	case slices.Contains(laterProviders, p.Kind):
-		d.at("providers.kind", "provider kind %q is not available yet; only sim is", p.Kind)
+		d.at("providers.kind", "%q is a provider section, not a kind; set kind: cloud and configure providers.%s", p.Kind, p.Kind)
 	default:
-		d.at("providers.kind", "unknown provider kind %q%s", p.Kind, want(p.Kind, ProviderSim))
+		d.at("providers.kind", "unknown provider kind %q%s", p.Kind, want(p.Kind, ProviderSim, ProviderCloud))
 	}
 	d.atLeast("providers.sim.hosts_per_target", p.Sim.HostsPerTarget, 1)
 	d.notNegative("providers.sim.op_duration", p.Sim.OpDuration)

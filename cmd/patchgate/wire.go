@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -70,10 +71,6 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		return nil, err
 	}
 	a := &app{cfg: cfg, store: st}
-	if err := a.providers(w); err != nil {
-		st.Close()
-		return nil, err
-	}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -83,9 +80,11 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	}
 	deps := runbooks.Deps{
 		Store: st, Clock: w.clock, Chat: w.chat, Log: w.log,
-		Inventory: a.fleet, Sensors: a.fleet, Backups: a.fleet, Patcher: a.fleet,
-		Health: a.fleet, Pager: a.fleet, Directory: a.fleet,
 		Reporter: &reports.Dir{Path: reportDir},
+	}
+	if err := a.providers(ctx, w, &deps); err != nil {
+		st.Close()
+		return nil, err
 	}
 	if err := integrations(cfg, w, &deps); err != nil {
 		st.Close()
@@ -118,18 +117,53 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	return a, nil
 }
 
-// providers builds the configured outside systems. Only the simulated fleet
-// exists so far; the cloud providers plug in here.
-func (a *app) providers(w wiring) error {
-	s := a.cfg.Providers.Sim
-	fleet, err := sim.New(sim.Config{
-		Seed: s.Seed, Tenants: a.cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
-		Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
-		Faults: w.simFaults,
-	})
-	if err != nil {
-		return fmt.Errorf("providers.sim: %w", err)
+// providers builds the fleet the engine acts on. With kind sim the
+// simulated fleet serves every port; each real cloud that is configured
+// takes its own targets over through the router. With kind cloud nothing is
+// simulated: sensors, health and paging must come from the integrations,
+// and the engine refuses to start if a gate's provider is missing.
+func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) error {
+	clouds := map[runbooks.Cloud]multi.Cloud{}
+	for _, b := range cloudBuilders {
+		c, ok, err := b.build(ctx, a.cfg, w, deps)
+		if err != nil {
+			return fmt.Errorf("providers.%s: %w", b.cloud, err)
+		}
+		if ok {
+			clouds[b.cloud] = c
+		}
 	}
-	a.fleet = fleet
+	if a.cfg.Providers.Kind == config.ProviderSim {
+		s := a.cfg.Providers.Sim
+		fleet, err := sim.New(sim.Config{
+			Seed: s.Seed, Tenants: a.cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
+			Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
+			Faults: w.simFaults,
+		})
+		if err != nil {
+			return fmt.Errorf("providers.sim: %w", err)
+		}
+		a.fleet = fleet
+		deps.Sensors, deps.Health, deps.Pager, deps.Directory = fleet, fleet, fleet, fleet
+		deps.Access = fleetAccess(fleet)
+		if len(clouds) == 0 {
+			deps.Inventory, deps.Backups, deps.Patcher = fleet, fleet, fleet
+			return nil
+		}
+		// The simulation stands in for the clouds not configured for real.
+		for _, name := range []runbooks.Cloud{runbooks.AWS, runbooks.Azure, runbooks.GCP} {
+			if _, ok := clouds[name]; !ok {
+				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet}
+			}
+		}
+	}
+	if len(clouds) == 0 {
+		return fmt.Errorf("providers.kind is %s but no cloud (aws, azure, gcp) is configured", a.cfg.Providers.Kind)
+	}
+	router, err := multi.New(clouds)
+	if err != nil {
+		return err
+	}
+	deps.Inventory, deps.Backups, deps.Patcher = router, router, router
 	return nil
 }

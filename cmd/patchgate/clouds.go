@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/multi"
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// cloudBuilder builds one real cloud's provider from its config section;
+// ok is false when the section is absent. A builder may also fill optional
+// ports it serves (the access report, the evidence archive).
+type cloudBuilder struct {
+	cloud runbooks.Cloud
+	build func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps) (multi.Cloud, bool, error)
+}
+
+// cloudBuilders are the real cloud providers, in the order they are built.
+var cloudBuilders []cloudBuilder
+
+// fleetAccess gives the simulated fleet's access report when it has one.
+func fleetAccess(f *sim.Fleet) runbooks.Access {
+	if a, ok := any(f).(runbooks.Access); ok {
+		return a
+	}
+	return nil
+}
