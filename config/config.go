@@ -68,6 +68,10 @@ type Engine struct {
 	MaxSteps    int
 	MaxErrors   int
 	StepTimeout time.Duration
+	// Requesters and RequesterGroups may start a cycle by hand; both empty
+	// lets anyone in the channel start one (approvals still gate every stage).
+	Requesters      []string // Slack user IDs
+	RequesterGroups []string // Slack user-group IDs
 }
 
 // Tier is one environment of the pipeline and who may open it.

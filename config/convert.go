@@ -51,5 +51,6 @@ func (c *Config) EngineConfig() runbooks.Config {
 	return runbooks.Config{
 		Tick: e.Tick, LeaseTTL: e.LeaseTTL, Workers: e.Workers, MaxSteps: e.MaxSteps,
 		MaxErrors: e.MaxErrors, StepTimeout: e.StepTimeout,
+		Requesters: e.Requesters, RequesterGroups: e.RequesterGroups,
 	}
 }

@@ -88,6 +88,8 @@ func (d *decoder) engine(e *Engine) func(*yaml.Node, string) {
 		field{"max_steps", d.integer(&e.MaxSteps)},
 		field{"max_errors", d.integer(&e.MaxErrors)},
 		field{"step_timeout", d.duration(&e.StepTimeout, "s")},
+		field{"requesters", d.strs(&e.Requesters)},
+		field{"requester_groups", d.strs(&e.RequesterGroups)},
 	)
 }
 

@@ -68,7 +68,7 @@ func TestExample(t *testing.T) {
 
 	wantEngine := runbooks.Config{Tick: 2 * time.Second, LeaseTTL: time.Minute, Workers: 8, MaxSteps: 64,
 		MaxErrors: 3, StepTimeout: 30 * time.Second}
-	if got := c.EngineConfig(); got != wantEngine {
+	if got := c.EngineConfig(); !reflect.DeepEqual(got, wantEngine) {
 		t.Errorf("EngineConfig() = %+v, want %+v", got, wantEngine)
 	}
 	if c.Store.Backend != BackendBolt || c.Store.Bolt.Path != DefaultBoltPath || c.Providers.Kind != ProviderSim {

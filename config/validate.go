@@ -72,6 +72,16 @@ func (d *decoder) checkEngine(e *Engine) {
 	d.atLeast("engine.workers", e.Workers, 1)
 	d.atLeast("engine.max_steps", e.MaxSteps, 1)
 	d.atLeast("engine.max_errors", e.MaxErrors, 1)
+	for j, u := range e.Requesters {
+		if !slackUser.MatchString(u) {
+			d.at(index("engine.requesters", j), "%q is not a Slack user ID (U… or W…)", u)
+		}
+	}
+	for j, g := range e.RequesterGroups {
+		if !slackGroup.MatchString(g) {
+			d.at(index("engine.requester_groups", j), "%q is not a Slack user-group ID (S…)", g)
+		}
+	}
 	if e.StepTimeout > 0 && e.LeaseTTL > 0 && e.StepTimeout >= e.LeaseTTL {
 		d.at("engine.step_timeout", "%v must be shorter than lease_ttl (%v): a step that outlives its lease can run twice",
 			e.StepTimeout, e.LeaseTTL)

@@ -41,6 +41,10 @@ type Config struct {
 	// StepTimeout bounds one provider call; on shutdown a running step gets
 	// this long to reach its write.
 	StepTimeout time.Duration
+	// Requesters and RequesterGroups may start cycles by hand; both empty
+	// lets anyone. The scheduler (ActorSystem) always may.
+	Requesters      []string
+	RequesterGroups []string
 }
 
 func (c *Config) defaults() {

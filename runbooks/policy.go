@@ -71,6 +71,30 @@ func (e *Engine) isApprover(ctx context.Context, env, user string) (bool, error)
 	return false, nil
 }
 
+// mayStart reports whether requester may open a cycle. A directory error
+// refuses (fails closed).
+func (e *Engine) mayStart(ctx context.Context, requester string) (bool, error) {
+	if requester == ActorSystem || len(e.cfg.Requesters)+len(e.cfg.RequesterGroups) == 0 {
+		return true, nil
+	}
+	if slices.Contains(e.cfg.Requesters, requester) {
+		return true, nil
+	}
+	for _, g := range e.cfg.RequesterGroups {
+		if e.deps.Directory == nil {
+			break
+		}
+		members, err := e.deps.Directory.GroupMembers(ctx, g)
+		if err != nil {
+			return false, fmt.Errorf("resolve requester group %s: %w", g, err)
+		}
+		if slices.Contains(members, requester) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // isAnyApprover reports whether user approves any tier.
 func (e *Engine) isAnyApprover(ctx context.Context, user string) (bool, error) {
 	for _, s := range e.pipeline {

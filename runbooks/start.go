@@ -23,6 +23,12 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	if requester == "" {
 		return nil, Errorf(CodeInvalid, "a cycle needs a requester")
 	}
+	if ok, err := e.mayStart(ctx, requester); err != nil {
+		return nil, Errorf(CodeUnavailable, "cannot check who may start cycles: %v", err)
+	} else if !ok {
+		e.log.Warn("start refused", "tenant", tenant, "requester", requester)
+		return nil, Errorf(CodeForbidden, "you may not start patch cycles; ask someone in the configured requesters")
+	}
 	now := e.now()
 	c := e.plan(t, requester)
 	c.ID = fmt.Sprintf("%s-%s-%s", t.Name, now.Format("20060102-1504"), randHex(3))
