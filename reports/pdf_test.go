@@ -68,6 +68,8 @@ func TestRenderPDFText(t *testing.T) {
 		"nonprod-web-1", "staging-api-2", "prod-db-1", "legacy-ftp",
 		"SSM agent offline", "dependency conflict", "over one month",
 		"88.9%", "Page 1 of " + fmt.Sprint(sum.Pages), "Appendix: audit events",
+		"Access report", "acme-cu-platform-admins", "breakglass@acme-cu", "AdministratorAccess",
+		"assumed-role/patchgate-executor/patchgate", "manifest.json",
 	} {
 		if !strings.Contains(text, s) {
 			t.Errorf("PDF text lacks %q", s)
