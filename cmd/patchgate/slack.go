@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -75,7 +74,7 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 // attach builds the handler once the engine exists.
 func (p *slackParts) attach(e *runbooks.Engine, st state.Store) {
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier})
 }
 
 // run serves Slack until ctx ends: the posting queue, and Socket Mode or

@@ -84,7 +84,7 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	deps := runbooks.Deps{
 		Store: st, Clock: w.clock, Chat: w.chat, Log: w.log,
 		Inventory: a.fleet, Sensors: a.fleet, Backups: a.fleet, Patcher: a.fleet,
-		Health: a.fleet, Pager: a.fleet, Directory: a.fleet,
+		Health: a.fleet, Pager: a.fleet, Directory: a.fleet, Access: a.fleet,
 		Reporter: &reports.Dir{Path: reportDir},
 	}
 	if err := integrations(cfg, w, &deps); err != nil {
