@@ -95,78 +95,92 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	b.evs = Evaluate(&b)
 	verdict := complianceOf(b.evs)
 
-	files, err := dataFiles(&b, in, verdict)
-	if err != nil {
-		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
-	}
-	b.EvidenceSHA256 = files[0].sum
-	for _, f := range files {
-		b.DataFiles = append(b.DataFiles, FileSum{Name: f.name, SHA256: f.sum})
-	}
-	var pdf bytes.Buffer
-	pdf.Grow(pdfSizeHint(len(in.Hosts), len(in.Events)))
-	if _, err := RenderPDF(&pdf, b); err != nil {
-		return runbooks.Report{}, fmt.Errorf("render the report of %s: %w", c.ID, err)
-	}
-	files = append(files, newFile(PDFName(c.ID), "application/pdf", pdf.Bytes()))
-	man, err := manifestOf(snap, at, in.AuditHead, files)
-	if err != nil {
-		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
-	}
-	files = append(files, man)
-
 	arch := d.Archive
 	if arch == nil {
 		arch = LocalArchive{Dir: d.Path}
 	}
 	rep := runbooks.Report{At: at, Compliance: &verdict}
-	for _, f := range files {
+	var listed []file // what the manifest lists; contents dropped once archived
+	// Each file is archived as soon as it is made and its bytes let go, so
+	// a 20,000-host report never holds JSON, CSVs and PDF at once.
+	put := func(f file) error {
 		af, err := arch.Put(ctx, c.ID+"/"+f.name, f.data, f.contentType)
 		if err != nil {
-			return runbooks.Report{}, fmt.Errorf("archive %s of %s: %w", f.name, c.ID, err)
+			return fmt.Errorf("archive %s of %s: %w", f.name, c.ID, err)
 		}
 		if af.SHA256 != f.sum {
-			return runbooks.Report{}, fmt.Errorf("archive %s of %s: stored SHA-256 %s, written %s", f.name, c.ID, af.SHA256, f.sum)
+			return fmt.Errorf("archive %s of %s: stored SHA-256 %s, written %s", f.name, c.ID, af.SHA256, f.sum)
 		}
 		af.Name = f.name
 		rep.Files = append(rep.Files, af)
-		if f.name == PDFName(c.ID) {
-			rep.Location, rep.SHA256 = af.Location, af.SHA256
-		}
+		f.size, f.data = int64(len(f.data)), nil
+		listed = append(listed, f)
+		return nil
+	}
+
+	err := dataFiles(&b, in, verdict, func(f file) error {
+		b.DataFiles = append(b.DataFiles, FileSum{Name: f.name, SHA256: f.sum})
+		return put(f)
+	})
+	if err != nil {
+		return runbooks.Report{}, err
+	}
+	b.EvidenceSHA256 = b.DataFiles[0].SHA256
+	var pdf bytes.Buffer
+	pdf.Grow(pdfSizeHint(len(in.Hosts), len(in.Events)))
+	if _, err := RenderPDF(&pdf, b); err != nil {
+		return runbooks.Report{}, fmt.Errorf("render the report of %s: %w", c.ID, err)
+	}
+	if err := put(newFile(PDFName(c.ID), "application/pdf", pdf.Bytes())); err != nil {
+		return runbooks.Report{}, err
+	}
+	rep.Location, rep.SHA256 = rep.Files[len(rep.Files)-1].Location, rep.Files[len(rep.Files)-1].SHA256
+	man, err := manifestOf(snap, at, in.AuditHead, listed)
+	if err != nil {
+		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
+	}
+	if err := put(man); err != nil {
+		return runbooks.Report{}, err
 	}
 	return rep, nil
 }
 
-// dataFiles encodes the evidence JSON and the CSVs, in that order.
-func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance) ([]file, error) {
+// dataFiles encodes the evidence JSON and the CSVs, in that order, and
+// hands each to put as it is made.
+func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, put func(file) error) error {
 	ev := Evidence{Schema: EvidenceSchema, Generated: b.Now, Mapping: MappingVersion, Compliance: verdict,
 		Controls: controlResults(b.evs), Cycle: b.Cycle, Events: in.Events, Refusals: in.Refusals,
 		Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead,
 		Access: in.Access, AccessError: in.AccessError}
+	// Compact, one document: at 20,000 hosts indenting costs two more
+	// copies of ~20 MB; jq shows it indented.
 	var j bytes.Buffer
-	enc := json.NewEncoder(&j)
-	enc.SetIndent("", " ")
-	if err := enc.Encode(ev); err != nil {
-		return nil, fmt.Errorf("encode %s: %w", FileEvidence, err)
+	j.Grow(400*(len(in.Hosts)+len(in.HostsBefore)) + 300*len(in.Events) + 64<<10)
+	if err := json.NewEncoder(&j).Encode(ev); err != nil {
+		return fmt.Errorf("encode %s of %s: %w", FileEvidence, b.Cycle.ID, err)
 	}
-	out := []file{newFile(FileEvidence, "application/json", j.Bytes())}
+	if err := put(newFile(FileEvidence, "application/json", j.Bytes())); err != nil {
+		return err
+	}
 	for _, c := range []struct {
 		name  string
 		write func(*bytes.Buffer, *Bundle) error
 		size  int
 	}{
-		{FileHosts, hostsCSV, 200 * (len(b.Hosts) + 1)},
+		{FileHosts, hostsCSV, 240 * (len(b.Hosts) + 1)},
 		{FileApprovals, approvalsCSV, 4096},
 		{FileEvents, eventsCSV, 200 * (len(b.Events) + 1)},
 	} {
 		var buf bytes.Buffer
 		buf.Grow(c.size)
 		if err := c.write(&buf, b); err != nil {
-			return nil, fmt.Errorf("write %s: %w", c.name, err)
+			return fmt.Errorf("write %s of %s: %w", c.name, b.Cycle.ID, err)
 		}
-		out = append(out, newFile(c.name, "text/csv", buf.Bytes()))
+		if err := put(newFile(c.name, "text/csv", buf.Bytes())); err != nil {
+			return err
+		}
 	}
-	return out, nil
+	return nil
 }
 
 func controlResults(evs []Evaluation) []ControlResult {

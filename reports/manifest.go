@@ -43,17 +43,18 @@ type FileSum struct {
 type file struct {
 	name, contentType, sum string
 	data                   []byte
+	size                   int64 // set when data is let go
 }
 
 func newFile(name, contentType string, data []byte) file {
 	s := sha256.Sum256(data)
-	return file{name: name, contentType: contentType, sum: hex.EncodeToString(s[:]), data: data}
+	return file{name: name, contentType: contentType, sum: hex.EncodeToString(s[:]), data: data, size: int64(len(data))}
 }
 
 func manifestOf(c *runbooks.Cycle, at time.Time, head string, files []file) (file, error) {
 	m := Manifest{Schema: ManifestSchema, Cycle: c.ID, Tenant: c.Tenant, Generated: at, AuditHead: head}
 	for _, f := range files {
-		m.Files = append(m.Files, ManifestFile{Name: f.name, SHA256: f.sum, Size: int64(len(f.data)), ContentType: f.contentType})
+		m.Files = append(m.Files, ManifestFile{Name: f.name, SHA256: f.sum, Size: f.size, ContentType: f.contentType})
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
