@@ -46,7 +46,7 @@ var subcommands = []subcommandSpec{
 	{CmdStart, "<tenant>", "open a patch cycle: preflight inventory, then each environment after its approvals; nothing is patched until someone approves"},
 	{CmdHalt, "<cycle> [reason…]", "stop a cycle where it stands (requester or any approver)"},
 	{CmdResume, "<cycle>", "resume a halted cycle (a failed stage needs Retry or Proceed-with-exclusions instead)"},
-	{CmdReport, "<cycle>", "where the cycle's compliance report is"},
+	{CmdReport, "<cycle>", "re-post the cycle's compliance report (PDF and CSV) into its thread"},
 	{CmdSAML, "", "SAML certificate check (not available yet: arrives with the SAML runbook)"},
 	{CmdDrift, "", "configuration drift report (not available yet: arrives with the drift runbook)"},
 }

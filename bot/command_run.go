@@ -140,7 +140,17 @@ func (h *Handler) report(ctx context.Context, id string, log []any) string {
 	if c.Report.SHA256 != "" {
 		s += fmt.Sprintf(" (SHA-256 `%s`)", c.Report.SHA256)
 	}
-	return s
+	if h.opts.Reports == nil {
+		return s
+	}
+	// Anyone in the channel may ask: the thread is theirs to read anyway.
+	if err := h.opts.Reports.RepostReport(ctx, c); errors.Is(err, ErrNoThread) {
+		return s + ". It could not be re-posted: the cycle has no message in Slack yet."
+	} else if err != nil {
+		h.log.Error("re-post a report", append(log, "cycle", c.ID, "err", safeErr(err))...)
+		return s + ". Re-posting it into the cycle's thread failed; it has been logged."
+	}
+	return s + ". Re-posted the PDF and the CSV files into the cycle's thread."
 }
 
 // outcomeText is the confirmation shown for a decision that went through.

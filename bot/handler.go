@@ -56,7 +56,18 @@ type HandlerOptions struct {
 	Now func() time.Time
 	// Log receives the handler's logs (default: discarded).
 	Log *slog.Logger
+	// Reports, if set, re-posts a cycle's report into its thread for
+	// /patch report (the Notifier does); without it the command only says
+	// where the report is.
+	Reports ReportPoster
 }
+
+// ReportPoster posts a cycle's report files into the cycle's thread.
+type ReportPoster interface {
+	RepostReport(ctx context.Context, c *runbooks.Cycle) error
+}
+
+var _ ReportPoster = (*Notifier)(nil)
 
 const (
 	defaultReplyTimeout = 10 * time.Second

@@ -30,9 +30,11 @@ type NotifierOptions struct {
 	// Clock tells the time shown in messages (default the wall clock).
 	Clock runbooks.Clock
 	Log   *slog.Logger
-	// ReportFile, if set, returns the cycle's report file, which is
-	// attached to the thread when the report is done.
-	ReportFile func(ctx context.Context, c *runbooks.Cycle) (name string, content []byte, err error)
+	// ReadReportFile reads one of the report's files (Report.Files) that
+	// the archive kept on this machine, to attach it to the thread when the
+	// report is done (default: read the local path). Files in an object
+	// store are posted as links instead.
+	ReadReportFile func(ctx context.Context, f runbooks.ArchivedFile) ([]byte, error)
 	// Replica names this notifier in the claims it stores (default: host,
 	// process and a random suffix).
 	Replica string
@@ -104,6 +106,9 @@ func NewNotifier(api API, store state.Store, opts NotifierOptions) *Notifier {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
+	}
+	if opts.ReadReportFile == nil {
+		opts.ReadReportFile = readLocalReportFile
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 5 * time.Second

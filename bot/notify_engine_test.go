@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -141,10 +140,6 @@ func (r *engineRun) notifier(replica string) *Notifier {
 	return NewNotifier(r.api, r.store, NotifierOptions{
 		Channel: "C-CYCLES", Tenants: TenantNames([]runbooks.Tenant{r.tenant}),
 		UpdateInterval: time.Millisecond, Clock: r.clock, Log: quietLog(r.logs), Replica: replica,
-		ReportFile: func(_ context.Context, c *runbooks.Cycle) (string, []byte, error) {
-			b, err := os.ReadFile(c.Report.Location)
-			return filepath.Base(c.Report.Location), b, err
-		},
 	})
 }
 
@@ -314,9 +309,17 @@ func TestNotifierThousandHostCycle(t *testing.T) {
 			if len(last) == 0 || !strings.Contains(blocksText(t, last[len(last)-1].Blocks), "All stages done") {
 				t.Errorf("the root message does not end completed")
 			}
-			if up := r.api.uploads(); len(up) != 1 || up[0].ThreadTS == "" || len(up[0].Content) == 0 ||
-				up[0].File != filepath.Base(final.Report.Location) {
-				t.Errorf("uploads %+v, want the report", up)
+			up := r.api.uploads()
+			var names []string
+			for _, u := range up {
+				names = append(names, u.File)
+				if u.ThreadTS == "" || len(u.Content) == 0 {
+					t.Errorf("upload %s: thread %q, %d bytes", u.File, u.ThreadTS, len(u.Content))
+				}
+			}
+			if want := []string{filepath.Base(final.Report.Location), c.ID + "-report-hosts.csv",
+				c.ID + "-report-approvals.csv", c.ID + "-report-events.csv"}; !slices.Equal(names, want) {
+				t.Errorf("uploads %v, want the report PDF and its CSVs %v", names, want)
 			}
 		})
 	}

@@ -33,8 +33,7 @@ func TestNotifierOnSandbox(t *testing.T) {
 	sb.FailNext("chat.update", http.StatusTooManyRequests, time.Second)
 
 	n := NewNotifier(api, r.store, NotifierOptions{Channel: channel, UpdateInterval: 10 * time.Millisecond,
-		Clock: r.clock, Log: quietLog(r.logs), Tenants: TenantNames([]runbooks.Tenant{r.tenant}),
-		ReportFile: r.notifier("x").opts.ReportFile})
+		Clock: r.clock, Log: quietLog(r.logs), Tenants: TenantNames([]runbooks.Tenant{r.tenant})})
 	startNotifier(t, n)
 	for _, call := range tape.calls {
 		if err := n.CycleChanged(context.Background(), call.c, call.evs); err != nil {
@@ -54,12 +53,19 @@ func TestNotifierOnSandbox(t *testing.T) {
 	if len(root.Replies) < 5 {
 		t.Errorf("%d thread replies, want the cycle's story", len(root.Replies))
 	}
-	var csvs, reports int
+	var csvs, reports, bundle int
 	for _, f := range sb.Files() {
 		if f.ThreadTS != root.TS || f.Channel != channel {
 			t.Errorf("file %s shared to %s/%s, not the cycle's thread", f.Name, f.Channel, f.ThreadTS)
 		}
 		switch {
+		case strings.HasSuffix(f.Name, "-report-hosts.csv"):
+			bundle++
+			if got := strings.Count(string(f.Content), "\n"); got != final.Scope.Hosts+1 {
+				t.Errorf("report hosts.csv has %d lines, want a header and %d hosts", got, final.Scope.Hosts)
+			}
+		case strings.Contains(f.Name, "-report-"):
+			bundle++
 		case strings.HasSuffix(f.Name, "-hosts.csv"):
 			csvs++
 			if got := strings.Count(string(f.Content), "\n"); got != final.Scope.Excluded+1 {
@@ -69,8 +75,8 @@ func TestNotifierOnSandbox(t *testing.T) {
 			reports++
 		}
 	}
-	if csvs != 1 || reports != 1 {
-		t.Errorf("%d CSVs and %d reports in the thread, want 1 and 1", csvs, reports)
+	if csvs != 1 || reports != 1 || bundle != 3 {
+		t.Errorf("%d finding CSVs, %d PDFs and %d report CSVs in the thread, want 1, 1 and 3", csvs, reports, bundle)
 	}
 	if final.Status != runbooks.StatusCompleted || final.Scope.Excluded <= inlineFindings {
 		t.Errorf("cycle ended %s", final.Status)

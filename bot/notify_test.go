@@ -98,8 +98,8 @@ func TestNotifierReplicasShareOneRootAndThread(t *testing.T) {
 	}
 	checkEachEventOnce(t, r.api, final, events)
 	ups := r.api.uploads()
-	if len(ups) != 2 {
-		t.Fatalf("%d uploads, want the failed hosts' CSV and the report", len(ups))
+	if len(ups) != 5 || !strings.HasSuffix(ups[1].File, "-compliance.pdf") || !strings.HasSuffix(ups[2].File, "-report-hosts.csv") {
+		t.Fatalf("%d uploads, want the failed hosts' CSV, then the report's PDF and its three CSVs", len(ups))
 	}
 	rows, err := csv.NewReader(strings.NewReader(string(ups[0].Content))).ReadAll()
 	if err != nil || len(rows) != 26 || strings.Join(rows[0], ",") != "host_id,host_name,reason" {

@@ -147,14 +147,8 @@ func (n *Notifier) sendThread(ctx context.Context, ref msgRef, c *runbooks.Cycle
 			}
 		}
 	}
-	if n.opts.ReportFile != nil && c.Report != nil &&
-		slices.ContainsFunc(batch, func(ev runbooks.Event) bool { return ev.Type == runbooks.EvReportDone }) {
-		name, content, err := n.opts.ReportFile(ctx, c)
-		if err != nil {
-			n.log.Error("read report file to attach", "cycle", c.ID, "tenant", c.Tenant, "err", err)
-			return nil
-		}
-		return n.attach(ctx, ref, c, attachment{Name: name, Title: "Compliance report · " + c.ID, Content: content})
+	if c.Report != nil && slices.ContainsFunc(batch, func(ev runbooks.Event) bool { return ev.Type == runbooks.EvReportDone }) {
+		return n.shareReport(ctx, ref, c)
 	}
 	return nil
 }

@@ -57,10 +57,18 @@ type Bundle struct {
 	// EvidenceSHA256 is the hash of the cycle's evidence JSON, printed on
 	// the cover (a PDF cannot contain its own hash).
 	EvidenceSHA256 string
+	// DataFiles are the bundle's other files (evidence JSON, CSVs) with
+	// their hashes, printed on the cover.
+	DataFiles []FileSum
 	// KernelBefore maps host ID to the kernel seen at preflight, when known.
 	KernelBefore map[string]string
+	// Access is who could reach the tenant's accounts when the report was
+	// made; nil with AccessError set when it could not be read.
+	Access      *runbooks.AccessReport
+	AccessError string
 
 	idx *hostIndex
+	evs []Evaluation // Evaluate's result, when the caller already has it
 }
 
 // Evaluation pairs a control with its result.
@@ -310,7 +318,53 @@ func evalCC61(b *Bundle) Result {
 	for _, r := range b.Refusals {
 		ev = append(ev, fmt.Sprintf("refused %s by %s at %s: %s", r.Data["action"], r.Actor, ts(r.At), r.Data["code"]))
 	}
-	return verdict(ev, ex)
+	aev, aex := accessEvidence(b)
+	return verdict(append(ev, aev...), append(ex, aex...))
+}
+
+// accessEvidence judges the access report: it must exist, and every account
+// the cycle's hosts live in must name the identity patchgate acted as.
+func accessEvidence(b *Bundle) (ev, ex []string) {
+	a := b.Access
+	if a == nil {
+		why := b.AccessError
+		if why == "" {
+			why = "no access provider configured"
+		}
+		return nil, []string{"no access report at cycle time: " + why}
+	}
+	accounts := map[string]bool{}
+	sources := map[string]bool{}
+	for _, g := range a.Grants {
+		accounts[string(g.Cloud)+"/"+g.Account] = true
+		sources[g.Source] = true
+	}
+	ev = append(ev, fmt.Sprintf("access report at %s: %d grants in %d accounts (%s)", ts(a.At), len(a.Grants), len(accounts), strings.Join(sortedKeys(sources), ", ")))
+	executor := map[string]string{}
+	for _, x := range a.Executors {
+		executor[string(x.Cloud)+"/"+x.Account] = x.Principal
+		ev = append(ev, fmt.Sprintf("patchgate acted in %s/%s as %s", x.Cloud, x.Account, x.Principal))
+	}
+	missing := map[string]bool{}
+	for i := range b.Hosts {
+		k := string(b.Hosts[i].Cloud) + "/" + b.Hosts[i].Account
+		if executor[k] == "" {
+			missing[k] = true
+		}
+	}
+	for _, k := range sortedKeys(missing) {
+		ex = append(ex, fmt.Sprintf("account %s has hosts in scope but no executing principal in the access report", k))
+	}
+	return ev, ex
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 func evalCC72(b *Bundle) Result {

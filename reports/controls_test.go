@@ -45,6 +45,13 @@ func TestControlsFixture(t *testing.T) {
 			t.Errorf("CC8.1 evidence lacks %q:\n%s", s, cc81)
 		}
 	}
+	cc61 := strings.Join(result(t, fixture(), "CC6.1").Evidence, "\n")
+	for _, s := range []string{"access report at 2026-11-23 09:00Z: 6 grants in 3 accounts (aws-identity-center)",
+		"patchgate acted in gcp/acct-gcp as arn:aws:sts::acct-gcp:assumed-role/patchgate-executor/patchgate"} {
+		if !strings.Contains(cc61, s) {
+			t.Errorf("CC6.1 evidence lacks %q:\n%s", s, cc61)
+		}
+	}
 	if a := strings.Join(result(t, fixture(), "A1.2").Evidence, "\n"); !strings.Contains(a, "backup gate passed on 2 hosts") {
 		t.Errorf("A1.2 evidence: %s", a)
 	}
@@ -95,6 +102,13 @@ func TestControlsFlipWhenEvidenceMissing(t *testing.T) {
 		{"CC7.1", func(b *Bundle) { stage(b, "preflight").Gates = nil }, "no preflight inventory"},
 		{"10.2", func(b *Bundle) { b.Chain = Chain{} }, "no audit chain head"},
 		{"5.x", func(b *Bundle) { b.Hosts[2].HasSensor = false }, "staging-web-1 (i-st-1): no EDR sensor"},
+		{"CC6.1", func(b *Bundle) {
+			b.Access, b.AccessError = nil, "sso-admin ListAccountAssignments: AccessDeniedException"
+		}, "no access report at cycle time: sso-admin ListAccountAssignments: AccessDeniedException"},
+		{"CC6.1", func(b *Bundle) { b.Access = nil }, "no access report at cycle time: no access provider configured"},
+		{"CC6.1", func(b *Bundle) { b.Access.Executors = b.Access.Executors[:2] },
+			"account gcp/acct-gcp has hosts in scope but no executing principal"},
+		{"CC6.1", func(b *Bundle) { stage(b, "production").Approvals[0].By = "U0REQUESTER" }, "requester U0REQUESTER approved own change"},
 	}
 	for _, c := range cases {
 		t.Run(c.id+"/"+c.want, func(t *testing.T) {

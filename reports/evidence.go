@@ -4,105 +4,206 @@ package reports
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// EvidenceSchema versions the JSON evidence layout.
-const EvidenceSchema = "patchgate.evidence/v1"
+// EvidenceSchema versions the JSON evidence layout. v2 added the control
+// results, the compliance verdict and the access report.
+const EvidenceSchema = "patchgate.evidence/v2"
 
 // Evidence is the machine-readable record of one cycle.
 type Evidence struct {
-	Schema       string           `json:"schema"`
-	Generated    time.Time        `json:"generated"`
-	Cycle        *runbooks.Cycle  `json:"cycle"`
-	Events       []runbooks.Event `json:"events"`
-	Refusals     []runbooks.Event `json:"refusals"`
-	Hosts        []runbooks.Host  `json:"hosts"`
-	HostsBefore  []runbooks.Host  `json:"hosts_before"`
-	AuditEntries int64            `json:"audit_entries"`
-	AuditHead    string           `json:"audit_head"`
+	Schema       string                 `json:"schema"`
+	Generated    time.Time              `json:"generated"`
+	Mapping      string                 `json:"mapping_version"`
+	Compliance   runbooks.Compliance    `json:"compliance"`
+	Controls     []ControlResult        `json:"controls"`
+	Cycle        *runbooks.Cycle        `json:"cycle"`
+	Events       []runbooks.Event       `json:"events"`
+	Refusals     []runbooks.Event       `json:"refusals"`
+	Hosts        []runbooks.Host        `json:"hosts"`
+	HostsBefore  []runbooks.Host        `json:"hosts_before"`
+	AuditEntries int64                  `json:"audit_entries"`
+	AuditHead    string                 `json:"audit_head"`
+	Access       *runbooks.AccessReport `json:"access"`
+	AccessError  string                 `json:"access_error,omitempty"`
 }
 
-// Dir writes each cycle's evidence bundle under a local directory.
+// ControlResult is one criterion's verdict as the evidence JSON holds it.
+type ControlResult struct {
+	ID         string       `json:"id"`
+	Framework  string       `json:"framework"`
+	Title      string       `json:"title"`
+	Status     ResultStatus `json:"status"`
+	Evidence   []string     `json:"evidence,omitempty"`
+	Exceptions []string     `json:"exceptions,omitempty"`
+}
+
+// The files of a cycle's report, in the order they are archived; the
+// manifest goes last, so its presence says the set is complete.
+const (
+	FileEvidence  = "evidence.json"
+	FileHosts     = "hosts.csv"
+	FileApprovals = "approvals.csv"
+	FileEvents    = "events.csv"
+	FileManifest  = "manifest.json"
+)
+
+// PDFName is the name of a cycle's compliance PDF.
+func PDFName(cycleID string) string { return cycleID + "-compliance.pdf" }
+
+// Dir writes each cycle's report (PDF, evidence JSON, CSVs, manifest)
+// through an archive: by default a local directory, one sub-directory per
+// cycle.
 type Dir struct {
 	Path string
 	Now  func() time.Time
+	// Archive keeps the files (default LocalArchive{Dir: Path}).
+	Archive runbooks.Archive
 }
 
 var _ runbooks.Reporter = (*Dir)(nil)
 
-// Report writes <Path>/<cycle>/evidence.json and the compliance PDF beside
-// it, and returns the PDF's location and SHA-256. Writing is atomic (temp
-// file + rename), so a report stage interrupted and run again leaves one
-// complete set.
+// Report makes the cycle's report and archives every file under
+// <cycle>/<name>. It returns the PDF's location and SHA-256, every file
+// with its hash, and the compliance verdict. Each Put replaces a file of
+// the same name, so a report stage run again after a crash leaves one
+// complete set, the one the returned hashes describe.
 func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Report, error) {
 	c := in.Cycle
+	if c == nil {
+		return runbooks.Report{}, fmt.Errorf("report: input has no cycle")
+	}
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
 	}
+	at := now().UTC()
 	snap := c.Clone()
 	snap.Outbox = nil
-	b, err := json.MarshalIndent(Evidence{Schema: EvidenceSchema, Generated: now().UTC(), Cycle: snap, Events: in.Events,
-		Refusals: in.Refusals, Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead}, "", "  ")
-	if err != nil {
-		return runbooks.Report{}, fmt.Errorf("encode evidence of %s: %w", c.ID, err)
-	}
-	dir := filepath.Join(d.Path, c.ID)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		return runbooks.Report{}, fmt.Errorf("create report directory: %w", err)
-	}
-	path := filepath.Join(dir, "evidence.json")
-	if err := writeAtomic(path, b); err != nil {
-		return runbooks.Report{}, err
-	}
-	sum := sha256.Sum256(b)
-	evidenceSum := hex.EncodeToString(sum[:])
-
-	// The PDF an auditor samples from, vouching for the evidence file by
-	// its hash; the report's own hash is the PDF's.
 	before := make(map[string]string, len(in.HostsBefore))
 	for _, h := range in.HostsBefore {
 		before[h.ID] = h.Kernel
 	}
-	var pdf bytes.Buffer
-	summary, err := RenderPDF(&pdf, Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, Refusals: in.Refusals,
-		Now: now().UTC(), Chain: Chain{Entries: in.AuditEntries, Head: in.AuditHead},
-		EvidenceSHA256: evidenceSum, KernelBefore: before})
-	if err != nil {
-		return runbooks.Report{}, fmt.Errorf("render the report of %s: %w", c.ID, err)
+	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, Refusals: in.Refusals, Now: at,
+		Chain: Chain{Entries: in.AuditEntries, Head: in.AuditHead}, KernelBefore: before,
+		Access: in.Access, AccessError: in.AccessError}
+	b.evs = Evaluate(&b)
+	verdict := complianceOf(b.evs)
+
+	arch := d.Archive
+	if arch == nil {
+		arch = LocalArchive{Dir: d.Path}
 	}
-	pdfPath := filepath.Join(dir, c.ID+"-compliance.pdf")
-	if err := writeAtomic(pdfPath, pdf.Bytes()); err != nil {
+	rep := runbooks.Report{At: at, Compliance: &verdict}
+	var listed []file // what the manifest lists; contents dropped once archived
+	// Each file is archived as soon as it is made and its bytes let go, so
+	// a 20,000-host report never holds JSON, CSVs and PDF at once.
+	put := func(f file) error {
+		af, err := arch.Put(ctx, c.ID+"/"+f.name, f.data, f.contentType)
+		if err != nil {
+			return fmt.Errorf("archive %s of %s: %w", f.name, c.ID, err)
+		}
+		if af.SHA256 != f.sum {
+			return fmt.Errorf("archive %s of %s: stored SHA-256 %s, written %s", f.name, c.ID, af.SHA256, f.sum)
+		}
+		af.Name = f.name
+		rep.Files = append(rep.Files, af)
+		f.size, f.data = int64(len(f.data)), nil
+		listed = append(listed, f)
+		return nil
+	}
+
+	err := dataFiles(&b, in, verdict, func(f file) error {
+		b.DataFiles = append(b.DataFiles, FileSum{Name: f.name, SHA256: f.sum})
+		return put(f)
+	})
+	if err != nil {
 		return runbooks.Report{}, err
 	}
-	return runbooks.Report{Location: pdfPath, SHA256: summary.SHA256, At: now().UTC()}, nil
+	b.EvidenceSHA256 = b.DataFiles[0].SHA256
+	var pdf bytes.Buffer
+	pdf.Grow(pdfSizeHint(len(in.Hosts), len(in.Events)))
+	if _, err := RenderPDF(&pdf, b); err != nil {
+		return runbooks.Report{}, fmt.Errorf("render the report of %s: %w", c.ID, err)
+	}
+	if err := put(newFile(PDFName(c.ID), "application/pdf", pdf.Bytes())); err != nil {
+		return runbooks.Report{}, err
+	}
+	rep.Location, rep.SHA256 = rep.Files[len(rep.Files)-1].Location, rep.Files[len(rep.Files)-1].SHA256
+	man, err := manifestOf(snap, at, in.AuditHead, listed)
+	if err != nil {
+		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
+	}
+	if err := put(man); err != nil {
+		return runbooks.Report{}, err
+	}
+	return rep, nil
 }
 
-func writeAtomic(path string, b []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".evidence-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+// dataFiles encodes the evidence JSON and the CSVs, in that order, and
+// hands each to put as it is made.
+func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, put func(file) error) error {
+	ev := Evidence{Schema: EvidenceSchema, Generated: b.Now, Mapping: MappingVersion, Compliance: verdict,
+		Controls: controlResults(b.evs), Cycle: b.Cycle, Events: in.Events, Refusals: in.Refusals,
+		Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead,
+		Access: in.Access, AccessError: in.AccessError}
+	// Compact, one document: at 20,000 hosts indenting costs two more
+	// copies of ~20 MB; jq shows it indented.
+	var j bytes.Buffer
+	j.Grow(400*(len(in.Hosts)+len(in.HostsBefore)) + 300*len(in.Events) + 64<<10)
+	if err := json.NewEncoder(&j).Encode(ev); err != nil {
+		return fmt.Errorf("encode %s of %s: %w", FileEvidence, b.Cycle.ID, err)
 	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := put(newFile(FileEvidence, "application/json", j.Bytes())); err != nil {
+		return err
 	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
+	for _, c := range []struct {
+		name  string
+		write func(*bytes.Buffer, *Bundle) error
+		size  int
+	}{
+		{FileHosts, hostsCSV, 240 * (len(b.Hosts) + 1)},
+		{FileApprovals, approvalsCSV, 4096},
+		{FileEvents, eventsCSV, 200 * (len(b.Events) + 1)},
+	} {
+		var buf bytes.Buffer
+		buf.Grow(c.size)
+		if err := c.write(&buf, b); err != nil {
+			return fmt.Errorf("write %s of %s: %w", c.name, b.Cycle.ID, err)
+		}
+		if err := put(newFile(c.name, "text/csv", buf.Bytes())); err != nil {
+			return err
+		}
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
+
+func controlResults(evs []Evaluation) []ControlResult {
+	out := make([]ControlResult, len(evs))
+	for i, e := range evs {
+		out[i] = ControlResult{ID: e.Control.ID, Framework: e.Control.Framework, Title: e.Control.Title,
+			Status: e.Result.Status, Evidence: e.Result.Evidence, Exceptions: e.Result.Exceptions}
+	}
+	return out
+}
+
+// complianceOf is the verdict kept on the cycle for the posture digest.
+func complianceOf(evs []Evaluation) runbooks.Compliance {
+	passed, applicable, rate := ComplianceRate(evs)
+	v := runbooks.Compliance{Mapping: MappingVersion, Passed: passed, Applicable: applicable, Rate: rate}
+	for _, e := range evs {
+		if e.Result.Status == StatusException {
+			v.Exceptions = append(v.Exceptions, e.Control.ID)
+		}
+	}
+	return v
+}
+
+// pdfSizeHint guesses the PDF's size so its buffer grows once or twice,
+// not a dozen times, at 20,000 hosts.
+func pdfSizeHint(hosts, events int) int { return 256<<10 + 90*hosts + 60*events }

@@ -92,5 +92,18 @@ func fixture() Bundle {
 		Data: map[string]string{"action": "approve", "code": "forbidden", "seen_revision": "20", "revision": "20", "interaction": "I-refused"}}}
 	return Bundle{Cycle: c, Events: events, Hosts: hosts, Refusals: refusals, Now: at(31),
 		Chain:          Chain{Entries: int64(len(events)), Head: "9f2c4e1d00aa"},
-		EvidenceSHA256: fmt.Sprintf("%064x", 42)}
+		EvidenceSHA256: fmt.Sprintf("%064x", 42), Access: fixtureAccess()}
+}
+
+// fixtureAccess grants access to the fixture's three accounts.
+func fixtureAccess() *rb.AccessReport {
+	a := &rb.AccessReport{At: at(31)}
+	for _, cl := range []rb.Cloud{rb.AWS, rb.Azure, rb.GCP} {
+		acct := "acct-" + string(cl)
+		a.Grants = append(a.Grants,
+			rb.AccessGrant{Cloud: cl, Account: acct, Principal: "acme-cu-platform-admins", PrincipalType: "GROUP", PermissionSet: "AdministratorAccess", Source: "aws-identity-center"},
+			rb.AccessGrant{Cloud: cl, Account: acct, Principal: "breakglass@acme-cu", PrincipalType: "USER", PermissionSet: "AdministratorAccess", Source: "aws-identity-center"})
+		a.Executors = append(a.Executors, rb.Executor{Cloud: cl, Account: acct, Principal: "arn:aws:sts::" + acct + ":assumed-role/patchgate-executor/patchgate"})
+	}
+	return a
 }

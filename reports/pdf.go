@@ -39,7 +39,10 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	if b.Cycle == nil {
 		return Summary{}, fmt.Errorf("render report: bundle has no cycle")
 	}
-	evs := Evaluate(&b)
+	evs := b.evs
+	if evs == nil {
+		evs = Evaluate(&b)
+	}
 	passed, applicable, rate := ComplianceRate(evs)
 
 	pdf := fpdf.New("L", "mm", "A4", "")
@@ -69,6 +72,7 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	r.timeline()
 	r.hosts()
 	r.exceptions(evs)
+	r.access()
 	r.appendix()
 
 	h := sha256.New()
@@ -139,11 +143,17 @@ func (r *renderer) cover(passed, applicable int, rate float64) {
 	r.kv("Compliance rate", fmt.Sprintf("%.1f%% (%d of %d applicable criteria passed)", 100*rate, passed, applicable))
 	r.kv("Audit chain", fmt.Sprintf("%d entries, head hash %s", r.b.Chain.Entries, r.b.Chain.Head))
 	r.kv("Evidence JSON SHA-256", evidence)
+	for _, f := range r.b.DataFiles {
+		if f.Name != FileEvidence {
+			r.kv(f.Name+" SHA-256", f.SHA256)
+		}
+	}
 	r.pdf.Ln(3)
 	r.pdf.SetFont(fontFamily, "", 8)
-	r.line("Integrity: a PDF cannot contain its own hash. The SHA-256 printed above is that of the cycle's " +
-		"evidence JSON (same data, machine-readable). The SHA-256 of this PDF file is computed over its bytes " +
-		"when it is written and recorded in the cycle's audit log (report.done event) and the evidence manifest.")
+	r.line("Integrity: a PDF cannot contain its own hash. The SHA-256 values printed above are those of the " +
+		"cycle's evidence JSON and CSV files (same data, machine-readable). The SHA-256 of this PDF file is computed " +
+		"over its bytes when it is written and recorded in " + FileManifest + " beside it, which lists every file of " +
+		"the report, and in the cycle's audit log (report.done event), which also holds the manifest's own hash.")
 }
 
 type tally struct{ scope, patched, excluded, failed int }

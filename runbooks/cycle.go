@@ -188,6 +188,19 @@ type Report struct {
 	// Files are every file of the report (PDF, JSON, CSV, manifest) with
 	// their hashes; the report event carries them into the audit log.
 	Files []ArchivedFile `json:"files,omitempty"`
+	// Compliance is the verdict the report reached, kept on the cycle so a
+	// posture digest over many cycles reads the store, not the archive.
+	Compliance *Compliance `json:"compliance,omitempty"`
+}
+
+// Compliance is a report's verdict: how many applicable criteria of the
+// control mapping passed, and which had exceptions.
+type Compliance struct {
+	Mapping    string   `json:"mapping"` // control mapping version
+	Passed     int      `json:"passed"`
+	Applicable int      `json:"applicable"`
+	Rate       float64  `json:"rate"`                 // Passed/Applicable, 1 when none applies
+	Exceptions []string `json:"exceptions,omitempty"` // IDs of criteria with exceptions
 }
 
 // Stage returns the stage called name and its index, or -1.

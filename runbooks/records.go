@@ -68,8 +68,18 @@ func (e *Engine) Finished(ctx context.Context) ([]*Cycle, error) {
 	return e.list(ctx, donePrefix)
 }
 
+// FinishedCycles lists the archived cycles in st, in ID order, for readers
+// without an engine (the posture digest).
+func FinishedCycles(ctx context.Context, st state.Store) ([]*Cycle, error) {
+	return listCycles(ctx, st, donePrefix)
+}
+
 func (e *Engine) list(ctx context.Context, prefix string) ([]*Cycle, error) {
-	recs, err := e.deps.Store.List(ctx, prefix)
+	return listCycles(ctx, e.deps.Store, prefix)
+}
+
+func listCycles(ctx context.Context, st state.Store, prefix string) ([]*Cycle, error) {
+	recs, err := st.List(ctx, prefix)
 	if err != nil {
 		return nil, storeErr("list cycles", err)
 	}

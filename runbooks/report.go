@@ -40,6 +40,16 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	return true, nil
 }
 
+// ReportInput gathers what the report of cycle id is made from, as the
+// report stage would now (`patchgate report --cycle` regenerates with it).
+func (e *Engine) ReportInput(ctx context.Context, id string) (ReportInput, error) {
+	c, err := e.Get(ctx, id)
+	if err != nil {
+		return ReportInput{}, err
+	}
+	return e.reportInput(ctx, c)
+}
+
 // reportInput gathers what the report is made from, read back from the
 // store so the report shows what the audit log holds, not memory.
 func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error) {

@@ -5,7 +5,6 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/multi"
-	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -19,11 +18,3 @@ type cloudBuilder struct {
 
 // cloudBuilders are the real cloud providers, in the order they are built.
 var cloudBuilders []cloudBuilder
-
-// fleetAccess gives the simulated fleet's access report when it has one.
-func fleetAccess(f *sim.Fleet) runbooks.Access {
-	if a, ok := any(f).(runbooks.Access); ok {
-		return a
-	}
-	return nil
-}

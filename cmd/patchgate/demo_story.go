@@ -214,9 +214,15 @@ func (p *slackPeople) summary(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	files := map[string]int{}
+	files, pdfs, csvs := map[string]int{}, map[string]int{}, map[string]int{}
 	for _, f := range p.sb.Files() {
 		files[f.ThreadTS]++
+		switch {
+		case strings.HasSuffix(f.Name, ".pdf"):
+			pdfs[f.ThreadTS]++
+		case strings.HasSuffix(f.Name, ".csv"):
+			csvs[f.ThreadTS]++
+		}
 	}
 	roots := map[string]string{} // cycle → root ts
 	for _, m := range p.sb.Messages(demoChannel) {
@@ -234,8 +240,9 @@ func (p *slackPeople) summary(ctx context.Context) error {
 				approvals = append(approvals, s.Name+":"+a.By)
 			}
 		}
-		fmt.Fprintf(p.out, "  %s %s: %d hosts, %d excluded; approvals %v; %d file(s) in its thread\n",
-			c.ID, c.Status, c.Scope.Hosts, c.Scope.Excluded, approvals, files[roots[c.ID]])
+		ts := roots[c.ID]
+		fmt.Fprintf(p.out, "  %s %s: %d hosts, %d excluded; approvals %v; %d file(s) in its thread: %d PDF, %d CSV\n",
+			c.ID, c.Status, c.Scope.Hosts, c.Scope.Excluded, approvals, files[ts], pdfs[ts], csvs[ts])
 	}
 	stats := p.a.fleet.Stats()
 	fmt.Fprintf(p.out, "  backups started %d, patches started %d, duplicates %d, incidents opened %d\n",

@@ -48,8 +48,8 @@ func TestDemoStory(t *testing.T) {
 			t.Errorf("demo output lacks %q", want)
 		}
 	}
-	if n := len(regexp.MustCompile(`(?m)^  \S+ completed: 40 hosts.* 1 file\(s\) in its thread$`).FindAllString(s, -1)); n != 3 {
-		t.Errorf("%d cycles completed with their report in the thread, want 3\n%s", n, s)
+	if n := len(regexp.MustCompile(`(?m)^  \S+ completed: 40 hosts.* 4 file\(s\) in its thread: 1 PDF, 3 CSV$`).FindAllString(s, -1)); n != 3 {
+		t.Errorf("%d cycles completed with their report (PDF and CSVs) in the thread, want 3\n%s", n, s)
 	}
 
 	// What Slack itself holds: one root message per cycle, details in
@@ -57,6 +57,27 @@ func TestDemoStory(t *testing.T) {
 	roots := sb.Messages(demoChannel)
 	if len(roots) != 3 {
 		t.Errorf("%d top-level messages in the cycles channel, want one per cycle (3)", len(roots))
+	}
+	// Each cycle's thread holds its compliance PDF and the hosts CSV of
+	// the evidence bundle, as files (not links).
+	inThread := map[string]string{} // thread ts + file name → first bytes
+	for _, f := range sb.Files() {
+		if f.Channel == demoChannel && len(f.Content) > 8 {
+			inThread[f.ThreadTS+" "+f.Name] = string(f.Content[:8])
+		}
+	}
+	for _, m := range roots {
+		id := regexp.MustCompile(`[a-z]+-cu-\d{8}-\d{4}-[0-9a-f]+`).FindString(m.Text)
+		if id == "" {
+			t.Errorf("root message %s names no cycle: %q", m.TS, m.Text)
+			continue
+		}
+		if got := inThread[m.TS+" "+id+"-compliance.pdf"]; !strings.HasPrefix(got, "%PDF-") {
+			t.Errorf("cycle %s: no compliance PDF in its thread (%q)", id, got)
+		}
+		if got := inThread[m.TS+" "+id+"-report-hosts.csv"]; got != "host_id," {
+			t.Errorf("cycle %s: no hosts.csv in its thread (%q)", id, got)
+		}
 	}
 	for _, m := range roots {
 		if len(m.Replies) == 0 || m.Edited == 0 {

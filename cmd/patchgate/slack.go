@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -67,7 +66,7 @@ func newSlack(cfg *config.Config, w wiring) (*slackParts, error) {
 func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbooks.Clock) *bot.Notifier {
 	p.notifier = bot.NewNotifier(p.api, st, bot.NotifierOptions{
 		Channel: p.cfg.Channel, Tenants: bot.TenantNames(cfg.Tenants()), UpdateInterval: p.cfg.UpdateInterval,
-		Clock: clock, Log: p.log, ReportFile: reportFile,
+		Clock: clock, Log: p.log,
 	})
 	return p.notifier
 }
@@ -75,7 +74,7 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 // attach builds the handler once the engine exists.
 func (p *slackParts) attach(e *runbooks.Engine, st state.Store) {
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier})
 }
 
 // run serves Slack until ctx ends: the posting queue, and Socket Mode or
@@ -102,16 +101,4 @@ func (p *slackParts) run(ctx context.Context, g *errgroup.Group) {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
-}
-
-// reportFile attaches the cycle's evidence bundle to its thread.
-func reportFile(_ context.Context, c *runbooks.Cycle) (string, []byte, error) {
-	if c.Report == nil || c.Report.Location == "" {
-		return "", nil, errors.New("no report")
-	}
-	b, err := os.ReadFile(c.Report.Location)
-	if err != nil {
-		return "", nil, fmt.Errorf("read report of %s: %w", c.ID, err)
-	}
-	return filepath.Base(c.Report.Location), b, nil
 }

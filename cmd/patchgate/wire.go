@@ -145,7 +145,7 @@ func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) erro
 		}
 		a.fleet = fleet
 		deps.Sensors, deps.Health, deps.Pager, deps.Directory = fleet, fleet, fleet, fleet
-		deps.Access = fleetAccess(fleet)
+		deps.Access = fleet
 		if len(clouds) == 0 {
 			deps.Inventory, deps.Backups, deps.Patcher = fleet, fleet, fleet
 			return nil

@@ -62,7 +62,7 @@ var methods = map[string]bool{
 	MethodStartBackup: true, MethodFindBackup: true, MethodBackupStatus: true,
 	MethodStartPatch: true, MethodFindPatch: true, MethodPatchStatus: true, MethodVerifyPatch: true,
 	MethodProblems: true, MethodTrigger: true, MethodAcknowledge: true, MethodResolve: true,
-	MethodGroupMembers: true,
+	MethodGroupMembers: true, MethodAccessReport: true,
 }
 
 // mutating are the methods whose effect can outlive a lost reply.
