@@ -155,6 +155,7 @@ func redisErr(err error) error {
 	}
 	return err
 }
+
 // keyspace names every Redis key of a store.
 type keyspace struct{ base string }
 
