@@ -71,6 +71,11 @@ func New() *Metrics {
 	m.storeTime = histogram("store_op_duration_seconds", "State store call latency, by operation.",
 		[]float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}, "op")
 	m.storeErrors = counter("store_op_errors_total", "State store calls that returned an error, by operation and kind (conflict and not_found are normal answers).", "op", "kind")
+	// Known gates start at zero, so an alert on their rate has a series
+	// before the first failure.
+	for _, g := range []string{"inventory", "sensors", "health", "backup", "verify"} {
+		m.gateFailures.WithLabelValues(g)
+	}
 	m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.events = newEventLog()
 	return m

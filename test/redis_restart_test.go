@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/bot"
+	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
@@ -68,6 +69,8 @@ func TestRedisRestartMidCycle(t *testing.T) {
 			deps.Patcher = stopper
 		})
 	clicks := newClicker(t, h.engines[0], st)
+	probe := httptest.NewServer(metrics.New().Mux(slog.New(slog.NewTextHandler(io.Discard, nil)), metrics.StoreCheck(st)))
+	defer probe.Close()
 	ids := map[string]string{}
 	for i, tn := range tenants {
 		c, err := h.engines[i%2].Start(ctx, tn.Name, requester)
@@ -110,6 +113,7 @@ func TestRedisRestartMidCycle(t *testing.T) {
 	if !strings.Contains(strings.ToLower(reply), "state store unavailable, try again") {
 		t.Errorf("click during the outage replied %q", reply)
 	}
+	checkStatus(t, probe.URL+"/readyz", http.StatusServiceUnavailable)
 	if after := h.fleet.Stats(); after.Patches.Starts != before.Patches.Starts || after.Backups.Starts != before.Backups.Starts {
 		t.Errorf("operations started during the outage: patches %d→%d backups %d→%d",
 			before.Patches.Starts, after.Patches.Starts, before.Backups.Starts, after.Backups.Starts)
@@ -129,6 +133,7 @@ func TestRedisRestartMidCycle(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("engine resumed %s after redis answered again", time.Since(restarted).Round(time.Millisecond))
+	checkStatus(t, probe.URL+"/readyz", http.StatusOK)
 	h.runToEnd(ctx, 40)
 
 	stats := h.fleet.Stats()
