@@ -108,6 +108,8 @@ type Handler struct {
 	log     *slog.Logger
 	pool    *pool
 	running atomic.Bool
+	// connected: a Socket Mode session is up (see Connected).
+	connected atomic.Bool
 }
 
 // NewHandler builds a handler. Nothing runs until Run or RunSocketMode.
