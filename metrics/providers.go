@@ -12,10 +12,11 @@ import (
 // Instrument wraps every provider port in deps (inventory, sensors,
 // backups, patcher, health, pager) so each call is timed and its errors
 // counted, labelled with the provider's package name (sim, falcon,
-// pagerduty, dynatrace, aws, …), and wraps the store. Call it once the
+// pagerduty, dynatrace, aws, …), and wraps the store unless it already is.
+// Call it once the
 // ports are final, before the engine is built.
 func (m *Metrics) Instrument(deps *runbooks.Deps) {
-	if deps.Store != nil {
+	if _, done := deps.Store.(*store); !done && deps.Store != nil {
 		deps.Store = m.Store(deps.Store)
 	}
 	if deps.Inventory != nil {
