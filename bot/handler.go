@@ -119,6 +119,8 @@ type Handler struct {
 	log     *slog.Logger
 	pool    *pool
 	running atomic.Bool
+	// connected: a Socket Mode session is up (see Connected).
+	connected atomic.Bool
 }
 
 // NewHandler builds a handler. Nothing runs until Run or RunSocketMode.
@@ -163,8 +165,7 @@ func (h *Handler) once(ctx context.Context, keys []string, to Target, work func(
 	fresh, err := h.claimAll(ctx, keys)
 	if err != nil {
 		h.log.Error("de-duplicate a Slack delivery", "err", err)
-		h.reply(ctx, to, runbooks.ErrorMessage(runbooks.Errorf(runbooks.CodeUnavailable,
-			"The state store is unavailable; nothing was changed. Try again shortly.")))
+		h.reply(ctx, to, StoreUnavailableText)
 		return
 	}
 	if !fresh {
@@ -184,9 +185,21 @@ func (h *Handler) reply(ctx context.Context, to Target, text string) {
 	}
 }
 
+// StoreUnavailableText is the reply to a command or click that arrived while
+// the state store could not be reached: nothing was recorded, and the same
+// click works once the store is back.
+const StoreUnavailableText = "State store unavailable, try again in a moment. Nothing was changed."
+
 // refusal is the text shown for an engine error: the coded message as-is,
 // a generic text for internal errors, whose detail only goes to the log.
 func (h *Handler) refusal(err error, doing string, attrs ...any) string {
+	switch runbooks.ErrorCode(err) {
+	case runbooks.CodeInternal, runbooks.CodeUnavailable:
+		if errors.Is(err, state.ErrUnavailable) {
+			h.log.Warn(doing, append(attrs, "err", err)...)
+			return StoreUnavailableText
+		}
+	}
 	switch runbooks.ErrorCode(err) {
 	case runbooks.CodeInternal:
 		h.log.Error(doing, append(attrs, "err", err)...)

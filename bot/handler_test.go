@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state"
 	"github.com/slack-go/slack"
 )
 
@@ -116,6 +117,9 @@ func TestRefusalsAreEphemeral(t *testing.T) {
 			"This message was out of date"},
 		{fmt.Errorf("record decision: %w", errors.Join(runbooks.Errorf(runbooks.CodeUnavailable, "The state store is unavailable; nothing was changed. Try again shortly."), errors.New("dial unix /x: refused"))),
 			"The state store is unavailable; nothing was changed. Try again shortly."},
+		{fmt.Errorf("read cycle: %w", errors.Join(runbooks.Errorf(runbooks.CodeUnavailable, "The state store is unavailable; nothing was changed. Try again shortly."),
+			fmt.Errorf("get: %w: dial unix /x: refused", state.ErrUnavailable))),
+			StoreUnavailableText},
 		{errors.New("decode cycle record: secret detail"), "Something went wrong on our side and nothing was changed; it has been logged."},
 	} {
 		r.eng.mu.Lock()
@@ -147,7 +151,7 @@ func TestRefusalsAreEphemeral(t *testing.T) {
 func TestClaimFailureRefuses(t *testing.T) {
 	r := newRig(t, HandlerOptions{})
 	r.store.Store.Close()
-	if got := r.click(t, "U-ALICE", buttonValue("c1", "nonprod", runbooks.Approve, 1)); !strings.Contains(got, "state store is unavailable") {
+	if got := r.click(t, "U-ALICE", buttonValue("c1", "nonprod", runbooks.Approve, 1)); got != StoreUnavailableText {
 		t.Fatalf("reply %q", got)
 	}
 	if _, decides := r.eng.calls(); len(decides) != 0 {

@@ -27,6 +27,7 @@ func (h *Handler) RunSocketMode(ctx context.Context, client *socketmode.Client) 
 		h.pool.run(h.opts.Workers, h.opts.DrainTimeout, gctx.Done())
 		return nil
 	})
+	defer h.connected.Store(false)
 	g.Go(func() error {
 		err := client.RunContext(gctx)
 		if ctx.Err() != nil {
@@ -50,6 +51,11 @@ func (h *Handler) RunSocketMode(ctx context.Context, client *socketmode.Client) 
 	return g.Wait()
 }
 
+// Connected reports whether a Socket Mode session is up: slack-go said
+// connected (or Slack said hello) and has not since reported connecting
+// again, a disconnect or a connection error. Readiness probes use it.
+func (h *Handler) Connected() bool { return h.connected.Load() }
+
 // onSocketEvent acknowledges an envelope, then queues its work. The queue
 // may be full: waiting here holds the next envelope back (slack-go buffers
 // them) rather than dropping acknowledged work.
@@ -57,10 +63,16 @@ func (h *Handler) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 	switch ev.Type {
 	case socketmode.EventTypeSlashCommand, socketmode.EventTypeInteractive, socketmode.EventTypeEventsAPI:
 	case socketmode.EventTypeConnecting, socketmode.EventTypeConnected, socketmode.EventTypeHello:
+		h.connected.Store(ev.Type != socketmode.EventTypeConnecting)
 		h.log.Debug("Socket Mode", "event", string(ev.Type))
 		return
 	case socketmode.EventTypeDisconnect:
+		h.connected.Store(false)
 		h.log.Info("Socket Mode: Slack asked to reconnect")
+		return
+	case socketmode.EventTypeConnectionError, socketmode.EventTypeInvalidAuth:
+		h.connected.Store(false)
+		h.log.Warn("Socket Mode", "event", string(ev.Type), "detail", socketErrDetail(ev.Data))
 		return
 	default:
 		h.log.Warn("Socket Mode", "event", string(ev.Type), "detail", socketErrDetail(ev.Data))

@@ -116,6 +116,9 @@ func TestSocketModeAcksFirstAndDeduplicates(t *testing.T) {
 	if id := ss.ack(t); id != "env-1" {
 		t.Fatalf("acked %q", id)
 	}
+	if !h.Connected() {
+		t.Fatal("an envelope came in but Connected() is false")
+	}
 	// Acknowledged while the engine has not decided (it is held).
 	if _, decides := eng.calls(); len(decides) != 0 {
 		t.Fatal("decided before the ack")
@@ -158,6 +161,9 @@ func TestSocketModeAcksFirstAndDeduplicates(t *testing.T) {
 	if runErr != nil {
 		t.Fatalf("RunSocketMode: %v", runErr)
 	}
+	if h.Connected() {
+		t.Fatal("Connected() still true after RunSocketMode returned")
+	}
 	starts, decides := eng.calls()
 	if len(decides) != 1 || len(starts) != 1 {
 		t.Fatalf("decides %d starts %d, want 1 each", len(decides), len(starts))
@@ -177,6 +183,9 @@ func TestSocketModeReturnsWhenTheClientGivesUp(t *testing.T) {
 	err := h.RunSocketMode(ctx, socketmode.New(api, socketmode.OptionLog(log.New(io.Discard, "", 0))))
 	if err == nil || ctx.Err() != nil {
 		t.Fatalf("RunSocketMode = %v (ctx %v), want the client's error before the deadline", err, ctx.Err())
+	}
+	if h.Connected() {
+		t.Fatal("Connected() true for a client that never connected")
 	}
 	if err := h.Run(context.Background()); err != ErrAlreadyRunning {
 		t.Fatalf("second run: %v", err)

@@ -31,6 +31,9 @@ type Config struct {
 	Schedules  Schedules
 	Providers  Providers
 	Slack      Slack
+	// Log and Observability shape the running process (see runtime.go).
+	Log           Log
+	Observability Observability
 }
 
 // Store selects and configures the durable coordination store.
@@ -58,6 +61,8 @@ type Redis struct {
 	Password Secret
 	DB       int
 	Prefix   string // key prefix, so several deployments can share a server
+	TLS      RedisTLS
+	Sentinel RedisSentinel
 }
 
 // Engine tunes the reconciling loop; see runbooks.Config.

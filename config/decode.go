@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -58,6 +58,11 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"api_url", d.str(&c.Slack.APIURL)},
 			field{"update_interval", d.duration(&c.Slack.UpdateInterval, "s")},
 		)},
+		field{"log", d.section(
+			field{"format", d.str(&c.Log.Format)},
+			field{"level", d.str(&c.Log.Level)},
+		)},
+		field{"observability", d.section(field{"listen", d.str(&c.Observability.Listen)})},
 	)
 }
 
@@ -76,6 +81,19 @@ func (d *decoder) store(s *Store) func(*yaml.Node, string) {
 			field{"password", text(d, &s.Redis.Password)},
 			field{"db", d.integer(&s.Redis.DB)},
 			field{"prefix", d.str(&s.Redis.Prefix)},
+			field{"tls", d.section(
+				field{"enabled", d.boolean(&s.Redis.TLS.Enabled)},
+				field{"ca_file", d.str(&s.Redis.TLS.CAFile)},
+				field{"cert_file", d.str(&s.Redis.TLS.CertFile)},
+				field{"key_file", d.str(&s.Redis.TLS.KeyFile)},
+				field{"server_name", d.str(&s.Redis.TLS.ServerName)},
+				field{"insecure_skip_verify", d.boolean(&s.Redis.TLS.InsecureSkipVerify)},
+			)},
+			field{"sentinel", d.section(
+				field{"master_name", d.str(&s.Redis.Sentinel.MasterName)},
+				field{"addrs", d.strs(&s.Redis.Sentinel.Addrs)},
+				field{"password", text(d, &s.Redis.Sentinel.Password)},
+			)},
 		)},
 	)
 }

@@ -29,6 +29,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
+//	log:       format json, level info
+//	observability: listen :9090 (/metrics, /healthz, /readyz)
 //
 // Defaults are deliberately not applied to a value the file sets to zero or
 // empty: "workers: 0" is reported, not silently turned into 8.
@@ -50,7 +52,9 @@ func defaults() *Config {
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
 			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
-		Slack: Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
+		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
+		Log:           Log{Format: LogJSON, Level: "info"},
+		Observability: Observability{Listen: ":9090"},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
 		c.Tiers = append(c.Tiers, tierDefaults(s.Env))

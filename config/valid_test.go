@@ -27,7 +27,7 @@ func TestValid(t *testing.T) {
 	}{
 		{"missing sections take defaults", minimal, func(t *testing.T, c *Config) {
 			want := defaults()
-			if c.Store != want.Store || !reflect.DeepEqual(c.Engine, want.Engine) || !reflect.DeepEqual(c.Providers, want.Providers) {
+			if !reflect.DeepEqual(c.Store, want.Store) || !reflect.DeepEqual(c.Engine, want.Engine) || !reflect.DeepEqual(c.Providers, want.Providers) {
 				t.Errorf("got %+v %+v %+v, want the defaults", c.Store, c.Engine, c.Providers)
 			}
 			if c.Store.Bolt.Path != "/var/lib/patchgate/state.db" || c.Store.Redis.Prefix != "patchgate" {

@@ -20,6 +20,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)
 	d.checkIntegrations(c)
+	d.checkRuntime(c)
 }
 
 func (d *decoder) checkStore(s *Store) {
@@ -29,7 +30,7 @@ func (d *decoder) checkStore(s *Store) {
 			d.at("store.bolt.path", "must not be empty; omit it for %s", DefaultBoltPath)
 		}
 	case BackendRedis:
-		if s.Redis.Addr == "" {
+		if s.Redis.Addr == "" && !s.Redis.Sentinel.Enabled() {
 			d.at("store.redis.addr", "is required for the redis backend (host:port, or a socket path with network: unix)")
 		}
 	default:

@@ -31,6 +31,12 @@ var (
 	ErrLeaseLost = errors.New("state: lease lost")
 	// ErrClosed: the store was closed.
 	ErrClosed = errors.New("state: store closed")
+	// ErrUnavailable: the backend could not be reached (connection refused,
+	// reset, timed out, a server still loading its data or a failover in
+	// progress). A write whose reply was lost may have been applied, so a
+	// caller tries again with the same compare-and-swap version, claim key
+	// or AppendAt sequence, which cannot apply twice.
+	ErrUnavailable = errors.New("state: store unavailable")
 )
 
 // Record is a versioned value. Version starts at 1 on Create and grows by one

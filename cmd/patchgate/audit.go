@@ -28,7 +28,7 @@ func newAuditCmd() *cobra.Command {
 	}
 	verify.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (its store section is used)")
 	_ = verify.MarkFlagRequired("config")
-	cmd.AddCommand(verify)
+	cmd.AddCommand(verify, newAuditExportCmd())
 	return cmd
 }
 

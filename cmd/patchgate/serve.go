@@ -18,7 +18,7 @@ import (
 const shutdownGrace = 45 * time.Second
 
 func newServeCmd() *cobra.Command {
-	var cfgPath, reportDir string
+	var cfgPath, reportDir, metricsListen string
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the engine (and, once configured, the Slack bot)",
@@ -28,12 +28,20 @@ func newServeCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-			return serve(cmd.Context(), cfg, wiring{log: log, reports: reportDir})
+			log, err := newLogger(cfg.Log, os.Stderr)
+			if err != nil {
+				return err
+			}
+			routeRedisLog(log)
+			if !cmd.Flags().Changed("metrics-listen") {
+				metricsListen = cfg.Observability.Listen
+			}
+			return serve(cmd.Context(), cfg, wiring{log: log, reports: reportDir, metricsListen: metricsListen})
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	cmd.Flags().StringVar(&reportDir, "reports", "patchgate-reports", "directory the evidence bundles are written to")
+	cmd.Flags().StringVar(&metricsListen, "metrics-listen", "", "address for /metrics, /healthz and /readyz (default: observability.listen, :9090; \"\" turns it off)")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
@@ -63,6 +71,7 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		return err
 	}
 	g.Go(func() error { return sched.Run(gctx) })
+	observe(gctx, g, a, w, log)
 	if a.slack != nil {
 		a.slack.run(gctx, g)
 	} else {

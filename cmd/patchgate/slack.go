@@ -15,6 +15,7 @@ import (
 
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
@@ -35,7 +36,7 @@ type slackParts struct {
 
 // newSlack builds the client and the notifier; attach adds the handler
 // once the engine exists (the engine needs the notifier first).
-func newSlack(cfg *config.Config, w wiring) (*slackParts, error) {
+func newSlack(cfg *config.Config, w wiring, m *metrics.Metrics) (*slackParts, error) {
 	s := cfg.Slack
 	lookup := w.lookup
 	if lookup == nil {
@@ -53,7 +54,8 @@ func newSlack(cfg *config.Config, w wiring) (*slackParts, error) {
 	} else if p.signing, err = s.SigningSecret.Resolve(lookup); err != nil {
 		return nil, fmt.Errorf("slack.signing_secret: %w", err)
 	}
-	opts := []slack.Option{slack.OptionAppLevelToken(p.appToken)}
+	opts := []slack.Option{slack.OptionAppLevelToken(p.appToken),
+		slack.OptionHTTPClient(&http.Client{Transport: m.SlackTransport(nil)})}
 	if s.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(s.APIURL))
 	}
@@ -72,7 +74,7 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 }
 
 // attach builds the handler once the engine exists.
-func (p *slackParts) attach(e *runbooks.Engine, st state.Store) {
+func (p *slackParts) attach(e bot.Engine, st state.Store) {
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
 		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier})
 }

@@ -4,16 +4,17 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
-	"github.com/patchgate/patchgate/state/redisstore"
 )
 
 // openStoreFromFile loads a configuration and opens its store.
@@ -30,12 +31,7 @@ func openStoreFromFile(ctx context.Context, path string) (state.Store, *config.C
 func openStore(ctx context.Context, cfg *config.Config) (state.Store, error) {
 	switch cfg.Store.Backend {
 	case config.BackendRedis:
-		r := cfg.Store.Redis
-		pw, err := r.Password.Resolve(nil)
-		if err != nil {
-			return nil, fmt.Errorf("store.redis.password: %w", err)
-		}
-		return redisstore.Open(ctx, redisstore.Options{Network: r.Network, Addr: r.Addr, Password: pw, DB: r.DB, Prefix: r.Prefix})
+		return openRedis(ctx, cfg.Store.Redis)
 	default:
 		return boltstore.Open(cfg.Store.Bolt.Path)
 	}
@@ -48,6 +44,9 @@ type app struct {
 	fleet  *sim.Fleet
 	engine *runbooks.Engine
 	slack  *slackParts // nil when no slack section is configured
+	// metrics times the store and providers and counts what the engine
+	// does; observe serves it.
+	metrics *metrics.Metrics
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -62,6 +61,10 @@ type wiring struct {
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
+	// metricsListen is where serve exposes /metrics, /healthz and /readyz
+	// (none when empty); metricsReady gets the bound address.
+	metricsListen string
+	metricsReady  func(net.Addr)
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -70,7 +73,9 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &app{cfg: cfg, store: st}
+	m := metrics.New()
+	st = m.Store(st)
+	a := &app{cfg: cfg, store: st, metrics: m}
 	if w.log == nil {
 		w.log = slog.Default()
 	}
@@ -92,13 +97,15 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	}
 	if cfg.Slack.Enabled() && w.chat == nil {
 		// Approver groups are Slack user groups, and Slack shows the cycles.
-		if a.slack, err = newSlack(cfg, w); err != nil {
+		if a.slack, err = newSlack(cfg, w, m); err != nil {
 			st.Close()
 			return nil, err
 		}
 		deps.Chat = a.slack.notifierFor(cfg, st, w.clock)
 		deps.Directory = a.slack.directory
 	}
+	m.Instrument(&deps)
+	deps.Chat = m.Chat(deps.Chat)
 	ec := cfg.EngineConfig()
 	// A stable name (the pod's, through the downward API) lets a restarted
 	// process take its own cycle leases back at once instead of waiting for
@@ -111,8 +118,9 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		st.Close()
 		return nil, err
 	}
+	m.Cycles(a.engine)
 	if a.slack != nil {
-		a.slack.attach(a.engine, st)
+		a.slack.attach(m.Decisions(a.engine), st)
 	}
 	return a, nil
 }

@@ -9,6 +9,7 @@ package redisstore
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,25 +63,59 @@ func New(client redis.UniversalClient, prefix string, opts ...Option) *Store {
 // Options locate a Redis server for Open.
 type Options struct {
 	Network  string // "tcp" (default) or "unix"
-	Addr     string // host:port, or a socket path for "unix"
+	Addr     string // host:port, or a socket path for "unix"; unused with Sentinel
 	Password string
 	DB       int
 	Prefix   string
+	// TLS, when set, encrypts every connection (to the server and, with
+	// Sentinel, to the sentinels too). Build it with TLSFiles.Config.
+	TLS *tls.Config
+	// Sentinel, when set, asks the sentinels for the current master and
+	// follows it through failovers instead of dialling Addr.
+	Sentinel *Sentinel
 }
 
-// Open connects to one Redis server, checks it answers, and returns a store
-// that closes the connection on Close.
+// Sentinel names a Redis Sentinel deployment.
+type Sentinel struct {
+	MasterName string   // the name the sentinels monitor the master under
+	Addrs      []string // host:port of one or more sentinels
+	Password   string   // the sentinels' own requirepass, if any
+}
+
+// Open connects to Redis (one server, or the master a set of sentinels
+// names), checks it answers, and returns a store that closes the connection
+// on Close.
 func Open(ctx context.Context, o Options, opts ...Option) (*Store, error) {
 	if strings.ContainsAny(o.Prefix, "{}") {
 		return nil, fmt.Errorf("open redis store: prefix %q must not contain '{' or '}'", o.Prefix)
 	}
-	client := redis.NewClient(&redis.Options{Network: o.Network, Addr: o.Addr, Password: o.Password, DB: o.DB})
+	client, where, err := newClient(o)
+	if err != nil {
+		return nil, err
+	}
 	if err := client.Ping(ctx).Err(); err != nil {
-		return nil, errors.Join(fmt.Errorf("ping redis at %s: %w", o.Addr, err), client.Close())
+		return nil, errors.Join(fmt.Errorf("ping redis at %s: %w", where, redisErr(err)), client.Close())
 	}
 	s := New(client, o.Prefix, opts...)
 	s.ownsClient = true
 	return s, nil
+}
+
+// newClient builds the go-redis client o describes and names where it points
+// for messages (never with the password).
+func newClient(o Options) (redis.UniversalClient, string, error) {
+	if sn := o.Sentinel; sn != nil {
+		if sn.MasterName == "" || len(sn.Addrs) == 0 {
+			return nil, "", errors.New("open redis store: sentinel needs a master name and at least one sentinel address")
+		}
+		c := redis.NewFailoverClient(&redis.FailoverOptions{
+			MasterName: sn.MasterName, SentinelAddrs: sn.Addrs, SentinelPassword: sn.Password,
+			Password: o.Password, DB: o.DB, TLSConfig: o.TLS,
+		})
+		return c, fmt.Sprintf("master %q of sentinels %s", sn.MasterName, strings.Join(sn.Addrs, ",")), nil
+	}
+	c := redis.NewClient(&redis.Options{Network: o.Network, Addr: o.Addr, Password: o.Password, DB: o.DB, TLSConfig: o.TLS})
+	return c, o.Addr, nil
 }
 
 // Close marks the store closed (later calls return state.ErrClosed) and
@@ -105,13 +140,18 @@ func (s *Store) check() error {
 	return nil
 }
 
-// redisErr maps go-redis errors onto the state sentinels.
+// redisErr maps go-redis errors onto the state sentinels. Connection
+// failures and a server that cannot serve yet (loading its AOF, a failover
+// under way) become state.ErrUnavailable, so the engine and the bot can tell
+// "try again shortly" from a bug.
 func redisErr(err error) error {
 	switch {
 	case errors.Is(err, redis.Nil):
 		return state.ErrNotFound
 	case errors.Is(err, redis.ErrClosed):
 		return fmt.Errorf("%w (%v)", state.ErrClosed, err)
+	case unavailable(err):
+		return fmt.Errorf("%w: %w", state.ErrUnavailable, err)
 	}
 	return err
 }

@@ -1,0 +1,259 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/metrics/metricstest"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state"
+)
+
+// TestAuditExport exports a cycle's audit log as JSON lines and re-checks
+// the chain from the export alone.
+func TestAuditExport(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	cfgPath := cliConfig(t, dir, 0)
+	var out, errOut bytes.Buffer
+	if code := run(ctx, []string{"cycle", "start", "acme-cu", "--as", "U0REQ00001", "--config", cfgPath}, &out, &out); code != 0 {
+		t.Fatalf("cycle start: %d %s", code, out.String())
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(ctx, cfg, wiring{reports: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if err := a.engine.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	active, _ := a.engine.Active(ctx)
+	if len(active) != 1 {
+		t.Fatalf("%d active cycles, want 1", len(active))
+	}
+	c := active[0]
+	// A refused decision, so the refusal stream has an entry too.
+	if _, err := a.engine.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: "nonprod", Action: runbooks.Approve, Actor: "U0EVE00001"}); runbooks.ErrorCode(err) != runbooks.CodeForbidden {
+		t.Fatalf("outsider approval: %v", err)
+	}
+	a.store.Close()
+
+	out.Reset()
+	if code := run(ctx, []string{"audit", "export", "--cycle", c.ID, "--config", cfgPath}, &out, &errOut); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut.String())
+	}
+	lines := readExport(t, out.Bytes())
+	byStream := map[string][]exportLine{}
+	for _, l := range lines {
+		byStream[l.Stream] = append(byStream[l.Stream], l)
+	}
+	events := byStream[runbooks.AuditStream(c.ID)]
+	if int64(len(events)) != c.Revision || len(byStream[runbooks.RefusalStream(c.ID)]) != 1 || len(byStream) != 2 {
+		t.Fatalf("exported %d events (revision %d), %d refusals, streams %d", len(events), c.Revision,
+			len(byStream[runbooks.RefusalStream(c.ID)]), len(byStream))
+	}
+	for s, ls := range byStream {
+		prev := ""
+		for i, l := range ls {
+			if l.Seq != int64(i+1) || l.Prev != prev {
+				t.Fatalf("%s line %d: seq %d prev %q, want seq %d prev %q", s, i, l.Seq, l.Prev, i+1, prev)
+			}
+			if got := state.EntryHash(s, l.Seq, l.Time, l.Prev, l.Event); got != l.Hash {
+				t.Fatalf("%s entry %d: the exported event does not hash to its hash", s, l.Seq)
+			}
+			prev = l.Hash
+		}
+	}
+	var first runbooks.Event
+	if err := json.Unmarshal(events[0].Event, &first); err != nil || first.Type != runbooks.EvCycleStarted || first.Cycle != c.ID {
+		t.Fatalf("first event %+v (%v)", first, err)
+	}
+
+	out.Reset()
+	if code := run(ctx, []string{"audit", "export", "--all", "--config", cfgPath}, &out, &errOut); code != 0 || len(readExport(t, out.Bytes())) != len(lines) {
+		t.Fatalf("export --all: exit %d, %d lines, want %d", code, len(readExport(t, out.Bytes())), len(lines))
+	}
+	for _, args := range [][]string{{"audit", "export"}, {"audit", "export", "--all", "--cycle", c.ID}, {"audit", "export", "--cycle", "nope"}} {
+		if code := run(ctx, append(args, "--config", cfgPath), &out, &errOut); code != 2 {
+			t.Errorf("%v: exit %d, want 2", args, code)
+		}
+	}
+
+	// An edited entry is still exported, and the export exits 1 naming it.
+	editEntry(t, cfg.Store.Bolt.Path, runbooks.AuditStream(c.ID), 2)
+	errOut.Reset()
+	if code := run(ctx, []string{"audit", "export", "--cycle", c.ID, "--config", cfgPath}, &out, &errOut); code != 1 ||
+		!strings.Contains(errOut.String(), "BROKEN "+runbooks.AuditStream(c.ID)+" at entry 2") {
+		t.Fatalf("edited log: exit %d: %s", code, errOut.String())
+	}
+}
+
+func readExport(t *testing.T, b []byte) []exportLine {
+	t.Helper()
+	var out []exportLine
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var l exportLine
+		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
+			t.Fatalf("line %q: %v", sc.Text(), err)
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// syncBuffer is a log sink written from many goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestServeMetrics runs serve with the metrics endpoint on a free port,
+// drives one cycle to completion, and scrapes /metrics, /healthz and
+// /readyz over HTTP; the logs are JSON with the engine's cycle and tenant
+// fields.
+func TestServeMetrics(t *testing.T) {
+	dir := t.TempDir()
+	cfg, err := config.Load(cliConfig(t, dir, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	log, err := newLogger(cfg.Log, &logs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan *app, 1)
+	bound := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, wiring{log: log, reports: dir, metricsListen: "127.0.0.1:0",
+			metricsReady: func(a net.Addr) { bound <- a }, ready: func(a *app) { started <- a }})
+	}()
+	a := <-started
+	var base string
+	select {
+	case addr := <-bound:
+		base = "http://" + addr.String()
+	case <-time.After(30 * time.Second):
+		t.Fatal("metrics endpoint never bound")
+	}
+	c, err := a.engine.Start(ctx, "acme-cu", "U0REQ00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	approvals := 0
+	for _, step := range []struct{ stage, who string }{{"nonprod", "U0ALICE001"}, {"production", "U0ALICE001"}, {"production", "U0BOB00002"}} {
+		waitUntil(t, a.engine, c.ID, func(c *runbooks.Cycle) bool {
+			s, _ := c.Stage(step.stage)
+			return s.Phase == runbooks.PhaseApproval && !s.ApprovedBy(step.who)
+		})
+		if _, err := a.engine.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: step.stage, Action: runbooks.Approve, Actor: step.who}); err != nil {
+			t.Fatal(err)
+		}
+		approvals++
+	}
+	waitUntil(t, a.engine, c.ID, func(c *runbooks.Cycle) bool { return c.Status == runbooks.StatusCompleted })
+
+	// Archiving follows completion; wait for the finished count to show.
+	var s metricstest.Scrape
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s = metricstest.Get(t, base+"/metrics")
+		if v, _ := s.Value("patchgate_cycles_finished_total", "status", "completed"); v == 1 || time.Now().After(deadline) {
+			break
+		}
+	}
+	check := func(name string, ok func(float64) bool, labels ...string) {
+		t.Helper()
+		v, present := s.Value(name, labels...)
+		if !present || !ok(v) {
+			t.Errorf("%s%v = %v (present %v)", name, labels, v, present)
+		}
+	}
+	eq := func(want float64) func(float64) bool { return func(v float64) bool { return v == want } }
+	pos := func(v float64) bool { return v > 0 }
+	check("patchgate_cycles_finished_total", eq(1), "status", "completed")
+	check("patchgate_approvals_total", eq(float64(approvals)))
+	check("patchgate_approvals_total", eq(2), "stage", "production")
+	check("patchgate_stage_duration_seconds", eq(1), "stage", "production")
+	check("patchgate_provider_call_duration_seconds", eq(2), "provider", "sim", "method", "StartPatch")
+	check("patchgate_provider_call_duration_seconds", pos, "provider", "sim", "method", "Problems")
+	check("patchgate_store_op_duration_seconds", pos, "op", "update_fenced")
+	check("patchgate_store_op_duration_seconds", pos, "op", "list")
+	check("patchgate_gate_failures_total", eq(0), "gate", "health")
+
+	if code := status(t, base+"/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz = %d", code)
+	}
+	if code := status(t, base+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz = %d", code)
+	}
+	a.store.Close()
+	if code := status(t, base+"/readyz"); code != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the store closed = %d, want 503", code)
+	}
+	cancel()
+	<-done // the store was closed under it: its error is expected
+
+	var archived map[string]any
+	for _, line := range strings.Split(logs.String(), "\n") {
+		var rec map[string]any
+		if json.Unmarshal([]byte(line), &rec) == nil && rec["msg"] == "cycle archived" {
+			archived = rec
+		}
+	}
+	if archived["cycle"] != c.ID || archived["tenant"] != "acme-cu" || archived["level"] != "INFO" {
+		t.Errorf("no JSON log line for the archived cycle with cycle and tenant fields; got %v\nlogs:\n%s", archived, logs.String())
+	}
+}
+
+func status(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// waitUntil polls a cycle until cond holds, for up to 60 s (a loaded CI
+// box runs the engine's 20 ms ticks late).
+func waitUntil(t *testing.T, e *runbooks.Engine, id string, cond func(*runbooks.Cycle) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if c, err := e.Get(context.Background(), id); err == nil && cond(c) {
+			return
+		}
+	}
+	t.Fatalf("cycle %s never reached the expected state", id)
+}
