@@ -20,6 +20,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)
 	d.checkIntegrations(c)
+	d.checkHygiene(c)
 }
 
 func (d *decoder) checkStore(s *Store) {
