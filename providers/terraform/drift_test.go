@@ -17,7 +17,9 @@ import (
 
 type groupDir map[string][]string
 
-func (g groupDir) GroupMembers(_ context.Context, group string) ([]string, error) { return g[group], nil }
+func (g groupDir) GroupMembers(_ context.Context, group string) ([]string, error) {
+	return g[group], nil
+}
 
 // TestDriftReportRealTerraformAndRecordedPlans runs the drift runbook over
 // real terraform workspaces (clean, output moved, broken HCL) and a recorded
