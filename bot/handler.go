@@ -56,6 +56,9 @@ type HandlerOptions struct {
 	Now func() time.Time
 	// Log receives the handler's logs (default: discarded).
 	Log *slog.Logger
+	// Hygiene runs /patch saml, drift and digest and the MOP-tick and
+	// drift-decision buttons (nil: they reply that it is not configured).
+	Hygiene Hygiene
 }
 
 const (
