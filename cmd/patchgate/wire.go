@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
@@ -47,6 +48,9 @@ type app struct {
 	fleet  *sim.Fleet
 	engine *runbooks.Engine
 	slack  *slackParts // nil when no slack section is configured
+	// hygiene runs the SAML check, drift report and status digest (nil
+	// without Slack).
+	hygiene *bot.HygieneService
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -61,6 +65,8 @@ type wiring struct {
 	// ready is called once everything is built, before serving starts
 	// (tests attach simulated people here).
 	ready func(*app)
+	// hygiene adjusts the SAML and drift runbooks (demo, tests).
+	hygiene hygieneWiring
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -112,8 +118,9 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		st.Close()
 		return nil, err
 	}
+	a.hygiene = newHygiene(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.hygiene, w.log)
 	if a.slack != nil {
-		a.slack.attach(a.engine, st)
+		a.slack.attach(a.engine, st, a.hygiene)
 	}
 	return a, nil
 }
