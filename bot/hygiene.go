@@ -3,7 +3,9 @@ package bot
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/slack-go/slack"
 )
@@ -112,6 +114,18 @@ func (h *Handler) hygieneCommand(ctx context.Context, name Subcommand, user stri
 	if hy == nil {
 		return fmt.Sprintf("`/patch %s` is not configured on this patchgate (no saml/drift sections).", name)
 	}
+	// A drift report runs terraform in every workspace and may outlast the
+	// handler's JobTimeout: it gets hygieneTimeout instead, but still stops
+	// when the handler's shutdown drain cancels its work.
+	long, cancel := context.WithTimeout(context.WithoutCancel(ctx), hygieneTimeout)
+	defer cancel()
+	stop := context.AfterFunc(ctx, func() {
+		if errors.Is(ctx.Err(), context.Canceled) {
+			cancel()
+		}
+	})
+	defer stop()
+	ctx = long
 	var (
 		text string
 		err  error
@@ -124,11 +138,18 @@ func (h *Handler) hygieneCommand(ctx context.Context, name Subcommand, user stri
 	default:
 		text, err = hy.StatusDigest(ctx)
 	}
-	if err != nil {
+	switch {
+	case err != nil && text != "":
+		// The run happened; what failed in it is summarised in text.
+		h.log.Warn("/patch "+string(name)+" finished with errors", "user", user, "err", err)
+	case err != nil:
 		return h.refusal(err, "run /patch "+string(name), "user", user)
 	}
 	return text
 }
+
+// hygieneTimeout bounds an on-demand SAML check or drift report.
+const hygieneTimeout = 15 * time.Minute
 
 // EncodeTickValue and EncodeDriftValue build the hygiene buttons' values.
 func EncodeTickValue(fingerprint, step string) string {

@@ -60,8 +60,14 @@ func (s *HygieneService) DriftReport(ctx context.Context) (string, error) {
 		return "", notConfigured("drift report (drift section)")
 	}
 	d, err := s.Drift.Run(ctx)
+	if len(d.Groups) == 0 && err != nil {
+		return "", err
+	}
 	drifted, failed, items := d.Counts()
 	text := fmt.Sprintf("Drift report posted: %d workspace(s) drifted, %d failed, %d open item(s), %d resolved.", drifted, failed, items, len(d.Resolved))
+	if err != nil {
+		text = fmt.Sprintf("Drift report ran (%d drifted, %d failed, %d open item(s)) but not all of it was recorded or posted; see the logs.", drifted, failed, items)
+	}
 	return text, err
 }
 

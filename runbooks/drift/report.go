@@ -40,18 +40,20 @@ func (r *Report) now() time.Time {
 	return r.Clock.Now()
 }
 
-// Run checks every workspace, updates the items, and posts the digest.
+// Run checks every workspace, updates the items, and posts the digest. A
+// digest is posted even when some items could not be stored (the errors
+// are returned with it); only a store that cannot even be listed stops it.
 func (r *Report) Run(ctx context.Context) (Digest, error) {
 	d, err := r.Build(ctx)
-	if err != nil {
+	if len(d.Groups) == 0 && err != nil {
 		return d, err
 	}
 	if r.Chat != nil {
-		if err := r.Chat.PostDigest(ctx, d); err != nil {
-			return d, fmt.Errorf("post the drift digest: %w", err)
+		if perr := r.Chat.PostDigest(ctx, d); perr != nil {
+			return d, errors.Join(err, fmt.Errorf("post the drift digest: %w", perr))
 		}
 	}
-	return d, nil
+	return d, err
 }
 
 // Build checks every workspace and brings the stored items up to date: new
