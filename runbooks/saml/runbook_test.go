@@ -78,7 +78,7 @@ func (p *fakePager) Resolve(_ context.Context, key string) error {
 	return nil
 }
 
-func openStore(t *testing.T) state.Store {
+func openStore(t testing.TB) state.Store {
 	t.Helper()
 	st, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"))
 	if err != nil {
@@ -91,10 +91,12 @@ func openStore(t *testing.T) state.Store {
 // writeMetadata writes real metadata XML for the given keys to path.
 func writeMetadata(t *testing.T, path string, parts ...string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte(entities(parts...)), 0o600); err != nil {
+	if err := writeFile(path, entities(parts...)); err != nil {
 		t.Fatal(err)
 	}
 }
+
+func writeFile(path, content string) error { return os.WriteFile(path, []byte(content), 0o600) }
 
 // TestRunbookWarnPageDedupResolve: generated 45-day and 10-day certificates
 // in real metadata produce a warning runbook and a page; a second run the
