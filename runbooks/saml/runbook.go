@@ -111,6 +111,11 @@ func (r *Runbook) Run(ctx context.Context) (Result, error) {
 
 // handle posts or updates one finding's runbook once per day.
 func (r *Runbook) handle(ctx context.Context, f Finding, fp string, now time.Time, res *Result) error {
+	if len(fp) != 64 {
+		// A Source must pass certificates through ParseMetadata (or fill
+		// SHA256 itself): the fingerprint is the runbook's identity.
+		return fmt.Errorf("certificate %q from source %s has no SHA-256 fingerprint", f.Certificate.Subject, f.Certificate.SourceName)
+	}
 	won, err := r.Store.Claim(ctx, dayKey(fp, dayOf(now)), claimTTL)
 	if err != nil {
 		return fmt.Errorf("claim %s: %w", dayKey(fp, dayOf(now)), err)
