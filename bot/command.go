@@ -20,6 +20,7 @@ const (
 	CmdReport    Subcommand = "report"
 	CmdSAML      Subcommand = "saml"
 	CmdDrift     Subcommand = "drift"
+	CmdDigest    Subcommand = "digest"
 )
 
 // Command is a parsed /patch command line.
@@ -47,8 +48,9 @@ var subcommands = []subcommandSpec{
 	{CmdHalt, "<cycle> [reason…]", "stop a cycle where it stands (requester or any approver)"},
 	{CmdResume, "<cycle>", "resume a halted cycle (a failed stage needs Retry or Proceed-with-exclusions instead)"},
 	{CmdReport, "<cycle>", "re-post the cycle's compliance report (PDF and CSV) into its thread"},
-	{CmdSAML, "", "SAML certificate check (not available yet: arrives with the SAML runbook)"},
-	{CmdDrift, "", "configuration drift report (not available yet: arrives with the drift runbook)"},
+	{CmdSAML, "", "run the SAML certificate check now: runbooks for certificates expiring soon are posted to the channel"},
+	{CmdDrift, "", "run the Terraform drift report now and post the digest to the channel"},
+	{CmdDigest, "", "post the active-cycle status digest to the channel now"},
 }
 
 func specOf(name Subcommand) (subcommandSpec, bool) {
@@ -61,7 +63,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -173,7 +175,7 @@ func ParseCommand(text string) (Command, error) {
 		if len(cmd.Reason) > maxReason {
 			return Command{}, cmdErr(usage, "The halt reason is %d characters; keep it under %d.", len(cmd.Reason), maxReason)
 		}
-	case CmdSAML, CmdDrift:
+	case CmdSAML, CmdDrift, CmdDigest:
 		if err := maxArgs(usage, name, args, 0); err != nil {
 			return Command{}, err
 		}

@@ -53,10 +53,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return outcomeText(out)
 	case CmdReport:
 		return h.report(ctx, cmd.Cycle, log)
-	case CmdSAML:
-		return "`/patch saml` is not available yet: the SAML certificate check arrives with the SAML runbook."
-	case CmdDrift:
-		return "`/patch drift` is not available yet: the drift report arrives with the drift runbook."
+	case CmdSAML, CmdDrift, CmdDigest:
+		return h.hygieneCommand(ctx, cmd.Name, sc.UserID)
 	}
 	return HelpText()
 }

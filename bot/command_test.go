@@ -49,6 +49,7 @@ func TestParseCommand(t *testing.T) {
 		{text: "saml", want: Command{Name: CmdSAML}},
 		{text: "saml now", problem: "saml takes no arguments (got 1).", usage: "/patch saml"},
 		{text: "drift", want: Command{Name: CmdDrift}},
+		{text: "digest", want: Command{Name: CmdDigest}},
 		{text: "drift a b", problem: "drift takes no arguments (got 2).", usage: "/patch drift"},
 		{text: "deploy prod", problem: `Unknown subcommand "deploy".`, usage: Usage},
 	}
@@ -88,7 +89,7 @@ func TestHelpListsEverySubcommand(t *testing.T) {
 			t.Errorf("usage line does not name %s", s.name)
 		}
 	}
-	for _, s := range []string{"preflight", "not available yet"} {
+	for _, s := range []string{"preflight", "SAML certificate check", "drift report", "status digest"} {
 		if !strings.Contains(help, s) {
 			t.Errorf("help does not say %q", s)
 		}

@@ -100,6 +100,13 @@ func (h *Handler) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 				break
 			}
 		}
+		for i, c := range hygieneClicksOf(data) {
+			if err != nil {
+				break
+			}
+			keys := []string{envelopeKey(fmt.Sprintf("%s/h%d", envID, i)), clickKey(c.Team, c.ID)}
+			err = h.enqueue(ctx, keys, c.Target, func(ctx context.Context) string { return h.hygieneClick(ctx, c) })
+		}
 	default:
 		// Events API envelopes: the app subscribes to none yet.
 		h.log.Debug("Socket Mode event ignored", "type", string(ev.Type))

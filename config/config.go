@@ -34,6 +34,8 @@ type Config struct {
 	// Log and Observability shape the running process (see runtime.go).
 	Log           Log
 	Observability Observability
+	SAML       SAML  // the SAML certificate check (hygiene.go)
+	Drift      Drift // the Terraform drift report (hygiene.go)
 }
 
 // Store selects and configures the durable coordination store.
@@ -108,6 +110,14 @@ type Schedules struct {
 	// month day-of-week); day-of-week may use # for "nth weekday of the
 	// month", e.g. SUN#4. Only its shape is checked here.
 	PatchCycle string
+	// SAMLCheck, DriftReport and StatusDigest are cron expressions like
+	// PatchCycle; empty leaves the job unscheduled (it still runs on demand).
+	SAMLCheck    string
+	DriftReport  string
+	StatusDigest string
+	// Grace is how late a missed firing may still run (a replica that was
+	// down catches up within it); default 1h.
+	Grace time.Duration
 	// Location is Timezone loaded; set by Parse.
 	Location *time.Location
 }

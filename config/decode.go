@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, saml, drift"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -20,6 +20,10 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"schedules", d.section(
 			field{"timezone", d.str(&c.Schedules.Timezone)},
 			field{"patch_cycle", d.str(&c.Schedules.PatchCycle)},
+			field{"saml_check", d.str(&c.Schedules.SAMLCheck)},
+			field{"drift_report", d.str(&c.Schedules.DriftReport)},
+			field{"status_digest", d.str(&c.Schedules.StatusDigest)},
+			field{"grace", d.duration(&c.Schedules.Grace, "m")},
 		)},
 		field{"providers", d.section(
 			field{"kind", d.str(&c.Providers.Kind)},
@@ -63,6 +67,8 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"level", d.str(&c.Log.Level)},
 		)},
 		field{"observability", d.section(field{"listen", d.str(&c.Observability.Listen)})},
+		field{"saml", d.saml(&c.SAML)},
+		field{"drift", d.drift(&c.Drift)},
 	)
 }
 

@@ -25,7 +25,10 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           production (2 approvals, four eyes, health gate); it names no
 //	           approvers, so a file without a pipeline section fails validation
 //	tenants:   none
-//	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00)
+//	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00),
+//	           grace 1h; saml_check, drift_report, status_digest off
+//	saml:      warn_days 60, page_days 14, fetch_timeout 30s, no sources
+//	drift:     concurrency 4, timeout 10m, no workspaces
 //	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
@@ -49,7 +52,9 @@ func defaults() *Config {
 			MaxErrors:   3,
 			StepTimeout: 30 * time.Second,
 		},
-		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
+		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4", Grace: time.Hour},
+		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
+		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
 			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},

@@ -21,6 +21,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkSlack(&c.Slack)
 	d.checkIntegrations(c)
 	d.checkRuntime(c)
+	d.checkHygiene(c)
 }
 
 func (d *decoder) checkStore(s *Store) {

@@ -87,7 +87,11 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		return fmt.Errorf("start the sandbox on %s: %w", o.listen, err)
 	}
 	defer sb.Close()
-	cfg, err := demoConfig(o, sb.APIURL())
+	hygieneYAML, hw, err := demoHygiene(dir, time.Now())
+	if err != nil {
+		return fmt.Errorf("seed the demo's certificates and drift: %w", err)
+	}
+	cfg, err := demoConfig(o, sb.APIURL(), hygieneYAML)
 	if err != nil {
 		return err
 	}
@@ -103,6 +107,7 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		lookup:    func(k string) (string, bool) { v, ok := secrets[k]; return v, ok },
 		reports:   filepath.Join(dir, "reports"),
 		simFaults: sim.DemoFaults(),
+		hygiene:   hw,
 		ready: func(a *app) {
 			fmt.Fprintf(o.out, "patchgate demo: %d simulated hosts in 3 credit unions on aws, azure and gcp; state %s\n", a.fleet.Size(), o.statePath)
 			fmt.Fprintf(o.out, "Slack sandbox: %s  (switch users at the top; type /patch help)\n\n", url)
@@ -131,7 +136,7 @@ func runDemo(ctx context.Context, o demoOptions) error {
 
 // demoConfig is the demo's configuration, written as YAML and validated
 // like any operator's file.
-func demoConfig(o demoOptions, apiURL string) (*config.Config, error) {
+func demoConfig(o demoOptions, apiURL, extra string) (*config.Config, error) {
 	fleet := sim.DemoConfig()
 	yaml := fmt.Sprintf(`store: {backend: bolt, bolt: {path: %q}}
 engine: {tick: 250ms, lease_ttl: 30s, step_timeout: 10s}
@@ -147,7 +152,7 @@ slack:
   channel: %s
   api_url: %q
   update_interval: 500ms
-%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, demoChannel, apiURL, tenantsYAML(fleet.Tenants))
+%s%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, demoChannel, apiURL, tenantsYAML(fleet.Tenants), extra)
 	return config.Parse("demo.yaml", []byte(yaml))
 }
 

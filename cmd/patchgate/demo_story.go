@@ -44,6 +44,9 @@ func (p *slackPeople) run(ctx context.Context) error {
 			return err
 		}
 		if len(active) == 0 {
+			if err := p.hygiene(ctx); err != nil {
+				return err
+			}
 			return p.summary(ctx)
 		}
 		for _, c := range active {

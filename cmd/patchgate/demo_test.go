@@ -3,12 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/bot/sandbox"
 )
 
@@ -41,7 +43,14 @@ func TestDemoStory(t *testing.T) {
 		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for production",
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
 		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); it starts now.",
-		"backups started 9, patches started 9, duplicates 0, incidents opened 2",
+		// 2 gate incidents, and the page for the 10-day SAML certificate.
+		"backups started 9, patches started 9, duplicates 0, incidents opened 3",
+		"rita (requester) types /patch saml → SAML check: 2 certificate(s) of 3 need action; 2 runbook(s) posted, 0 updated, 0 already posted today; 1 paged",
+		"sam (SRE) ticks MOP step 1 → Ticked step 1 of the bayview-cu staff portal runbook",
+		"sam (SRE) types /patch drift → Drift report posted: 1 workspace(s) drifted, 0 failed, 4 open item(s)",
+		"otto (outsider) clicks Remediate → You are not a drift approver",
+		"cara (CAB) clicks Ratify → Recorded: ratify on `aws_security_group.web` (acme-cu-network).",
+		"sam (SRE) types /patch digest → Status digest posted: 0 active cycle(s).",
 		"audit OK:",
 	} {
 		if !strings.Contains(s, want) {
@@ -54,7 +63,8 @@ func TestDemoStory(t *testing.T) {
 
 	// What Slack itself holds: one root message per cycle, details in
 	// threads, refusals only as ephemerals to the people refused.
-	roots := sb.Messages(demoChannel)
+	roots, hygiene := splitHygiene(sb.Messages(demoChannel))
+	checkHygienePosts(t, hygiene)
 	if len(roots) != 3 {
 		t.Errorf("%d top-level messages in the cycles channel, want one per cycle (3)", len(roots))
 	}
@@ -97,3 +107,54 @@ func TestDemoStory(t *testing.T) {
 		t.Errorf("outsider got %d refusals by ephemeral reply, want 5 (2 retries, 3 approvals)", refusals)
 	}
 }
+
+// splitHygiene separates the daily-hygiene posts (SAML runbooks, the drift
+// digest, the status digest) from the cycles' root messages.
+func splitHygiene(msgs []sandbox.Message) (roots, hygiene []sandbox.Message) {
+	for _, m := range msgs {
+		switch {
+		case strings.HasPrefix(m.Text, "SAML certificate"), strings.HasPrefix(m.Text, "Terraform drift report"),
+			strings.HasPrefix(m.Text, "Active patch cycles"):
+			hygiene = append(hygiene, m)
+		default:
+			roots = append(roots, m)
+		}
+	}
+	return roots, hygiene
+}
+
+// checkHygienePosts: the seeded 45- and 10-day certificates each got a
+// runbook with its MOP checklist and the MOP file in the thread (the ticked
+// one updated in place), the drift digest lists the recorded console drift
+// with Ratify/Remediate buttons, and the status digest was posted.
+func checkHygienePosts(t *testing.T, msgs []sandbox.Message) {
+	t.Helper()
+	var runbooks, digests, status int
+	for _, m := range msgs {
+		blocks := string(m.Blocks)
+		switch {
+		case strings.HasPrefix(m.Text, "SAML certificate expires in 45 days: Online banking"),
+			strings.HasPrefix(m.Text, "SAML certificate expires in 10 days: bayview-cu staff portal"):
+			runbooks++
+			if !strings.Contains(blocks, bot.ActionSAMLTick) || len(m.Files)+len(m.Replies) == 0 {
+				t.Errorf("runbook %q: no tickable steps or no MOP in its thread", m.Text)
+			}
+			if strings.Contains(m.Text, "10 days") && m.Edited == 0 {
+				t.Errorf("the ticked runbook was not updated in place")
+			}
+		case strings.HasPrefix(m.Text, "Terraform drift report"):
+			digests++
+			if !strings.Contains(blocks, "aws_security_group.web") || !strings.Contains(blocks, bot.ActionDriftRatify) ||
+				!strings.Contains(blocks, "cascade-cu") && hasTerraform() {
+				t.Errorf("drift digest lacks the seeded drift, its buttons or the real terraform workspace: %s", blocks)
+			}
+		case strings.HasPrefix(m.Text, "Active patch cycles"):
+			status++
+		}
+	}
+	if runbooks != 2 || digests != 1 || status != 1 {
+		t.Errorf("hygiene posts: %d runbooks, %d drift digests, %d status digests; want 2, 1, 1", runbooks, digests, status)
+	}
+}
+
+func hasTerraform() bool { _, err := exec.LookPath("terraform"); return err == nil }

@@ -13,10 +13,19 @@ import (
 	"github.com/patchgate/patchgate/state"
 )
 
-// scheduler builds the recurring jobs: for now the patch cycle (every
-// tenant's cycle starts at the configured time, waits in preflight for
-// approval). The SAML and drift digests join when their runbooks are wired.
-func scheduler(cfg *config.Config, st state.Store, e *runbooks.Engine, clock runbooks.Clock, log *slog.Logger) (*schedule.Scheduler, error) {
+// namedJob is a job from the schedules section; an empty expression
+// leaves it unscheduled (it still runs on demand).
+type namedJob struct {
+	name, field, expr string
+	run               func(ctx context.Context, at time.Time) error
+}
+
+// scheduler builds the recurring jobs: the patch cycle (every tenant's
+// cycle starts at the configured time, waits in preflight for approval) and
+// the extra jobs (SAML check, drift report, digests), all through one
+// Scheduler: lease, one claim per (job, time), catch-up within
+// schedules.grace.
+func scheduler(cfg *config.Config, st state.Store, e *runbooks.Engine, clock runbooks.Clock, log *slog.Logger, extra ...namedJob) (*schedule.Scheduler, error) {
 	spec, err := schedule.Parse(cfg.Schedules.PatchCycle, cfg.Schedules.Location)
 	if err != nil {
 		return nil, fmt.Errorf("schedules.patch_cycle: %w", err)
@@ -24,9 +33,21 @@ func scheduler(cfg *config.Config, st state.Store, e *runbooks.Engine, clock run
 	if clock == nil {
 		clock = runbooks.SystemClock
 	}
-	s := schedule.New(st, clock, schedule.Options{Replica: e.Replica(), Logger: log})
+	s := schedule.New(st, clock, schedule.Options{Replica: e.Replica(), Logger: log, Grace: cfg.Schedules.Grace})
 	if err := s.Add(schedule.Job{Name: "patch-cycle", Schedule: spec, Run: patchCycleJob(e, log)}); err != nil {
 		return nil, err
+	}
+	for _, j := range extra {
+		if j.expr == "" {
+			continue
+		}
+		spec, err := schedule.Parse(j.expr, cfg.Schedules.Location)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", j.field, err)
+		}
+		if err := s.Add(schedule.Job{Name: j.name, Schedule: spec, Run: j.run}); err != nil {
+			return nil, err
+		}
 	}
 	return s, nil
 }

@@ -65,7 +65,7 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.engine.Run(gctx) })
-	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log)
+	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, hygieneJobs(cfg, a.hygiene)...)
 	if err != nil {
 		closeStore(context.WithoutCancel(ctx), a)
 		return err

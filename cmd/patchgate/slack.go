@@ -74,9 +74,13 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 }
 
 // attach builds the handler once the engine exists.
-func (p *slackParts) attach(e bot.Engine, st state.Store) {
+func (p *slackParts) attach(e bot.Engine, st state.Store, svc *bot.HygieneService) {
+	var hy bot.Hygiene // a nil *HygieneService must stay a nil interface
+	if svc != nil {
+		hy = svc
+	}
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Hygiene: hy})
 }
 
 // run serves Slack until ctx ends: the posting queue, and Socket Mode or

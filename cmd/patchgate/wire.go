@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 
+	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/multi"
@@ -47,6 +48,9 @@ type app struct {
 	// metrics times the store and providers and counts what the engine
 	// does; observe serves it.
 	metrics *metrics.Metrics
+	// hygiene runs the SAML check, drift report and status digest (nil
+	// without Slack).
+	hygiene *bot.HygieneService
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -65,6 +69,8 @@ type wiring struct {
 	// (none when empty); metricsReady gets the bound address.
 	metricsListen string
 	metricsReady  func(net.Addr)
+	// hygiene adjusts the SAML and drift runbooks (demo, tests).
+	hygiene hygieneWiring
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -119,8 +125,9 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		return nil, err
 	}
 	m.Cycles(a.engine)
+	a.hygiene = newHygiene(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.hygiene, w.log)
 	if a.slack != nil {
-		a.slack.attach(m.Decisions(a.engine), st)
+		a.slack.attach(m.Decisions(a.engine), st, a.hygiene)
 	}
 	return a, nil
 }

@@ -15,6 +15,13 @@ type Certificate struct {
 	NotBefore time.Time
 	NotAfter  time.Time
 	SHA256    string // colon-separated upper-case hex of the DER bytes
+
+	// Set by a Source (Scan fills blanks from the source): which rotation
+	// procedure applies, what signs in through the IdP, and which
+	// configured source published it.
+	Kind        ProviderKind
+	Integration string
+	SourceName  string
 }
 
 // Limits bound the work done on untrusted metadata. Zero fields take defaults.

@@ -1,0 +1,35 @@
+package bot
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/slack-go/slack"
+)
+
+// TestHygieneClicksAreNotCycleDecisions: hygiene buttons go to their own
+// handler (not to the engine as unreadable cycle buttons), and a damaged
+// value is answered without acting.
+func TestHygieneClicksAreNotCycleDecisions(t *testing.T) {
+	ic := slack.InteractionCallback{Type: slack.InteractionTypeBlockActions, User: slack.User{ID: "U1"},
+		ActionCallback: slack.ActionCallbacks{BlockActions: []*slack.BlockAction{
+			{ActionID: ActionSAMLTick, Value: EncodeTickValue("ab", "okta-01"), ActionTs: "1"},
+			{ActionID: ActionDriftRatify, Value: "{", ActionTs: "2"},
+		}}}
+	if n := len(clicksOf(ic)); n != 0 {
+		t.Errorf("clicksOf took %d hygiene clicks as cycle decisions", n)
+	}
+	hc := hygieneClicksOf(ic)
+	if len(hc) != 2 || hc[0].ID == hc[1].ID || hc[0].Actor != "U1" {
+		t.Fatalf("hygiene clicks = %+v", hc)
+	}
+	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{})
+	if got := h.hygieneClick(context.Background(), hc[0]); !strings.Contains(got, "not configured") {
+		t.Errorf("without hygiene: %q", got)
+	}
+	h.opts.Hygiene = &HygieneService{}
+	if got := h.hygieneClick(context.Background(), hc[1]); !strings.Contains(got, "could not be read") {
+		t.Errorf("damaged value: %q", got)
+	}
+}
