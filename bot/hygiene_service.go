@@ -7,6 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
@@ -20,6 +23,10 @@ type HygieneService struct {
 	Active func(ctx context.Context) ([]*runbooks.Cycle, error)
 	Chat   *HygieneChat
 	Clock  runbooks.Clock // nil: the wall clock
+	// Posture reads the compliance posture across tenants (nil: no
+	// posture digest); Names gives tenants' display names.
+	Posture func(ctx context.Context, now time.Time) (reports.Posture, error)
+	Names   map[string]string
 }
 
 var _ Hygiene = (*HygieneService)(nil)
@@ -84,7 +91,43 @@ func (s *HygieneService) StatusDigest(ctx context.Context) (string, error) {
 	if err := s.Chat.PostStatusDigest(ctx, cycles, now); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("Status digest posted: %d active cycle(s).", len(cycles)), nil
+	text := fmt.Sprintf("Status digest posted: %d active cycle(s).", len(cycles))
+	if s.Posture == nil {
+		return text, nil
+	}
+	// On demand, /patch digest shows the whole picture: what is running
+	// and how compliant each tenant's last cycles left it.
+	p, err := s.postPosture(ctx, now)
+	if err != nil {
+		return text, err
+	}
+	return text + fmt.Sprintf(" Compliance posture posted: %d tenant(s).", len(p.Tenants)), nil
+}
+
+// PostureDigest posts the compliance posture across tenants.
+func (s *HygieneService) PostureDigest(ctx context.Context) (string, error) {
+	if s.Posture == nil {
+		return "", notConfigured("posture digest")
+	}
+	now := time.Now()
+	if s.Clock != nil {
+		now = s.Clock.Now()
+	}
+	p, err := s.postPosture(ctx, now)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Compliance posture posted: %d tenant(s).", len(p.Tenants)), nil
+}
+
+func (s *HygieneService) postPosture(ctx context.Context, now time.Time) (reports.Posture, error) {
+	p, err := s.Posture(ctx, now)
+	if err != nil {
+		return p, fmt.Errorf("posture digest: %w", err)
+	}
+	text, blocks := PostureBlocks(p, s.Names)
+	_, err = s.Chat.post(ctx, "post the posture digest", message{Text: text, Blocks: slack.Blocks{BlockSet: blocks}})
+	return p, err
 }
 
 // TickStep ticks one MOP step.

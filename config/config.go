@@ -34,8 +34,8 @@ type Config struct {
 	// Log and Observability shape the running process (see runtime.go).
 	Log           Log
 	Observability Observability
-	SAML       SAML  // the SAML certificate check (hygiene.go)
-	Drift      Drift // the Terraform drift report (hygiene.go)
+	SAML          SAML  // the SAML certificate check (hygiene.go)
+	Drift         Drift // the Terraform drift report (hygiene.go)
 }
 
 // Store selects and configures the durable coordination store.
@@ -115,6 +115,8 @@ type Schedules struct {
 	SAMLCheck    string
 	DriftReport  string
 	StatusDigest string
+	// PostureDigest posts the compliance posture across tenants.
+	PostureDigest string
 	// Grace is how late a missed firing may still run (a replica that was
 	// down catches up within it); default 1h.
 	Grace time.Duration

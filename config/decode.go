@@ -23,6 +23,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"saml_check", d.str(&c.Schedules.SAMLCheck)},
 			field{"drift_report", d.str(&c.Schedules.DriftReport)},
 			field{"status_digest", d.str(&c.Schedules.StatusDigest)},
+			field{"posture_digest", d.str(&c.Schedules.PostureDigest)},
 			field{"grace", d.duration(&c.Schedules.Grace, "m")},
 		)},
 		field{"providers", d.section(

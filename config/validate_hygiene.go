@@ -62,6 +62,7 @@ func (d *decoder) checkHygiene(c *Config) {
 		{"schedules.saml_check", c.Schedules.SAMLCheck},
 		{"schedules.drift_report", c.Schedules.DriftReport},
 		{"schedules.status_digest", c.Schedules.StatusDigest},
+		{"schedules.posture_digest", c.Schedules.PostureDigest},
 	} {
 		if f.expr == "" {
 			continue // the job is off

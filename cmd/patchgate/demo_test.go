@@ -50,7 +50,7 @@ func TestDemoStory(t *testing.T) {
 		"sam (SRE) types /patch drift → Drift report posted: 1 workspace(s) drifted, 0 failed, 4 open item(s)",
 		"otto (outsider) clicks Remediate → You are not a drift approver",
 		"cara (CAB) clicks Ratify → Recorded: ratify on `aws_security_group.web` (acme-cu-network).",
-		"sam (SRE) types /patch digest → Status digest posted: 0 active cycle(s).",
+		"sam (SRE) types /patch digest → Status digest posted: 0 active cycle(s). Compliance posture posted: 3 tenant(s).",
 		"audit OK:",
 	} {
 		if !strings.Contains(s, want) {
@@ -114,7 +114,7 @@ func splitHygiene(msgs []sandbox.Message) (roots, hygiene []sandbox.Message) {
 	for _, m := range msgs {
 		switch {
 		case strings.HasPrefix(m.Text, "SAML certificate"), strings.HasPrefix(m.Text, "Terraform drift report"),
-			strings.HasPrefix(m.Text, "Active patch cycles"):
+			strings.HasPrefix(m.Text, "Active patch cycles"), strings.HasPrefix(m.Text, "Compliance posture"):
 			hygiene = append(hygiene, m)
 		default:
 			roots = append(roots, m)
@@ -129,7 +129,7 @@ func splitHygiene(msgs []sandbox.Message) (roots, hygiene []sandbox.Message) {
 // with Ratify/Remediate buttons, and the status digest was posted.
 func checkHygienePosts(t *testing.T, msgs []sandbox.Message) {
 	t.Helper()
-	var runbooks, digests, status int
+	var runbooks, digests, status, posture int
 	for _, m := range msgs {
 		blocks := string(m.Blocks)
 		switch {
@@ -150,7 +150,19 @@ func checkHygienePosts(t *testing.T, msgs []sandbox.Message) {
 			}
 		case strings.HasPrefix(m.Text, "Active patch cycles"):
 			status++
+		case strings.HasPrefix(m.Text, "Compliance posture"):
+			posture++
+			// Every demo tenant finished a cycle with a report, so each
+			// has a rate; acme-cu's excluded hosts leave an exception.
+			for _, want := range []string{"Acme Credit Union", "Bayview Credit Union", "Cascade Credit Union", "%", "6.3.3"} {
+				if !strings.Contains(blocks, want) {
+					t.Errorf("posture digest lacks %q: %s", want, blocks)
+				}
+			}
 		}
+	}
+	if posture != 1 {
+		t.Errorf("%d posture digests, want 1", posture)
 	}
 	if runbooks != 2 || digests != 1 || status != 1 {
 		t.Errorf("hygiene posts: %d runbooks, %d drift digests, %d status digests; want 2, 1, 1", runbooks, digests, status)

@@ -8,6 +8,7 @@ import (
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/terraform"
+	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
@@ -82,7 +83,11 @@ func newHygiene(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager
 		return nil
 	}
 	chat := bot.NewHygieneChat(a.slack.api, cfg.Slack.Channel, log)
-	svc := &bot.HygieneService{Active: a.engine.Active, Chat: chat, Clock: clock}
+	svc := &bot.HygieneService{Active: a.engine.Active, Chat: chat, Clock: clock,
+		Names: bot.TenantNames(cfg.Tenants()),
+		Posture: func(ctx context.Context, now time.Time) (reports.Posture, error) {
+			return reports.PostureDigest(ctx, st, now)
+		}}
 	if len(cfg.SAML.Sources) > 0 {
 		svc.SAML = &saml.Runbook{Store: st, Chat: chat, Pager: pager, Sources: samlSources(cfg.SAML),
 			Thresholds: samlThresholds(cfg.SAML), Clock: clock, Log: log}
@@ -113,5 +118,6 @@ func hygieneJobs(cfg *config.Config, svc *bot.HygieneService) []namedJob {
 		jobs = append(jobs, namedJob{"drift-report", "schedules.drift_report", cfg.Schedules.DriftReport, run(svc.DriftReport)})
 	}
 	jobs = append(jobs, namedJob{"status-digest", "schedules.status_digest", cfg.Schedules.StatusDigest, run(svc.StatusDigest)})
+	jobs = append(jobs, namedJob{"posture-digest", "schedules.posture_digest", cfg.Schedules.PostureDigest, run(svc.PostureDigest)})
 	return jobs
 }
