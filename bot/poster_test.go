@@ -80,12 +80,27 @@ func TestPosterPostsInOrder(t *testing.T) {
 		tries = map[int]int{}
 	)
 	var wg sync.WaitGroup
+	// The first post holds the worker until every other post is queued, and
+	// each is queued only after the one before it, so the queue's order is
+	// known without sleeping.
+	release, holding := make(chan struct{}), make(chan struct{})
+	var hold sync.Once
+	queued := func() int {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if q := p.queues["C1"]; q != nil {
+			return len(q.posts)
+		}
+		return 0
+	}
 	for i := range 10 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			time.Sleep(time.Duration(i) * 5 * time.Millisecond) // queue in order
 			err := p.post(context.Background(), "C1", "post", func(context.Context) error {
+				if i == 0 {
+					hold.Do(func() { close(holding); <-release })
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				tries[i]++
@@ -102,7 +117,13 @@ func TestPosterPostsInOrder(t *testing.T) {
 				t.Errorf("post %d: %v", i, err)
 			}
 		}()
+		if i == 0 {
+			<-holding // the worker took post 0 and waits
+			continue
+		}
+		waitFor(t, fmt.Sprintf("post %d queued", i), func() bool { return queued() == i })
 	}
+	close(release)
 	wg.Wait()
 	for i, got := range order {
 		if got != i {
