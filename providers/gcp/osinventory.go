@@ -53,7 +53,7 @@ func reportOf(inv *osconfig.Inventory) report {
 	if o := inv.OsInfo; o != nil {
 		r.ShortName, r.Version, r.Kernel = o.ShortName, o.Version, o.KernelRelease
 	}
-	r.Updated, _ = time.Parse(time.RFC3339Nano, inv.UpdateTime)
+	r.Updated = ts(inv.UpdateTime)
 	for _, it := range inv.Items {
 		if it.Type != "AVAILABLE_PACKAGE" || it.AvailablePackage == nil {
 			continue

@@ -23,6 +23,8 @@ type Provider struct {
 	// polls of a large backup only read what is still moving.
 	mu      sync.Mutex
 	settled map[string]itemResult
+	// partial holds, per tag, jobs FindPatch found in some projects only.
+	partial map[string]map[string]string
 }
 
 var (
@@ -80,7 +82,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gcp: OS Config client: %w", err)
 	}
-	return &Provider{cfg: cfg, compute: cs, osconfig: oc, settled: map[string]itemResult{}}, nil
+	return &Provider{cfg: cfg, compute: cs, osconfig: oc, settled: map[string]itemResult{}, partial: map[string]map[string]string{}}, nil
 }
 
 // gcpHosts keeps the hosts of an operation that live in GCP, grouped by
