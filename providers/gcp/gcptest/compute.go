@@ -112,6 +112,7 @@ type snapshot struct {
 	description         string
 	status              string
 	created             string
+	op                  *operation
 }
 
 func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request) {
@@ -145,6 +146,7 @@ func (s *Server) createSnapshot(w http.ResponseWriter, r *http.Request) {
 	op := &operation{project: p, zone: z, name: fmt.Sprintf("operation-%d-createSnapshot", s.id()), target: snap.disk,
 		err: owner.SnapshotError, snapshot: snap}
 	s.ops[p+"/"+z+"/"+op.name] = op
+	snap.op = op
 	writeJSON(w, s.operationJSON(op))
 }
 
@@ -167,14 +169,20 @@ func (s *Server) operationJSON(op *operation) map[string]any {
 	return m
 }
 
-// getOperation moves the operation on by one poll; when it finishes, its
-// snapshot becomes READY (or FAILED).
+// getOperation reads an operation, moving it on by one poll.
 func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 	op := s.ops[r.PathValue("project")+"/"+r.PathValue("zone")+"/"+r.PathValue("op")]
 	if op == nil {
 		apiError(w, 404, "The resource 'operations/"+r.PathValue("op")+"' was not found")
 		return
 	}
+	s.tick(op)
+	writeJSON(w, s.operationJSON(op))
+}
+
+// tick moves an operation on by one poll; when it finishes, its snapshot
+// becomes READY (or FAILED).
+func (s *Server) tick(op *operation) {
 	op.polls++
 	if op.polls >= s.OpPolls {
 		if op.err != "" {
@@ -183,7 +191,6 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 			op.snapshot.status = "READY"
 		}
 	}
-	writeJSON(w, s.operationJSON(op))
 }
 
 func snapshotJSON(sn *snapshot) map[string]any {
@@ -218,6 +225,9 @@ func (s *Server) getSnapshot(w http.ResponseWriter, r *http.Request) {
 	if sn == nil {
 		apiError(w, 404, "The resource 'projects/"+r.PathValue("project")+"/global/snapshots/"+r.PathValue("name")+"' was not found")
 		return
+	}
+	if sn.status == "CREATING" {
+		s.tick(sn.op) // time passes for a snapshot watched without its operation
 	}
 	writeJSON(w, snapshotJSON(sn))
 }
