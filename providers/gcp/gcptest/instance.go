@@ -103,3 +103,15 @@ func matchLabels(filter string, labels map[string]string) (bool, error) {
 	}
 	return true, nil
 }
+
+// SetAvailable replaces a VM's available updates and stamps a new
+// inventory report at the server's now (an update published after a
+// patch job, say).
+func (s *Server) SetAvailable(project, zone, name string, pkgs []Package) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.find(project, zone, name); in != nil {
+		in.Available = pkgs
+		in.Reported = s.now()
+	}
+}
