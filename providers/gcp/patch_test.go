@@ -64,7 +64,9 @@ func TestPatchRunsToCompletion(t *testing.T) {
 		InstanceFilter struct{ Instances []string }
 		PatchConfig    struct {
 			RebootConfig string
-			PreStep      struct{ LinuxExecStepConfig struct{ LocalPath, Interpreter string } }
+			PreStep      struct {
+				LinuxExecStepConfig struct{ LocalPath, Interpreter string }
+			}
 		}
 		Rollout struct {
 			Mode             string
