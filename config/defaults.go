@@ -26,7 +26,11 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           approvers, so a file without a pipeline section fails validation
 //	tenants:   none
 //	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00)
-//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
+//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency;
+//	           gcp (when present): credentials_type service_account,
+//	           inventory_max_age 24h, patch rollout zone_by_zone with a 25%
+//	           disruption budget, reboot default, duration 2h; quota 600
+//	           reads and 60 writes per minute
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
 //
@@ -49,7 +53,7 @@ func defaults() *Config {
 		},
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults()},
 		Slack: Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 	}
 	for _, s := range runbooks.DefaultPipeline() {

@@ -20,6 +20,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)
 	d.checkIntegrations(c)
+	d.checkGCP(&c.Providers.GCP)
 }
 
 func (d *decoder) checkStore(s *Store) {
@@ -95,11 +96,13 @@ func (d *decoder) checkSchedules(s *Schedules) {
 }
 
 // laterProviders are the kinds being built; naming one is not a typo.
-var laterProviders = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dynatrace"}
+var laterProviders = []string{"aws", "azure", "falcon", "pagerduty", "dynatrace"}
 
 func (d *decoder) checkProviders(p *Providers) {
 	switch {
 	case p.Kind == ProviderSim:
+	case p.Kind == "gcp":
+		d.at("providers.kind", "gcp is not a kind: a providers.gcp section sends GCP targets to Google Cloud; kind stays sim for clouds without a section")
 	case slices.Contains(laterProviders, p.Kind):
 		d.at("providers.kind", "provider kind %q is not available yet; only sim is", p.Kind)
 	default:
