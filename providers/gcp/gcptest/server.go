@@ -51,6 +51,7 @@ func New(t interface{ Cleanup(func()) }) *Server {
 	mux := http.NewServeMux()
 	s.computeRoutes(mux)
 	s.osconfigRoutes(mux)
+	s.handle(mux, "oauth2.token", "POST /token", s.token)
 	s.Server = httptest.NewServer(mux)
 	t.Cleanup(s.Close)
 	return s
@@ -60,6 +61,19 @@ func New(t interface{ Cleanup(func()) }) *Server {
 // that point the clients here.
 func (s *Server) ComputeEndpoint() string  { return s.URL + "/compute/v1/" }
 func (s *Server) OSConfigEndpoint() string { return s.URL + "/" }
+
+// Token is the access token the fake's OAuth 2.0 token endpoint
+// (URL + "/token") issues to any service-account assertion; requests
+// carrying it are counted as "authenticated".
+const Token = "ya29.gcptest-token"
+
+func (s *Server) token(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("assertion") == "" {
+		apiError(w, 400, "token request without a JWT assertion")
+		return
+	}
+	writeJSON(w, map[string]any{"access_token": Token, "token_type": "Bearer", "expires_in": 3600})
+}
 
 // Count is how many requests the API method got, e.g.
 // "osconfig.patchJobs.execute" or "compute.disks.createSnapshot".
@@ -103,6 +117,9 @@ func (s *Server) handle(mux *http.ServeMux, method, pattern string, h func(w htt
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.counts[method]++
+		if r.Header.Get("Authorization") == "Bearer "+Token {
+			s.counts["authenticated"]++
+		}
 		if q := s.fail[method]; len(q) > 0 {
 			s.fail[method] = q[1:]
 			apiError(w, q[0], "injected failure of "+method)
