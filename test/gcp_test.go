@@ -38,8 +38,8 @@ func gcpFleet(srv *gcptest.Server, edit func(*gcptest.Instance)) {
 	for _, env := range []string{"nonprod", "staging", "production"} {
 		for i, zone := range []string{"us-central1-a", "us-central1-b"} {
 			in := gcptest.Instance{Project: "cascade-" + env, Zone: zone, Name: fmt.Sprintf("%s-app-%02d", env, i+1),
-				Labels: map[string]string{"patch-group": env},
-				OS:     &gcptest.OSInfo{ShortName: "debian", Version: "12", KernelRelease: "6.1.0-25-amd64"},
+				Labels:    map[string]string{"patch-group": env},
+				OS:        &gcptest.OSInfo{ShortName: "debian", Version: "12", KernelRelease: "6.1.0-25-amd64"},
 				Available: []gcptest.Package{{Manager: "apt", Name: "openssl", Version: "3.0.15-1", Arch: "amd64"}}}
 			if edit != nil {
 				edit(&in)
