@@ -79,7 +79,7 @@ func TestHostsQuotaErrorIsUnavailable(t *testing.T) {
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
-	srv.Fail("osconfig.inventories.list", 429)
+	srv.Fail("osconfig.inventories.list", 429, 429, 429, 429) // more than the retries
 	_, err := p.Hosts(context.Background(), tenant, prodDR)
 	if runbooks.ErrorCode(err) != runbooks.CodeUnavailable {
 		t.Fatalf("err = %v (code %s), want unavailable on a 429", err, runbooks.ErrorCode(err))

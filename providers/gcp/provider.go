@@ -52,37 +52,55 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	base = append(base, cfg.Options...)
 
-	copts := append([]option.ClientOption{}, base...)
-	if cfg.ComputeEndpoint != "" {
-		copts = append(copts, option.WithEndpoint(cfg.ComputeEndpoint))
+	// Both clients get their own HTTP client so retries (and, for OS
+	// Config, the quota limiter) sit under every call, paging included.
+	retry := func(rt http.RoundTripper) http.RoundTripper {
+		return &retrying{base: rt, attempts: 4, sleep: cfg.Sleep}
 	}
-	cs, err := compute.NewService(ctx, copts...)
+	chc, err := httpClient(ctx, base, retry)
+	if err != nil {
+		return nil, fmt.Errorf("gcp: Compute credentials: %w", err)
+	}
+	cs, err := compute.NewService(ctx, endpoint(chc, cfg.ComputeEndpoint)...)
 	if err != nil {
 		return nil, fmt.Errorf("gcp: compute client: %w", err)
 	}
-
-	// OS Config gets its own HTTP client so the quota limiter sits under
-	// every call, paging included.
-	hc, _, err := htransport.NewClient(ctx, base...)
+	reads, writes := newQuota(cfg.ReadsPerMinute, cfg.Clock, cfg.Sleep), newQuota(cfg.WritesPerMinute, cfg.Clock, cfg.Sleep)
+	ohc, err := httpClient(ctx, base, func(rt http.RoundTripper) http.RoundTripper {
+		// Every attempt, retries included, spends quota.
+		return retry(&limited{base: rt, reads: reads, writes: writes})
+	})
 	if err != nil {
 		return nil, fmt.Errorf("gcp: OS Config credentials: %w", err)
+	}
+	oc, err := osconfig.NewService(ctx, endpoint(ohc, cfg.OSConfigEndpoint)...)
+	if err != nil {
+		return nil, fmt.Errorf("gcp: OS Config client: %w", err)
+	}
+	return &Provider{cfg: cfg, compute: cs, osconfig: oc, settled: map[string]itemResult{}, partial: map[string]map[string]string{}}, nil
+}
+
+// httpClient is an authenticated client (ADC, a credentials file, or none
+// in tests) whose transport wrap decorates.
+func httpClient(ctx context.Context, opts []option.ClientOption, wrap func(http.RoundTripper) http.RoundTripper) (*http.Client, error) {
+	hc, _, err := htransport.NewClient(ctx, opts...)
+	if err != nil {
+		return nil, err
 	}
 	rt := hc.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	hc = &http.Client{Transport: &limited{base: rt,
-		reads:  newQuota(cfg.ReadsPerMinute, cfg.Clock, cfg.Sleep),
-		writes: newQuota(cfg.WritesPerMinute, cfg.Clock, cfg.Sleep)}}
-	oopts := []option.ClientOption{option.WithHTTPClient(hc)}
-	if cfg.OSConfigEndpoint != "" {
-		oopts = append(oopts, option.WithEndpoint(cfg.OSConfigEndpoint))
+	return &http.Client{Transport: wrap(rt)}, nil
+}
+
+// endpoint gives a service its HTTP client and, when set, its endpoint.
+func endpoint(hc *http.Client, url string) []option.ClientOption {
+	opts := []option.ClientOption{option.WithHTTPClient(hc)}
+	if url != "" {
+		opts = append(opts, option.WithEndpoint(url))
 	}
-	oc, err := osconfig.NewService(ctx, oopts...)
-	if err != nil {
-		return nil, fmt.Errorf("gcp: OS Config client: %w", err)
-	}
-	return &Provider{cfg: cfg, compute: cs, osconfig: oc, settled: map[string]itemResult{}, partial: map[string]map[string]string{}}, nil
+	return opts
 }
 
 // gcpHosts keeps the hosts of an operation that live in GCP, grouped by
