@@ -14,6 +14,7 @@ import (
 // patch job could not reach it.
 func (p *Provider) Hosts(ctx context.Context, tenant runbooks.Tenant, env runbooks.Environment) ([]runbooks.Host, error) {
 	var hosts []runbooks.Host
+	seen := map[string]bool{} // project/id: targets with overlapping selectors list a VM once
 	for _, t := range env.Targets {
 		if t.Cloud != runbooks.GCP {
 			continue
@@ -37,7 +38,10 @@ func (p *Provider) Hosts(ctx context.Context, tenant runbooks.Tenant, env runboo
 				return nil, fmt.Errorf("gcp inventory of %s/%s: %w", tenant.Name, env.Name, err)
 			}
 			for _, v := range byZone[z] {
-				hosts = append(hosts, p.host(v, reps, env.Name))
+				if key := v.Project + "/" + v.ID; !seen[key] {
+					seen[key] = true
+					hosts = append(hosts, p.host(v, reps, env.Name))
+				}
 			}
 		}
 	}

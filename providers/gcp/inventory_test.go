@@ -74,6 +74,25 @@ func TestHostsZonesAndStaleReports(t *testing.T) {
 	}
 }
 
+func TestOverlappingTargetsListAVMOnce(t *testing.T) {
+	clk := &fakeClock{now: t0}
+	srv := fake(t, clk)
+	fleet(srv)
+	p := newProvider(t, srv, clk)
+	env := runbooks.Environment{Name: "production", Targets: []runbooks.Target{
+		{Cloud: runbooks.GCP, Account: "dr-proj", Regions: []string{"us-central1-a"}},
+		{Cloud: runbooks.GCP, Account: "dr-proj", Regions: []string{"us-central1"}, Selector: map[string]string{"env": "prod"}},
+	}}
+	hosts, err := p.Hosts(context.Background(), tenant, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// us-central1-a: web-1, web-2, dev-1; the region adds db-1, batch-1.
+	if len(hosts) != 5 || len(byName(hosts)) != 5 {
+		t.Errorf("hosts = %d (%d distinct), want 5 distinct", len(hosts), len(byName(hosts)))
+	}
+}
+
 func TestHostsQuotaErrorIsUnavailable(t *testing.T) {
 	clk := &fakeClock{now: t0}
 	srv := fake(t, clk)

@@ -23,6 +23,9 @@ var patched = map[string]bool{"SUCCEEDED": true, "SUCCEEDED_REBOOT_REQUIRED": tr
 // its instance details name each instance that was not patched and why.
 func (p *Provider) PatchStatus(ctx context.Context, handle string) (runbooks.OpStatus, error) {
 	st := runbooks.OpStatus{Done: true}
+	if handle == "" {
+		return st, nil // a request without GCP hosts started nothing
+	}
 	for _, name := range strings.Split(handle, ",") {
 		if !strings.HasPrefix(name, "projects/") || !strings.Contains(name, "/patchJobs/") {
 			return runbooks.OpStatus{}, fmt.Errorf("patch handle %.60q is not an OS Config patch job name", name)

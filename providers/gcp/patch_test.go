@@ -267,3 +267,31 @@ func TestVerifyFindsUpdatesStillAvailable(t *testing.T) {
 		t.Fatalf("findings = %+v, want web-2 with 1 update left", fs)
 	}
 }
+
+// Requests carrying no GCP host (another cloud's share) start nothing and
+// read as done.
+func TestNoGCPHostsStartsNothing(t *testing.T) {
+	clk := &fakeClock{now: t0}
+	srv := fake(t, clk)
+	p := newProvider(t, srv, clk)
+	ctx := context.Background()
+	r := req("c/production/patch/0", []runbooks.Host{{ID: "i-0abc", Cloud: runbooks.AWS, Account: "111111111111"}})
+	handle, err := p.StartPatch(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := p.PatchStatus(ctx, handle)
+	if err != nil || !st.Done || st.Total != 0 {
+		t.Fatalf("PatchStatus(%q) = %+v, %v", handle, st, err)
+	}
+	bh, err := p.StartBackup(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := p.BackupStatus(ctx, bh); err != nil || !st.Done || st.Total != 0 {
+		t.Fatalf("BackupStatus = %+v, %v", st, err)
+	}
+	if len(srv.Counts()) != 0 {
+		t.Errorf("requests sent: %v", srv.Counts())
+	}
+}
