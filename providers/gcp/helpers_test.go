@@ -54,6 +54,11 @@ func fake(t *testing.T, clk *fakeClock) *gcptest.Server {
 // newProvider points a real provider at the fake.
 func newProvider(t *testing.T, srv *gcptest.Server, clk *fakeClock, edit ...func(*Config)) *Provider {
 	t.Helper()
+	return newProviderB(t, srv, clk, edit...)
+}
+
+func newProviderB(t testing.TB, srv *gcptest.Server, clk *fakeClock, edit ...func(*Config)) *Provider {
+	t.Helper()
 	cfg := Config{
 		ComputeEndpoint: srv.ComputeEndpoint(), OSConfigEndpoint: srv.OSConfigEndpoint(),
 		Options: []option.ClientOption{option.WithoutAuthentication()},
