@@ -19,7 +19,7 @@ func BenchmarkHosts(b *testing.B) {
 	srv.PageSize = 100
 	for i := range 500 {
 		srv.AddInstance(gcptest.Instance{Project: "p", Zone: fmt.Sprintf("us-central1-%c", 'a'+i%4), Name: fmt.Sprintf("vm-%03d", i),
-			OS: &gcptest.OSInfo{ShortName: "debian", Version: "12", KernelRelease: "6.1.0-25-amd64"},
+			OS:        &gcptest.OSInfo{ShortName: "debian", Version: "12", KernelRelease: "6.1.0-25-amd64"},
 			Available: []gcptest.Package{{Manager: "apt", Name: "openssl", Version: "3.0.15-1"}, {Manager: "apt", Name: "linux-image-6.1.0-28-amd64"}}})
 	}
 	p := newProviderB(b, srv, clk, func(c *Config) { c.ReadsPerMinute, c.WritesPerMinute = 1e6, 1e6 })

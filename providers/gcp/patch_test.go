@@ -143,16 +143,21 @@ func TestPatchRestartResumesTheSameJob(t *testing.T) {
 	srv.JobPolls = 5
 	fleet(srv)
 	ctx := context.Background()
-	a := newProvider(t, srv, clk)
-	r := req("c-2026-11/production/patch/0", prodHosts(t, srv, a))
-	handle, err := a.StartPatch(ctx, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st, err := a.PatchStatus(ctx, handle); err != nil || st.Done {
-		t.Fatalf("A's poll = %+v, %v; want running", st, err)
-	}
-	a = nil // the process is gone; only the stored handle survives
+	// Process A executes the job, polls once and dies; only the stored
+	// handle survives it.
+	r := req("c-2026-11/production/patch/0", nil)
+	handle := func() string {
+		a := newProvider(t, srv, clk)
+		r.Hosts = prodHosts(t, srv, a)
+		handle, err := a.StartPatch(ctx, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, err := a.PatchStatus(ctx, handle); err != nil || st.Done {
+			t.Fatalf("A's poll = %+v, %v; want running", st, err)
+		}
+		return handle
+	}()
 
 	b := newProvider(t, srv, clk)
 	if _, found, err := b.FindPatch(ctx, r); err != nil || !found {
