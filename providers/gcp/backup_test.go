@@ -167,3 +167,35 @@ func TestLabelValue(t *testing.T) {
 		t.Error("a valid value was changed")
 	}
 }
+
+// A process died half-way through StartBackup: the next finds too few
+// snapshots, and its StartBackup takes only the missing ones.
+func TestBackupResumeAfterPartialStart(t *testing.T) {
+	clk := &fakeClock{now: t0}
+	srv := fake(t, clk)
+	fleet(srv)
+	ctx := context.Background()
+	a := newProvider(t, srv, clk)
+	hosts, err := a.Hosts(ctx, tenant, prodDR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := req("c-2026-11/production/backup/0", managed(hosts))
+	if _, err := a.StartBackup(ctx, req(r.Tag, r.Hosts[:1])); err != nil {
+		t.Fatal(err)
+	}
+	b := newProvider(t, srv, clk)
+	if _, found, err := b.FindBackup(ctx, r); err != nil || found {
+		t.Fatalf("FindBackup with 1 of 3 snapshots = %v, %v; want not found", found, err)
+	}
+	handle, err := b.StartBackup(ctx, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := srv.Count("compute.disks.createSnapshot"); n != 3 {
+		t.Errorf("createSnapshot requests = %d, want 3: the first host's snapshot is not taken again", n)
+	}
+	if st := pollBackup(t, b, handle); st.Succeeded != 3 || st.Total != 3 {
+		t.Fatalf("status = %+v, want all 3", st)
+	}
+}
