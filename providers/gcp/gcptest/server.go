@@ -75,8 +75,12 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, map[string]any{"access_token": Token, "token_type": "Bearer", "expires_in": 3600})
 }
 
-// Count is how many requests the API method got, e.g.
-// "osconfig.patchJobs.execute" or "compute.disks.createSnapshot".
+// Count is how many requests the API method got. Methods: compute.
+// instances.aggregatedList, .instances.list, .instances.get,
+// .disks.createSnapshot, .zoneOperations.get, .snapshots.list,
+// .snapshots.get; osconfig.inventories.list, .patchJobs.execute,
+// .patchJobs.list, .patchJobs.get, .patchJobs.instanceDetails.list;
+// oauth2.token; and "authenticated", the requests that carried Token.
 func (s *Server) Count(method string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
