@@ -139,6 +139,7 @@ type Providers struct {
 	Falcon    Falcon
 	PagerDuty PagerDuty
 	Dynatrace Dynatrace
+	GCP       GCP
 }
 
 // Falcon configures CrowdStrike Falcon (sensor/kernel gates, EDR coverage).

@@ -52,6 +52,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"token", text(d, &c.Providers.Dynatrace.Token)},
 				field{"selectors", d.strMap(&c.Providers.Dynatrace.Selectors)},
 			)},
+			field{"gcp", d.gcp(&c.Providers.GCP)},
 		)},
 		field{"slack", d.section(
 			field{"transport", d.str(&c.Slack.Transport)},

@@ -29,7 +29,11 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           grace 1h; saml_check, drift_report, status_digest off
 //	saml:      warn_days 60, page_days 14, fetch_timeout 30s, no sources
 //	drift:     concurrency 4, timeout 10m, no workspaces
-//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
+//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency;
+//	           gcp (when present): credentials_type service_account,
+//	           inventory_max_age 24h, patch rollout zone_by_zone with a 25%
+//	           disruption budget, reboot default, duration 2h; quota 600
+//	           reads and 60 writes per minute
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
 //	log:       format json, level info
@@ -56,7 +60,7 @@ func defaults() *Config {
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},

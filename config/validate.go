@@ -22,6 +22,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkIntegrations(c)
 	d.checkRuntime(c)
 	d.checkHygiene(c)
+	d.checkGCP(&c.Providers.GCP)
 }
 
 func (d *decoder) checkStore(s *Store) {
@@ -106,14 +107,15 @@ func (d *decoder) checkSchedules(s *Schedules) {
 	}
 }
 
-// laterProviders are the kinds being built; naming one is not a typo.
-var laterProviders = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dynatrace"}
+// providerSections are sections of providers, not kinds; naming one as the
+// kind is not a typo, so the message says what to write instead.
+var providerSections = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dynatrace"}
 
 func (d *decoder) checkProviders(p *Providers) {
 	switch {
 	case p.Kind == ProviderSim, p.Kind == ProviderCloud:
-	case slices.Contains(laterProviders, p.Kind):
-		d.at("providers.kind", "%q is a provider section, not a kind; set kind: cloud and configure providers.%s", p.Kind, p.Kind)
+	case slices.Contains(providerSections, p.Kind):
+		d.at("providers.kind", "%q is a provider section, not a kind: a providers.%s section sends its targets to that cloud; kind is sim (clouds without a section simulated) or cloud (nothing simulated)", p.Kind, p.Kind)
 	default:
 		d.at("providers.kind", "unknown provider kind %q%s", p.Kind, want(p.Kind, ProviderSim, ProviderCloud))
 	}

@@ -17,4 +17,8 @@ type cloudBuilder struct {
 }
 
 // cloudBuilders are the real cloud providers, in the order they are built.
-var cloudBuilders []cloudBuilder
+var cloudBuilders = []cloudBuilder{
+	{runbooks.GCP, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps) (multi.Cloud, bool, error) {
+		return gcpCloud(ctx, cfg, w)
+	}},
+}

@@ -142,7 +142,7 @@ func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) erro
 	for _, b := range cloudBuilders {
 		c, ok, err := b.build(ctx, a.cfg, w, deps)
 		if err != nil {
-			return fmt.Errorf("providers.%s: %w", b.cloud, err)
+			return err // each builder names its section
 		}
 		if ok {
 			clouds[b.cloud] = c

@@ -1,0 +1,90 @@
+package config
+
+import (
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// GCP configures the Google Cloud provider: Compute Engine inventory and
+// snapshots, OS Config inventories and patch jobs. When the section is
+// present, the tenants' gcp targets are served by Google Cloud instead of
+// the simulation; an empty mapping (gcp: {}) is enough on a pod with
+// workload identity, as credentials then come from Application Default
+// Credentials.
+type GCP struct {
+	Configured bool // the section is present (and not null)
+	// CredentialsFile is an absolute path to a credentials JSON file; empty
+	// uses Application Default Credentials.
+	CredentialsFile string
+	CredentialsType string // service_account (default), external_account, authorized_user, impersonated_service_account
+	// ComputeEndpoint and OSConfigEndpoint override Google's public
+	// endpoints (Private Service Connect, or a test server).
+	ComputeEndpoint  string
+	OSConfigEndpoint string
+	// InventoryMaxAge is how old an OS Config inventory report may be
+	// before the VM's agent counts as offline.
+	InventoryMaxAge time.Duration
+	Patch           GCPPatch
+	Quota           GCPQuota
+}
+
+// GCPPatch shapes every OS Config patch job.
+type GCPPatch struct {
+	RolloutMode             string // zone_by_zone (default) or concurrent_zones
+	DisruptionBudgetPercent int    // share of a zone's VMs patched at once
+	RebootConfig            string // default, always or never
+	Duration                time.Duration
+	PreStep, PostStep       GCPStep
+}
+
+// GCPStep names scripts already on the VMs, run before or after patching.
+type GCPStep struct {
+	Linux   string // absolute path, run with a shell
+	Windows string // absolute path (C:\...), run with PowerShell
+}
+
+// GCPQuota bounds OS Config API calls per minute.
+type GCPQuota struct {
+	ReadsPerMinute  int
+	WritesPerMinute int
+}
+
+// GCP defaults: see defaults.go.
+func gcpDefaults() GCP {
+	return GCP{CredentialsType: "service_account", InventoryMaxAge: 24 * time.Hour,
+		Patch: GCPPatch{RolloutMode: "zone_by_zone", DisruptionBudgetPercent: 25, RebootConfig: "default", Duration: 2 * time.Hour},
+		Quota: GCPQuota{ReadsPerMinute: 600, WritesPerMinute: 60}}
+}
+
+func (d *decoder) gcp(g *GCP) func(*yaml.Node, string) {
+	step := func(s *GCPStep) func(*yaml.Node, string) {
+		return d.section(field{"linux", d.str(&s.Linux)}, field{"windows", d.str(&s.Windows)})
+	}
+	sec := d.section(
+		field{"credentials_file", d.str(&g.CredentialsFile)},
+		field{"credentials_type", d.str(&g.CredentialsType)},
+		field{"compute_endpoint", d.str(&g.ComputeEndpoint)},
+		field{"osconfig_endpoint", d.str(&g.OSConfigEndpoint)},
+		field{"inventory_max_age", d.duration(&g.InventoryMaxAge, "h")},
+		field{"patch", d.section(
+			field{"rollout_mode", d.str(&g.Patch.RolloutMode)},
+			field{"disruption_budget_percent", d.integer(&g.Patch.DisruptionBudgetPercent)},
+			field{"reboot_config", d.str(&g.Patch.RebootConfig)},
+			field{"duration", d.duration(&g.Patch.Duration, "m")},
+			field{"pre_step", step(&g.Patch.PreStep)},
+			field{"post_step", step(&g.Patch.PostStep)},
+		)},
+		field{"quota", d.section(
+			field{"reads_per_minute", d.integer(&g.Quota.ReadsPerMinute)},
+			field{"writes_per_minute", d.integer(&g.Quota.WritesPerMinute)},
+		)},
+	)
+	return func(v *yaml.Node, path string) {
+		if isNull(v) {
+			return
+		}
+		g.Configured = true
+		sec(v, path)
+	}
+}

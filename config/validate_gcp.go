@@ -1,0 +1,60 @@
+package config
+
+import (
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+var (
+	gcpCredentialTypes = []string{"service_account", "external_account", "authorized_user", "impersonated_service_account"}
+	gcpRolloutModes    = []string{"zone_by_zone", "concurrent_zones"}
+	gcpRebootConfigs   = []string{"default", "always", "never"}
+	windowsPath        = regexp.MustCompile(`^[A-Za-z]:\\`)
+)
+
+// checkGCP validates the gcp section. The values are checked even when the
+// section is absent (they are the defaults then), so nothing here can fail
+// a file that does not mention GCP.
+func (d *decoder) checkGCP(g *GCP) {
+	const at = "providers.gcp."
+	if g.CredentialsFile != "" && !filepath.IsAbs(g.CredentialsFile) {
+		d.at(at+"credentials_file", "%q must be an absolute path", g.CredentialsFile)
+	}
+	if !slices.Contains(gcpCredentialTypes, g.CredentialsType) {
+		d.at(at+"credentials_type", "unknown credentials type %q%s", g.CredentialsType, want(g.CredentialsType, gcpCredentialTypes...))
+	}
+	if g.ComputeEndpoint != "" {
+		d.checkURL(at+"compute_endpoint", g.ComputeEndpoint)
+	}
+	if g.OSConfigEndpoint != "" {
+		d.checkURL(at+"osconfig_endpoint", g.OSConfigEndpoint)
+	}
+	d.positive(at+"inventory_max_age", g.InventoryMaxAge)
+	p := g.Patch
+	if !slices.Contains(gcpRolloutModes, p.RolloutMode) {
+		d.at(at+"patch.rollout_mode", "unknown rollout mode %q%s", p.RolloutMode, want(p.RolloutMode, gcpRolloutModes...))
+	}
+	if p.DisruptionBudgetPercent < 1 || p.DisruptionBudgetPercent > 100 {
+		d.at(at+"patch.disruption_budget_percent", "must be 1 to 100, got %d", p.DisruptionBudgetPercent)
+	}
+	if !slices.Contains(gcpRebootConfigs, p.RebootConfig) {
+		d.at(at+"patch.reboot_config", "unknown reboot config %q%s", p.RebootConfig, want(p.RebootConfig, gcpRebootConfigs...))
+	}
+	d.positive(at+"patch.duration", p.Duration)
+	for _, st := range []struct {
+		name string
+		s    GCPStep
+	}{{"pre_step", p.PreStep}, {"post_step", p.PostStep}} {
+		name, s := st.name, st.s
+		if s.Linux != "" && !strings.HasPrefix(s.Linux, "/") {
+			d.at(at+"patch."+name+".linux", "%q must be an absolute path on the VMs", s.Linux)
+		}
+		if s.Windows != "" && !windowsPath.MatchString(s.Windows) {
+			d.at(at+"patch."+name+".windows", "%q must be an absolute path on the VMs, e.g. C:\\patchgate\\drain.ps1", s.Windows)
+		}
+	}
+	d.atLeast(at+"quota.reads_per_minute", g.Quota.ReadsPerMinute, 1)
+	d.atLeast(at+"quota.writes_per_minute", g.Quota.WritesPerMinute, 1)
+}
