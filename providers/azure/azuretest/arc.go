@@ -2,6 +2,7 @@ package azuretest
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -72,6 +73,7 @@ func (s *Server) installArc(w http.ResponseWriter, r *http.Request, a *Arc) {
 		armError(w, http.StatusBadRequest, "InvalidParameter", "maximumDuration is required")
 		return
 	}
+	s.installs[strings.ToLower(a.ID())] = append(s.installs[strings.ToLower(a.ID())], body)
 	o, started := a.Install, time.Now().UTC()
 	s.startOp(w, &op{
 		style: "location", needed: o.Polls, errMsg: o.OpError, kind: "installPatches", target: a.ID(),

@@ -107,6 +107,7 @@ func (s *Server) installVM(w http.ResponseWriter, r *http.Request, v *VM) {
 		armError(w, http.StatusBadRequest, "InvalidParameter", "rebootSetting is required")
 		return
 	}
+	s.installs[strings.ToLower(v.ID())] = append(s.installs[strings.ToLower(v.ID())], body)
 	o, started := v.Install, time.Now().UTC()
 	s.startOp(w, &op{
 		style: "async", needed: o.Polls, errMsg: o.OpError, kind: "installPatches", target: v.ID(),

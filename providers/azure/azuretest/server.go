@@ -36,6 +36,7 @@ type Server struct {
 	counts    map[string]int         // "METHOD /lower/path"
 	times     map[string][]time.Time // arrival times, same keys
 	throttles []*throttle
+	installs  map[string][]map[string]any // installPatches bodies by lower-case machine ID
 	// PageSize splits list responses into pages joined by nextLink.
 	pageSize int
 }
@@ -50,7 +51,7 @@ type throttle struct {
 func New(t testing.TB) *Server {
 	s := &Server{
 		vms: map[string]*VM{}, arcs: map[string]*Arc{}, snapshots: map[string]*Snapshot{},
-		ops: map[string]*op{}, counts: map[string]int{}, times: map[string][]time.Time{}, pageSize: 2,
+		ops: map[string]*op{}, installs: map[string][]map[string]any{}, counts: map[string]int{}, times: map[string][]time.Time{}, pageSize: 2,
 	}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
@@ -87,6 +88,13 @@ func (s *Server) CountSuffix(method, suffix string) int {
 		}
 	}
 	return n
+}
+
+// Installs returns the installPatches request bodies machine id received.
+func (s *Server) Installs(id string) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]map[string]any(nil), s.installs[strings.ToLower(id)]...)
 }
 
 // Times are the arrival times of the requests on method and path.
