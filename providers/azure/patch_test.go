@@ -1,0 +1,162 @@
+package azure
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/patchgate/patchgate/providers/azure/azuretest"
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+func TestPatchRunsToCompletion(t *testing.T) {
+	f := newFleet(t)
+	p := f.provider(t, func(c *Config) { c.RebootSetting = "Never"; c.Classifications = []string{"Critical", "Security", "UpdateRollUp"} })
+	ctx := context.Background()
+	h, err := p.StartPatch(ctx, f.request(t, p, "c-2026-11/production/patch/1", "vm-web-1", "vm-web-2", "arc-db-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := until(t, func() (runbooks.OpStatus, error) { return p.PatchStatus(ctx, h) })
+	if st.Total != 3 || st.Succeeded != 3 || st.Failed != 0 || len(st.Findings) != 0 {
+		t.Fatalf("status = %+v, want 3 of 3 succeeded", st)
+	}
+	// What each machine was asked: the configured duration, reboot
+	// setting, and the classifications its OS family knows.
+	linux := f.srv.Installs(f.web1)
+	windows := f.srv.Installs(f.web2)
+	arc := f.srv.Installs(f.arc1)
+	if len(linux) != 1 || len(windows) != 1 || len(arc) != 1 {
+		t.Fatalf("installs: %d, %d, %d; want one each", len(linux), len(windows), len(arc))
+	}
+	if got := js(linux[0]); got != `{"linuxParameters":{"classificationsToInclude":["Critical","Security"]},"maximumDuration":"PT2H","rebootSetting":"Never"}` {
+		t.Errorf("linux VM install body = %s", got)
+	}
+	if got := js(windows[0]); got != `{"maximumDuration":"PT2H","rebootSetting":"Never","windowsParameters":{"classificationsToInclude":["Critical","Security","UpdateRollUp"]}}` {
+		t.Errorf("windows VM install body = %s", got)
+	}
+	if got := js(arc[0]); !strings.Contains(got, `"linuxParameters":{"classificationsToInclude":["Critical","Security"]}`) {
+		t.Errorf("arc install body = %s", got)
+	}
+}
+
+func TestPatchFailureNamesTheMachine(t *testing.T) {
+	f := newFleet(t)
+	f.srv.SetInstall(f.web2, azuretest.Outcome{Status: "Failed", Installed: 3, Failed: 2})
+	f.srv.SetInstall(f.arc1, azuretest.Outcome{OpError: "the Connected Machine agent did not answer"})
+	p := f.provider(t)
+	ctx := context.Background()
+	h, err := p.StartPatch(ctx, f.request(t, p, "tag-fail", "vm-web-1", "vm-web-2", "arc-db-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := until(t, func() (runbooks.OpStatus, error) { return p.PatchStatus(ctx, h) })
+	if st.Total != 3 || st.Succeeded != 1 || st.Failed != 2 || len(st.Findings) != 2 {
+		t.Fatalf("status = %+v, want 1 succeeded and 2 failed", st)
+	}
+	w2, ok := findingFor(st.Findings, "vm-web-2")
+	if !ok || w2.HostID != f.web2 || !strings.Contains(w2.Reason, "status Failed") || !strings.Contains(w2.Reason, "2 patch(es) failed") {
+		t.Errorf("vm-web-2 finding = %+v", w2)
+	}
+	a1, ok := findingFor(st.Findings, "arc-db-1")
+	if !ok || !strings.Contains(a1.Reason, "did not answer") {
+		t.Errorf("arc-db-1 finding = %+v", a1)
+	}
+}
+
+// The key property: an engine that restarts in the middle of an install
+// polls the operations it started, from the handle's resume tokens, and
+// never sends a second installPatches.
+func TestRestartResumesTheSameInstall(t *testing.T) {
+	f := newFleet(t)
+	for _, id := range []string{f.web1, f.web2, f.arc1} {
+		f.srv.SetInstall(id, azuretest.Outcome{Polls: 5, Installed: 4})
+	}
+	ctx := context.Background()
+	names := []string{"vm-web-1", "vm-web-2", "arc-db-1"}
+	ids := []string{f.web1, f.web2, f.arc1}
+
+	p1 := f.provider(t)
+	h, err := p1.StartPatch(ctx, f.request(t, p1, "c-2026-11/production/patch/1", names...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := p1.PatchStatus(ctx, h)
+	if err != nil || st.Done {
+		t.Fatalf("first poll: %+v, %v; want running", st, err)
+	}
+	// The process dies here; only the stored handle survives.
+	p1 = nil
+
+	p2 := f.provider(t)
+	st = until(t, func() (runbooks.OpStatus, error) { return p2.PatchStatus(ctx, h) })
+	if st.Succeeded != 3 || st.Failed != 0 {
+		t.Fatalf("status after restart = %+v", st)
+	}
+	for i, id := range ids {
+		if n := f.srv.Count("POST", id+"/installPatches"); n != 1 {
+			t.Errorf("%s: %d installPatches POSTs, want exactly 1; requests: %v", names[i], n, f.srv.Requests())
+		}
+	}
+	if n := f.srv.CountSuffix("POST", "/installPatches"); n != 3 {
+		t.Errorf("%d installPatches POSTs in all, want 3", n)
+	}
+	// The restarted provider polled the operations the first one started
+	// (each needs 5 polls; which machine got op-0001 depends on scheduling).
+	if n := f.srv.CountSuffix("GET", "/operations/op-0001"); n < 5 {
+		t.Errorf("operation op-0001 polled %d times, want at least 5", n)
+	}
+	if vm, _ := f.srv.VMState(f.web1); vm.CriticalAndSecurity != 0 || vm.LastPatched.IsZero() {
+		t.Errorf("vm-web-1 after install: %+v", vm)
+	}
+}
+
+func TestVerifyPatchReportsWhatIsStillMissing(t *testing.T) {
+	f := newFleet(t)
+	f.srv.SetInstall(f.web2, azuretest.Outcome{Remaining: 2})
+	p := f.provider(t)
+	ctx := context.Background()
+	req := f.request(t, p, "tag-verify", "vm-web-1", "vm-web-2", "arc-db-1")
+	h, err := p.StartPatch(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	until(t, func() (runbooks.OpStatus, error) { return p.PatchStatus(ctx, h) })
+	fs, err := p.VerifyPatch(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 1 || fs[0].HostName != "vm-web-2" || !strings.Contains(fs[0].Reason, "2 critical/security patch(es) still missing") {
+		t.Fatalf("findings = %+v, want vm-web-2 missing 2", fs)
+	}
+	for _, id := range []string{f.web1, f.web2, f.arc1} {
+		if n := f.srv.Count("POST", id+"/assessPatches"); n != 1 {
+			t.Errorf("%s assessed %d times, want once", id, n)
+		}
+	}
+}
+
+func TestStartPatchRecordsARefusedMachine(t *testing.T) {
+	f := newFleet(t)
+	p := f.provider(t)
+	ctx := context.Background()
+	req := f.request(t, p, "tag-refused", "vm-web-1")
+	gone := req.Hosts[0]
+	gone.ID, gone.Name = strings.Replace(gone.ID, "vm-web-1", "vm-deleted", 1), "vm-deleted"
+	req.Hosts = append(req.Hosts, gone)
+	h, err := p.StartPatch(ctx, req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := until(t, func() (runbooks.OpStatus, error) { return p.PatchStatus(ctx, h) })
+	fd, ok := findingFor(st.Findings, "vm-deleted")
+	if st.Succeeded != 1 || st.Failed != 1 || !ok || !strings.Contains(fd.Reason, "ResourceNotFound") {
+		t.Errorf("status = %+v, want vm-deleted refused with ResourceNotFound", st)
+	}
+}
+
+func js(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}
