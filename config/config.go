@@ -118,6 +118,7 @@ type Providers struct {
 	Falcon    Falcon
 	PagerDuty PagerDuty
 	Dynatrace Dynatrace
+	Azure     Azure
 }
 
 // Falcon configures CrowdStrike Falcon (sensor/kernel gates, EDR coverage).

@@ -49,7 +49,7 @@ func defaults() *Config {
 		},
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, Azure: azureDefaults()},
 		Slack: Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 	}
 	for _, s := range runbooks.DefaultPipeline() {

@@ -95,11 +95,13 @@ func (d *decoder) checkSchedules(s *Schedules) {
 }
 
 // laterProviders are the kinds being built; naming one is not a typo.
-var laterProviders = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dynatrace"}
+var laterProviders = []string{"aws", "gcp", "falcon", "pagerduty", "dynatrace"}
 
 func (d *decoder) checkProviders(p *Providers) {
 	switch {
 	case p.Kind == ProviderSim:
+	case p.Kind == "azure":
+		d.at("providers.kind", "azure is not a kind: configure it under providers.azure, and targets with cloud: azure use it")
 	case slices.Contains(laterProviders, p.Kind):
 		d.at("providers.kind", "provider kind %q is not available yet; only sim is", p.Kind)
 	default:
