@@ -21,8 +21,9 @@ type entry struct {
 	Name string `json:"name"`
 	// Snapshot is the snapshot's resource ID (backups).
 	Snapshot string `json:"snapshot,omitempty"`
-	// Token is the installPatches poller's resume token (patches).
-	Token string `json:"token,omitempty"`
+	// Token is the installPatches poller's resume token (patches), itself
+	// a JSON document, kept as such rather than escaped into a string.
+	Token json.RawMessage `json:"token,omitempty"`
 	// Skip says why no operation is needed; Fail why it could not start
 	// or what it ended with, known already when the handle was made.
 	Skip string `json:"skip,omitempty"`

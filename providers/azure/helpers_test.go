@@ -2,6 +2,8 @@ package azure
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -57,7 +59,8 @@ func newFleet(t *testing.T) *fleet {
 // as after a restart.
 func (f *fleet) provider(t *testing.T, mod ...func(*Config)) *Provider {
 	t.Helper()
-	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL, PollInterval: time.Millisecond}
+	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL, PollInterval: time.Millisecond,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mod {
 		m(&cfg)
 	}

@@ -2,6 +2,7 @@ package azure
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
@@ -26,7 +27,7 @@ func (p *Provider) StartPatch(ctx context.Context, req runbooks.OpRequest) (stri
 		return "", fmt.Errorf("azure installPatches for %s: %w", req.Tag, err)
 	}
 	for _, e := range h.Entries {
-		p.cfg.Log.Info("azure installPatches started", "tag", req.Tag, "host", e.Name, "resumable", e.Token != "", "fail", e.Fail)
+		p.cfg.Log.Info("azure installPatches started", "tag", req.Tag, "host", e.Name, "resumable", len(e.Token) > 0, "fail", e.Fail)
 	}
 	return h.encode()
 }
@@ -73,9 +74,12 @@ func (p *Provider) install(ctx context.Context, h runbooks.Host) entry {
 		}
 		return e
 	}
-	if e.Token, err = lro.ResumeToken(); err != nil {
-		e.Fail = "installPatches started but its resume token is unavailable: " + err.Error()
+	tok, err := lro.ResumeToken()
+	if err != nil || !json.Valid([]byte(tok)) {
+		e.Fail = fmt.Sprintf("installPatches started but its resume token is unusable: %v", err)
+		return e
 	}
+	e.Token = json.RawMessage(tok)
 	return e
 }
 

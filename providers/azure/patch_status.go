@@ -26,7 +26,7 @@ func (p *Provider) PatchStatus(ctx context.Context, hs string) (runbooks.OpStatu
 	}
 	err = p.each(ctx, len(h.Entries), subOf, func(ctx context.Context, i int) error {
 		e := h.Entries[i]
-		if e.Done || e.Fail != "" || e.Token == "" {
+		if e.Done || e.Fail != "" || len(e.Token) == 0 {
 			states[i] = state{true, e.Fail}
 			return nil
 		}
@@ -53,7 +53,7 @@ func (p *Provider) pollInstall(ctx context.Context, e entry) (done bool, fail st
 	if err != nil {
 		return true, err.Error(), nil
 	}
-	lro, err := p.resume(r, e.Token)
+	lro, err := p.resume(r, string(e.Token))
 	if err != nil {
 		return true, "installPatches resume token unusable: " + err.Error(), nil
 	}
