@@ -143,6 +143,23 @@ func TestVerifyPatchReportsWhatIsStillMissing(t *testing.T) {
 	}
 }
 
+func TestVerifyPatchReportsAFailedAssessment(t *testing.T) {
+	f := newFleet(t)
+	p := f.provider(t)
+	fs, err := p.VerifyPatch(context.Background(), f.request(t, p, "tag-verify-lost", "vm-web-1", "arc-db-2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// vm-web-1 was never patched here, so its 3 critical/security
+	// patches are still missing; arc-db-2's agent is gone.
+	w1, ok1 := findingFor(fs, "vm-web-1")
+	a2, ok2 := findingFor(fs, "arc-db-2")
+	if len(fs) != 2 || !ok1 || !ok2 || !strings.Contains(w1.Reason, "3 critical/security patch(es) still missing") ||
+		!strings.Contains(a2.Reason, "assessPatches failed") || !strings.Contains(a2.Reason, "Disconnected") {
+		t.Fatalf("findings = %+v, want vm-web-1 missing 3 and arc-db-2's failed assessment", fs)
+	}
+}
+
 func TestStartPatchRecordsARefusedMachine(t *testing.T) {
 	f := newFleet(t)
 	p := f.provider(t)

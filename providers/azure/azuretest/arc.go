@@ -75,6 +75,9 @@ func (s *Server) installArc(w http.ResponseWriter, r *http.Request, a *Arc) {
 	}
 	s.installs[strings.ToLower(a.ID())] = append(s.installs[strings.ToLower(a.ID())], body)
 	o, started := a.Install, time.Now().UTC()
+	if a.Status != "Connected" && o.OpError == "" {
+		o.OpError = disconnected(a)
+	}
 	s.startOp(w, &op{
 		style: "location", needed: o.Polls, errMsg: o.OpError, kind: "installPatches", target: a.ID(),
 		finish: func() { a.CriticalAndSecurity = o.Remaining },
@@ -92,8 +95,12 @@ func (s *Server) installArc(w http.ResponseWriter, r *http.Request, a *Arc) {
 
 func (s *Server) assessArc(w http.ResponseWriter, a *Arc) {
 	started := time.Now().UTC()
+	errMsg := ""
+	if a.Status != "Connected" {
+		errMsg = disconnected(a)
+	}
 	s.startOp(w, &op{
-		style: "location", kind: "assessPatches", target: a.ID(),
+		style: "location", kind: "assessPatches", target: a.ID(), errMsg: errMsg,
 		result: func() any {
 			return map[string]any{
 				"status": "Succeeded", "assessmentActivityId": "assess-" + started.Format("150405.000"),
@@ -102,4 +109,10 @@ func (s *Server) assessArc(w http.ResponseWriter, a *Arc) {
 			}
 		},
 	}, a.Subscription, "Microsoft.HybridCompute", a.Location, hybridAPI)
+}
+
+// disconnected is the failure an operation on an unreachable Arc machine
+// ends with: ARM accepts it, the agent never picks it up.
+func disconnected(a *Arc) string {
+	return "the Connected Machine agent of " + a.Name + " is " + a.Status + "; the operation could not run"
 }
