@@ -16,8 +16,10 @@ type Azure struct {
 	TenantID     string
 	ClientID     string
 	ClientSecret Secret
-	// Endpoint overrides https://management.azure.com (sovereign clouds,
-	// a proxy, a local test server).
+	// Cloud is public (default), usgovernment or china.
+	Cloud string
+	// Endpoint overrides the cloud's Resource Manager URL (a private
+	// endpoint, a proxy, a local test server).
 	Endpoint string
 	Patch    AzurePatch
 	// ConcurrencyPerSubscription bounds ARM calls in flight per
@@ -43,7 +45,7 @@ const (
 
 // Enabled reports whether the Azure provider is configured.
 func (a Azure) Enabled() bool {
-	return a.Credential != "" || a.TenantID != "" || a.ClientID != "" || !a.ClientSecret.IsZero() || a.Endpoint != ""
+	return a.Credential != "" || (a.Cloud != "" && a.Cloud != "public") || a.TenantID != "" || a.ClientID != "" || !a.ClientSecret.IsZero() || a.Endpoint != ""
 }
 
 // CredentialKind is Credential, or what it defaults to.
@@ -59,6 +61,7 @@ func (a Azure) CredentialKind() string {
 
 func azureDefaults() Azure {
 	return Azure{
+		Cloud:                      "public",
 		Patch:                      AzurePatch{MaximumDuration: 2 * time.Hour, RebootSetting: "IfRequired", Classifications: []string{"Critical", "Security"}},
 		ConcurrencyPerSubscription: 8,
 		ArcBackup:                  "finding",
@@ -71,6 +74,7 @@ func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
 		field{"tenant_id", d.str(&a.TenantID)},
 		field{"client_id", d.str(&a.ClientID)},
 		field{"client_secret", text(d, &a.ClientSecret)},
+		field{"cloud", d.str(&a.Cloud)},
 		field{"endpoint", d.str(&a.Endpoint)},
 		field{"patch", d.section(
 			field{"maximum_duration", d.duration(&a.Patch.MaximumDuration, "m")},

@@ -10,6 +10,7 @@ import (
 // Values Azure accepts (kept here so config does not import the SDK).
 var (
 	azureCredentials     = []string{AzureDefault, AzureClientSecret}
+	azureClouds          = []string{"public", "usgovernment", "china"}
 	azureReboots         = []string{"IfRequired", "Never", "Always"}
 	azureArcBackups      = []string{"finding", "skip"}
 	azureClassifications = []string{"Critical", "Security", "Other", "UpdateRollUp", "FeaturePack", "ServicePack", "Definition", "Tools", "Updates"}
@@ -37,6 +38,9 @@ func (d *decoder) checkAzure(a Azure) {
 		}
 	case !a.ClientSecret.IsZero():
 		d.at("providers.azure.client_secret", "is set but credential is %s, which would ignore it", kind)
+	}
+	if !slices.Contains(azureClouds, a.Cloud) {
+		d.at("providers.azure.cloud", "unknown Azure cloud %q%s", a.Cloud, want(a.Cloud, azureClouds...))
 	}
 	if a.Endpoint != "" {
 		d.checkURL("providers.azure.endpoint", a.Endpoint)

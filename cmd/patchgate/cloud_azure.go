@@ -25,7 +25,7 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 		}
 	}
 	p, err := azure.New(azure.Config{
-		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Endpoint: a.Endpoint,
+		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Cloud: a.Cloud, Endpoint: a.Endpoint,
 		MaximumDuration: a.Patch.MaximumDuration, RebootSetting: a.Patch.RebootSetting, Classifications: a.Patch.Classifications,
 		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, Log: w.log,
 	})

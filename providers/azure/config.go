@@ -9,7 +9,13 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 )
+
+// clouds are the Azure clouds by their config name.
+var clouds = map[string]cloud.Configuration{
+	"public": cloud.AzurePublic, "usgovernment": cloud.AzureGovernment, "china": cloud.AzureChina,
+}
 
 // Config configures the provider. The zero values of the optional fields
 // take the defaults below.
@@ -20,8 +26,11 @@ type Config struct {
 	// DefaultAzureCredential (managed identity, workload identity, CLI).
 	Credential                       azcore.TokenCredential
 	TenantID, ClientID, ClientSecret string
-	// Endpoint overrides the Azure Resource Manager URL (sovereign clouds, a
-	// proxy, or a test server); default https://management.azure.com.
+	// Cloud is public (default), usgovernment or china: where Entra ID and
+	// Resource Manager are, and the token audience.
+	Cloud string
+	// Endpoint overrides the cloud's Resource Manager URL (a private
+	// endpoint, a proxy, or a test server).
 	Endpoint string
 
 	// MaximumDuration bounds one installPatches (default 2h; Azure allows
@@ -68,6 +77,12 @@ var (
 
 // withDefaults fills the optional fields and checks the rest.
 func (c Config) withDefaults() (Config, error) {
+	if c.Cloud == "" {
+		c.Cloud = "public"
+	}
+	if _, ok := clouds[c.Cloud]; !ok {
+		return c, fmt.Errorf("cloud %q: want public, usgovernment or china", c.Cloud)
+	}
 	if c.MaximumDuration == 0 {
 		c.MaximumDuration = defaultMaximumDuration
 	}

@@ -48,16 +48,17 @@ func New(cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("azure: %w", err)
 	}
-	co := policy.ClientOptions{Cloud: cloud.AzurePublic}
+	co := policy.ClientOptions{Cloud: clouds[cfg.Cloud]}
 	co.Telemetry.ApplicationID = "patchgate"
 	// Retry stays at the SDK's defaults on purpose: its retry policy waits
 	// out a 429's Retry-After, which is how ARM throttling is honoured.
 	if cfg.Endpoint != "" {
+		base := clouds[cfg.Cloud]
 		co.Cloud = cloud.Configuration{
-			ActiveDirectoryAuthorityHost: cloud.AzurePublic.ActiveDirectoryAuthorityHost,
+			ActiveDirectoryAuthorityHost: base.ActiveDirectoryAuthorityHost,
 			Services: map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {
 				Endpoint: strings.TrimRight(cfg.Endpoint, "/"),
-				Audience: cloud.AzurePublic.Services[cloud.ResourceManager].Audience,
+				Audience: base.Services[cloud.ResourceManager].Audience,
 			}},
 		}
 		// Only a plain-http endpoint (a local test server or proxy) needs this.
