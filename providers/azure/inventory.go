@@ -56,13 +56,13 @@ func (p *Provider) targetHosts(ctx context.Context, t runbooks.Target, env strin
 		if err != nil {
 			return nil, err
 		}
-		vms = append(vms, selectVMs(v, t.Selector)...)
+		vms = append(vms, selectVMs(v, t)...)
 		arcs, err := listArcs(ctx, c, g)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range arcs {
-			if matches(m.Tags, t.Selector) {
+			if m != nil && matches(m.Tags, t.Selector) && inRegions(str(m.Location), t.Regions) {
 				hosts = append(hosts, arcHost(m, t.Account, env))
 			}
 		}
@@ -146,11 +146,12 @@ func collectArcs(out *[]*armhybridcompute.Machine, page armhybridcompute.Machine
 	return false, nil
 }
 
-// selectVMs keeps the VMs whose tags match selector.
-func selectVMs(vms []*armcompute.VirtualMachine, selector map[string]string) []*armcompute.VirtualMachine {
+// selectVMs keeps the VMs in the target's regions whose tags match its
+// selector.
+func selectVMs(vms []*armcompute.VirtualMachine, t runbooks.Target) []*armcompute.VirtualMachine {
 	var out []*armcompute.VirtualMachine
 	for _, v := range vms {
-		if v != nil && matches(v.Tags, selector) {
+		if v != nil && matches(v.Tags, t.Selector) && inRegions(str(v.Location), t.Regions) {
 			out = append(out, v)
 		}
 	}
@@ -174,4 +175,20 @@ func matches(tags map[string]*string, selector map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// inRegions reports whether an Azure location is one of regions (all when
+// none are given). ARM writes locations as "eastus2"; people also write
+// "East US 2", so case and spaces are ignored.
+func inRegions(location string, regions []string) bool {
+	if len(regions) == 0 {
+		return true
+	}
+	norm := func(s string) string { return strings.ToLower(strings.ReplaceAll(s, " ", "")) }
+	for _, r := range regions {
+		if norm(r) == norm(location) {
+			return true
+		}
+	}
+	return false
 }

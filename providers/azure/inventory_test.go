@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/providers/azure/azuretest"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -68,6 +69,18 @@ func TestInventoryWithoutGroupsCoversTheSubscription(t *testing.T) {
 	hosts := f.hosts(t, f.provider(t))
 	if _, ok := hosts["vm-other"]; !ok || len(hosts) != 6 {
 		t.Fatalf("hosts = %v, want the five of rg-app and vm-other", keys(hosts))
+	}
+}
+
+func TestInventoryKeepsTheTargetsRegions(t *testing.T) {
+	f := newFleet(t)
+	f.srv.AddVM(azuretest.VM{Subscription: subA, ResourceGroup: rgA, Name: "vm-weu", Location: "westeurope",
+		Tags: map[string]string{"env": "prod"}, Agent: "Ready"})
+	f.env.Targets[0].Regions = []string{"West Europe"}
+	f.tenant.Environments = []runbooks.Environment{f.env}
+	hosts := f.hosts(t, f.provider(t))
+	if len(hosts) != 1 || hosts["vm-weu"].Region != "westeurope" {
+		t.Fatalf("hosts = %v, want only vm-weu", keys(hosts))
 	}
 }
 
