@@ -50,9 +50,11 @@ type Config struct {
 	// reports it so the backup gate fails until someone decides, and
 	// ArcBackupSkip records the skip and counts it done.
 	ArcBackup string
-	// PollInterval is the wait between polls of a patch assessment during
-	// VerifyPatch (default 10s).
+	// PollInterval is the least time between two polls of one machine's
+	// install or assessment (default 10s), which keeps a large fleet's
+	// polling inside ARM's read budget.
 	PollInterval time.Duration
+	Now          func() time.Time // the clock; time.Now when nil
 	Log          *slog.Logger
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -60,7 +61,7 @@ func newFleet(t *testing.T) *fleet {
 func (f *fleet) provider(t *testing.T, mod ...func(*Config)) *Provider {
 	t.Helper()
 	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL, PollInterval: time.Millisecond,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Now: steppingClock(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -69,6 +70,15 @@ func (f *fleet) provider(t *testing.T, mod ...func(*Config)) *Provider {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// steppingClock moves an hour on every reading, so every status call finds
+// every running operation due for a poll without a test waiting.
+func steppingClock() func() time.Time {
+	var n atomic.Int64
+	return func() time.Time {
+		return time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC).Add(time.Duration(n.Add(1)) * time.Hour)
+	}
 }
 
 // hosts takes the inventory and returns it by name.

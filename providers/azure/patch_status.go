@@ -15,11 +15,7 @@ func (p *Provider) PatchStatus(ctx context.Context, hs string) (runbooks.OpStatu
 	if err != nil {
 		return runbooks.OpStatus{}, err
 	}
-	type state struct {
-		done bool
-		fail string
-	}
-	states := make([]state, len(h.Entries))
+	states := make([]opState, len(h.Entries))
 	subOf := func(i int) string {
 		r, _ := parseMachine(h.Entries[i].Host)
 		return r.sub
@@ -27,11 +23,20 @@ func (p *Provider) PatchStatus(ctx context.Context, hs string) (runbooks.OpStatu
 	err = p.each(ctx, len(h.Entries), subOf, func(ctx context.Context, i int) error {
 		e := h.Entries[i]
 		if e.Done || e.Fail != "" || len(e.Token) == 0 {
-			states[i] = state{true, e.Fail}
+			states[i] = opState{true, e.Fail}
+			return nil
+		}
+		k := keyOf(e)
+		st, finished, due := p.known(k)
+		if finished || !due {
+			states[i] = st // a finished outcome, or still running
 			return nil
 		}
 		done, fail, err := p.pollInstall(ctx, e)
-		states[i] = state{done, fail}
+		states[i] = opState{done, fail}
+		if done {
+			p.remember(k, states[i])
+		}
 		return err
 	})
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/patchgate/patchgate/providers/azure/azuretest"
 	"github.com/patchgate/patchgate/runbooks"
@@ -115,6 +116,48 @@ func TestRestartResumesTheSameInstall(t *testing.T) {
 	}
 	if vm, _ := f.srv.VMState(f.web1); vm.CriticalAndSecurity != 0 || vm.LastPatched.IsZero() {
 		t.Errorf("vm-web-1 after install: %+v", vm)
+	}
+}
+
+// PatchStatus polls a running machine at most every PollInterval and a
+// finished one never again, so a large install stays inside ARM's budget.
+func TestPatchStatusPacesItsPolls(t *testing.T) {
+	f := newFleet(t)
+	f.srv.SetInstall(f.web1, azuretest.Outcome{Polls: 3})
+	now := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
+	p := f.provider(t, func(c *Config) { c.PollInterval = time.Minute; c.Now = func() time.Time { return now } })
+	ctx := context.Background()
+	h, err := p.StartPatch(ctx, f.request(t, p, "tag-pace", "vm-web-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	polls := func() int { return f.srv.CountSuffix("GET", "/op-0001") }
+	status := func() runbooks.OpStatus {
+		t.Helper()
+		st, err := p.PatchStatus(ctx, h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}
+	status()
+	status() // same instant: not due
+	if n := polls(); n != 1 {
+		t.Fatalf("%d polls within one interval, want 1", n)
+	}
+	var st runbooks.OpStatus
+	for range 2 {
+		now = now.Add(time.Minute)
+		st = status()
+	}
+	// Three status polls, the last of which saw it end, and one read of
+	// the result from its Location.
+	if n := polls(); n != 4 || !st.Done || st.Succeeded != 1 {
+		t.Fatalf("after two intervals: %d requests, status %+v; want 4 and done", n, st)
+	}
+	now = now.Add(time.Hour)
+	if st := status(); !st.Done || st.Succeeded != 1 || polls() != 4 {
+		t.Errorf("a finished install was polled again (%d requests) or forgotten (%+v)", polls(), st)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
@@ -22,9 +23,11 @@ type Provider struct {
 	cred azcore.TokenCredential
 	opts *arm.ClientOptions
 
-	mu      sync.Mutex
-	clients map[string]*subClients // by subscription ID
-	limits  map[string]chan struct{}
+	mu       sync.Mutex
+	clients  map[string]*subClients // by subscription ID
+	limits   map[string]chan struct{}
+	finished map[opKey]opState // operations seen to end
+	polled   map[opKey]time.Time
 }
 
 var (
@@ -82,6 +85,7 @@ func New(cfg Config) (*Provider, error) {
 		// subscription; an unregistered one means "none of those here".
 		opts:    &arm.ClientOptions{ClientOptions: co, DisableRPRegistration: true},
 		clients: map[string]*subClients{}, limits: map[string]chan struct{}{},
+		finished: map[opKey]opState{}, polled: map[opKey]time.Time{},
 	}, nil
 }
 
