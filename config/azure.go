@@ -28,6 +28,9 @@ type Azure struct {
 	// ArcBackup is what a backup does with an Arc server, which has no
 	// managed disk: finding (the backup gate stops) or skip (recorded).
 	ArcBackup string
+	// PollInterval is the least time between two polls of one machine's
+	// install or assessment.
+	PollInterval time.Duration
 }
 
 // AzurePatch is what installPatches is asked for.
@@ -65,6 +68,7 @@ func azureDefaults() Azure {
 		Patch:                      AzurePatch{MaximumDuration: 2 * time.Hour, RebootSetting: "IfRequired", Classifications: []string{"Critical", "Security"}},
 		ConcurrencyPerSubscription: 8,
 		ArcBackup:                  "finding",
+		PollInterval:               10 * time.Second,
 	}
 }
 
@@ -83,5 +87,6 @@ func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
 		)},
 		field{"concurrency_per_subscription", d.integer(&a.ConcurrencyPerSubscription)},
 		field{"arc_backup", d.str(&a.ArcBackup)},
+		field{"poll_interval", d.duration(&a.PollInterval, "s")},
 	)
 }

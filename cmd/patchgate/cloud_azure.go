@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/azure"
@@ -24,10 +25,14 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 			return multi.Cloud{}, false, fmt.Errorf("providers.azure.client_secret: %w", err)
 		}
 	}
+	var now func() time.Time // the demo's and tests' clock paces polls too
+	if w.clock != nil {
+		now = w.clock.Now
+	}
 	p, err := azure.New(azure.Config{
 		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Cloud: a.Cloud, Endpoint: a.Endpoint,
 		MaximumDuration: a.Patch.MaximumDuration, RebootSetting: a.Patch.RebootSetting, Classifications: a.Patch.Classifications,
-		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, Log: w.log,
+		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, PollInterval: a.PollInterval, Now: now, Log: w.log,
 	})
 	if err != nil {
 		return multi.Cloud{}, false, fmt.Errorf("providers.azure: %w", err)
