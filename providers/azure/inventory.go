@@ -74,6 +74,10 @@ func (p *Provider) targetHosts(ctx context.Context, t runbooks.Target, env strin
 			return err
 		}
 		iv, err := c.vms.InstanceView(ctx, r.group, r.name, nil)
+		var re *azcore.ResponseError
+		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+			return nil // deleted since the list: not a host any more
+		}
 		if err != nil {
 			return fmt.Errorf("instance view of VM %s: %w", r.name, err)
 		}
@@ -83,7 +87,12 @@ func (p *Provider) targetHosts(ctx context.Context, t runbooks.Target, env strin
 	if err != nil {
 		return nil, err
 	}
-	return append(hosts, vmHosts...), nil
+	for _, h := range vmHosts {
+		if h.ID != "" {
+			hosts = append(hosts, h)
+		}
+	}
+	return hosts, nil
 }
 
 func listVMs(ctx context.Context, c *subClients, group string) ([]*armcompute.VirtualMachine, error) {
