@@ -99,6 +99,7 @@ func TestRestartResumesTheSameInstall(t *testing.T) {
 		t.Fatalf("status after restart = %+v", st)
 	}
 	for i, id := range ids {
+		t.Logf("%s: %d installPatches POST", names[i], f.srv.Count("POST", id+"/installPatches"))
 		if n := f.srv.Count("POST", id+"/installPatches"); n != 1 {
 			t.Errorf("%s: %d installPatches POSTs, want exactly 1; requests: %v", names[i], n, f.srv.Requests())
 		}
@@ -110,6 +111,7 @@ func TestRestartResumesTheSameInstall(t *testing.T) {
 	// each needs 5 polls (Compute's on /operations/, Arc's on
 	// /operationResults/; which machine got which ID depends on scheduling).
 	for _, op := range []string{"op-0001", "op-0002", "op-0003"} {
+		t.Logf("%s: %d polls", op, f.srv.CountSuffix("GET", "/"+op))
 		if n := f.srv.CountSuffix("GET", "/"+op); n < 5 {
 			t.Errorf("operation %s polled %d times, want at least 5", op, n)
 		}
