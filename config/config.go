@@ -140,6 +140,7 @@ type Providers struct {
 	PagerDuty PagerDuty
 	Dynatrace Dynatrace
 	GCP       GCP
+	Azure     Azure
 }
 
 // Falcon configures CrowdStrike Falcon (sensor/kernel gates, EDR coverage).

@@ -47,6 +47,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"routing_key", text(d, &c.Providers.PagerDuty.RoutingKey)},
 				field{"events_url", d.str(&c.Providers.PagerDuty.EventsURL)},
 			)},
+			field{"azure", d.azure(&c.Providers.Azure)},
 			field{"dynatrace", d.section(
 				field{"url", d.str(&c.Providers.Dynatrace.URL)},
 				field{"token", text(d, &c.Providers.Dynatrace.Token)},

@@ -60,7 +60,7 @@ func defaults() *Config {
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults()},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},

@@ -40,6 +40,8 @@ func (d *decoder) checkIntegrations(c *Config) {
 		}
 	}
 
+	d.checkAzure(p.Azure)
+
 	pd := p.PagerDuty
 	d.checkSecret("providers.pagerduty.routing_key", pd.RoutingKey)
 	if pd.EventsURL != "" {

@@ -21,4 +21,7 @@ var cloudBuilders = []cloudBuilder{
 	{runbooks.GCP, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps) (multi.Cloud, bool, error) {
 		return gcpCloud(ctx, cfg, w)
 	}},
+	{runbooks.Azure, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps) (multi.Cloud, bool, error) {
+		return azureCloud(ctx, cfg, w)
+	}},
 }

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/azure"
+	"github.com/patchgate/patchgate/providers/multi"
+)
+
+// azureCloud builds the Azure provider from providers.azure; ok is false
+// when the section is absent, leaving Azure targets to whatever else the
+// router has. It makes no network call: the credential is first used by
+// the first inventory.
+func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud, ok bool, err error) {
+	a := cfg.Providers.Azure
+	if !a.Enabled() {
+		return multi.Cloud{}, false, nil
+	}
+	var secret string
+	if a.CredentialKind() == config.AzureClientSecret {
+		if secret, err = a.ClientSecret.Resolve(w.lookup); err != nil {
+			return multi.Cloud{}, false, fmt.Errorf("providers.azure.client_secret: %w", err)
+		}
+	}
+	var now func() time.Time // the demo's and tests' clock paces polls too
+	if w.clock != nil {
+		now = w.clock.Now
+	}
+	p, err := azure.New(azure.Config{
+		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Cloud: a.Cloud, Endpoint: a.Endpoint,
+		MaximumDuration: a.Patch.MaximumDuration, RebootSetting: a.Patch.RebootSetting, Classifications: a.Patch.Classifications,
+		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, PollInterval: a.PollInterval, Now: now, Log: w.log,
+	})
+	if err != nil {
+		return multi.Cloud{}, false, fmt.Errorf("providers.azure: %w", err)
+	}
+	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, true, nil
+}

@@ -1,0 +1,92 @@
+package config
+
+import (
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Azure configures the Azure provider: VMs and Arc-enabled servers patched
+// through Azure Update Manager. Targets with cloud: azure use it when set.
+type Azure struct {
+	// Credential is AzureDefault (DefaultAzureCredential: managed identity,
+	// workload identity, Azure CLI) or AzureClientSecret (a service
+	// principal); empty picks client_secret when one is given.
+	Credential   string
+	TenantID     string
+	ClientID     string
+	ClientSecret Secret
+	// Cloud is public (default), usgovernment or china.
+	Cloud string
+	// Endpoint overrides the cloud's Resource Manager URL (a private
+	// endpoint, a proxy, a local test server).
+	Endpoint string
+	Patch    AzurePatch
+	// ConcurrencyPerSubscription bounds ARM calls in flight per
+	// subscription, inside ARM's per-subscription budgets.
+	ConcurrencyPerSubscription int
+	// ArcBackup is what a backup does with an Arc server, which has no
+	// managed disk: finding (the backup gate stops) or skip (recorded).
+	ArcBackup string
+	// PollInterval is the least time between two polls of one machine's
+	// install or assessment.
+	PollInterval time.Duration
+}
+
+// AzurePatch is what installPatches is asked for.
+type AzurePatch struct {
+	MaximumDuration time.Duration // at most 4h
+	RebootSetting   string        // IfRequired, Never or Always
+	Classifications []string      // e.g. Critical, Security
+}
+
+// Azure credential kinds.
+const (
+	AzureDefault      = "default"
+	AzureClientSecret = "client_secret"
+)
+
+// Enabled reports whether the Azure provider is configured.
+func (a Azure) Enabled() bool {
+	return a.Credential != "" || (a.Cloud != "" && a.Cloud != "public") || a.TenantID != "" || a.ClientID != "" || !a.ClientSecret.IsZero() || a.Endpoint != ""
+}
+
+// CredentialKind is Credential, or what it defaults to.
+func (a Azure) CredentialKind() string {
+	switch {
+	case a.Credential != "":
+		return a.Credential
+	case !a.ClientSecret.IsZero():
+		return AzureClientSecret
+	}
+	return AzureDefault
+}
+
+func azureDefaults() Azure {
+	return Azure{
+		Cloud:                      "public",
+		Patch:                      AzurePatch{MaximumDuration: 2 * time.Hour, RebootSetting: "IfRequired", Classifications: []string{"Critical", "Security"}},
+		ConcurrencyPerSubscription: 8,
+		ArcBackup:                  "finding",
+		PollInterval:               10 * time.Second,
+	}
+}
+
+func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
+	return d.section(
+		field{"credential", d.str(&a.Credential)},
+		field{"tenant_id", d.str(&a.TenantID)},
+		field{"client_id", d.str(&a.ClientID)},
+		field{"client_secret", text(d, &a.ClientSecret)},
+		field{"cloud", d.str(&a.Cloud)},
+		field{"endpoint", d.str(&a.Endpoint)},
+		field{"patch", d.section(
+			field{"maximum_duration", d.duration(&a.Patch.MaximumDuration, "m")},
+			field{"reboot_setting", d.str(&a.Patch.RebootSetting)},
+			field{"classifications", d.strs(&a.Patch.Classifications)},
+		)},
+		field{"concurrency_per_subscription", d.integer(&a.ConcurrencyPerSubscription)},
+		field{"arc_backup", d.str(&a.ArcBackup)},
+		field{"poll_interval", d.duration(&a.PollInterval, "s")},
+	)
+}
