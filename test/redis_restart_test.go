@@ -46,15 +46,26 @@ func (p *stopOnStaging) StartPatch(ctx context.Context, req runbooks.OpRequest) 
 	return h, err
 }
 
-// TestRedisRestartMidCycle stops a real redis-server (AOF, fsync always)
-// between a provider call and the write that records it, checks that
+// TestRedisRestartMidCycle stops a real redis-server (AOF, fsync always),
+// gracefully (SIGTERM) or not (SIGKILL), between a provider call and the
+// write that records it, checks that
 // decisions during the outage are refused with "try again" and change
 // nothing, restarts Redis on the same socket and directory, and checks the
 // cycles finish with every operation sent exactly once and every audit
 // chain intact.
 func TestRedisRestartMidCycle(t *testing.T) {
+	for _, how := range []string{"sigterm", "sigkill"} {
+		t.Run(how, func(t *testing.T) { redisRestartMidCycle(t, how) })
+	}
+}
+
+func redisRestartMidCycle(t *testing.T, how string) {
 	ctx := context.Background()
 	srv := redistest.StartServer(t, redistest.ServerOptions{AOF: true})
+	stop := srv.Stop
+	if how == "sigkill" {
+		stop = srv.Kill
+	}
 	st, err := redisstore.Open(ctx, redisstore.Options{Network: "unix", Addr: srv.Socket, Prefix: "restart"})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +73,7 @@ func TestRedisRestartMidCycle(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 
 	tenants := sim.GenerateTenants(2, 17)
-	stopper := &stopOnStaging{stop: srv.Stop, hit: make(chan string, 1)}
+	stopper := &stopOnStaging{stop: stop, hit: make(chan string, 1)}
 	h := newHarness(t, st, sim.Config{Seed: 17, Tenants: tenants, HostsPerTarget: 2}, 2,
 		func(deps *runbooks.Deps, _ *runbooks.Pipeline) {
 			stopper.Patcher = deps.Patcher
