@@ -5,13 +5,18 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
+	"os"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics/metricstest"
 	"github.com/patchgate/patchgate/runbooks"
@@ -256,4 +261,79 @@ func waitUntil(t *testing.T, e *runbooks.Engine, id string, cond func(*runbooks.
 		}
 	}
 	t.Fatalf("cycle %s never reached the expected state", id)
+}
+
+// TestServeReadyzFollowsSlack serves with Socket Mode against the sandbox
+// Slack: /readyz is 200 once the session is up, the notifier's Web API
+// calls are counted by method, and /readyz turns 503 when Slack goes away.
+func TestServeReadyzFollowsSlack(t *testing.T) {
+	dir := t.TempDir()
+	sbOpts := sandbox.DefaultOptions()
+	sbOpts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	sb := sandbox.New(sbOpts)
+	if _, err := sb.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	yaml, err := os.ReadFile(cliConfig(t, dir, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml = append(yaml, fmt.Sprintf(`slack:
+  transport: socket
+  bot_token: env:BOT
+  app_token: env:APP
+  channel: %s
+  api_url: %q
+`, demoChannel, sb.APIURL())...)
+	cfg, err := config.Parse("slack.yaml", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{"BOT": sbOpts.BotToken, "APP": sbOpts.AppToken}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan *app, 1)
+	bound := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, wiring{log: slog.New(slog.NewTextHandler(io.Discard, nil)), reports: dir,
+			lookup:        func(k string) (string, bool) { v, ok := secrets[k]; return v, ok },
+			metricsListen: "127.0.0.1:0", metricsReady: func(a net.Addr) { bound <- a }, ready: func(a *app) { started <- a }})
+	}()
+	a := <-started
+	base := "http://" + (<-bound).String()
+	waitStatus(t, base+"/readyz", http.StatusOK)
+
+	if _, err := a.engine.Start(ctx, "acme-cu", "U0REQUEST1"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s := metricstest.Get(t, base+"/metrics")
+		posts, _ := s.Value("patchgate_slack_api_calls_total", "method", "chat.postMessage", "status", "200")
+		opens, _ := s.Value("patchgate_slack_api_calls_total", "method", "apps.connections.open")
+		if posts >= 1 && opens >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Slack calls not counted: chat.postMessage %v, apps.connections.open %v", posts, opens)
+		}
+	}
+
+	sb.Close()
+	waitStatus(t, base+"/readyz", http.StatusServiceUnavailable)
+	cancel()
+	<-done
+}
+
+// waitStatus polls url until it answers want (60 s at most).
+func waitStatus(t *testing.T, url string, want int) {
+	t.Helper()
+	got := 0
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got = status(t, url); got == want {
+			return
+		}
+	}
+	t.Fatalf("GET %s = %d, want %d within 60 s", url, got, want)
 }
