@@ -29,9 +29,16 @@ func TestSlackMethod(t *testing.T) {
 
 type fakePatcher struct{ runbooks.Patcher }
 
+type named struct{}
+
+func (named) ProviderName() string { return "aws" }
+
 func TestProviderName(t *testing.T) {
 	if got := ProviderName(&fakePatcher{}); got != "metrics" {
 		t.Errorf("ProviderName = %q, want the package name", got)
+	}
+	if got := ProviderName(named{}); got != "aws" {
+		t.Errorf("ProviderName of a self-naming port = %q", got)
 	}
 	if got := ProviderName(nil); got != "unknown" {
 		t.Errorf("ProviderName(nil) = %q", got)

@@ -54,10 +54,14 @@ func (c caller) observe(method string, start time.Time, err error) {
 	}
 }
 
-// ProviderName is the last element of the package that defines impl's type
-// ("sim" for *sim.Fleet), so labels follow the code without a registry of
-// names to keep in step.
+// ProviderName is impl's own ProviderName() if it has one (a router over
+// several clouds can say which it is), else the last element of the package
+// that defines impl's type ("sim" for *sim.Fleet), so labels follow the code
+// without a registry of names to keep in step.
 func ProviderName(impl any) string {
+	if n, ok := impl.(interface{ ProviderName() string }); ok {
+		return n.ProviderName()
+	}
 	t := reflect.TypeOf(impl)
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()

@@ -5,22 +5,36 @@ import (
 	"errors"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/patchgate/patchgate/state"
 )
 
 // Store wraps st so every call is timed (store_op_duration_seconds{op}) and
 // every error counted by kind (store_op_errors_total{op,kind}).
-func (m *Metrics) Store(st state.Store) state.Store { return &store{st: st, m: m} }
+func (m *Metrics) Store(st state.Store) state.Store {
+	s := &store{st: st, m: m, timers: map[string]prometheus.Observer{}}
+	// The label lookup costs about as much as the observation; the ops are
+	// a fixed set, so it is done once here rather than on every call.
+	for _, op := range storeOps {
+		s.timers[op] = m.storeTime.WithLabelValues(op)
+	}
+	return s
+}
+
+var storeOps = []string{"get", "create", "update", "update_fenced", "delete", "list", "claim",
+	"acquire_lease", "renew_lease", "release_lease", "append", "append_at", "read", "head", "streams", "verify"}
 
 type store struct {
-	st state.Store
-	m  *Metrics
+	st     state.Store
+	m      *Metrics
+	timers map[string]prometheus.Observer // read-only after Store
 }
 
 var _ state.Store = (*store)(nil)
 
 func (s *store) observe(op string, start time.Time, err error) {
-	s.m.storeTime.WithLabelValues(op).Observe(since(start))
+	s.timers[op].Observe(since(start))
 	if err != nil {
 		s.m.storeErrors.WithLabelValues(op, storeErrKind(err)).Inc()
 	}

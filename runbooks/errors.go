@@ -3,7 +3,13 @@ package runbooks
 import (
 	"errors"
 	"fmt"
+
+	"github.com/patchgate/patchgate/state"
 )
+
+// storeUnavailableMessage is what a person is told when the store could not
+// be reached: nothing they asked for was recorded.
+const storeUnavailableMessage = "The state store is unavailable; nothing was changed. Try again shortly."
 
 // Error codes. A chat adapter shows Message as-is for every code but
 // CodeInternal, whose detail stays in the logs.
@@ -35,8 +41,9 @@ func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of err, CodeInternal for an uncoded error and ""
-// for nil.
+// ErrorCode returns the code of err, CodeUnavailable for an uncoded error
+// that wraps state.ErrUnavailable (the store could not be reached),
+// CodeInternal for any other uncoded error and "" for nil.
 func ErrorCode(err error) string {
 	var e *Error
 	switch {
@@ -44,6 +51,8 @@ func ErrorCode(err error) string {
 		return ""
 	case errors.As(err, &e):
 		return e.Code
+	case errors.Is(err, state.ErrUnavailable):
+		return CodeUnavailable
 	}
 	return CodeInternal
 }
@@ -57,6 +66,8 @@ func ErrorMessage(err error) string {
 		return ""
 	case errors.As(err, &e):
 		return e.Message
+	case errors.Is(err, state.ErrUnavailable):
+		return storeUnavailableMessage
 	}
 	return "Internal error; it has been logged."
 }

@@ -162,5 +162,5 @@ func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) erro
 // keeping the cause for logs.
 func storeErr(doing string, err error) error {
 	return fmt.Errorf("%s: %w", doing, errors.Join(
-		Errorf(CodeUnavailable, "The state store is unavailable; nothing was changed. Try again shortly."), err))
+		Errorf(CodeUnavailable, storeUnavailableMessage), err))
 }

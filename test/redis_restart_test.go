@@ -2,24 +2,16 @@ package test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
@@ -46,15 +38,26 @@ func (p *stopOnStaging) StartPatch(ctx context.Context, req runbooks.OpRequest) 
 	return h, err
 }
 
-// TestRedisRestartMidCycle stops a real redis-server (AOF, fsync always)
-// between a provider call and the write that records it, checks that
+// TestRedisRestartMidCycle stops a real redis-server (AOF, fsync always),
+// gracefully (SIGTERM) or not (SIGKILL), between a provider call and the
+// write that records it, checks that
 // decisions during the outage are refused with "try again" and change
 // nothing, restarts Redis on the same socket and directory, and checks the
 // cycles finish with every operation sent exactly once and every audit
 // chain intact.
 func TestRedisRestartMidCycle(t *testing.T) {
+	for _, how := range []string{"sigterm", "sigkill"} {
+		t.Run(how, func(t *testing.T) { redisRestartMidCycle(t, how) })
+	}
+}
+
+func redisRestartMidCycle(t *testing.T, how string) {
 	ctx := context.Background()
 	srv := redistest.StartServer(t, redistest.ServerOptions{AOF: true})
+	stop := srv.Stop
+	if how == "sigkill" {
+		stop = srv.Kill
+	}
 	st, err := redisstore.Open(ctx, redisstore.Options{Network: "unix", Addr: srv.Socket, Prefix: "restart"})
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +65,7 @@ func TestRedisRestartMidCycle(t *testing.T) {
 	t.Cleanup(func() { st.Close() })
 
 	tenants := sim.GenerateTenants(2, 17)
-	stopper := &stopOnStaging{stop: srv.Stop, hit: make(chan string, 1)}
+	stopper := &stopOnStaging{stop: stop, hit: make(chan string, 1)}
 	h := newHarness(t, st, sim.Config{Seed: 17, Tenants: tenants, HostsPerTarget: 2}, 2,
 		func(deps *runbooks.Deps, _ *runbooks.Pipeline) {
 			stopper.Patcher = deps.Patcher
@@ -211,69 +214,5 @@ func checkEventsSequential(t *testing.T, h *harness, c *runbooks.Cycle) {
 	}
 	if int64(len(events)) != c.Revision {
 		t.Errorf("%s: %d audit events, revision %d", c.ID, len(events), c.Revision)
-	}
-}
-
-// clicker presses patchgate buttons through the bot's real HTTP handler,
-// signed as Slack signs them, and collects the ephemeral replies.
-type clicker struct {
-	handler http.Handler
-	secret  string
-	replies chan string
-	n       int
-}
-
-type replyCollector chan string
-
-func (r replyCollector) ReplyEphemeral(_ context.Context, _ bot.Target, text string) error {
-	r <- text
-	return nil
-}
-
-func newClicker(t *testing.T, eng bot.Engine, st state.Store) *clicker {
-	t.Helper()
-	c := &clicker{secret: "test-signing-secret", replies: make(chan string, 16)}
-	h := bot.NewHandler(eng, st, replyCollector(c.replies), bot.HandlerOptions{
-		SigningSecret: c.secret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { _ = h.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
-	c.handler = h.HTTPHandler()
-	return c
-}
-
-// click sends one block_actions request and waits for its reply.
-func (c *clicker) click(t *testing.T, cycle, stage string, action runbooks.DecisionAction, user string, rev int64) string {
-	t.Helper()
-	c.n++
-	value := bot.EncodeButtonValue(bot.ButtonValue{Cycle: cycle, Stage: stage, Action: action, Revision: rev})
-	payload, _ := json.Marshal(map[string]any{
-		"type": "block_actions", "team": map[string]any{"id": "T1"}, "user": map[string]any{"id": user},
-		"container":    map[string]any{"type": "message", "message_ts": "outage." + strconv.Itoa(c.n), "channel_id": "C1"},
-		"channel":      map[string]any{"id": "C1"},
-		"response_url": "https://hooks.slack.test/actions/T1/1/x",
-		"actions": []any{map[string]any{"action_id": bot.ActionID(action), "block_id": "b", "type": "button",
-			"value": value, "action_ts": strconv.Itoa(c.n)}},
-	})
-	body := url.Values{"payload": {string(payload)}}.Encode()
-	req := httptest.NewRequest(http.MethodPost, bot.PathInteractions, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(c.secret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	rec := httptest.NewRecorder()
-	c.handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("click answered %d: %s", rec.Code, rec.Body)
-	}
-	select {
-	case r := <-c.replies:
-		return r
-	case <-time.After(60 * time.Second):
-		t.Fatal("no reply to the click within 60 s")
-		return ""
 	}
 }

@@ -1,121 +1,25 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics/metricstest"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state"
 )
-
-// TestAuditExport exports a cycle's audit log as JSON lines and re-checks
-// the chain from the export alone.
-func TestAuditExport(t *testing.T) {
-	ctx := context.Background()
-	dir := t.TempDir()
-	cfgPath := cliConfig(t, dir, 0)
-	var out, errOut bytes.Buffer
-	if code := run(ctx, []string{"cycle", "start", "acme-cu", "--as", "U0REQ00001", "--config", cfgPath}, &out, &out); code != 0 {
-		t.Fatalf("cycle start: %d %s", code, out.String())
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(ctx, cfg, wiring{reports: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 3 {
-		if err := a.engine.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
-	}
-	active, _ := a.engine.Active(ctx)
-	if len(active) != 1 {
-		t.Fatalf("%d active cycles, want 1", len(active))
-	}
-	c := active[0]
-	// A refused decision, so the refusal stream has an entry too.
-	if _, err := a.engine.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: "nonprod", Action: runbooks.Approve, Actor: "U0EVE00001"}); runbooks.ErrorCode(err) != runbooks.CodeForbidden {
-		t.Fatalf("outsider approval: %v", err)
-	}
-	a.store.Close()
-
-	out.Reset()
-	if code := run(ctx, []string{"audit", "export", "--cycle", c.ID, "--config", cfgPath}, &out, &errOut); code != 0 {
-		t.Fatalf("export: exit %d: %s", code, errOut.String())
-	}
-	lines := readExport(t, out.Bytes())
-	byStream := map[string][]exportLine{}
-	for _, l := range lines {
-		byStream[l.Stream] = append(byStream[l.Stream], l)
-	}
-	events := byStream[runbooks.AuditStream(c.ID)]
-	if int64(len(events)) != c.Revision || len(byStream[runbooks.RefusalStream(c.ID)]) != 1 || len(byStream) != 2 {
-		t.Fatalf("exported %d events (revision %d), %d refusals, streams %d", len(events), c.Revision,
-			len(byStream[runbooks.RefusalStream(c.ID)]), len(byStream))
-	}
-	for s, ls := range byStream {
-		prev := ""
-		for i, l := range ls {
-			if l.Seq != int64(i+1) || l.Prev != prev {
-				t.Fatalf("%s line %d: seq %d prev %q, want seq %d prev %q", s, i, l.Seq, l.Prev, i+1, prev)
-			}
-			if got := state.EntryHash(s, l.Seq, l.Time, l.Prev, l.Event); got != l.Hash {
-				t.Fatalf("%s entry %d: the exported event does not hash to its hash", s, l.Seq)
-			}
-			prev = l.Hash
-		}
-	}
-	var first runbooks.Event
-	if err := json.Unmarshal(events[0].Event, &first); err != nil || first.Type != runbooks.EvCycleStarted || first.Cycle != c.ID {
-		t.Fatalf("first event %+v (%v)", first, err)
-	}
-
-	out.Reset()
-	if code := run(ctx, []string{"audit", "export", "--all", "--config", cfgPath}, &out, &errOut); code != 0 || len(readExport(t, out.Bytes())) != len(lines) {
-		t.Fatalf("export --all: exit %d, %d lines, want %d", code, len(readExport(t, out.Bytes())), len(lines))
-	}
-	for _, args := range [][]string{{"audit", "export"}, {"audit", "export", "--all", "--cycle", c.ID}, {"audit", "export", "--cycle", "nope"}} {
-		if code := run(ctx, append(args, "--config", cfgPath), &out, &errOut); code != 2 {
-			t.Errorf("%v: exit %d, want 2", args, code)
-		}
-	}
-
-	// An edited entry is still exported, and the export exits 1 naming it.
-	editEntry(t, cfg.Store.Bolt.Path, runbooks.AuditStream(c.ID), 2)
-	errOut.Reset()
-	if code := run(ctx, []string{"audit", "export", "--cycle", c.ID, "--config", cfgPath}, &out, &errOut); code != 1 ||
-		!strings.Contains(errOut.String(), "BROKEN "+runbooks.AuditStream(c.ID)+" at entry 2") {
-		t.Fatalf("edited log: exit %d: %s", code, errOut.String())
-	}
-}
-
-func readExport(t *testing.T, b []byte) []exportLine {
-	t.Helper()
-	var out []exportLine
-	sc := bufio.NewScanner(bytes.NewReader(b))
-	sc.Buffer(nil, 1<<20)
-	for sc.Scan() {
-		var l exportLine
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatalf("line %q: %v", sc.Text(), err)
-		}
-		out = append(out, l)
-	}
-	return out
-}
 
 // syncBuffer is a log sink written from many goroutines.
 type syncBuffer struct {
@@ -183,6 +87,15 @@ func TestServeMetrics(t *testing.T) {
 		approvals++
 	}
 	waitUntil(t, a.engine, c.ID, func(c *runbooks.Cycle) bool { return c.Status == runbooks.StatusCompleted })
+	// The archive step (which logs "cycle archived") follows completion.
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if active, err := a.engine.Active(ctx); err == nil && len(active) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the completed cycle was never archived")
+		}
+	}
 
 	// Archiving follows completion; wait for the finished count to show.
 	var s metricstest.Scrape
@@ -256,4 +169,79 @@ func waitUntil(t *testing.T, e *runbooks.Engine, id string, cond func(*runbooks.
 		}
 	}
 	t.Fatalf("cycle %s never reached the expected state", id)
+}
+
+// TestServeReadyzFollowsSlack serves with Socket Mode against the sandbox
+// Slack: /readyz is 200 once the session is up, the notifier's Web API
+// calls are counted by method, and /readyz turns 503 when Slack goes away.
+func TestServeReadyzFollowsSlack(t *testing.T) {
+	dir := t.TempDir()
+	sbOpts := sandbox.DefaultOptions()
+	sbOpts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	sb := sandbox.New(sbOpts)
+	if _, err := sb.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	yaml, err := os.ReadFile(cliConfig(t, dir, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	yaml = append(yaml, fmt.Sprintf(`slack:
+  transport: socket
+  bot_token: env:BOT
+  app_token: env:APP
+  channel: %s
+  api_url: %q
+`, demoChannel, sb.APIURL())...)
+	cfg, err := config.Parse("slack.yaml", yaml)
+	if err != nil {
+		t.Fatal(err)
+	}
+	secrets := map[string]string{"BOT": sbOpts.BotToken, "APP": sbOpts.AppToken}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	started := make(chan *app, 1)
+	bound := make(chan net.Addr, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- serve(ctx, cfg, wiring{log: slog.New(slog.NewTextHandler(io.Discard, nil)), reports: dir,
+			lookup:        func(k string) (string, bool) { v, ok := secrets[k]; return v, ok },
+			metricsListen: "127.0.0.1:0", metricsReady: func(a net.Addr) { bound <- a }, ready: func(a *app) { started <- a }})
+	}()
+	a := <-started
+	base := "http://" + (<-bound).String()
+	waitStatus(t, base+"/readyz", http.StatusOK)
+
+	if _, err := a.engine.Start(ctx, "acme-cu", "U0REQUEST1"); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		s := metricstest.Get(t, base+"/metrics")
+		posts, _ := s.Value("patchgate_slack_api_calls_total", "method", "chat.postMessage", "status", "200")
+		opens, _ := s.Value("patchgate_slack_api_calls_total", "method", "apps.connections.open")
+		if posts >= 1 && opens >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("Slack calls not counted: chat.postMessage %v, apps.connections.open %v", posts, opens)
+		}
+	}
+
+	sb.Close()
+	waitStatus(t, base+"/readyz", http.StatusServiceUnavailable)
+	cancel()
+	<-done
+}
+
+// waitStatus polls url until it answers want (60 s at most).
+func waitStatus(t *testing.T, url string, want int) {
+	t.Helper()
+	got := 0
+	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got = status(t, url); got == want {
+			return
+		}
+	}
+	t.Fatalf("GET %s = %d, want %d within 60 s", url, got, want)
 }

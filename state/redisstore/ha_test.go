@@ -222,3 +222,63 @@ func TestUnavailableAndBack(t *testing.T) {
 		t.Fatalf("verify after restart = %+v, %v", v, err)
 	}
 }
+
+// TestRedisSentinelFailover stops the master under a store opened through
+// Sentinel: calls fail as unavailable while the sentinel promotes the
+// replica, then the same store carries on against the new master with the
+// data written before the failover.
+func TestRedisSentinelFailover(t *testing.T) {
+	mport, rport := redistest.FreePort(t), redistest.FreePort(t)
+	master := redistest.StartServer(t, redistest.ServerOptions{Args: []string{"--port", strconv.Itoa(mport), "--bind", "127.0.0.1"}})
+	redistest.StartServer(t, redistest.ServerOptions{Args: []string{"--port", strconv.Itoa(rport), "--bind", "127.0.0.1",
+		"--replicaof", "127.0.0.1", strconv.Itoa(mport)}})
+	redistest.WaitTCP(t, redistest.Addr(mport))
+	sentinel := redistest.StartSentinel(t, "pgmaster", redistest.Addr(mport))
+
+	ctx := t.Context()
+	s, err := Open(ctx, Options{Prefix: uniquePrefix(t), Sentinel: &Sentinel{MasterName: "pgmaster", Addrs: []string{sentinel}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	if _, err := s.Create(ctx, "cycle", []byte("v1")); err != nil {
+		t.Fatal(err)
+	}
+	// The replica has the record before the master goes.
+	replica := openTCP(t, redistest.Addr(rport), s.keys.base)
+	waitUntil(t, 15*time.Second, "the replica to have the record", func() bool {
+		r, err := replica.Get(ctx, "cycle")
+		return err == nil && string(r.Value) == "v1"
+	})
+
+	master.Stop()
+	// go-redis retries dials for a second or two, which may already span
+	// the failover; otherwise the call fails as unavailable.
+	if r, err := s.Get(ctx, "cycle"); (err != nil && !errors.Is(err, state.ErrUnavailable)) || (err == nil && string(r.Value) != "v1") {
+		t.Errorf("get with the master down: %+v, %v; want v1 or state.ErrUnavailable", r, err)
+	}
+	var r state.Record
+	waitUntil(t, 60*time.Second, "the store to reach the promoted replica", func() bool {
+		r, err = s.Update(ctx, "cycle", []byte("v2"), 1)
+		if err != nil && !errors.Is(err, state.ErrUnavailable) {
+			t.Fatalf("update during the failover: %v (want success or state.ErrUnavailable)", err)
+		}
+		return err == nil
+	})
+	if r.Version != 2 {
+		t.Fatalf("after failover: %+v", r)
+	}
+	if got, err := replica.Get(ctx, "cycle"); err != nil || string(got.Value) != "v2" {
+		t.Fatalf("the write did not land on the promoted replica: %+v, %v", got, err)
+	}
+}
+
+// waitUntil polls cond until it holds or d passes.
+func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !cond(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", d, what)
+		}
+	}
+}

@@ -27,8 +27,11 @@ func StartSentinel(t testing.TB, masterName, masterAddr string) string {
 	}
 	conf := filepath.Join(dir, "sentinel.conf")
 	// Sentinel rewrites its config file as it learns, so it must be writable.
-	body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s %s %s 1\nsentinel down-after-milliseconds %s 1000\n",
-		port, dir, masterName, host, mport, masterName)
+	// Quorum 1 and short timeouts: one sentinel may fail the master over
+	// a second after it stops answering.
+	body := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor %s %s %s 1\n"+
+		"sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 5000\n",
+		port, dir, masterName, host, mport, masterName, masterName)
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatalf("write sentinel.conf: %v", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"syscall"
 	"testing"
 	"time"
 
@@ -98,14 +99,27 @@ func (s *Server) Stop() {
 	if !s.running() {
 		return
 	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-s.exited:
 	case <-time.After(10 * time.Second):
-		s.t.Logf("redis-server pid %d ignored SIGINT; killing it", s.cmd.Process.Pid)
+		s.t.Logf("redis-server pid %d ignored SIGTERM; killing it", s.cmd.Process.Pid)
 		_ = s.cmd.Process.Kill()
 		<-s.exited
 	}
+}
+
+// Kill stops the server at once (SIGKILL), as an OOM kill or a lost node
+// would: no shutdown, no final fsync. With AOF and fsync always, every
+// write it acknowledged is still on disk.
+func (s *Server) Kill() {
+	if !s.running() {
+		return
+	}
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+	// A killed server leaves its socket file behind; the next start
+	// replaces it.
 }
 
 func (s *Server) running() bool {
