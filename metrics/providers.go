@@ -200,3 +200,10 @@ func (w pager) Resolve(ctx context.Context, key string) error {
 	w.c.observe("Resolve", start, err)
 	return err
 }
+
+// Fleet wraps one cloud's fleet ports before a router joins them, so each
+// cloud's calls are labelled with its own provider (aws, azure, gcp) and
+// not only with the router's.
+func (m *Metrics) Fleet(inv runbooks.Inventory, b runbooks.Backups, p runbooks.Patcher) (runbooks.Inventory, runbooks.Backups, runbooks.Patcher) {
+	return inventory{inv, m.provider(inv)}, backups{b, m.provider(b)}, patcher{p, m.provider(p)}
+}

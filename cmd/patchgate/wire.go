@@ -175,6 +175,12 @@ func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) erro
 	if len(clouds) == 0 {
 		return fmt.Errorf("providers.kind is %s but no cloud (aws, azure, gcp) is configured", a.cfg.Providers.Kind)
 	}
+	if a.metrics != nil {
+		for name, c := range clouds {
+			c.Inventory, c.Backups, c.Patcher = a.metrics.Fleet(c.Inventory, c.Backups, c.Patcher)
+			clouds[name] = c
+		}
+	}
 	router, err := multi.New(clouds)
 	if err != nil {
 		return err
