@@ -10,25 +10,9 @@ import (
 	"github.com/patchgate/patchgate/config"
 )
 
-const redisSentinelTLS = `
-store:
-  backend: redis
-  redis:
-    db: 2
-    password: {existingSecret: platform-redis, key: password}
-    tls: {enabled: true, caSecret: platform-redis-ca, serverName: redis.platform.internal}
-    sentinel:
-      masterName: patchgate
-      addrs: [sentinel-0.platform:26379, sentinel-1.platform:26379, sentinel-2.platform:26379]
-slack:
-  existingSecret: patchgate-slack
-cloudIdentity:
-  aws: {roleArn: "arn:aws:iam::123456789012:role/patchgate"}
-  azure: {clientId: 00000000-0000-0000-0000-00000000c1d0, tenantId: 00000000-0000-0000-0000-0000000007e4}
-  gcp: {serviceAccount: patchgate@bank-ops.iam.gserviceaccount.com}
-metrics:
-  serviceMonitor: {enabled: true, labels: {release: prometheus}}
-`
+// redisSentinelTLS is an external Redis behind Sentinel with TLS, with each
+// cloud's workload identity; .ci/helm lints and templates the same file.
+const redisSentinelTLS = "patchgate/ci/redis-sentinel-tls-values.yaml"
 
 // TestDefaults: one replica on bbolt with its volume, hardened, probed.
 func TestDefaults(t *testing.T) {
@@ -149,7 +133,7 @@ func checkEnv(t *testing.T, c corev1.Container) {
 // TestRedisHA: an external Redis behind Sentinel with TLS, two replicas by
 // default, a PDB, and each cloud's workload identity on the ServiceAccount.
 func TestRedisHA(t *testing.T) {
-	r := mustRender(t, values(t, redisSentinelTLS))
+	r := mustRender(t, valuesFile(t, redisSentinelTLS))
 	d := r.Deployment
 	if *d.Spec.Replicas != 2 {
 		t.Errorf("replicas %d, want 2 by default on redis", *d.Spec.Replicas)
@@ -216,7 +200,7 @@ func TestRedisHA(t *testing.T) {
 			t.Errorf("rendered patchgate.yaml lacks %q:\n%s", want, cfg)
 		}
 	}
-	loadConfig(t, values(t, redisSentinelTLS), true)
+	loadConfig(t, valuesFile(t, redisSentinelTLS), true)
 }
 
 // TestBundledRedis: with the Bitnami dependency, patchgate finds the master

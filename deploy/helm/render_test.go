@@ -168,6 +168,15 @@ func values(t *testing.T, doc string) map[string]any {
 	return v
 }
 
+func valuesFile(t *testing.T, path string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return values(t, string(b))
+}
+
 // exampleConfig is deploy/examples/patchgate.yaml without its store
 // section (the chart writes that) and x- anchors resolved, as chart values.
 func exampleConfig(t *testing.T) map[string]any {
