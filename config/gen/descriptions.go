@@ -89,3 +89,26 @@ var descriptions = map[string]string{
 	"slack.api_url":         "Overrides `https://slack.com/api/` (an egress proxy; the local sandbox in the demo). Must end with `/`.",
 	"slack.update_interval": "Least time between two edits of one message (Slack rate limits chat.update).",
 }
+
+// pending describes keys that other branches of issue 9 add to the decoder
+// (Redis TLS and Sentinel, logs, the observability endpoint). Unlike
+// descriptions, an entry here may name a key the schema does not have yet;
+// once the key lands, move its entry into descriptions.
+var pending = map[string]string{
+	"store.redis.tls":                      "TLS to Redis (and to the Sentinels).",
+	"store.redis.tls.enabled":              "Speak TLS to Redis. The other tls keys need it.",
+	"store.redis.tls.ca_file":              "PEM bundle to verify the server with; empty uses the system roots.",
+	"store.redis.tls.cert_file":            "Client certificate (PEM) for mutual TLS; goes with `key_file`.",
+	"store.redis.tls.key_file":             "The client certificate's key (PEM).",
+	"store.redis.tls.server_name":          "Name to verify in the server's certificate, when it differs from the address.",
+	"store.redis.tls.insecure_skip_verify": "Do not verify the server's certificate. For tests only.",
+	"store.redis.sentinel":                 "Reach the master through Redis Sentinel (failover); replaces `addr`.",
+	"store.redis.sentinel.master_name":     "The name the Sentinels monitor (Bitnami's default: `mymaster`).",
+	"store.redis.sentinel.addrs":           "Sentinel `host:port`s (usually port 26379); at least one.",
+	"store.redis.sentinel.password":        "The Sentinels' own password, if they require one.",
+	"log":                                  "The process's log.",
+	"log.format":                           "`json` (one object per line, with cycle, tenant and stage fields) or `text`.",
+	"log.level":                            "`debug`, `info`, `warn` or `error`.",
+	"observability":                        "The Prometheus and health endpoint.",
+	"observability.listen":                 "Address of `/metrics`, `/healthz` and `/readyz`; empty turns the endpoint off. The Helm chart's probes expect `:9090`.",
+}

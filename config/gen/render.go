@@ -61,7 +61,11 @@ func render() (doc string, used map[string]bool, missing []string) {
 	describe := func(path string) string {
 		desc, ok := descriptions[path]
 		if !ok {
+			desc, ok = pending[path]
+		}
+		if !ok {
 			missing = append(missing, path)
+			desc = "_(not described yet: add it to config/gen/descriptions.go)_"
 		}
 		used[path] = true
 		return strings.ReplaceAll(desc, "|", `\|`)
