@@ -1,6 +1,7 @@
 package helmchart
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -43,6 +44,7 @@ func TestDefaults(t *testing.T) {
 	checkHardened(t, pod)
 	checkProbes(t, pod.Containers[0])
 	checkEnv(t, pod.Containers[0])
+	checkSecretRefs(t, r)
 	if r.Secret != nil {
 		t.Error("a Secret was rendered with no tokens given")
 	}
@@ -154,6 +156,7 @@ func TestRedisHA(t *testing.T) {
 	checkHardened(t, pod)
 	checkProbes(t, pod.Containers[0])
 	checkEnv(t, pod.Containers[0])
+	checkSecretRefs(t, r)
 	if len(pod.TopologySpreadConstraints) == 0 {
 		t.Error("replicas are not spread over nodes")
 	}
@@ -214,6 +217,7 @@ func TestBundledRedis(t *testing.T) {
 			t.Errorf("rendered patchgate.yaml lacks %q:\n%s", want, cfg)
 		}
 	}
+	checkSecretRefs(t, r)
 	pw := env(r.Deployment.Spec.Template.Spec.Containers[0], "REDIS_PASSWORD")
 	if pw == nil || pw.ValueFrom.SecretKeyRef.Name != "pg-redis" || pw.ValueFrom.SecretKeyRef.Key != "redis-password" {
 		t.Errorf("REDIS_PASSWORD %+v, want Bitnami's Secret pg-redis", pw)
@@ -318,6 +322,23 @@ func loadConfig(t *testing.T, vals map[string]any, needsHA bool) config.Store {
 		t.Fatalf("patchgate would refuse the rendered config: %v\n%s", err, configText(t, r))
 	}
 	return c.Store
+}
+
+// checkSecretRefs: every env:NAME the rendered config references is an
+// environment variable the container gets, or the bot would stop at start
+// with "environment variable NAME is not set".
+func checkSecretRefs(t *testing.T, r *rendered) {
+	t.Helper()
+	c := r.Deployment.Spec.Template.Spec.Containers[0]
+	refs := regexp.MustCompile(`env:([A-Za-z_][A-Za-z0-9_]*)`).FindAllStringSubmatch(configText(t, r), -1)
+	if len(refs) == 0 {
+		t.Fatal("rendered config references no env: secrets; the test is looking at the wrong thing")
+	}
+	for _, m := range refs {
+		if env(c, m[1]) == nil {
+			t.Errorf("config references env:%s, which the container does not set", m[1])
+		}
+	}
 }
 
 func env(c corev1.Container, name string) *corev1.EnvVar {
