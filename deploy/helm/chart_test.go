@@ -236,8 +236,10 @@ func TestRefusals(t *testing.T) {
 		"bolt with five replicas": {"replicaCount: 5\nstore: {backend: bolt}", "only 1 replica"},
 		"redis without address":   {"store: {backend: redis}", "store.redis.addr"},
 		"sentinel without addrs":  {"store: {backend: redis, redis: {sentinel: {masterName: m}}}", "sentinel.addrs"},
-		"unknown backend":         {"store: {backend: etcd}", "not bolt or redis"},
+		"unknown backend":         {"store: {backend: etcd}", "backend"},
 		"store in config":         {"config: {store: {backend: redis}}", "config.store"},
+		"misspelt value":          {"replicas: 3", "replicas"},
+		"misplaced value":         {"store: {redis: {password: hunter2}}", "password"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := render(t, values(t, tc.values))
