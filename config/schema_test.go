@@ -15,6 +15,9 @@ func TestSchemaKeys(t *testing.T) {
 			t.Errorf("%s listed twice", k.Path)
 		}
 		got[k.Path] = k
+		if k.Type == "" {
+			t.Errorf("%s has no type: its decoder bypasses scalar/items/entries, which the schema probe hooks", k.Path)
+		}
 	}
 	for _, want := range []Key{
 		{"store", "section", ""},
