@@ -90,10 +90,11 @@ var descriptions = map[string]string{
 	"slack.update_interval": "Least time between two edits of one message (Slack rate limits chat.update).",
 }
 
-// pending describes keys that other branches of issue 9 add to the decoder
-// (Redis TLS and Sentinel, logs, the observability endpoint). Unlike
-// descriptions, an entry here may name a key the schema does not have yet;
-// once the key lands, move its entry into descriptions.
+// pending describes keys that branches developed alongside this generator
+// add to the decoder (Redis TLS and Sentinel, logs, observability,
+// requesters, the hygiene schedules, SAML, drift, GCP). Unlike descriptions,
+// an entry here may name a key the schema does not have yet; once the key
+// has landed, move its entry into descriptions.
 var pending = map[string]string{
 	"store.redis.tls":                      "TLS to Redis (and to the Sentinels).",
 	"store.redis.tls.enabled":              "Speak TLS to Redis. The other tls keys need it.",
@@ -111,4 +112,61 @@ var pending = map[string]string{
 	"log.level":                            "`debug`, `info`, `warn` or `error`.",
 	"observability":                        "The Prometheus and health endpoint.",
 	"observability.listen":                 "Address of `/metrics`, `/healthz` and `/readyz`; empty turns the endpoint off. The Helm chart's probes expect `:9090`.",
+
+	"engine.requesters":       "Slack member IDs who may start a cycle by hand; with `requester_groups` both empty, anyone in the channel may (approvals still gate every stage).",
+	"engine.requester_groups": "Slack user-group IDs whose members may start a cycle by hand.",
+
+	"schedules.saml_check":     "Cron for the SAML certificate check; empty runs it only on demand (`/patch saml`).",
+	"schedules.drift_report":   "Cron for the morning Terraform drift report; empty runs it only on demand (`/patch drift`).",
+	"schedules.status_digest":  "Cron for the active-cycle status digest; empty: on demand (`/patch digest`).",
+	"schedules.posture_digest": "Cron for the compliance posture digest across tenants; empty: on demand.",
+	"schedules.grace":          "How late a missed firing still runs (a replica that was down catches up within it).",
+
+	"saml":                              "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.",
+	"saml.thresholds":                   "Days before expiry at which to act.",
+	"saml.thresholds.warn_days":         "Post the rotation runbook below this many days.",
+	"saml.thresholds.page_days":         "Also page below this many days.",
+	"saml.fetch_timeout":                "Bound on one metadata URL fetch.",
+	"saml.sources":                      "Metadata documents to watch; each a URL or a file, never both.",
+	"saml.sources[].name":               "Name shown on the runbook. Required; unique.",
+	"saml.sources[].kind":               "Which rotation procedure applies: `aws-iam`, `okta`, `entra-id`, `adfs` or `generic`.",
+	"saml.sources[].url":                "Metadata URL.",
+	"saml.sources[].file":               "Metadata file (absolute path).",
+	"saml.sources[].integration":        "What signs in through it, shown on the runbook.",
+	"drift":                             "The morning Terraform drift report.",
+	"drift.workspaces":                  "Terraform root modules to check with a refresh-only plan.",
+	"drift.workspaces[].name":           "Name shown in the digest. Required; unique.",
+	"drift.workspaces[].tenant":         "The tenant it belongs to (groups the digest).",
+	"drift.workspaces[].account":        "The cloud account it manages (groups the digest).",
+	"drift.workspaces[].dir":            "The root module's directory; `terraform` runs there.",
+	"drift.workspaces[].vars":           "`-var` values for the plan.",
+	"drift.workspaces[].backend_config": "`-backend-config` values for `terraform init`.",
+	"drift.workspaces[].plan_json":      "A recorded `terraform show -json` plan (e.g. a CI artifact) to read instead of running terraform in `dir`.",
+	"drift.concurrency":                 "Workspaces checked at once.",
+	"drift.include_planned_changes":     "Also list the plan's resource_changes, not only drift.",
+	"drift.timeout":                     "Bound on one workspace's init, plan and show.",
+	"drift.terraform_path":              "The terraform binary.",
+	"drift.approvers":                   "Slack member IDs who may Ratify or Remediate a drift item; unset: the last pipeline tier's approvers.",
+	"drift.groups":                      "Slack user-group IDs who may Ratify or Remediate; unset: the last tier's groups.",
+
+	"providers.gcp":                                 "Google Cloud (Compute Engine, OS Config). Present, the tenants' gcp targets are served by Google Cloud instead of the simulation; `gcp: {}` is enough on a pod with workload identity.",
+	"providers.gcp.credentials_file":                "Absolute path to a credentials JSON file; empty uses Application Default Credentials (workload identity).",
+	"providers.gcp.credentials_type":                "`service_account`, `external_account`, `authorized_user` or `impersonated_service_account`.",
+	"providers.gcp.compute_endpoint":                "Overrides Compute Engine's public endpoint (Private Service Connect).",
+	"providers.gcp.osconfig_endpoint":               "Overrides OS Config's public endpoint.",
+	"providers.gcp.inventory_max_age":               "How old a VM's OS Config inventory may be before its agent counts as offline.",
+	"providers.gcp.patch":                           "Shape of every OS Config patch job.",
+	"providers.gcp.patch.rollout_mode":              "`zone_by_zone` or `concurrent_zones`.",
+	"providers.gcp.patch.disruption_budget_percent": "Share of a zone's VMs patched at once.",
+	"providers.gcp.patch.reboot_config":             "`default`, `always` or `never`.",
+	"providers.gcp.patch.duration":                  "How long a patch job may run.",
+	"providers.gcp.patch.pre_step":                  "Scripts already on the VMs, run before patching.",
+	"providers.gcp.patch.pre_step.linux":            "Absolute path, run with a shell.",
+	"providers.gcp.patch.pre_step.windows":          "Absolute path (`C:\\…`), run with PowerShell.",
+	"providers.gcp.patch.post_step":                 "Scripts already on the VMs, run after patching.",
+	"providers.gcp.patch.post_step.linux":           "Absolute path, run with a shell.",
+	"providers.gcp.patch.post_step.windows":         "Absolute path (`C:\\…`), run with PowerShell.",
+	"providers.gcp.quota":                           "Bounds on OS Config API calls.",
+	"providers.gcp.quota.reads_per_minute":          "Read calls per minute.",
+	"providers.gcp.quota.writes_per_minute":         "Write calls per minute.",
 }
