@@ -5,9 +5,9 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 ARG VERSION=dev COMMIT=none DATE=unknown
-RUN CGO_ENABLED=0 go build -trimpath \
-      -ldflags "-s -w -X main.version=${VERSION} -X main.commit=${COMMIT} -X main.date=${DATE}" \
-      -o /out/patchgate ./cmd/patchgate
+# scripts/build.sh holds the flags (CGO_ENABLED=0, -trimpath, -s -w, -X
+# main.version/commit/date); .ci/binary builds and runs the same binary.
+RUN VERSION=${VERSION} COMMIT=${COMMIT} DATE=${DATE} sh scripts/build.sh /out/patchgate
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/patchgate /usr/local/bin/patchgate

@@ -1,10 +1,6 @@
 # patchgate — make test runs what CI runs; make bench the benchmarks behind
 # BENCHMARKS.md.
 GO       ?= go
-VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
-COMMIT   ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo none)
-DATE     ?= $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
-LDFLAGS  := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.date=$(DATE)
 
 .PHONY: test bench build fmt vet
 
@@ -17,9 +13,10 @@ vet:
 fmt:
 	gofmt -l -w .
 
-# The same static binary the Dockerfile builds.
+# The same static binary the Dockerfile builds: the flags live in
+# scripts/build.sh (VERSION, COMMIT, DATE override the git-derived stamps).
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/patchgate ./cmd/patchgate
+	GO=$(GO) scripts/build.sh bin/patchgate
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 200x ./test/ ./state/...

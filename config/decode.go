@@ -214,6 +214,7 @@ func (d *decoder) targets(dst *[]runbooks.Target) func(*yaml.Node, string) {
 // text decodes a string into a named string type (a Cloud, a Secret).
 func text[T ~string](d *decoder, dst *T) func(*yaml.Node, string) {
 	return func(v *yaml.Node, path string) {
+		d.schema.named(path, *dst)
 		s := string(*dst)
 		d.str(&s)(v, path)
 		*dst = T(s)

@@ -12,6 +12,10 @@ import (
 
 // scalar returns n if it is a non-null scalar, else reports it.
 func (d *decoder) scalar(n *yaml.Node, path, want string) (*yaml.Node, bool) {
+	if d.schema != nil {
+		d.schema.leaf(path, want)
+		return nil, false
+	}
 	n = deref(n)
 	if isNull(n) {
 		return nil, false
@@ -27,6 +31,7 @@ func (d *decoder) scalar(n *yaml.Node, path, want string) (*yaml.Node, bool) {
 // 012345678901 keeps its leading zero rather than becoming a number.
 func (d *decoder) str(dst *string) func(*yaml.Node, string) {
 	return func(v *yaml.Node, path string) {
+		d.schema.def(path, *dst)
 		if n, ok := d.scalar(v, path, "a string"); ok {
 			*dst = n.Value
 		}
@@ -83,6 +88,7 @@ func (d *decoder) integer(dst *int) func(*yaml.Node, string) {
 
 func (d *decoder) int64(dst *int64) func(*yaml.Node, string) {
 	return func(v *yaml.Node, path string) {
+		d.schema.def(path, *dst)
 		n, ok := d.scalar(v, path, "a whole number")
 		if !ok {
 			return
@@ -100,6 +106,7 @@ func (d *decoder) int64(dst *int64) func(*yaml.Node, string) {
 // 1.2, and guessing what "four_eyes: no" meant is not this file's job.
 func (d *decoder) boolean(dst *bool) func(*yaml.Node, string) {
 	return func(v *yaml.Node, path string) {
+		d.schema.def(path, *dst)
 		n, ok := d.scalar(v, path, "true or false")
 		if !ok {
 			return
@@ -114,6 +121,7 @@ func (d *decoder) boolean(dst *bool) func(*yaml.Node, string) {
 // meant, for the hint ("24" for a soak means 24h).
 func (d *decoder) duration(dst *time.Duration, unit string) func(*yaml.Node, string) {
 	return func(v *yaml.Node, path string) {
+		d.schema.def(path, *dst)
 		n, ok := d.scalar(v, path, "a duration such as 30s")
 		if !ok {
 			return

@@ -16,6 +16,7 @@ type decoder struct {
 	probs  []Problem
 	failed map[string]bool       // fields that already have a problem
 	pos    map[string]*yaml.Node // field path → the key (or item) that set it
+	schema *schemaProbe          // non-nil: walking the schema itself, not a file (schema.go)
 }
 
 func newDecoder(file string) *decoder {
@@ -120,6 +121,10 @@ func describe(n *yaml.Node) string {
 // reports non-string and duplicate keys (yaml.v3 keeps both copies of a
 // duplicate in a Node) and merge keys, which it does not implement.
 func (d *decoder) entries(n *yaml.Node, path string, fn func(key string, k, v *yaml.Node, field string)) {
+	if d.schema != nil {
+		d.schema.mapping(path, fn)
+		return
+	}
 	n = deref(n)
 	if isNull(n) {
 		return
@@ -158,6 +163,10 @@ type field struct {
 
 // fields decodes mapping n by its known keys and reports the rest.
 func (d *decoder) fields(n *yaml.Node, path string, fs ...field) {
+	if d.schema != nil {
+		d.schema.section(path, fs)
+		return
+	}
 	d.entries(n, path, func(key string, k, v *yaml.Node, p string) {
 		if path == "" && strings.HasPrefix(key, "x-") {
 			return // an extension key: a home for YAML anchors, as in Compose files
@@ -190,6 +199,10 @@ func (d *decoder) unknown(k *yaml.Node, path, key string, fs []field) {
 
 // items walks sequence n, calling fn for each item with its path.
 func (d *decoder) items(n *yaml.Node, path string, fn func(v *yaml.Node, field string)) {
+	if d.schema != nil {
+		d.schema.list(path, fn)
+		return
+	}
 	n = deref(n)
 	if isNull(n) {
 		return

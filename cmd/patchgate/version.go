@@ -5,13 +5,17 @@ import (
 	"runtime"
 
 	"github.com/spf13/cobra"
+
+	"github.com/patchgate/patchgate/internal/buildinfo"
 )
 
-// Set at build time: -ldflags "-X main.version=… -X main.commit=… -X main.date=…".
+// Set at build time by scripts/build.sh: -ldflags "-X main.version=… -X
+// main.commit=… -X main.date=…". Left at these defaults, `version` takes
+// what it can from the Go build info (see internal/buildinfo).
 var (
-	version = "dev"
-	commit  = "none"
-	date    = "unknown"
+	version = buildinfo.NoVersion
+	commit  = buildinfo.NoCommit
+	date    = buildinfo.NoDate
 )
 
 func newVersionCmd() *cobra.Command {
@@ -20,7 +24,8 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print version, commit and build date",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "patchgate %s (commit %s, built %s, %s)\n", version, commit, date, runtime.Version())
+			in := buildinfo.Current(version, commit, date)
+			_, err := fmt.Fprintf(cmd.OutOrStdout(), "patchgate %s (commit %s, built %s, %s)\n", in.Version, in.Commit, in.Date, runtime.Version())
 			return err
 		},
 	}
