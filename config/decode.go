@@ -176,6 +176,7 @@ func (d *decoder) targets(dst *[]runbooks.Target) func(*yaml.Node, string) {
 				field{"regions", d.strs(&t.Regions)},
 				field{"groups", d.strs(&t.Groups)},
 				field{"selector", d.strMap(&t.Selector)},
+				field{"databases", d.strs(&t.Databases)},
 			)
 			*dst = append(*dst, t)
 		})
