@@ -148,10 +148,9 @@ func (p *Provider) createImage(ctx context.Context, c *regional, req runbooks.Op
 		out, err = c.ec2.CreateImage(ctx, &ec2.CreateImageInput{
 			InstanceId: aws.String(host.ID), Name: aws.String(name), NoReboot: aws.Bool(p.cfg.Backup.NoReboot),
 			Description: aws.String("patchgate pre-patch backup of " + host.Name),
-			TagSpecifications: []ec2types.TagSpecification{
-				{ResourceType: ec2types.ResourceTypeImage, Tags: ec2Tags(req, name)},
-				{ResourceType: ec2types.ResourceTypeSnapshot, Tags: ec2Tags(req, name)},
-			},
+			// Only the image is tagged: it is what a resumed step looks for
+			// (and moto rejects snapshot tag specifications).
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeImage, Tags: ec2Tags(req, name)}},
 		})
 		return err
 	})
