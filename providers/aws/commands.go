@@ -59,7 +59,10 @@ func (p *Provider) sendOp(ctx context.Context, req runbooks.OpRequest, op string
 		for i, ids := range cs {
 			cm := comment(op, req.Tag, i, len(cs))
 			if cmd, ok := have[cm]; ok {
-				part.Commands[aws.ToString(cmd.CommandId)] = cmd.InstanceIds
+				// The chunk is known from the comment; the command's own
+				// InstanceIds is not trusted (moto lists every instance of
+				// the account there).
+				part.Commands[aws.ToString(cmd.CommandId)] = ids
 				continue
 			}
 			complete = false
