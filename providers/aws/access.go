@@ -19,7 +19,10 @@ func (p *Provider) AccessReport(ctx context.Context, tenant runbooks.Tenant) (ru
 	accounts := tenantAccounts(tenant)
 	for _, a := range accounts {
 		var out *sts.GetCallerIdentityOutput
-		err := p.call(ctx, a, func() (err error) { out, err = p.stsClient(a).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); return err })
+		err := p.call(ctx, a, func() (err error) {
+			out, err = p.stsClient(a).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+			return err
+		})
 		if err != nil {
 			return runbooks.AccessReport{}, fmt.Errorf("sts GetCallerIdentity in %s: %w", a, err)
 		}
