@@ -2,6 +2,7 @@ package aws
 
 import (
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/patchgate/patchgate/providers/aws/awstest"
@@ -15,7 +16,7 @@ func fleet(fake *awstest.Server, accounts, perAccount int) (runbooks.Environment
 	env := runbooks.Environment{Name: "production"}
 	cfg := Config{
 		Region: region, RoleName: "arn:aws:iam::{account}:role/patchgate", Credentials: staticCreds,
-		Endpoints: map[string]string{"ec2": fake.URL, "ssm": fake.URL, "sts": fake.URL},
+		Endpoints: map[string]string{"ec2": fake.URL, "ssm": fake.URL, "sts": fake.URL}, Log: slog.New(slog.DiscardHandler),
 	}
 	for a := range accounts {
 		acct := fmt.Sprintf("%012d", 900000000000+a)

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"testing"
 	"time"
@@ -39,7 +40,7 @@ func testConfig(base, ssmURL string) Config {
 		Endpoints: map[string]string{"ec2": base, "sts": base, "rds": base, "iam": base, "s3": base,
 			"sso-admin": base, "identitystore": base, "ssm": ssmURL},
 		Credentials: staticCreds, MaxAttempts: 3, MaxBackoff: 50 * time.Millisecond,
-		PollInterval: 50 * time.Millisecond,
+		PollInterval: 50 * time.Millisecond, Log: slog.New(slog.DiscardHandler),
 	}
 }
 

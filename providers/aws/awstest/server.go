@@ -63,6 +63,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	instances   []Instance
+	byID        map[string]int // index into instances
 	baselines   map[string]Baseline
 	groups      map[string]string // patch group → baseline ID
 	defaults    map[string]string // operating system → baseline ID
@@ -75,7 +76,7 @@ type Server struct {
 
 // NewServer starts a fake closed by t.Cleanup.
 func NewServer(t testing.TB) *Server {
-	s := &Server{baselines: map[string]Baseline{}, groups: map[string]string{}, defaults: map[string]string{}, calls: map[string]int{}}
+	s := &Server{byID: map[string]int{}, baselines: map[string]Baseline{}, groups: map[string]string{}, defaults: map[string]string{}, calls: map[string]int{}}
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
@@ -85,11 +86,18 @@ func NewServer(t testing.TB) *Server {
 // SetEC2PageSize caps DescribeInstances pages below the caller's MaxResults.
 func (s *Server) SetEC2PageSize(n int) { s.mu.Lock(); s.ec2PageSize = n; s.mu.Unlock() }
 
-// Add registers instances.
+// Add registers instances; one with a known ID replaces it.
 func (s *Server) Add(is ...Instance) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.instances = append(s.instances, is...)
+	for _, in := range is {
+		if i, ok := s.byID[in.ID]; ok {
+			s.instances[i] = in
+			continue
+		}
+		s.byID[in.ID] = len(s.instances)
+		s.instances = append(s.instances, in)
+	}
 }
 
 // AddBaseline serves b, registered for patchGroup ("" registers it as the
@@ -109,10 +117,8 @@ func (s *Server) AddBaseline(b Baseline, patchGroup string) {
 func (s *Server) SetPatchState(id string, st *PatchState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for i := range s.instances {
-		if s.instances[i].ID == id {
-			s.instances[i].Patches = st
-		}
+	if i, ok := s.byID[id]; ok {
+		s.instances[i].Patches = st
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"slices"
 	"strconv"
 )
 
@@ -122,8 +121,8 @@ func (s *Server) describeInstanceInformation(in map[string]any) map[string]any {
 	want := idFilter(in)
 	s.mu.Lock()
 	var list []map[string]any
-	for _, i := range s.instances {
-		if i.SSM == nil || (want != nil && !slices.Contains(want, i.ID)) {
+	for _, i := range s.pick(want) {
+		if i.SSM == nil {
 			continue
 		}
 		list = append(list, map[string]any{
@@ -141,12 +140,30 @@ func (s *Server) describeInstanceInformation(in map[string]any) map[string]any {
 	return out
 }
 
+// pick returns the instances named by ids in order, or all for nil ids;
+// the caller holds s.mu.
+func (s *Server) pick(ids []string) []Instance {
+	if ids == nil {
+		return s.instances
+	}
+	var out []Instance
+	for _, id := range ids {
+		if i, ok := s.byID[id]; ok {
+			out = append(out, s.instances[i])
+		}
+	}
+	return out
+}
+
 func (s *Server) describePatchStates(in map[string]any) map[string]any {
 	want := strs(in["InstanceIds"])
+	if want == nil {
+		want = []string{}
+	}
 	s.mu.Lock()
 	var list []map[string]any
-	for _, i := range s.instances {
-		if i.Patches == nil || !slices.Contains(want, i.ID) {
+	for _, i := range s.pick(want) {
+		if i.Patches == nil {
 			continue
 		}
 		p := i.Patches
