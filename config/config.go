@@ -113,8 +113,9 @@ const (
 // clouds' provider; Falcon, PagerDuty and Dynatrace, when set, replace the
 // simulation's sensors, pager and health checks with the real services.
 type Providers struct {
-	Kind      string // ProviderSim, until the cloud providers arrive
+	Kind      string // ProviderSim, or ProviderAWS for the AWS fleet
 	Sim       Sim
+	AWS       AWS
 	Falcon    Falcon
 	PagerDuty PagerDuty
 	Dynatrace Dynatrace
@@ -168,6 +169,7 @@ func (d Dynatrace) Enabled() bool { return d.URL != "" || !d.Token.IsZero() }
 // Provider kinds.
 const (
 	ProviderSim = "sim" // the simulated multi-cloud fleet
+	ProviderAWS = "aws" // providers/aws (configured under providers.aws)
 )
 
 // Sim configures the simulated fleet.

@@ -31,6 +31,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"state_path", d.str(&c.Providers.Sim.StatePath)},
 				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
+			field{"aws", d.aws(&c.Providers.AWS)},
 			field{"falcon", d.section(
 				field{"client_id", text(d, &c.Providers.Falcon.ClientID)},
 				field{"client_secret", text(d, &c.Providers.Falcon.ClientSecret)},

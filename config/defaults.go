@@ -26,7 +26,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           approvers, so a file without a pipeline section fails validation
 //	tenants:   none
 //	schedules: timezone UTC, patch_cycle "0 2 * * SUN#4" (4th Sunday 02:00)
-//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency
+//	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency;
+//	           aws: see awsDefaults (no accounts: not enabled)
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
 //
@@ -48,7 +49,7 @@ func defaults() *Config {
 			StepTimeout: 30 * time.Second,
 		},
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4"},
-		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
+		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4}, AWS: awsDefaults(),
 			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}},
 		Slack: Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 	}

@@ -95,15 +95,19 @@ func (d *decoder) checkSchedules(s *Schedules) {
 }
 
 // laterProviders are the kinds being built; naming one is not a typo.
-var laterProviders = []string{"aws", "azure", "gcp", "falcon", "pagerduty", "dynatrace"}
+var laterProviders = []string{"azure", "gcp", "falcon", "pagerduty", "dynatrace"}
 
 func (d *decoder) checkProviders(p *Providers) {
 	switch {
 	case p.Kind == ProviderSim:
+	case p.Kind == ProviderAWS:
+		if !p.AWS.Enabled() {
+			d.at("providers.kind", "kind aws needs providers.aws (accounts or role_name)")
+		}
 	case slices.Contains(laterProviders, p.Kind):
-		d.at("providers.kind", "provider kind %q is not available yet; only sim is", p.Kind)
+		d.at("providers.kind", "provider kind %q is not available yet; only sim and aws are", p.Kind)
 	default:
-		d.at("providers.kind", "unknown provider kind %q%s", p.Kind, want(p.Kind, ProviderSim))
+		d.at("providers.kind", "unknown provider kind %q%s", p.Kind, want(p.Kind, ProviderSim, ProviderAWS))
 	}
 	d.atLeast("providers.sim.hosts_per_target", p.Sim.HostsPerTarget, 1)
 	d.notNegative("providers.sim.op_duration", p.Sim.OpDuration)
