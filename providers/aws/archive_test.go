@@ -71,3 +71,30 @@ func TestArchiveMoto(t *testing.T) {
 		t.Fatalf("GET presigned URL = %d %q, want 200 and the second upload", resp.StatusCode, body)
 	}
 }
+
+// TestArchiveKMSMoto: with a KMS key configured the object is stored with
+// SSE-KMS under that key.
+func TestArchiveKMSMoto(t *testing.T) {
+	moto := awstest.Moto(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(aws.Config{Region: region, Credentials: staticCreds}, func(o *s3.Options) {
+		o.BaseEndpoint, o.UsePathStyle = aws.String(moto), true
+	})
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("evidence-kms")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(moto, "")
+	cfg.Archive = Archive{Bucket: "evidence-kms", KMSKeyID: "alias/patchgate-evidence"}
+	f, err := newProvider(t, cfg).Put(ctx, "report.json", []byte(`{"cycle":"c"}`), "application/json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, err := s3c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String("evidence-kms"), Key: aws.String("report.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(head.SSEKMSKeyId) == "" ||
+		f.Location != "s3://evidence-kms/report.json" || !strings.Contains(f.URL, "X-Amz-Expires=604800") {
+		t.Errorf("head = %s %s, archived %+v", head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId), f)
+	}
+}

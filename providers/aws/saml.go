@@ -24,11 +24,12 @@ type SAMLProvider struct {
 }
 
 // SAMLProviders lists the IAM SAML identity providers of every configured
-// account (IAM is global, so one call per account).
+// account and every account a tenant target names (IAM is global, so one
+// listing per account).
 func (p *Provider) SAMLProviders(ctx context.Context) ([]SAMLProvider, error) {
 	var out []SAMLProvider
-	for _, a := range p.cfg.Accounts {
-		ps, err := p.accountSAML(ctx, a.ID)
+	for _, a := range p.knownAccounts() {
+		ps, err := p.accountSAML(ctx, a)
 		if err != nil {
 			return nil, err
 		}
@@ -86,4 +87,26 @@ func (p *Provider) SAMLCertificates(ctx context.Context) ([]saml.Certificate, er
 		certs = append(certs, cs...)
 	}
 	return certs, errors.Join(errs...)
+}
+
+// knownAccounts are the configured accounts, then the tenants' other AWS
+// accounts, each once.
+func (p *Provider) knownAccounts() []string {
+	var out []string
+	seen := map[string]bool{}
+	add := func(a string) {
+		if !seen[a] {
+			seen[a] = true
+			out = append(out, a)
+		}
+	}
+	for _, a := range p.cfg.Accounts {
+		add(a.ID)
+	}
+	for _, t := range p.cfg.Tenants {
+		for _, a := range tenantAccounts(t) {
+			add(a)
+		}
+	}
+	return out
 }

@@ -50,7 +50,8 @@ type Baseline struct {
 // Server is an httptest server speaking the SSM (awsJson1.1), EC2 (ec2
 // query) and STS (query) protocols for the calls it implements; SSM calls it
 // does not implement are proxied to Upstream (moto_server) when set. It
-// tells accounts apart by the access key of the request's signature: the
+// implements SendCommand, ListCommands and GetCommandInvocation itself only
+// without Upstream (outcomes set by SetInvocation). It tells accounts apart by the access key of the request's signature: the
 // keys its AssumeRole hands out are "AKFAKE<account>".
 type Server struct {
 	URL string
@@ -68,6 +69,8 @@ type Server struct {
 	groups      map[string]string // patch group → baseline ID
 	defaults    map[string]string // operating system → baseline ID
 	calls       map[string]int
+	commands    []command
+	invocations map[string]Invocation
 	ssmCalls    atomic.Int64
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy

@@ -17,9 +17,11 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	var in map[string]any
-	switch op {
-	case "DescribeInstanceInformation", "DescribeInstancePatchStates", "GetPatchBaseline",
-		"GetPatchBaselineForPatchGroup", "GetDefaultPatchBaseline":
+	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "GetPatchBaseline" ||
+		op == "GetPatchBaselineForPatchGroup" || op == "GetDefaultPatchBaseline"
+	commands := op == "SendCommand" || op == "ListCommands" || op == "GetCommandInvocation"
+	switch {
+	case own || commands && s.Upstream == "":
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 			jsonError(w, http.StatusBadRequest, "SerializationException", err.Error())
 			return
@@ -43,6 +45,12 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		out = s.baselineForGroup(in)
 	case "GetDefaultPatchBaseline":
 		out = s.defaultBaseline(in)
+	case "SendCommand":
+		out = s.sendCommand(in)
+	case "ListCommands":
+		out = s.listCommands(in)
+	case "GetCommandInvocation":
+		out, err = s.getCommandInvocation(in)
 	}
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, err.code, err.msg)
