@@ -2,7 +2,9 @@ package aws
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -72,7 +74,10 @@ func lastInstall(st ssmtypes.InstancePatchState) (t0 time.Time) {
 	return t0
 }
 
-// instanceInfo pages DescribeInstanceInformation filtered to ids.
+// instanceInfo pages DescribeInstanceInformation filtered to ids. Should
+// SSM refuse the filter because an ID is not a managed node
+// (InvalidInstanceId), the batch is halved until the refused IDs stand
+// alone: those are unmanaged, the rest are still looked up.
 func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string) (map[string]ssmtypes.InstanceInformation, error) {
 	out := map[string]ssmtypes.InstanceInformation{}
 	pages := ssm.NewDescribeInstanceInformationPaginator(c.ssm, &ssm.DescribeInstanceInformationInput{
@@ -82,7 +87,13 @@ func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string) 
 	for pages.HasMorePages() {
 		var page *ssm.DescribeInstanceInformationOutput
 		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
-		if err != nil {
+		var invalid *ssmtypes.InvalidInstanceId
+		switch {
+		case errors.As(err, &invalid) && len(ids) == 1:
+			return out, nil
+		case errors.As(err, &invalid):
+			return p.splitInfo(ctx, c, ids)
+		case err != nil:
 			return nil, fmt.Errorf("ssm DescribeInstanceInformation: %w", err)
 		}
 		for _, i := range page.InstanceInformationList {
@@ -90,6 +101,20 @@ func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string) 
 		}
 	}
 	return out, nil
+}
+
+func (p *Provider) splitInfo(ctx context.Context, c *regional, ids []string) (map[string]ssmtypes.InstanceInformation, error) {
+	half := len(ids) / 2
+	a, err := p.instanceInfo(ctx, c, ids[:half])
+	if err != nil {
+		return nil, err
+	}
+	b, err := p.instanceInfo(ctx, c, ids[half:])
+	if err != nil {
+		return nil, err
+	}
+	maps.Copy(a, b)
+	return a, nil
 }
 
 // patchStates pages DescribeInstancePatchStates for ids (≤ 50).

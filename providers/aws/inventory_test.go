@@ -51,3 +51,29 @@ func TestUnmanagedDetection(t *testing.T) {
 		t.Errorf("host absent from SSM = %+v, want unmanaged", absent)
 	}
 }
+
+// TestUnmanagedWhenSSMRejectsUnknownIDs: if SSM refuses an InstanceIds
+// filter naming an unmanaged instance, the batch is split until the
+// refused instance stands alone; every other host is still joined.
+func TestUnmanagedWhenSSMRejectsUnknownIDs(t *testing.T) {
+	fake := awstest.NewServer(t)
+	fake.RejectUnknownIDs = true
+	env, cfg := fleet(fake, 1, 120) // every tenth host is unknown to SSM
+	p := newProvider(t, cfg)
+	hosts, err := p.Hosts(context.Background(), runbooks.Tenant{Name: "acme"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	managed := 0
+	for _, h := range hosts {
+		if h.Managed {
+			managed++
+		}
+	}
+	if len(hosts) != 120 || managed != 108 {
+		t.Fatalf("%d hosts, %d managed; want 120 and 108", len(hosts), managed)
+	}
+	if n := fake.Calls("ssm.DescribeInstanceInformation"); n <= 3 {
+		t.Errorf("only %d DescribeInstanceInformation calls: the refusal was never hit", n)
+	}
+}

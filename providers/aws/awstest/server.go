@@ -61,6 +61,9 @@ type Server struct {
 	Latency      time.Duration
 	ThrottleRate float64
 	Upstream     string
+	// RejectUnknownIDs answers DescribeInstanceInformation InvalidInstanceId
+	// when its InstanceIds filter names an instance SSM does not know.
+	RejectUnknownIDs bool
 
 	mu          sync.Mutex
 	instances   []Instance

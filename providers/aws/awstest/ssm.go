@@ -36,7 +36,7 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 	var err *apiError
 	switch op {
 	case "DescribeInstanceInformation":
-		out = s.describeInstanceInformation(in)
+		out, err = s.describeInstanceInformation(in)
 	case "DescribeInstancePatchStates":
 		out = s.describePatchStates(in)
 	case "GetPatchBaseline":
@@ -125,9 +125,17 @@ func idFilter(in map[string]any) []string {
 	return nil
 }
 
-func (s *Server) describeInstanceInformation(in map[string]any) map[string]any {
+func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError) {
 	want := idFilter(in)
 	s.mu.Lock()
+	if s.RejectUnknownIDs {
+		for _, id := range want {
+			if i, ok := s.byID[id]; !ok || s.instances[i].SSM == nil {
+				s.mu.Unlock()
+				return nil, &apiError{"InvalidInstanceId", "Instances [[" + id + "]] not in a valid state for account"}
+			}
+		}
+	}
 	var list []map[string]any
 	for _, i := range s.pick(want) {
 		if i.SSM == nil {
@@ -145,7 +153,7 @@ func (s *Server) describeInstanceInformation(in map[string]any) map[string]any {
 	if next != "" {
 		out["NextToken"] = next
 	}
-	return out
+	return out, nil
 }
 
 // pick returns the instances named by ids in order, or all for nil ids;
