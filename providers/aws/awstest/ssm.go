@@ -136,15 +136,15 @@ func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError)
 			}
 		}
 	}
-	var list []map[string]any
+	var list []instanceInfo
 	for _, i := range s.pick(want) {
 		if i.SSM == nil {
 			continue
 		}
-		list = append(list, map[string]any{
-			"InstanceId": i.ID, "PingStatus": i.SSM.PingStatus, "AgentVersion": i.SSM.AgentVersion,
-			"PlatformName": i.SSM.PlatformName, "PlatformVersion": i.SSM.PlatformVersion, "PlatformType": "Linux",
-			"ResourceType": "EC2Instance", "ComputerName": i.Name,
+		list = append(list, instanceInfo{
+			InstanceID: i.ID, PingStatus: i.SSM.PingStatus, AgentVersion: i.SSM.AgentVersion,
+			PlatformName: i.SSM.PlatformName, PlatformVersion: i.SSM.PlatformVersion, PlatformType: "Linux",
+			ResourceType: "EC2Instance", ComputerName: i.Name,
 		})
 	}
 	s.mu.Unlock()
@@ -177,17 +177,17 @@ func (s *Server) describePatchStates(in map[string]any) map[string]any {
 		want = []string{}
 	}
 	s.mu.Lock()
-	var list []map[string]any
+	var list []patchState
 	for _, i := range s.pick(want) {
 		if i.Patches == nil {
 			continue
 		}
 		p := i.Patches
 		end := float64(p.End.Unix())
-		list = append(list, map[string]any{
-			"InstanceId": i.ID, "PatchGroup": "", "BaselineId": "pb-fake", "Operation": p.Operation,
-			"OperationStartTime": end - 60, "OperationEndTime": end,
-			"MissingCount": p.Missing, "FailedCount": p.Failed, "InstalledCount": p.Installed,
+		list = append(list, patchState{
+			InstanceID: i.ID, BaselineID: "pb-fake", Operation: p.Operation,
+			OperationStartTime: end - 60, OperationEndTime: end,
+			MissingCount: p.Missing, FailedCount: p.Failed, InstalledCount: p.Installed,
 		})
 	}
 	s.mu.Unlock()
@@ -235,4 +235,30 @@ func (s *Server) defaultBaseline(in map[string]any) any {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return map[string]any{"BaselineId": s.defaults[os], "OperatingSystem": os}
+}
+
+// instanceInfo and patchState are the wire shapes of SSM's
+// InstanceInformation and InstancePatchState (typed, so the 10k-instance
+// benchmark does not spend its time encoding maps).
+type instanceInfo struct {
+	InstanceID      string `json:"InstanceId"`
+	PingStatus      string
+	AgentVersion    string
+	PlatformName    string
+	PlatformVersion string
+	PlatformType    string
+	ResourceType    string
+	ComputerName    string
+}
+
+type patchState struct {
+	InstanceID         string `json:"InstanceId"`
+	PatchGroup         string
+	BaselineID         string `json:"BaselineId"`
+	Operation          string
+	OperationStartTime float64
+	OperationEndTime   float64
+	MissingCount       int
+	FailedCount        int
+	InstalledCount     int
 }
