@@ -136,6 +136,7 @@ const (
 type Providers struct {
 	Kind      string // ProviderSim or ProviderCloud
 	Sim       Sim
+	AWS       AWS
 	Falcon    Falcon
 	PagerDuty PagerDuty
 	Dynatrace Dynatrace

@@ -36,6 +36,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"state_path", d.str(&c.Providers.Sim.StatePath)},
 				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
+			field{"aws", d.aws(&c.Providers.AWS)},
 			field{"falcon", d.section(
 				field{"client_id", text(d, &c.Providers.Falcon.ClientID)},
 				field{"client_secret", text(d, &c.Providers.Falcon.ClientSecret)},
@@ -205,6 +206,7 @@ func (d *decoder) targets(dst *[]runbooks.Target) func(*yaml.Node, string) {
 				field{"regions", d.strs(&t.Regions)},
 				field{"groups", d.strs(&t.Groups)},
 				field{"selector", d.strMap(&t.Selector)},
+				field{"databases", d.strs(&t.Databases)},
 			)
 			*dst = append(*dst, t)
 		})

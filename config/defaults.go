@@ -34,6 +34,7 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           inventory_max_age 24h, patch rollout zone_by_zone with a 25%
 //	           disruption budget, reboot default, duration 2h; quota 600
 //	           reads and 60 writes per minute
+//	           aws: see awsDefaults (no accounts: not enabled)
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
 //	log:       format json, level info
@@ -60,7 +61,7 @@ func defaults() *Config {
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults()},
+			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},

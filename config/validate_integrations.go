@@ -14,6 +14,7 @@ var falconClouds = []string{"us-1", "us-2", "eu-1", "us-gov-1"}
 // environment with a health gate has a Dynatrace selector (else the gate
 // would fail at run time, in the middle of a cycle).
 func (d *decoder) checkIntegrations(c *Config) {
+	d.checkAWS(c)
 	p := c.Providers
 	f := p.Falcon
 	d.checkSecret("providers.falcon.client_id", f.ClientID)

@@ -46,6 +46,9 @@ type Target struct {
 	Regions  []string          `json:"regions,omitempty"`
 	Groups   []string          `json:"groups,omitempty"` // Azure resource groups
 	Selector map[string]string `json:"selector,omitempty"`
+	// Databases are backed up before patching: RDS instance names,
+	// "cluster:<name>" for Aurora clusters, or RDS ARNs.
+	Databases []string `json:"databases,omitempty"`
 }
 
 // Host is one machine found by inventory.

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"strings"
 
 	"github.com/patchgate/patchgate/config"
+	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/providers/multi"
+	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/saml"
 )
 
 // cloudBuilder builds one real cloud's provider from its config section;
@@ -13,15 +17,48 @@ import (
 // ports it serves (the access report, the evidence archive).
 type cloudBuilder struct {
 	cloud runbooks.Cloud
-	build func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps) (multi.Cloud, bool, error)
+	build func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps, a *app) (multi.Cloud, bool, error)
 }
 
 // cloudBuilders are the real cloud providers, in the order they are built.
 var cloudBuilders = []cloudBuilder{
-	{runbooks.GCP, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps) (multi.Cloud, bool, error) {
+	{runbooks.AWS, func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps, a *app) (multi.Cloud, bool, error) {
+		c, access, archive, ok, err := awsCloud(ctx, cfg, w)
+		if !ok || err != nil {
+			return c, ok, err
+		}
+		// Every account's IAM SAML providers join the SAML check.
+		a.samlSources = append(a.samlSources, awsSAMLSource{access.(*awsprovider.Provider)})
+		// IAM Identity Center is the access report of record once AWS is
+		// configured, and a bucket makes S3 the evidence archive.
+		deps.Access = access
+		if d, isDir := deps.Reporter.(*reports.Dir); isDir && archive != nil {
+			d.Archive = archive
+		}
+		return c, true, nil
+	}},
+	{runbooks.GCP, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps, _ *app) (multi.Cloud, bool, error) {
 		return gcpCloud(ctx, cfg, w)
 	}},
-	{runbooks.Azure, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps) (multi.Cloud, bool, error) {
+	{runbooks.Azure, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps, _ *app) (multi.Cloud, bool, error) {
 		return azureCloud(ctx, cfg, w)
 	}},
+}
+
+// awsSAMLSource reads the IAM SAML providers of every AWS account for the
+// SAML runbook, with the AWS IAM procedure.
+type awsSAMLSource struct{ p *awsprovider.Provider }
+
+func (awsSAMLSource) Name() string { return "aws-iam" }
+
+func (s awsSAMLSource) Certificates(ctx context.Context) ([]saml.Certificate, error) {
+	certs, err := s.p.SAMLCertificates(ctx)
+	for i := range certs {
+		certs[i].Kind = saml.KindAWS
+		if certs[i].Integration == "" {
+			// Source is aws-iam:<account>:<provider name>.
+			certs[i].Integration = strings.TrimPrefix(certs[i].Source, "aws-iam:")
+		}
+	}
+	return certs, err
 }

@@ -88,8 +88,8 @@ func newHygiene(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager
 		Posture: func(ctx context.Context, now time.Time) (reports.Posture, error) {
 			return reports.PostureDigest(ctx, st, now)
 		}}
-	if len(cfg.SAML.Sources) > 0 {
-		svc.SAML = &saml.Runbook{Store: st, Chat: chat, Pager: pager, Sources: samlSources(cfg.SAML),
+	if sources := append(samlSources(cfg.SAML), a.samlSources...); len(sources) > 0 {
+		svc.SAML = &saml.Runbook{Store: st, Chat: chat, Pager: pager, Sources: sources,
 			Thresholds: samlThresholds(cfg.SAML), Clock: clock, Log: log}
 	}
 	if len(cfg.Drift.Workspaces) > 0 {

@@ -14,6 +14,7 @@ import (
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 )
@@ -44,7 +45,10 @@ type app struct {
 	store  state.Store
 	fleet  *sim.Fleet
 	engine *runbooks.Engine
-	slack  *slackParts // nil when no slack section is configured
+	// samlSources are certificate sources the cloud providers add (AWS IAM
+	// SAML providers) beside the saml section's own.
+	samlSources []saml.Source
+	slack       *slackParts // nil when no slack section is configured
 	// metrics times the store and providers and counts what the engine
 	// does; observe serves it.
 	metrics *metrics.Metrics
@@ -140,7 +144,7 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) error {
 	clouds := map[runbooks.Cloud]multi.Cloud{}
 	for _, b := range cloudBuilders {
-		c, ok, err := b.build(ctx, a.cfg, w, deps)
+		c, ok, err := b.build(ctx, a.cfg, w, deps, a)
 		if err != nil {
 			return err // each builder names its section
 		}
@@ -160,7 +164,9 @@ func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) erro
 		}
 		a.fleet = fleet
 		deps.Sensors, deps.Health, deps.Pager, deps.Directory = fleet, fleet, fleet, fleet
-		deps.Access = fleet
+		if deps.Access == nil {
+			deps.Access = fleet
+		}
 		if len(clouds) == 0 {
 			deps.Inventory, deps.Backups, deps.Patcher = fleet, fleet, fleet
 			return nil

@@ -1,0 +1,101 @@
+package awstest
+
+import (
+	"encoding/xml"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// describeInstances answers the ec2 query protocol: Filter.N.Name /
+// Filter.N.Value.M (tag:K filters are honoured, instance-state-name is
+// accepted since every fake instance runs), MaxResults and NextToken.
+func (s *Server) describeInstances(w http.ResponseWriter, r *http.Request, form url.Values) {
+	acct := account(r)
+	tags := map[string]string{}
+	for n := 1; form.Get(fmt.Sprintf("Filter.%d.Name", n)) != ""; n++ {
+		name := form.Get(fmt.Sprintf("Filter.%d.Name", n))
+		if k, ok := strings.CutPrefix(name, "tag:"); ok {
+			tags[k] = form.Get(fmt.Sprintf("Filter.%d.Value.1", n))
+		}
+	}
+	s.mu.Lock()
+	var match []Instance
+	for _, i := range s.instances {
+		if i.Account != acct {
+			continue
+		}
+		ok := true
+		for k, v := range tags {
+			ok = ok && i.Tags[k] == v
+		}
+		if ok {
+			match = append(match, i)
+		}
+	}
+	size := s.ec2PageSize
+	s.mu.Unlock()
+	if m, _ := strconv.Atoi(form.Get("MaxResults")); m > 0 && (size == 0 || m < size) {
+		size = m
+	}
+	if size == 0 {
+		size = 1000
+	}
+	start, _ := strconv.Atoi(form.Get("NextToken"))
+	start = min(start, len(match))
+	end := min(start+size, len(match))
+	var b strings.Builder
+	b.WriteString(`<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><reservationSet>`)
+	for _, i := range match[start:end] {
+		fmt.Fprintf(&b, `<item><reservationId>r-%s</reservationId><ownerId>%s</ownerId><instancesSet><item><instanceId>%s</instanceId>`+
+			`<instanceState><code>16</code><name>running</name></instanceState><platformDetails>Linux/UNIX</platformDetails><tagSet>`,
+			esc(i.ID), esc(i.Account), esc(i.ID))
+		fmt.Fprintf(&b, `<item><key>Name</key><value>%s</value></item>`, esc(i.Name))
+		for k, v := range i.Tags {
+			fmt.Fprintf(&b, `<item><key>%s</key><value>%s</value></item>`, esc(k), esc(v))
+		}
+		b.WriteString(`</tagSet></item></instancesSet></item>`)
+	}
+	b.WriteString(`</reservationSet>`)
+	if end < len(match) {
+		fmt.Fprintf(&b, `<nextToken>%d</nextToken>`, end)
+	}
+	b.WriteString(`</DescribeInstancesResponse>`)
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	_, _ = w.Write([]byte(b.String()))
+}
+
+func esc(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
+}
+
+// serveSTS hands out credentials whose access key names the role's account,
+// and tells a caller who it is by that key.
+func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, action string, form url.Values) {
+	w.Header().Set("Content-Type", "text/xml")
+	if action == "GetCallerIdentity" {
+		a := account(r)
+		fmt.Fprintf(w, `<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>`+
+			`<Arn>arn:aws:sts::%s:assumed-role/patchgate/patchgate</Arn><UserId>AROAFAKE:patchgate</UserId><Account>%s</Account>`+
+			`</GetCallerIdentityResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></GetCallerIdentityResponse>`, a, a)
+		return
+	}
+	role := form.Get("RoleArn") // arn:aws:iam::<account>:role/<name>
+	parts := strings.Split(role, ":")
+	if len(parts) < 6 {
+		http.Error(w, "bad RoleArn", http.StatusBadRequest)
+		return
+	}
+	acct := parts[4]
+	exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>`+
+		`<AccessKeyId>AKFAKE%s</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>%s</Expiration>`+
+		`</Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/patchgate/patchgate</Arn><AssumedRoleId>AROAFAKE:patchgate</AssumedRoleId>`+
+		`</AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+		esc(acct), exp, esc(acct))
+}

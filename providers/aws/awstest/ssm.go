@@ -1,0 +1,264 @@
+package awstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"strconv"
+)
+
+// serveSSM answers one awsJson1.1 call.
+func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
+	s.count("ssm." + op)
+	if s.throttle() {
+		s.throttled.Add(1)
+		jsonError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
+		return
+	}
+	var in map[string]any
+	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "GetPatchBaseline" ||
+		op == "GetPatchBaselineForPatchGroup" || op == "GetDefaultPatchBaseline"
+	commands := op == "SendCommand" || op == "ListCommands" || op == "GetCommandInvocation"
+	switch {
+	case own || commands && s.Upstream == "":
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+			jsonError(w, http.StatusBadRequest, "SerializationException", err.Error())
+			return
+		}
+	default:
+		if !s.upstream(w, r) {
+			jsonError(w, http.StatusBadRequest, "UnknownOperationException", "awstest does not implement "+op)
+		}
+		return
+	}
+	var out any
+	var err *apiError
+	switch op {
+	case "DescribeInstanceInformation":
+		out, err = s.describeInstanceInformation(in)
+	case "DescribeInstancePatchStates":
+		out = s.describePatchStates(in)
+	case "GetPatchBaseline":
+		out, err = s.getPatchBaseline(in)
+	case "GetPatchBaselineForPatchGroup":
+		out = s.baselineForGroup(in)
+	case "GetDefaultPatchBaseline":
+		out = s.defaultBaseline(in)
+	case "SendCommand":
+		out = s.sendCommand(in)
+	case "ListCommands":
+		out = s.listCommands(in)
+	case "GetCommandInvocation":
+		out, err = s.getCommandInvocation(in)
+	}
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.code, err.msg)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// throttle spreads ThrottleRate evenly: call n is throttled when n·rate
+// crosses an integer, so 30% means exactly 3 of every 10 calls.
+func (s *Server) throttle() bool {
+	if s.ThrottleRate <= 0 {
+		return false
+	}
+	n := float64(s.ssmCalls.Add(1))
+	return math.Floor(n*s.ThrottleRate) != math.Floor((n-1)*s.ThrottleRate)
+}
+
+type apiError struct{ code, msg string }
+
+func jsonError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	w.Header().Set("X-Amzn-ErrorType", code)
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]string{"__type": code, "message": msg})
+}
+
+// page cuts items at NextToken (an offset) to at most MaxResults.
+func page[T any](in map[string]any, items []T, def int) ([]T, string) {
+	size := def
+	if v, ok := in["MaxResults"].(float64); ok && v > 0 {
+		size = int(v)
+	}
+	start := 0
+	if t, ok := in["NextToken"].(string); ok {
+		start, _ = strconv.Atoi(t)
+	}
+	start = min(start, len(items))
+	end := min(start+size, len(items))
+	next := ""
+	if end < len(items) {
+		next = strconv.Itoa(end)
+	}
+	return items[start:end], next
+}
+
+func strs(v any) []string {
+	var out []string
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			if s, ok := x.(string); ok {
+				out = append(out, s)
+			}
+		}
+	}
+	return out
+}
+
+// idFilter reads the InstanceIds filter of DescribeInstanceInformation
+// (either filter list form).
+func idFilter(in map[string]any) []string {
+	for _, key := range []string{"Filters", "InstanceInformationFilterList"} {
+		fs, _ := in[key].([]any)
+		for _, f := range fs {
+			m, _ := f.(map[string]any)
+			if m["Key"] == "InstanceIds" || m["key"] == "InstanceIds" {
+				return append(strs(m["Values"]), strs(m["valueSet"])...)
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError) {
+	want := idFilter(in)
+	s.mu.Lock()
+	if s.RejectUnknownIDs {
+		for _, id := range want {
+			if i, ok := s.byID[id]; !ok || s.instances[i].SSM == nil {
+				s.mu.Unlock()
+				return nil, &apiError{"InvalidInstanceId", "Instances [[" + id + "]] not in a valid state for account"}
+			}
+		}
+	}
+	var list []instanceInfo
+	for _, i := range s.pick(want) {
+		if i.SSM == nil {
+			continue
+		}
+		list = append(list, instanceInfo{
+			InstanceID: i.ID, PingStatus: i.SSM.PingStatus, AgentVersion: i.SSM.AgentVersion,
+			PlatformName: i.SSM.PlatformName, PlatformVersion: i.SSM.PlatformVersion, PlatformType: "Linux",
+			ResourceType: "EC2Instance", ComputerName: i.Name,
+		})
+	}
+	s.mu.Unlock()
+	items, next := page(in, list, 50)
+	out := map[string]any{"InstanceInformationList": items}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out, nil
+}
+
+// pick returns the instances named by ids in order, or all for nil ids;
+// the caller holds s.mu.
+func (s *Server) pick(ids []string) []Instance {
+	if ids == nil {
+		return s.instances
+	}
+	var out []Instance
+	for _, id := range ids {
+		if i, ok := s.byID[id]; ok {
+			out = append(out, s.instances[i])
+		}
+	}
+	return out
+}
+
+func (s *Server) describePatchStates(in map[string]any) map[string]any {
+	want := strs(in["InstanceIds"])
+	if want == nil {
+		want = []string{}
+	}
+	s.mu.Lock()
+	var list []patchState
+	for _, i := range s.pick(want) {
+		if i.Patches == nil {
+			continue
+		}
+		p := i.Patches
+		end := float64(p.End.Unix())
+		list = append(list, patchState{
+			InstanceID: i.ID, BaselineID: "pb-fake", Operation: p.Operation,
+			OperationStartTime: end - 60, OperationEndTime: end,
+			MissingCount: p.Missing, FailedCount: p.Failed, InstalledCount: p.Installed,
+		})
+	}
+	s.mu.Unlock()
+	items, next := page(in, list, 50)
+	out := map[string]any{"InstancePatchStates": items}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out
+}
+
+func (s *Server) getPatchBaseline(in map[string]any) (any, *apiError) {
+	id, _ := in["BaselineId"].(string)
+	s.mu.Lock()
+	b, ok := s.baselines[id]
+	s.mu.Unlock()
+	if !ok {
+		return nil, &apiError{"DoesNotExistException", fmt.Sprintf("Patch Baseline %s does not exist.", id)}
+	}
+	filters := []map[string]any{}
+	if len(b.Severities) > 0 {
+		filters = append(filters, map[string]any{"Key": "SEVERITY", "Values": b.Severities})
+	}
+	if len(b.Classifications) > 0 {
+		filters = append(filters, map[string]any{"Key": "CLASSIFICATION", "Values": b.Classifications})
+	}
+	return map[string]any{
+		"BaselineId": b.ID, "Name": b.ID, "OperatingSystem": b.OperatingSystem,
+		"ApprovalRules": map[string]any{"PatchRules": []any{map[string]any{
+			"PatchFilterGroup": map[string]any{"PatchFilters": filters}, "ApproveAfterDays": b.ApproveAfterDays,
+		}}},
+	}, nil
+}
+
+func (s *Server) baselineForGroup(in map[string]any) any {
+	g, _ := in["PatchGroup"].(string)
+	os, _ := in["OperatingSystem"].(string)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{"BaselineId": s.groups[g], "PatchGroup": g, "OperatingSystem": os}
+}
+
+func (s *Server) defaultBaseline(in map[string]any) any {
+	os, _ := in["OperatingSystem"].(string)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return map[string]any{"BaselineId": s.defaults[os], "OperatingSystem": os}
+}
+
+// instanceInfo and patchState are the wire shapes of SSM's
+// InstanceInformation and InstancePatchState (typed, so the 10k-instance
+// benchmark does not spend its time encoding maps).
+type instanceInfo struct {
+	InstanceID      string `json:"InstanceId"`
+	PingStatus      string
+	AgentVersion    string
+	PlatformName    string
+	PlatformVersion string
+	PlatformType    string
+	ResourceType    string
+	ComputerName    string
+}
+
+type patchState struct {
+	InstanceID         string `json:"InstanceId"`
+	PatchGroup         string
+	BaselineID         string `json:"BaselineId"`
+	Operation          string
+	OperationStartTime float64
+	OperationEndTime   float64
+	MissingCount       int
+	FailedCount        int
+	InstalledCount     int
+}
