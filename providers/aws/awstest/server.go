@@ -74,6 +74,7 @@ type Server struct {
 	calls       map[string]int
 	commands    []command
 	invocations map[string]Invocation
+	externalIDs map[string]string // by account, from AssumeRole
 	ssmCalls    atomic.Int64
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy
