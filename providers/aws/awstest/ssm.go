@@ -5,6 +5,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // serveSSM answers one awsJson1.1 call.
@@ -16,7 +17,7 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	var in map[string]any
-	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "GetPatchBaseline" ||
+	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "DescribeInstancePatches" || op == "GetPatchBaseline" ||
 		op == "GetPatchBaselineForPatchGroup" || op == "GetDefaultPatchBaseline"
 	commands := op == "SendCommand" || op == "ListCommands" || op == "GetCommandInvocation"
 	switch {
@@ -38,6 +39,8 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		out, err = s.describeInstanceInformation(in)
 	case "DescribeInstancePatchStates":
 		out = s.describePatchStates(in)
+	case "DescribeInstancePatches":
+		out = s.describeInstancePatches(in)
 	case "GetPatchBaseline":
 		out, err = s.getPatchBaseline(in)
 	case "GetPatchBaselineForPatchGroup":
@@ -222,4 +225,29 @@ type patchState struct {
 	MissingCount       int
 	FailedCount        int
 	InstalledCount     int
+}
+
+// describeInstancePatches lists an instance's missing patches (the only
+// state the fake tracks titles for).
+func (s *Server) describeInstancePatches(in map[string]any) any {
+	id, _ := in["InstanceId"].(string)
+	s.mu.Lock()
+	var list []map[string]any
+	for _, i := range s.pick([]string{id}) {
+		if i.Patches == nil {
+			continue
+		}
+		for _, t := range i.Patches.MissingTitles {
+			kb, _, _ := strings.Cut(t, ":")
+			list = append(list, map[string]any{"Title": t, "KBId": kb, "Classification": "Security",
+				"Severity": "Important", "State": "Missing", "InstalledTime": 0})
+		}
+	}
+	s.mu.Unlock()
+	items, next := page(in, list, 50)
+	out := map[string]any{"Patches": items}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out
 }
