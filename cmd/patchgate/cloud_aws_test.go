@@ -34,6 +34,7 @@ providers:
   kind: cloud
   aws:
     role_name: "arn:aws:iam::{account}:role/patchgate"
+    external_id: acme-patchgate
     accounts: [{id: "111111111111"}]
     endpoints: {ec2: "`+fake.URL+`", ssm: "`+fake.URL+`", sts: "`+fake.URL+`"}
 `))
@@ -56,6 +57,9 @@ providers:
 	}
 	if len(hosts) != 2 || !hosts[0].Managed || hosts[1].Managed {
 		t.Fatalf("hosts = %+v, want i-0aaa managed and i-0bbb not", hosts)
+	}
+	if got := fake.ExternalID("111111111111"); got != "acme-patchgate" {
+		t.Errorf("AssumeRole external ID = %q, want acme-patchgate", got)
 	}
 
 	plain, err := config.Parse("t.yaml", []byte("pipeline:\n  - {env: nonprod, approvers: [U0ALICE001]}\n  - {env: production, approvers: [U0ALICE001, U0BOB00002]}\n"))

@@ -43,7 +43,7 @@ func (p *Provider) joinSSM(ctx context.Context, c *regional, hosts []runbooks.Ho
 			h.LastPatched = lastInstall(st)
 		}
 	}
-	return nil
+	return p.pendingKernels(ctx, c, hosts)
 }
 
 // applyInfo marks a host managed only when its agent is Online: a

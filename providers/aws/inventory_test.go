@@ -20,7 +20,8 @@ func TestUnmanagedDetection(t *testing.T) {
 	other := runInstances(t, moto, acctA, 1, map[string]string{"env": "dev"})
 	fake.Add(
 		awstest.Instance{ID: ids[0], Account: acctA, SSM: &awstest.Agent{PingStatus: "Online", AgentVersion: "3.3.1", PlatformName: "Amazon Linux", PlatformVersion: "2023"},
-			Patches: &awstest.PatchState{Missing: 4, Operation: "Scan"}},
+			Patches: &awstest.PatchState{Missing: 4, Operation: "Scan",
+				MissingTitles: []string{"openssl-libs.x86_64:1:3.0.8-1.amzn2023", "kernel.x86_64:0:6.1.115-126.197.amzn2023"}}},
 		awstest.Instance{ID: ids[1], Account: acctA, SSM: &awstest.Agent{PingStatus: "ConnectionLost", AgentVersion: "3.1.0", PlatformName: "Amazon Linux"}},
 		awstest.Instance{ID: other[0], Account: acctA, SSM: &awstest.Agent{PingStatus: "Online"}},
 	)
@@ -41,6 +42,7 @@ func TestUnmanagedDetection(t *testing.T) {
 	}
 	online, lost, absent := byID[ids[0]], byID[ids[1]], byID[ids[2]]
 	if !online.Managed || online.OS != "Amazon Linux" || online.OSVersion != "2023" || online.PendingPatches != 4 ||
+		online.PendingKernel != "6.1.115-126.197.amzn2023.x86_64" ||
 		!strings.Contains(online.AgentStatus, "Online") {
 		t.Errorf("online host = %+v", online)
 	}

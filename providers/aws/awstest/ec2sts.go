@@ -92,10 +92,23 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, action string,
 		return
 	}
 	acct := parts[4]
+	s.mu.Lock()
+	if s.externalIDs == nil {
+		s.externalIDs = map[string]string{}
+	}
+	s.externalIDs[acct] = form.Get("ExternalId")
+	s.mu.Unlock()
 	exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>`+
 		`<AccessKeyId>AKFAKE%s</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>%s</Expiration>`+
 		`</Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/patchgate/patchgate</Arn><AssumedRoleId>AROAFAKE:patchgate</AssumedRoleId>`+
 		`</AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
 		esc(acct), exp, esc(acct))
+}
+
+// ExternalID is the external ID presented when assuming a role in account.
+func (s *Server) ExternalID(account string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.externalIDs[account]
 }

@@ -32,11 +32,13 @@ type Agent struct {
 	PlatformVersion string
 }
 
-// PatchState is what DescribeInstancePatchStates reports.
+// PatchState is what DescribeInstancePatchStates reports; MissingTitles
+// are the missing patches DescribeInstancePatches lists.
 type PatchState struct {
 	Missing, Failed, Installed int
 	Operation                  string // Scan or Install
 	End                        time.Time
+	MissingTitles              []string
 }
 
 // Baseline is a patch baseline the fake serves.
@@ -74,6 +76,7 @@ type Server struct {
 	calls       map[string]int
 	commands    []command
 	invocations map[string]Invocation
+	externalIDs map[string]string // by account, from AssumeRole
 	ssmCalls    atomic.Int64
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy

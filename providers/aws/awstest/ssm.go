@@ -2,10 +2,10 @@ package awstest
 
 import (
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // serveSSM answers one awsJson1.1 call.
@@ -17,7 +17,7 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		return
 	}
 	var in map[string]any
-	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "GetPatchBaseline" ||
+	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "DescribeInstancePatches" || op == "GetPatchBaseline" ||
 		op == "GetPatchBaselineForPatchGroup" || op == "GetDefaultPatchBaseline"
 	commands := op == "SendCommand" || op == "ListCommands" || op == "GetCommandInvocation"
 	switch {
@@ -39,6 +39,8 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		out, err = s.describeInstanceInformation(in)
 	case "DescribeInstancePatchStates":
 		out = s.describePatchStates(in)
+	case "DescribeInstancePatches":
+		out = s.describeInstancePatches(in)
 	case "GetPatchBaseline":
 		out, err = s.getPatchBaseline(in)
 	case "GetPatchBaselineForPatchGroup":
@@ -199,44 +201,6 @@ func (s *Server) describePatchStates(in map[string]any) map[string]any {
 	return out
 }
 
-func (s *Server) getPatchBaseline(in map[string]any) (any, *apiError) {
-	id, _ := in["BaselineId"].(string)
-	s.mu.Lock()
-	b, ok := s.baselines[id]
-	s.mu.Unlock()
-	if !ok {
-		return nil, &apiError{"DoesNotExistException", fmt.Sprintf("Patch Baseline %s does not exist.", id)}
-	}
-	filters := []map[string]any{}
-	if len(b.Severities) > 0 {
-		filters = append(filters, map[string]any{"Key": "SEVERITY", "Values": b.Severities})
-	}
-	if len(b.Classifications) > 0 {
-		filters = append(filters, map[string]any{"Key": "CLASSIFICATION", "Values": b.Classifications})
-	}
-	return map[string]any{
-		"BaselineId": b.ID, "Name": b.ID, "OperatingSystem": b.OperatingSystem,
-		"ApprovalRules": map[string]any{"PatchRules": []any{map[string]any{
-			"PatchFilterGroup": map[string]any{"PatchFilters": filters}, "ApproveAfterDays": b.ApproveAfterDays,
-		}}},
-	}, nil
-}
-
-func (s *Server) baselineForGroup(in map[string]any) any {
-	g, _ := in["PatchGroup"].(string)
-	os, _ := in["OperatingSystem"].(string)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return map[string]any{"BaselineId": s.groups[g], "PatchGroup": g, "OperatingSystem": os}
-}
-
-func (s *Server) defaultBaseline(in map[string]any) any {
-	os, _ := in["OperatingSystem"].(string)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return map[string]any{"BaselineId": s.defaults[os], "OperatingSystem": os}
-}
-
 // instanceInfo and patchState are the wire shapes of SSM's
 // InstanceInformation and InstancePatchState (typed, so the 10k-instance
 // benchmark does not spend its time encoding maps).
@@ -261,4 +225,29 @@ type patchState struct {
 	MissingCount       int
 	FailedCount        int
 	InstalledCount     int
+}
+
+// describeInstancePatches lists an instance's missing patches (the only
+// state the fake tracks titles for).
+func (s *Server) describeInstancePatches(in map[string]any) any {
+	id, _ := in["InstanceId"].(string)
+	s.mu.Lock()
+	var list []map[string]any
+	for _, i := range s.pick([]string{id}) {
+		if i.Patches == nil {
+			continue
+		}
+		for _, t := range i.Patches.MissingTitles {
+			kb, _, _ := strings.Cut(t, ":")
+			list = append(list, map[string]any{"Title": t, "KBId": kb, "Classification": "Security",
+				"Severity": "Important", "State": "Missing", "InstalledTime": 0})
+		}
+	}
+	s.mu.Unlock()
+	items, next := page(in, list, 50)
+	out := map[string]any{"Patches": items}
+	if next != "" {
+		out["NextToken"] = next
+	}
+	return out
 }
