@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
@@ -50,7 +51,7 @@ func (c *HygieneChat) call(ctx context.Context, what string, do func(ctx context
 			return fmt.Errorf("%s: %s", what, safeErr(err))
 		}
 		c.log.Warn("slack call failed; retrying", "what", what, "wait", wait, "err", safeErr(err))
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := ctxsleep.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
@@ -269,7 +270,7 @@ func (n *Notifier) serve(ctx context.Context, w *cycleWork) {
 		n.mu.Lock()
 		w.dirty = true
 		n.mu.Unlock()
-		if sleepCtx(ctx, n.poster.retry.backoff(failures)) != nil {
+		if ctxsleep.Sleep(ctx, n.poster.retry.backoff(failures)) != nil {
 			continue // the loop head sees ctx ended
 		}
 	}

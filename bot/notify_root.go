@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
@@ -48,7 +49,7 @@ func (n *Notifier) ensureRoot(ctx context.Context, w *cycleWork, c *runbooks.Cyc
 			ver, err = casChat(ctx, n.store, c.ID, rec, ver)
 		default:
 			// Another replica is posting it now.
-			if err := sleepCtx(ctx, n.pollWait); err != nil {
+			if err := ctxsleep.Sleep(ctx, n.pollWait); err != nil {
 				return false, err
 			}
 			continue
@@ -108,7 +109,7 @@ func (n *Notifier) postRoot(ctx context.Context, w *cycleWork, c *runbooks.Cycle
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if serr := sleepCtx(ctx, n.poster.retry.backoff(attempt)); serr != nil {
+		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt)); serr != nil {
 			return err
 		}
 	}

@@ -8,9 +8,11 @@ import (
 	"slices"
 	"time"
 
+	"github.com/slack-go/slack"
+
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
-	"github.com/slack-go/slack"
 )
 
 // postThread posts the thread message evs call for, once across every
@@ -41,7 +43,7 @@ func (n *Notifier) postThread(ctx context.Context, ref msgRef, c *runbooks.Cycle
 			return rec.Posted, nil
 		}
 		if cl := rec.Claim; cl != nil && cl.Owner != n.replica && time.Since(cl.Since) <= n.claimTTL {
-			if err := sleepCtx(ctx, n.pollWait); err != nil {
+			if err := ctxsleep.Sleep(ctx, n.pollWait); err != nil {
 				return 0, err
 			}
 			continue
@@ -79,7 +81,7 @@ func (n *Notifier) markPosted(ctx context.Context, cycleID string, hi int64) err
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if serr := sleepCtx(ctx, n.poster.retry.backoff(attempt)); serr != nil {
+		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt)); serr != nil {
 			return err
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 )
 
 // poster sends the notifier's Web API calls. Per channel, posts (new
@@ -275,20 +277,8 @@ func (p *poster) send(ctx context.Context, channel, what string, do func(ctx con
 		}
 		p.log.Warn("Slack call will be retried", "channel", channel, "what", what,
 			"attempt", attempt+1, "wait", wait.String(), "err", safeErr(err))
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := ctxsleep.Sleep(ctx, wait); err != nil {
 			return err
 		}
-	}
-}
-
-// sleepCtx sleeps for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -40,7 +41,7 @@ func New(cfg Config) (*Client, error) {
 		ps += "," + cfg.ProblemSelector
 	}
 	hours := int(math.Ceil(cfg.Lookback.Hours()))
-	return &Client{cfg: cfg, problems: ps, from: "now-" + strconv.Itoa(hours) + "h", sleep: sleepCtx}, nil
+	return &Client{cfg: cfg, problems: ps, from: "now-" + strconv.Itoa(hours) + "h", sleep: ctxsleep.Sleep}, nil
 }
 
 // Selector returns the entity selector configured for tenant/env: the

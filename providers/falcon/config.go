@@ -17,6 +17,7 @@ import (
 	"github.com/crowdstrike/gofalcon/falcon/client"
 	"golang.org/x/oauth2"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -193,7 +194,7 @@ func (cfg *Config) defaults() error {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if cfg.sleep == nil {
-		cfg.sleep = sleepCtx
+		cfg.sleep = ctxsleep.Sleep
 	}
 	return nil
 }
@@ -267,15 +268,4 @@ func (s *secretSet) scrub(msg string) string {
 		msg = strings.ReplaceAll(msg, v, "[redacted]")
 	}
 	return msg
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

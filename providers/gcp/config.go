@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/patchgate/patchgate/runbooks"
 	"google.golang.org/api/option"
+
+	"github.com/patchgate/patchgate/internal/ctxsleep"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // Config is what the provider needs. Zero values take the defaults named
@@ -108,7 +110,7 @@ func (c *Config) defaults() error {
 		c.Clock = runbooks.SystemClock
 	}
 	if c.Sleep == nil {
-		c.Sleep = sleep
+		c.Sleep = ctxsleep.Sleep
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -126,15 +128,4 @@ func (c *Config) defaults() error {
 		return fmt.Errorf("quota %d reads, %d writes per minute: must not be negative", c.ReadsPerMinute, c.WritesPerMinute)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"time"
 
+	"github.com/patchgate/patchgate/internal/ctxsleep"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -17,7 +17,7 @@ var ErrInjected = runbooks.Errorf(runbooks.CodeUnavailable, "simulated transient
 // when ctx ends), counts the call, injects a due error, and otherwise runs fn
 // under the fleet's lock with the call's number.
 func (f *Fleet) call(ctx context.Context, method string, fn func(n int) error) error {
-	if err := sleep(ctx, f.cfg.Latency); err != nil {
+	if err := ctxsleep.Sleep(ctx, f.cfg.Latency); err != nil {
 		return fmt.Errorf("sim %s: %w", method, err)
 	}
 	f.mu.Lock()
@@ -27,20 +27,6 @@ func (f *Fleet) call(ctx context.Context, method string, fn func(n int) error) e
 		return err
 	}
 	return fn(n)
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // begin counts a call of method and fails it if an injected error is due
