@@ -43,6 +43,9 @@ type Record struct {
 	// Resolution says why it closed ("renewed: …", "no longer published").
 	Resolution string    `json:"resolution,omitempty"`
 	ResolvedAt time.Time `json:"resolved_at,omitzero"`
+	// HandledDay is the UTC day the runbook was last posted or updated in
+	// full; a run on the same day skips it.
+	HandledDay string `json:"handled_day,omitempty"`
 }
 
 // Ticked returns the tick of a step, if it was ticked.
@@ -62,7 +65,7 @@ func FingerprintKey(sha256 string) string {
 }
 
 func recordKey(fp string) string   { return "saml/cert/" + fp }
-func dayKey(fp, day string) string { return "saml/day/" + fp + "/" + day }
+func leaseKey(fp string) string    { return "saml/" + fp }
 func auditStream(fp string) string { return "audit/saml/" + fp }
 func pageKey(fp string) string     { return "patchgate/saml/" + fp }
 func dayOf(t time.Time) string     { return t.UTC().Format("2006-01-02") }

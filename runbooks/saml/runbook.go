@@ -2,9 +2,12 @@ package saml
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -32,10 +35,28 @@ type Runbook struct {
 	Thresholds Thresholds
 	Clock      runbooks.Clock // nil: the wall clock
 	Log        *slog.Logger   // nil: discarded
+	// Holder names this process in the per-certificate lease; empty picks
+	// a random name (two live processes must never share one).
+	Holder string
+
+	holderOnce sync.Once
 }
 
-// claimTTL keeps a day's claim past the day in every time zone.
-const claimTTL = 48 * time.Hour
+// leaseTTL bounds how long one certificate's daily handling may take (a
+// post, an upload, a page, each retried by its client) before another
+// replica may take it over.
+const leaseTTL = 5 * time.Minute
+
+func (r *Runbook) holder() string {
+	r.holderOnce.Do(func() {
+		if r.Holder == "" {
+			b := make([]byte, 6)
+			_, _ = rand.Read(b)
+			r.Holder = "saml-" + hex.EncodeToString(b)
+		}
+	})
+	return r.Holder
+}
 
 // Result is what one run did.
 type Result struct {
@@ -116,14 +137,43 @@ func (r *Runbook) handle(ctx context.Context, f Finding, fp string, now time.Tim
 		// SHA256 itself): the fingerprint is the runbook's identity.
 		return fmt.Errorf("certificate %q from source %s has no SHA-256 fingerprint", f.Certificate.Subject, f.Certificate.SourceName)
 	}
-	won, err := r.Store.Claim(ctx, dayKey(fp, dayOf(now)), claimTTL)
-	if err != nil {
-		return fmt.Errorf("claim %s: %w", dayKey(fp, dayOf(now)), err)
+	// One replica at a time handles a certificate, and a day counts as
+	// handled only once its runbook was posted or updated (and paged): a
+	// failed post is tried again by the next run, not a day later.
+	lease, err := r.Store.AcquireLease(ctx, leaseKey(fp), r.holder(), leaseTTL)
+	if errors.Is(err, state.ErrLeaseHeld) {
+		res.Skipped++ // another replica is handling it right now
+		return nil
 	}
-	if !won {
+	if err != nil {
+		return fmt.Errorf("lease %s: %w", leaseKey(fp), err)
+	}
+	defer func() {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		_ = r.Store.ReleaseLease(rctx, lease)
+	}()
+	today := dayOf(now)
+	if cur, _, _, err := loadRecord(ctx, r.Store, fp); err != nil {
+		return err
+	} else if cur != nil && cur.HandledDay == today && cur.Status == StatusOpen {
 		res.Skipped++
 		return nil
 	}
+	if err := r.post(ctx, f, fp, now, res); err != nil {
+		return err
+	}
+	_, err = modify(ctx, r.Store, fp, func(cur *Record) (*Record, error) {
+		next := *cur
+		next.HandledDay = today
+		return &next, nil
+	})
+	return err
+}
+
+// post posts (or updates) one finding's runbook, records it in the audit
+// log and pages below the page threshold.
+func (r *Runbook) post(ctx context.Context, f Finding, fp string, now time.Time, res *Result) error {
 	c := f.Certificate
 	proc := MOP(c.Kind, f, c.Integration)
 	rec, err := modify(ctx, r.Store, fp, func(cur *Record) (*Record, error) {

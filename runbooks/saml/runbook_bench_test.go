@@ -12,7 +12,7 @@ import (
 
 // BenchmarkRunbook100Certs: one daily run over metadata with 100
 // certificates below the warning threshold, on a fresh bbolt store each
-// iteration: parse, evaluate, claim, record, post (fake chat), audit.
+// iteration: parse, evaluate, lease, record, post (fake chat), audit.
 func BenchmarkRunbook100Certs(b *testing.B) {
 	dir := b.TempDir()
 	file := filepath.Join(dir, "idp.xml")

@@ -297,3 +297,46 @@ func TestRunbookReplicasPostOnce(t *testing.T) {
 		}
 	}
 }
+
+// failingChat refuses the first post, as Slack does when it is down past
+// the client's retries.
+type failingChat struct {
+	fakeChat
+	fails int
+}
+
+func (c *failingChat) PostRunbook(ctx context.Context, r *Record) (Ref, error) {
+	c.mu.Lock()
+	if c.fails > 0 {
+		c.fails--
+		c.mu.Unlock()
+		return Ref{}, os.ErrDeadlineExceeded
+	}
+	c.mu.Unlock()
+	return c.fakeChat.PostRunbook(ctx, r)
+}
+
+// TestRunbookFailedPostIsRetriedTheSameDay: a runbook whose post failed is
+// not counted as handled for the day, so the next run (a /patch saml, or
+// the next scheduled firing) posts it, once.
+func TestRunbookFailedPostIsRetriedTheSameDay(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	file := filepath.Join(t.TempDir(), "idp.xml")
+	writeMetadata(t, file, entity("https://idp.bank", keyDesc{"signing", newCertB64(t, "c", 1, 30*day)}))
+	chat := &failingChat{fails: 1}
+	rb := &Runbook{Store: st, Chat: chat, Clock: fakes.NewClock(testNow), Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
+	res, err := rb.Run(ctx)
+	if err != nil || len(res.Errors) != 1 || len(res.Posted) != 0 {
+		t.Fatalf("first run: posted %d, errors %v (err %v); want the post's failure reported", len(res.Posted), res.Errors, err)
+	}
+	res, err = rb.Run(ctx)
+	if err != nil || len(res.Posted) != 1 || res.Skipped != 0 {
+		t.Fatalf("second run the same day: posted %d, skipped %d, errors %v; want the runbook posted now", len(res.Posted), res.Skipped, res.Errors)
+	}
+	res, _ = rb.Run(ctx)
+	if len(res.Posted)+len(res.Updated) != 0 || res.Skipped != 1 || len(chat.posts) != 1 {
+		t.Fatalf("third run: posted %d updated %d skipped %d (posts in all %d); want it skipped as handled today",
+			len(res.Posted), len(res.Updated), res.Skipped, len(chat.posts))
+	}
+}
