@@ -65,6 +65,17 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.engine.Run(gctx) })
+	if a.hygiene == nil {
+		// The hygiene jobs post to Slack; without it they cannot run, and
+		// an operator who scheduled them must hear so rather than wonder.
+		for field, expr := range map[string]string{"schedules.saml_check": cfg.Schedules.SAMLCheck,
+			"schedules.drift_report": cfg.Schedules.DriftReport, "schedules.status_digest": cfg.Schedules.StatusDigest,
+			"schedules.posture_digest": cfg.Schedules.PostureDigest} {
+			if expr != "" {
+				log.Warn("scheduled job not run: it posts to Slack and no slack section is configured; use the CLI instead", "field", field)
+			}
+		}
+	}
 	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, hygieneJobs(cfg, a.hygiene)...)
 	if err != nil {
 		closeStore(context.WithoutCancel(ctx), a)
