@@ -24,7 +24,12 @@ const (
 	// CodeBlocked is a provider's verdict that the operation must not run
 	// as configured (e.g. the cloud's patch baseline differs from the one
 	// declared); retrying cannot help, so the stage fails at once.
-	CodeBlocked  = "blocked"
+	CodeBlocked = "blocked"
+	// CodePending is a provider saying the work a call waits for (a cloud
+	// assessment that takes minutes) is under way: not an error, and not
+	// counted against the stage; the step is tried again on a later tick.
+	// The provider bounds how long it stays pending.
+	CodePending  = "pending"
 	CodeInternal = "internal"
 )
 

@@ -111,6 +111,11 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 		return false
 	}
 	s := &n.Stages[i]
+	if ErrorCode(err) == CodePending {
+		e.log.Debug("provider work still running", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
+			"action", string(a.Kind), "detail", ErrorMessage(err))
+		return false
+	}
 	if a.Kind == ActPage || a.Kind == ActAck || a.Kind == ActResolve {
 		// A pager error is not the stage's: counting it among the stage's
 		// consecutive errors let a pager outage during a retried stage fail

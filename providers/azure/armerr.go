@@ -48,3 +48,9 @@ func permanent(err error) bool {
 	s := re.StatusCode
 	return s >= 400 && s < 500 && s != http.StatusTooManyRequests && s != http.StatusRequestTimeout
 }
+
+// conflict reports ARM's 409: the resource is busy with another operation.
+func conflict(err error) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusConflict
+}

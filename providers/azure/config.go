@@ -54,8 +54,11 @@ type Config struct {
 	// install or assessment (default 10s), which keeps a large fleet's
 	// polling inside ARM's read budget.
 	PollInterval time.Duration
-	Now          func() time.Time // the clock; time.Now when nil
-	Log          *slog.Logger
+	// AssessTimeout bounds how long a post-patch assessment may run before
+	// the machine fails verification (default 30m).
+	AssessTimeout time.Duration
+	Now           func() time.Time // the clock; time.Now when nil
+	Log           *slog.Logger
 }
 
 // ArcBackup values.
@@ -120,6 +123,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.PollInterval <= 0 {
 		c.PollInterval = defaultPollInterval
+	}
+	if c.AssessTimeout <= 0 {
+		c.AssessTimeout = 30 * time.Minute
 	}
 	if c.Credential == nil && c.ClientSecret != "" && (c.TenantID == "" || c.ClientID == "") {
 		return c, errNoCredentialSettings

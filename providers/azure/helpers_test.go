@@ -60,8 +60,9 @@ func newFleet(t *testing.T) *fleet {
 // as after a restart.
 func (f *fleet) provider(t *testing.T, mod ...func(*Config)) *Provider {
 	t.Helper()
+	// The stepping clock moves an hour a reading: assessments get a year.
 	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL, PollInterval: time.Millisecond,
-		Now: steppingClock(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		AssessTimeout: 365 * 24 * time.Hour, Now: steppingClock(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mod {
 		m(&cfg)
 	}
@@ -127,6 +128,24 @@ func until(t *testing.T, status func() (runbooks.OpStatus, error)) runbooks.OpSt
 	}
 	t.Fatal("operation not done after 50 polls")
 	return runbooks.OpStatus{}
+}
+
+// verify calls VerifyPatch the way the engine does, tick after tick, until
+// it stops answering CodePending, and says how many calls that took.
+func verify(t *testing.T, p *Provider, req runbooks.OpRequest) ([]runbooks.Finding, int) {
+	t.Helper()
+	for calls := 1; calls <= 50; calls++ {
+		fs, err := p.VerifyPatch(context.Background(), req)
+		if runbooks.ErrorCode(err) == runbooks.CodePending {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs, calls
+	}
+	t.Fatal("verification still pending after 50 calls")
+	return nil, 0
 }
 
 func findingFor(fs []runbooks.Finding, name string) (runbooks.Finding, bool) {

@@ -174,16 +174,16 @@ func TestVerifyPatchReportsWhatIsStillMissing(t *testing.T) {
 		t.Fatal(err)
 	}
 	until(t, func() (runbooks.OpStatus, error) { return p.PatchStatus(ctx, h) })
-	fs, err := p.VerifyPatch(ctx, req)
-	if err != nil {
-		t.Fatal(err)
+	fs, calls := verify(t, p, req)
+	if calls < 2 {
+		t.Errorf("verification answered in %d call(s); the fake's assessments take polls, so the first call must be pending", calls)
 	}
 	if len(fs) != 1 || fs[0].HostName != "vm-web-2" || !strings.Contains(fs[0].Reason, "2 critical/security patch(es) still missing") {
 		t.Fatalf("findings = %+v, want vm-web-2 missing 2", fs)
 	}
 	for _, id := range []string{f.web1, f.web2, f.arc1} {
 		if n := f.srv.Count("POST", id+"/assessPatches"); n != 1 {
-			t.Errorf("%s assessed %d times, want once", id, n)
+			t.Errorf("%s assessed %d times over %d calls, want once: later calls poll the running assessment", id, n, calls)
 		}
 	}
 }
@@ -191,10 +191,7 @@ func TestVerifyPatchReportsWhatIsStillMissing(t *testing.T) {
 func TestVerifyPatchReportsAFailedAssessment(t *testing.T) {
 	f := newFleet(t)
 	p := f.provider(t)
-	fs, err := p.VerifyPatch(context.Background(), f.request(t, p, "tag-verify-lost", "vm-web-1", "arc-db-2"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	fs, _ := verify(t, p, f.request(t, p, "tag-verify-lost", "vm-web-1", "arc-db-2"))
 	// vm-web-1 was never patched here, so its 3 critical/security
 	// patches are still missing; arc-db-2's agent is gone.
 	w1, ok1 := findingFor(fs, "vm-web-1")
@@ -227,4 +224,16 @@ func TestStartPatchRecordsARefusedMachine(t *testing.T) {
 func js(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestVerifyPatchGivesUpAfterAssessTimeout: an assessment still running
+// past AssessTimeout fails the machine instead of keeping the stage
+// pending for ever (the stepping clock moves an hour a reading).
+func TestVerifyPatchGivesUpAfterAssessTimeout(t *testing.T) {
+	f := newFleet(t)
+	p := f.provider(t, func(c *Config) { c.AssessTimeout = 30 * time.Minute })
+	fs, _ := verify(t, p, f.request(t, p, "tag-verify-slow", "vm-web-1"))
+	if len(fs) != 1 || !strings.Contains(fs[0].Reason, "did not finish within 30m0s") {
+		t.Fatalf("findings = %+v, want vm-web-1 failed for an assessment that outlived the timeout", fs)
+	}
 }

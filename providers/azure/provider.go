@@ -28,6 +28,10 @@ type Provider struct {
 	limits   map[string]chan struct{}
 	finished map[opKey]opState // operations seen to end
 	polled   map[opKey]time.Time
+	// assessing holds the post-patch assessments VerifyPatch started, by
+	// tag and machine, so a later call polls them instead of starting new
+	// ones (an assessment takes minutes; one engine step does not).
+	assessing map[string]*assessment
 }
 
 var (

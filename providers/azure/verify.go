@@ -11,30 +11,116 @@ import (
 
 // VerifyPatch runs a fresh assessPatches on every Azure machine and reports
 // each that still misses critical or security patches, or whose assessment
-// failed. It waits for the assessments within ctx, polling every
-// PollInterval.
+// failed. An assessment takes minutes, longer than one engine step: the
+// first call starts them and each later call polls them (at most every
+// PollInterval), answering CodePending until all have ended or
+// AssessTimeout has passed.
 func (p *Provider) VerifyPatch(ctx context.Context, req runbooks.OpRequest) ([]runbooks.Finding, error) {
 	hosts := azureHosts(req.Hosts)
-	why := make([]string, len(hosts))
+	as := make([]*assessment, len(hosts))
 	err := p.each(ctx, len(hosts), func(i int) string { return hosts[i].Account }, func(ctx context.Context, i int) error {
-		var err error
-		why[i], err = p.assess(ctx, hosts[i])
-		return err
+		a := p.assessmentOf(req.Tag, hosts[i])
+		as[i] = a
+		return p.advance(ctx, a, hosts[i])
 	})
 	if err != nil {
 		return nil, fmt.Errorf("azure assessPatches for %s: %w", req.Tag, err)
 	}
-	var out []runbooks.Finding
-	for i, w := range why {
-		if w != "" {
-			out = append(out, runbooks.Finding{HostID: hosts[i].ID, HostName: hosts[i].Name, Reason: w})
+	running := 0
+	for _, a := range as {
+		if !a.done {
+			running++
 		}
 	}
+	if running > 0 {
+		return nil, runbooks.Errorf(runbooks.CodePending, "patch assessment still running on %d of %d Azure machine(s)", running, len(hosts))
+	}
+	var out []runbooks.Finding
+	for i, a := range as {
+		if a.why != "" {
+			out = append(out, runbooks.Finding{HostID: hosts[i].ID, HostName: hosts[i].Name, Reason: a.why})
+		}
+	}
+	p.mu.Lock()
+	for _, h := range hosts {
+		delete(p.assessing, req.Tag+"|"+h.ID)
+	}
+	p.mu.Unlock()
 	return out, nil
 }
 
-// assess runs one machine's assessment: "" when nothing critical is left.
-func (p *Provider) assess(ctx context.Context, h runbooks.Host) (string, error) {
+// assessment is one machine's post-patch assessment across calls.
+type assessment struct {
+	lro     polled
+	result  func(context.Context) (string, error) // why, once lro is done
+	started time.Time
+	polled  time.Time
+	why     string // "" when nothing critical is left
+	done    bool
+}
+
+func (p *Provider) assessmentOf(tag string, h runbooks.Host) *assessment {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.assessing == nil {
+		p.assessing = map[string]*assessment{}
+	}
+	key := tag + "|" + h.ID
+	a := p.assessing[key]
+	if a == nil {
+		a = &assessment{started: p.now()}
+		p.assessing[key] = a
+	}
+	return a
+}
+
+// advance starts the machine's assessment, or polls it once if the poll
+// interval has passed, and records its verdict when it ends.
+func (p *Provider) advance(ctx context.Context, a *assessment, h runbooks.Host) error {
+	now := p.now()
+	switch {
+	case a.done:
+		return nil
+	case !a.polled.IsZero() && now.Sub(a.polled) < p.cfg.PollInterval:
+		return nil
+	case now.Sub(a.started) > p.cfg.AssessTimeout:
+		a.why, a.done = fmt.Sprintf("patch assessment did not finish within %v", p.cfg.AssessTimeout), true
+		return nil
+	}
+	a.polled = now
+	if a.lro == nil {
+		why, err := p.beginAssess(ctx, a, h)
+		if why != "" || err != nil {
+			a.why, a.done = why, why != ""
+			return err
+		}
+		if a.lro == nil {
+			return nil // another assessment is running on the machine; start ours later
+		}
+	}
+	if !a.lro.Done() {
+		if _, err := a.lro.Poll(ctx); permanent(err) {
+			a.why, a.done = "assessPatches status unavailable: "+reason(err), true
+			return nil
+		} else if err != nil {
+			return fmt.Errorf("poll assessPatches on %s: %w", h.Name, err)
+		}
+	}
+	if !a.lro.Done() {
+		return nil
+	}
+	why, err := a.result(ctx)
+	if err != nil {
+		return err
+	}
+	a.why, a.done = why, true
+	return nil
+}
+
+// beginAssess starts the machine's assessment. A machine already being
+// assessed (409, e.g. by a replica that took the cycle over) is asked again
+// on a later call.
+func (p *Provider) beginAssess(ctx context.Context, a *assessment, h runbooks.Host) (string, error) {
 	r, err := parseMachine(h.ID)
 	if err != nil {
 		return err.Error(), nil
@@ -45,40 +131,48 @@ func (p *Provider) assess(ctx context.Context, h runbooks.Host) (string, error) 
 	}
 	if r.kind == kindVM {
 		lro, err := c.vms.BeginAssessPatches(ctx, r.group, r.name, nil)
+		if conflict(err) {
+			return "", nil
+		}
 		if err != nil {
 			return "assessPatches refused: " + reason(err), nil
 		}
-		if why, err := p.wait(ctx, lro, r.name); why != "" || err != nil {
-			return why, err
+		a.lro = lro
+		a.result = func(ctx context.Context) (string, error) {
+			res, err := lro.Result(ctx)
+			if err != nil {
+				return "assessPatches failed: " + reason(err), nil
+			}
+			v := res.VirtualMachineAssessPatchesResult
+			return remaining(statusOf(v.Status), i32(v.CriticalAndSecurityPatchCount)), nil
 		}
+		return "", nil
+	}
+	lro, err := c.arcs.BeginAssessPatches(ctx, r.group, r.name, nil)
+	if conflict(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "assessPatches refused: " + reason(err), nil
+	}
+	a.lro = lro
+	a.result = func(ctx context.Context) (string, error) {
 		res, err := lro.Result(ctx)
 		if err != nil {
 			return "assessPatches failed: " + reason(err), nil
 		}
-		a := res.VirtualMachineAssessPatchesResult
-		return remaining(statusOf(a.Status), i32(a.CriticalAndSecurityPatchCount)), nil
+		m := res.MachineAssessPatchesResult
+		n := 0
+		if k := m.AvailablePatchCountByClassification; k != nil {
+			n = i32(k.Critical) + i32(k.Security)
+		}
+		status := ""
+		if m.Status != nil {
+			status = string(*m.Status)
+		}
+		return remaining(status, n), nil
 	}
-	lro, err := c.arcs.BeginAssessPatches(ctx, r.group, r.name, nil)
-	if err != nil {
-		return "assessPatches refused: " + reason(err), nil
-	}
-	if why, err := p.wait(ctx, lro, r.name); why != "" || err != nil {
-		return why, err
-	}
-	res, err := lro.Result(ctx)
-	if err != nil {
-		return "assessPatches failed: " + reason(err), nil
-	}
-	a := res.MachineAssessPatchesResult
-	n := 0
-	if k := a.AvailablePatchCountByClassification; k != nil {
-		n = i32(k.Critical) + i32(k.Security)
-	}
-	status := ""
-	if a.Status != nil {
-		status = string(*a.Status)
-	}
-	return remaining(status, n), nil
+	return "", nil
 }
 
 func remaining(status string, critical int) string {
@@ -89,28 +183,6 @@ func remaining(status string, critical int) string {
 		return fmt.Sprintf("%d critical/security patch(es) still missing after patching", critical)
 	}
 	return ""
-}
-
-// wait polls an assessment until it ends: "" then, or why its status
-// could not be read. PollUntilDone is not used because it refuses intervals
-// under a second, which tests need.
-func (p *Provider) wait(ctx context.Context, lro polled, name string) (string, error) {
-	for !lro.Done() {
-		if _, err := lro.Poll(ctx); permanent(err) {
-			return "assessPatches status unavailable: " + reason(err), nil
-		} else if err != nil {
-			return "", fmt.Errorf("poll assessPatches on %s: %w", name, err)
-		}
-		if lro.Done() {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			return "", fmt.Errorf("assessPatches on %s still running: %w", name, ctx.Err())
-		case <-time.After(p.cfg.PollInterval):
-		}
-	}
-	return "", nil
 }
 
 type polled interface {
