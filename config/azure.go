@@ -31,6 +31,9 @@ type Azure struct {
 	// PollInterval is the least time between two polls of one machine's
 	// install or assessment.
 	PollInterval time.Duration
+	// AssessTimeout bounds a post-patch assessment before the machine
+	// fails verification.
+	AssessTimeout time.Duration
 }
 
 // AzurePatch is what installPatches is asked for.
@@ -69,6 +72,7 @@ func azureDefaults() Azure {
 		ConcurrencyPerSubscription: 8,
 		ArcBackup:                  "finding",
 		PollInterval:               10 * time.Second,
+		AssessTimeout:              30 * time.Minute,
 	}
 }
 
@@ -88,5 +92,6 @@ func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
 		field{"concurrency_per_subscription", d.integer(&a.ConcurrencyPerSubscription)},
 		field{"arc_backup", d.str(&a.ArcBackup)},
 		field{"poll_interval", d.duration(&a.PollInterval, "s")},
+		field{"assess_timeout", d.duration(&a.AssessTimeout, "m")},
 	)
 }

@@ -66,6 +66,7 @@ func (d *decoder) checkAzure(a Azure) {
 	}
 	d.atLeast("providers.azure.concurrency_per_subscription", a.ConcurrencyPerSubscription, 1)
 	d.positive("providers.azure.poll_interval", a.PollInterval)
+	d.positive("providers.azure.assess_timeout", a.AssessTimeout)
 	if !slices.Contains(azureArcBackups, a.ArcBackup) {
 		d.at("providers.azure.arc_backup", "unknown value %q%s", a.ArcBackup, want(a.ArcBackup, azureArcBackups...))
 	}

@@ -199,6 +199,7 @@ var pending = map[string]string{
 	"providers.azure.patch.classifications":           "Patch classifications to install (e.g. Critical, Security); each OS family gets the ones it knows.",
 	"providers.azure.concurrency_per_subscription":    "Calls in flight per subscription, under ARM's throttling budget.",
 	"providers.azure.arc_backup":                      "Arc servers have no managed disk to snapshot: `finding` stops the backup gate for a decision, `skip` records the skip and goes on.",
+	"providers.azure.assess_timeout":                  "How long a post-patch assessment may run (verification polls it across engine steps) before the machine fails verification.",
 	"providers.azure.poll_interval":                   "Least time between two polls of one running install (ARM read budget).",
 	"providers.gcp":                                   "Google Cloud (Compute Engine, OS Config). Present, the tenants' gcp targets are served by Google Cloud instead of the simulation; `gcp: {}` is enough on a pod with workload identity.",
 	"providers.gcp.credentials_file":                  "Absolute path to a credentials JSON file; empty uses Application Default Credentials (workload identity).",
