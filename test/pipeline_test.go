@@ -33,25 +33,7 @@ func TestPipelineManyTenants(t *testing.T) {
 			}
 			h.runToEnd(ctx, 40)
 
-			stats := h.fleet.Stats()
-			for _, tn := range tenants {
-				for _, env := range []string{"nonprod", "staging", "production"} {
-					scope := tn.Name + "/" + env
-					if got := stats.Patches.ByScope[scope]; got != 1 {
-						t.Errorf("%s: patch started %d times, want 1", scope, got)
-					}
-					if got := stats.Backups.ByScope[scope]; got != 1 {
-						t.Errorf("%s: backup started %d times, want 1", scope, got)
-					}
-				}
-				c, err := h.engines[0].Get(ctx, ids[tn.Name])
-				if err != nil {
-					t.Fatal(err)
-				}
-				if c.Status != runbooks.StatusCompleted {
-					t.Errorf("%s: status %s, want completed", c.ID, c.Status)
-				}
-				checkApprovals(t, c)
+			for _, c := range h.checkCompletedOnce(ctx, tenants, ids) {
 				events, err := h.engines[0].Events(ctx, c.ID)
 				if err != nil {
 					t.Fatal(err)
@@ -63,17 +45,48 @@ func TestPipelineManyTenants(t *testing.T) {
 					t.Errorf("%s: chat saw %d distinct events, want %d", c.ID, got, c.Revision)
 				}
 			}
-			if stats.Patches.Duplicates != 0 || stats.Backups.Duplicates != 0 {
-				t.Errorf("duplicate operations: patches %d backups %d", stats.Patches.Duplicates, stats.Backups.Duplicates)
-			}
 			verifyAllStreams(t, st)
 		})
 	}
 }
 
+// checkCompletedOnce asserts every tenant's cycle completed with the
+// approvals given, each environment backed up and patched exactly once and
+// no operation sent twice, and returns the cycles.
+func (h *harness) checkCompletedOnce(ctx context.Context, tenants []runbooks.Tenant, ids map[string]string) []*runbooks.Cycle {
+	t := h.t
+	t.Helper()
+	stats := h.fleet.Stats()
+	var out []*runbooks.Cycle
+	for _, tn := range tenants {
+		for _, env := range []string{"nonprod", "staging", "production"} {
+			scope := tn.Name + "/" + env
+			if got := stats.Patches.ByScope[scope]; got != 1 {
+				t.Errorf("%s: patch started %d times, want exactly 1", scope, got)
+			}
+			if got := stats.Backups.ByScope[scope]; got != 1 {
+				t.Errorf("%s: backup started %d times, want exactly 1", scope, got)
+			}
+		}
+		c, err := h.engines[0].Get(ctx, ids[tn.Name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.Status != runbooks.StatusCompleted {
+			t.Errorf("%s: status %s, want completed", c.ID, c.Status)
+		}
+		checkApprovals(t, c)
+		out = append(out, c)
+	}
+	if stats.Patches.Duplicates != 0 || stats.Backups.Duplicates != 0 {
+		t.Errorf("duplicate operations: patches %d backups %d", stats.Patches.Duplicates, stats.Backups.Duplicates)
+	}
+	return out
+}
+
 // checkApprovals asserts each environment kept exactly the approvals given:
 // alice for nonprod and staging, alice and bob for production.
-func checkApprovals(t *testing.T, c *runbooks.Cycle) {
+func checkApprovals(t testing.TB, c *runbooks.Cycle) {
 	t.Helper()
 	for _, s := range c.Stages {
 		if s.Kind != runbooks.KindEnvironment {
