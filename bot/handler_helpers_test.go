@@ -2,9 +2,6 @@ package bot
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -12,11 +9,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/patchgate/patchgate/bot/sandbox"
 
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
@@ -231,16 +229,9 @@ func (w inboundLogWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// sign returns Slack's signature headers for body at time ts.
+// slackSign returns Slack's signature headers for body at time ts.
 func slackSign(secret string, ts time.Time, body string) http.Header {
-	stamp := strconv.FormatInt(ts.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	h := http.Header{}
-	h.Set("X-Slack-Request-Timestamp", stamp)
-	h.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
-	h.Set("Content-Type", "application/x-www-form-urlencoded")
-	return h
+	return sandbox.SignedHeaders(secret, ts, body)
 }
 
 // post sends body to path with headers and returns the status.

@@ -2,11 +2,7 @@ package test
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -18,6 +14,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/bot"
+	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
@@ -66,12 +63,7 @@ func (c *clicker) click(t *testing.T, cycle, stage string, action runbooks.Decis
 	})
 	body := url.Values{"payload": {string(payload)}}.Encode()
 	req := httptest.NewRequest(http.MethodPost, bot.PathInteractions, strings.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	stamp := strconv.FormatInt(time.Now().Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(c.secret))
-	fmt.Fprintf(mac, "v0:%s:%s", stamp, body)
-	req.Header.Set("X-Slack-Request-Timestamp", stamp)
-	req.Header.Set("X-Slack-Signature", "v0="+hex.EncodeToString(mac.Sum(nil)))
+	req.Header = sandbox.SignedHeaders(c.secret, time.Now(), body)
 	rec := httptest.NewRecorder()
 	c.handler.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
