@@ -205,12 +205,12 @@ func workingNote(s *runbooks.Stage, now time.Time) string {
 	case runbooks.PhaseSensors:
 		return "checking sensors against the new kernel"
 	case runbooks.PhaseBackup:
-		if s.Backup.Handle == "" {
+		if !s.Backup.Sent() {
 			return "starting backups"
 		}
 		return fmt.Sprintf("backing up %s/%s", num(s.Backup.Succeeded+s.Backup.Failed), num(s.Backup.Total))
 	case runbooks.PhasePatch:
-		if s.Patch.Handle == "" {
+		if !s.Patch.Sent() {
 			return "starting to patch"
 		}
 		return fmt.Sprintf("patching %s/%s", num(s.Patch.Succeeded+s.Patch.Failed), num(s.Patch.Total))
@@ -322,7 +322,7 @@ func progressLine(s *runbooks.Stage) string {
 	default:
 		return ""
 	}
-	if op.Handle == "" || op.Total == 0 {
+	if !op.Sent() || op.Total == 0 {
 		return ""
 	}
 	done := op.Succeeded + op.Failed

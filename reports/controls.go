@@ -166,7 +166,7 @@ func proceeded(s *runbooks.Stage) bool {
 
 // patched reports whether the stage sent patches.
 func patched(s *runbooks.Stage) bool {
-	return !s.Patch.Started.IsZero() || s.Patch.Handle != "" || lastGate(s, "patch") != nil
+	return !s.Patch.Started.IsZero() || s.Patch.Sent() || lastGate(s, "patch") != nil
 }
 
 // ranAt is when the stage began doing work: its first gate, else its start.

@@ -57,6 +57,9 @@ type Cycle struct {
 	Ended     time.Time `json:"ended,omitempty"`
 	Report    *Report   `json:"report,omitempty"`
 	Scope     Scope     `json:"scope"`
+	// Format is the record format the cycle was written in (RecordFormat);
+	// records of format 1 carry none.
+	Format int `json:"format,omitempty"`
 
 	// Revision counts the audit events of the cycle; it is what a Slack
 	// message is rendered from, so a click carries it and a decision made on
@@ -153,14 +156,21 @@ type Gate struct {
 // operation was labelled with, so a step that crashed between sending and
 // storing the handle finds its own earlier request.
 type Op struct {
-	Tag       string    `json:"tag,omitempty"`
-	Handle    string    `json:"handle,omitempty"`
-	Started   time.Time `json:"started,omitempty"`
-	Total     int       `json:"total"`
-	Succeeded int       `json:"succeeded"`
-	Failed    int       `json:"failed"`
-	Done      bool      `json:"done"`
+	Tag    string `json:"tag,omitempty"`
+	Handle string `json:"handle,omitempty"`
+	// HandleBlob holds a handle too large for the record (an AWS command
+	// over thousands of instances, Azure's per-machine operations) in its
+	// own blob; Handle is then empty.
+	HandleBlob BlobRef   `json:"handle_blob,omitzero"`
+	Started    time.Time `json:"started,omitempty"`
+	Total      int       `json:"total"`
+	Succeeded  int       `json:"succeeded"`
+	Failed     int       `json:"failed"`
+	Done       bool      `json:"done"`
 }
+
+// Sent reports whether the operation was sent and its handle stored.
+func (o Op) Sent() bool { return o.Handle != "" || !o.HandleBlob.IsZero() }
 
 // Failure says why a stage stopped and which hosts were at fault.
 type Failure struct {

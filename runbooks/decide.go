@@ -273,7 +273,7 @@ func resetOp(s *Stage, p Phase) {
 	default:
 		return
 	}
-	if op.Handle != "" && !op.Done {
+	if op.Sent() && !op.Done {
 		return
 	}
 	*op = Op{}

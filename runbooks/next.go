@@ -108,12 +108,12 @@ func work(c *Cycle, now time.Time) Action {
 	case PhaseSensors:
 		return Action{Kind: ActSensors, Stage: i}
 	case PhaseBackup:
-		if s.Backup.Handle == "" {
+		if !s.Backup.Sent() {
 			return Action{Kind: ActStartBackup, Stage: i}
 		}
 		return Action{Kind: ActPollBackup, Stage: i}
 	case PhasePatch:
-		if s.Patch.Handle == "" {
+		if !s.Patch.Sent() {
 			return Action{Kind: ActStartPatch, Stage: i}
 		}
 		return Action{Kind: ActPollPatch, Stage: i}

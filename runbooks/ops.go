@@ -66,12 +66,17 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 	if err != nil {
 		return false, fmt.Errorf("start %s of %d hosts (%s): %w", k, len(req.Hosts), req.Tag, err)
 	}
-	*s.op(k) = Op{Tag: req.Tag, Handle: handle, Started: now, Total: len(req.Hosts)}
+	op := Op{Tag: req.Tag, Started: now, Total: len(req.Hosts)}
+	data := map[string]string{"tag": req.Tag}
+	if err := e.keepHandle(ctx, &op, handle, data); err != nil {
+		return false, err
+	}
+	*s.op(k) = op
 	detail := fmt.Sprintf("%s started on %d host(s)", k, len(req.Hosts))
 	if found {
 		detail += " (found the earlier request after a restart)"
 	}
-	n.emit(now, s.Name, evStarted(k), ActorSystem, detail, map[string]string{"handle": handle, "tag": req.Tag})
+	n.emit(now, s.Name, evStarted(k), ActorSystem, detail, data)
 	if k == patchOp && !found && e.deps.Changes != nil && (s.Env == "production" || s.FourEyes) {
 		// Best effort: a change event helps responders, but its delivery
 		// must never hold up the patch it describes.
@@ -90,17 +95,18 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k opKind) (bool, error) {
 	s := &n.Stages[i]
 	op := s.op(k)
-	var (
-		st  OpStatus
-		err error
-	)
+	handle, err := e.opHandle(ctx, op)
+	if err != nil {
+		return false, err
+	}
+	var st OpStatus
 	if k == backupOp {
-		st, err = e.deps.Backups.BackupStatus(ctx, op.Handle)
+		st, err = e.deps.Backups.BackupStatus(ctx, handle)
 	} else {
-		st, err = e.deps.Patcher.PatchStatus(ctx, op.Handle)
+		st, err = e.deps.Patcher.PatchStatus(ctx, handle)
 	}
 	if err != nil {
-		return false, fmt.Errorf("poll %s %s: %w", k, op.Handle, err)
+		return false, fmt.Errorf("poll %s %s: %w", k, op.label(), err)
 	}
 	if st.Total > 0 {
 		op.Total = st.Total
@@ -124,6 +130,15 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	return true, nil
 }
 
+// label names an operation in errors: its handle when that is short, else
+// its tag (a blob handle would put megabytes into an error message).
+func (o *Op) label() string {
+	if o.Handle != "" {
+		return o.Handle
+	}
+	return o.Tag
+}
+
 func evStarted(k opKind) string {
 	if k == backupOp {
 		return EvBackupStarted
@@ -136,4 +151,42 @@ func evDone(k opKind) string {
 		return EvBackupDone
 	}
 	return EvPatchDone
+}
+
+// inlineHandleMax is the largest handle kept in the cycle record itself; a
+// larger one (real providers' handles grow with the hosts they name) is
+// stored as a blob the record refers to.
+const inlineHandleMax = 256
+
+// keepHandle stores handle on op, inline when small and as a blob when not,
+// and describes it in data for the audit event: the handle itself, or its
+// digest, size and blob key so the chained event vouches for the archived
+// payload without carrying it.
+func (e *Engine) keepHandle(ctx context.Context, op *Op, handle string, data map[string]string) error {
+	if len(handle) <= inlineHandleMax {
+		op.Handle = handle
+		data["handle"] = handle
+		return nil
+	}
+	ref, err := putBlob(ctx, e.deps.Store, []byte(handle))
+	if err != nil {
+		return fmt.Errorf("store handle of %s: %w", op.Tag, err)
+	}
+	op.HandleBlob = ref
+	data["handle_sha256"] = ref.SHA256
+	data["handle_bytes"] = fmt.Sprint(ref.Size)
+	data["handle_blob"] = ref.Key()
+	return nil
+}
+
+// opHandle returns op's handle, reading it from its blob when it has one.
+func (e *Engine) opHandle(ctx context.Context, op *Op) (string, error) {
+	if op.HandleBlob.IsZero() {
+		return op.Handle, nil
+	}
+	b, err := getBlob(ctx, e.deps.Store, op.HandleBlob)
+	if err != nil {
+		return "", fmt.Errorf("read handle of %s: %w", op.Tag, err)
+	}
+	return string(b), nil
 }

@@ -22,10 +22,21 @@ func tenantLockKey(t string) string  { return "tenants/" + t + "/active" }
 func inventoryKey(id string) string  { return "inventory/" + id }
 func cycleLeaseKey(id string) string { return "cycle/" + id }
 
+// RecordFormat is the format this release writes cycle records in. Format 1
+// (no format field) kept operation handles in the record and the inventory
+// as one JSON array; format 2 keeps large handles and the inventory in
+// blobs the records refer to. This release reads both, so cycles in flight
+// across an upgrade finish after it.
+const RecordFormat = 2
+
 func decodeCycle(r state.Record) (*Cycle, error) {
 	var c Cycle
 	if err := json.Unmarshal(r.Value, &c); err != nil {
 		return nil, fmt.Errorf("decode cycle record %s: %w", r.Key, err)
+	}
+	if c.Format > RecordFormat {
+		return nil, fmt.Errorf("decode cycle record %s: written in record format %d by a newer release; this release reads formats 1 to %d",
+			r.Key, c.Format, RecordFormat)
 	}
 	c.Version = r.Version
 	return &c, nil
@@ -95,6 +106,7 @@ func listCycles(ctx context.Context, st state.Store, prefix string) ([]*Cycle, e
 }
 
 func encodeCycle(c *Cycle) ([]byte, error) {
+	c.Format = RecordFormat
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode cycle %s: %w", c.ID, err)
@@ -131,18 +143,56 @@ func (e *Engine) Inventory(ctx context.Context, id string) ([]Host, error) {
 	if err != nil {
 		return nil, storeErr("read inventory of "+id, err)
 	}
+	data := r.Value
+	if !isJSONArray(data) { // format 2: a reference to the blob
+		var m inventoryRecord
+		if err := json.Unmarshal(data, &m); err != nil {
+			return nil, fmt.Errorf("decode inventory record of %s: %w", id, err)
+		}
+		if data, err = getBlob(ctx, e.deps.Store, m.Blob); err != nil {
+			return nil, fmt.Errorf("read inventory of %s: %w", id, err)
+		}
+	}
 	var hosts []Host
-	if err := json.Unmarshal(r.Value, &hosts); err != nil {
+	if err := json.Unmarshal(data, &hosts); err != nil {
 		return nil, fmt.Errorf("decode inventory of %s: %w", id, err)
 	}
 	return hosts, nil
 }
 
+// inventoryRecord is the format-2 inventory record: the hosts live in a
+// blob (chunked, so an 18,000-host inventory is not one 10 MB value).
+type inventoryRecord struct {
+	Format int     `json:"format"`
+	Hosts  int     `json:"hosts"`
+	Blob   BlobRef `json:"blob"`
+}
+
+// isJSONArray reports whether b holds a JSON array (a format-1 inventory).
+func isJSONArray(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		}
+		return c == '['
+	}
+	return false
+}
+
 // putInventory stores (or, on a retried preflight, replaces) the inventory.
 func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) error {
-	b, err := json.Marshal(hosts)
+	data, err := json.Marshal(hosts)
 	if err != nil {
 		return fmt.Errorf("encode inventory of %s: %w", id, err)
+	}
+	ref, err := putBlob(ctx, e.deps.Store, data)
+	if err != nil {
+		return fmt.Errorf("store inventory of %s: %w", id, err)
+	}
+	b, err := json.Marshal(inventoryRecord{Format: RecordFormat, Hosts: len(hosts), Blob: ref})
+	if err != nil {
+		return fmt.Errorf("encode inventory record of %s: %w", id, err)
 	}
 	for {
 		r, err := e.deps.Store.Get(ctx, inventoryKey(id))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,9 +57,9 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	if err := e.lockTenant(ctx, t.Name, c.ID); err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(c)
+	b, err := encodeCycle(c)
 	if err != nil {
-		return nil, fmt.Errorf("encode cycle %s: %w", c.ID, err)
+		return nil, err
 	}
 	r, err := e.deps.Store.Create(ctx, activeKey(c.ID), b)
 	if err != nil {

@@ -62,6 +62,9 @@ func TestUpgradeInFlightFormat1(t *testing.T) {
 				if int64(len(events)) != c.Revision {
 					t.Errorf("%s (%s): %d audit events, revision %d", c.ID, fx.Targets[c.Tenant], len(events), c.Revision)
 				}
+				if c.Format != runbooks.RecordFormat {
+					t.Errorf("%s: archived in record format %d, want %d", c.ID, c.Format, runbooks.RecordFormat)
+				}
 				completed := 0
 				for _, ev := range events {
 					if ev.Type == runbooks.EvCycleCompleted {

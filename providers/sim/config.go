@@ -32,6 +32,11 @@ type Config struct {
 	// loads it when present, and every mutating call rewrites it atomically
 	// before returning. A loaded state wins over Faults.
 	StatePath string
+	// HandleBytes is how many bytes each host of an operation adds to its
+	// handle, per cloud, so handles have the size of the real providers'
+	// (an AWS patch handle names every instance, ~60 B each; Azure keeps an
+	// operation per machine, ~760 B each). Zero keeps handles short.
+	HandleBytes map[runbooks.Cloud]int
 	// Groups are the chat user groups GroupMembers resolves.
 	Groups map[string][]string
 	// Faults break the fleet on purpose.

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -77,13 +78,38 @@ func (f *Fleet) start(ctx context.Context, kind, method string, req runbooks.OpR
 		if err := f.lostReply(method, n); err != nil {
 			return err
 		}
-		handle = op.Handle
+		handle = f.fullHandle(op)
 		return nil
 	})
 	if err != nil {
 		return "", err
 	}
 	return handle, nil
+}
+
+// fullHandle is op's handle as the engine sees it: the short handle the
+// state keeps, then, when Config.HandleBytes asks for real-sized handles,
+// "/" and a part per host of the configured size. The operation is found
+// again by the short handle before the "/".
+func (f *Fleet) fullHandle(op *operation) string {
+	if len(f.cfg.HandleBytes) == 0 {
+		return op.Handle
+	}
+	var b strings.Builder
+	b.WriteString(op.Handle)
+	b.WriteByte('/')
+	for _, i := range op.Hosts {
+		id, size := "unknown", f.cfg.HandleBytes[runbooks.AWS]
+		if i >= 0 {
+			id, size = f.w.hosts[i].ID, f.cfg.HandleBytes[f.w.hosts[i].Cloud]
+		}
+		part := id + ","
+		for len(part) < size {
+			part = id + "," + strings.Repeat(".", size-len(id)-1)
+		}
+		b.WriteString(part[:max(size, 0)])
+	}
+	return b.String()
 }
 
 // failReason says why host i (-1: unknown) will fail a kind operation, or "".
@@ -132,7 +158,7 @@ func (f *Fleet) find(ctx context.Context, kind, method string, req runbooks.OpRe
 	var handle string
 	err := f.call(ctx, method, func(int) error {
 		if op, ok := f.byTag[kind+"/"+req.Tag]; ok {
-			handle = op.Handle
+			handle = f.fullHandle(op)
 			f.opStats(kind).Found++
 		}
 		return nil
@@ -145,7 +171,8 @@ func (f *Fleet) find(ctx context.Context, kind, method string, req runbooks.OpRe
 func (f *Fleet) status(ctx context.Context, kind, method, handle string) (runbooks.OpStatus, error) {
 	var st runbooks.OpStatus
 	err := f.call(ctx, method, func(int) error {
-		op, ok := f.byHandle[handle]
+		short, _, _ := strings.Cut(handle, "/")
+		op, ok := f.byHandle[short]
 		if !ok || op.Kind != kind {
 			return runbooks.Errorf(runbooks.CodeNotFound, "sim: no %s operation %q", kind, handle)
 		}

@@ -1,0 +1,70 @@
+package runbooks
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// Large payloads (operation handles, inventories) live outside the cycle
+// record, which every busy tick decodes and every progress write rewrites.
+// They are stored as content-addressed blobs: chunks of at most blobChunk
+// bytes under blobs/<sha256>/<n>, written once with Create, so a retried
+// write is a no-op and no store value comes near Redis' and bbolt's
+// comfortable value sizes (a 1 MB bound). A record refers to a blob by its
+// digest and size; the digest is what audit events carry, so the chain
+// vouches for the payload without holding it.
+
+// blobChunk is the most bytes one store value of a blob holds.
+const blobChunk = 512 << 10
+
+// BlobRef names a stored blob by the SHA-256 of its bytes and its size.
+type BlobRef struct {
+	SHA256 string `json:"sha256"`
+	Size   int    `json:"size"`
+}
+
+// IsZero reports whether the reference names no blob.
+func (r BlobRef) IsZero() bool { return r.SHA256 == "" }
+
+// Key is the store key of the blob's first chunk, for audit events and
+// people looking at the store.
+func (r BlobRef) Key() string { return blobKey(r.SHA256, 0) }
+
+func (r BlobRef) chunks() int { return max(1, (r.Size+blobChunk-1)/blobChunk) }
+
+func blobKey(sum string, i int) string { return fmt.Sprintf("blobs/%s/%04d", sum, i) }
+
+// putBlob stores data as a blob and returns its reference.
+func putBlob(ctx context.Context, st state.Store, data []byte) (BlobRef, error) {
+	sum := sha256.Sum256(data)
+	ref := BlobRef{SHA256: hex.EncodeToString(sum[:]), Size: len(data)}
+	for i := range ref.chunks() {
+		part := data[i*blobChunk : min(len(data), (i+1)*blobChunk)]
+		// Same key, same bytes: a chunk already there is this chunk.
+		if _, err := st.Create(ctx, blobKey(ref.SHA256, i), part); err != nil && !errors.Is(err, state.ErrConflict) {
+			return BlobRef{}, fmt.Errorf("store blob %s chunk %d of %d: %w", ref.SHA256[:12], i+1, ref.chunks(), err)
+		}
+	}
+	return ref, nil
+}
+
+// getBlob reads a blob back and checks it against its digest.
+func getBlob(ctx context.Context, st state.Store, ref BlobRef) ([]byte, error) {
+	data := make([]byte, 0, ref.Size)
+	for i := range ref.chunks() {
+		r, err := st.Get(ctx, blobKey(ref.SHA256, i))
+		if err != nil {
+			return nil, fmt.Errorf("read blob %s chunk %d of %d: %w", ref.SHA256[:12], i+1, ref.chunks(), err)
+		}
+		data = append(data, r.Value...)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != ref.SHA256 || len(data) != ref.Size {
+		return nil, fmt.Errorf("blob %s: %d bytes read do not match their digest", ref.SHA256[:12], len(data))
+	}
+	return data, nil
+}
