@@ -2,12 +2,8 @@ package bot
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"fmt"
 	"log/slog"
-	"os"
 	"slices"
 	"sync"
 	"time"
@@ -115,10 +111,7 @@ func NewNotifier(api API, store state.Store, opts NotifierOptions) *Notifier {
 		opts.DrainTimeout = 5 * time.Second
 	}
 	if opts.Replica == "" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		_, _ = rand.Read(b)
-		opts.Replica = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+		opts.Replica = runbooks.ReplicaID("")
 	}
 	log := opts.Log.With("component", "notifier")
 	return &Notifier{

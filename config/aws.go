@@ -1,89 +1,78 @@
 package config
 
-import "time"
+import (
+	"gopkg.in/yaml.v3"
 
-// AWS configures the AWS provider (providers/aws): the accounts it may act
-// in, how it reaches them, and how it patches, backs up and archives.
-type AWS struct {
-	Region string // the bot's home region: STS, IAM, S3 default
-	// RoleName is the role ARN template for accounts without role_arn,
-	// e.g. "arn:aws:iam::{account}:role/patchgate".
-	RoleName   string
-	ExternalID string
-	Accounts   []AWSAccount
-	// Endpoints maps a service (ec2, ssm, rds, s3, sts, iam, sso-admin,
-	// identitystore) to a base URL: VPC or FIPS endpoints, or an emulator.
-	Endpoints          map[string]string
-	AccountConcurrency int // concurrent API calls per account
-	Patch              AWSPatch
-	Backup             AWSBackup
-	Archive            AWSArchive
-	IdentityCenter     AWSIdentityCenter
+	awssettings "github.com/patchgate/patchgate/providers/aws/settings"
+)
+
+// AWS is the providers.aws section. What each field means, and its default,
+// belong to the provider (providers/aws/settings); this file names the keys,
+// decodes and documents them, and validate_aws.go checks them.
+type AWS = awssettings.Settings
+
+func awsDefaults() AWS { return awssettings.Defaults() }
+
+// aws decodes providers.aws.
+func (d *decoder) aws(a *AWS) func(*yaml.Node, string) {
+	return d.section(
+		field{"region", "The bot's home region: STS, IAM and the S3 archive's default.", d.str(&a.Region)},
+		field{"role_name", "Role ARN template for accounts without `role_arn`, e.g. `arn:aws:iam::{account}:role/patchgate`; lets tenants' accounts be reached without listing them.", d.str(&a.RoleName)},
+		field{"external_id", "External ID sent with every AssumeRole (the tenant role's trust policy requires it).", d.str(&a.ExternalID)},
+		field{"accounts", "Accounts patchgate acts in, each reached by STS AssumeRole.", d.awsAccounts(&a.Accounts)},
+		field{"endpoints", "Service → base URL (ec2, ssm, rds, s3, sts, iam, sso-admin, identitystore): VPC or FIPS endpoints, or an emulator.", d.strMap(&a.Endpoints)},
+		field{"account_concurrency", "API calls in flight per account; the adaptive retryer absorbs throttling.", d.integer(&a.AccountConcurrency)},
+		field{"patch", "SSM SendCommand of the patch document and the baseline check before it.", d.section(
+			field{"document", "`AWS-RunPatchBaseline` or `AWS-RunPatchBaselineWithHooks`.", d.str(&a.Patch.Document)},
+			field{"reboot_option", "`RebootIfNeeded` or `NoReboot`.", d.str(&a.Patch.RebootOption)},
+			field{"max_concurrency", "SSM MaxConcurrency per command, e.g. `10%` or `5`.", d.str(&a.Patch.MaxConcurrency)},
+			field{"max_errors", "SSM MaxErrors per command, e.g. `0` or `5%`.", d.str(&a.Patch.MaxErrors)},
+			field{"scan_wait", "How long verification waits for the post-patch Scan.", d.duration(&a.Patch.ScanWait, "s")},
+			field{"baseline", "The patch baseline the one registered for the patch group must match; a difference blocks the stage and is shown.", d.section(
+				field{"operating_system", "e.g. `AMAZON_LINUX_2023`, `UBUNTU`, `REDHAT_ENTERPRISE_LINUX`, `WINDOWS`.", d.str(&a.Patch.Baseline.OperatingSystem)},
+				field{"severities", "Approved severities (default Critical, High).", d.strs(&a.Patch.Baseline.Severities)},
+				field{"classifications", "Approved classifications (e.g. Security, Bugfix).", d.strs(&a.Patch.Baseline.Classifications)},
+				field{"approve_after_days", "Days after release a patch is auto-approved (default 7).", d.integer(&a.Patch.Baseline.ApproveAfterDays)},
+				field{"patch_group", "The patch group whose registered baseline is checked.", d.str(&a.Patch.Baseline.PatchGroup)},
+			)},
+		)},
+		field{"backup", "Pre-patch AMIs (CreateImage) and RDS snapshots.", d.section(
+			field{"no_reboot", "CreateImage without stopping the instance (crash-consistent).", d.boolean(&a.Backup.NoReboot)},
+			field{"timeout", "How long a backup may take to become available before the hosts fail the backup gate.", d.duration(&a.Backup.Timeout, "m")},
+		)},
+		field{"archive", "S3 evidence archive; without a bucket reports stay in the local report directory.", d.section(
+			field{"bucket", "Bucket the report files go to (SSE; versioning and object lock per deploy/terraform).", d.str(&a.Archive.Bucket)},
+			field{"prefix", "Key prefix under the bucket.", d.str(&a.Archive.Prefix)},
+			field{"region", "The bucket's region (default `region`).", d.str(&a.Archive.Region)},
+			field{"kms_key_id", "KMS key for SSE-KMS; empty uses SSE-S3.", d.str(&a.Archive.KMSKeyID)},
+			field{"presign_expiry", "Lifetime of the presigned links posted in the cycle's thread.", d.duration(&a.Archive.PresignExpiry, "h")},
+		)},
+		field{"identity_center", "IAM Identity Center, read for the access report (SOC 2 CC6.1).", d.section(
+			field{"instance_arn", "The Identity Center instance (sso-admin ListInstances shows it).", d.str(&a.IdentityCenter.InstanceARN)},
+			field{"identity_store_id", "Its identity store, to name users and groups.", d.str(&a.IdentityCenter.IdentityStoreID)},
+			field{"region", "Region Identity Center lives in.", d.str(&a.IdentityCenter.Region)},
+		)},
+	)
 }
 
-// AWSAccount is one account and its default regions.
-type AWSAccount struct {
-	ID         string
-	Regions    []string
-	RoleARN    string // overrides role_name for this account
-	ExternalID string // overrides external_id for this account
-}
-
-// AWSPatch configures AWS-RunPatchBaseline runs and the baseline check.
-type AWSPatch struct {
-	Document       string // AWS-RunPatchBaseline or AWS-RunPatchBaselineWithHooks
-	RebootOption   string // RebootIfNeeded or NoReboot
-	MaxConcurrency string // e.g. "10%" or "5"
-	MaxErrors      string // e.g. "0" or "5%"
-	ScanWait       time.Duration
-	Baseline       AWSBaseline
-}
-
-// AWSBaseline is the patch baseline the registered one must match.
-type AWSBaseline struct {
-	OperatingSystem  string
-	Severities       []string
-	Classifications  []string
-	ApproveAfterDays int
-	PatchGroup       string
-}
-
-// AWSBackup configures pre-patch images and snapshots.
-type AWSBackup struct {
-	NoReboot bool
-	Timeout  time.Duration
-}
-
-// AWSArchive configures the S3 evidence archive; an empty bucket keeps
-// reports on local disk only.
-type AWSArchive struct {
-	Bucket        string
-	Prefix        string
-	Region        string
-	KMSKeyID      string
-	PresignExpiry time.Duration
-}
-
-// AWSIdentityCenter locates IAM Identity Center for the access report.
-type AWSIdentityCenter struct {
-	InstanceARN     string
-	IdentityStoreID string
-	Region          string
-}
-
-// Enabled reports whether the AWS provider is configured.
-func (a AWS) Enabled() bool { return len(a.Accounts) > 0 || a.RoleName != "" }
-
-// awsDefaults mirror providers/aws's own defaults, so the file shows (and
-// validation checks) what will run.
-func awsDefaults() AWS {
-	return AWS{
-		Region: "us-east-1", AccountConcurrency: 8,
-		Patch: AWSPatch{Document: "AWS-RunPatchBaseline", RebootOption: "RebootIfNeeded", MaxConcurrency: "10%", MaxErrors: "0",
-			ScanWait: 20 * time.Second,
-			Baseline: AWSBaseline{OperatingSystem: "AMAZON_LINUX_2023", Severities: []string{"Critical", "High"},
-				Classifications: []string{"Security"}, ApproveAfterDays: 7}},
-		Backup:  AWSBackup{Timeout: 2 * time.Hour},
-		Archive: AWSArchive{PresignExpiry: 7 * 24 * time.Hour},
+// awsAccounts decodes the account list; every item becomes an account so
+// accounts[i] is always the file's item i.
+func (d *decoder) awsAccounts(dst *[]awssettings.Account) func(*yaml.Node, string) {
+	return func(v *yaml.Node, path string) {
+		if isNull(v) {
+			return
+		}
+		out := []awssettings.Account{}
+		d.items(v, path, func(v *yaml.Node, p string) {
+			var a awssettings.Account
+			d.fields(v, p,
+				field{"id", "12-digit account ID.", d.str(&a.ID)},
+				field{"regions", "Regions walked for targets that name none.", d.strs(&a.Regions)},
+				field{"role_arn", "The role to assume in this account (overrides `role_name`).", d.str(&a.RoleARN)},
+				field{"external_id", "Overrides `external_id` for this account.", d.str(&a.ExternalID)},
+			)
+			out = append(out, a)
+		})
+		*dst = out
 	}
 }

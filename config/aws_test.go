@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	awssettings "github.com/patchgate/patchgate/providers/aws/settings"
 )
 
 // TestAWSSection decodes a full providers.aws section and the databases
@@ -41,7 +43,7 @@ providers:
 	}
 	a := c.Providers.AWS
 	if !a.Enabled() || a.Region != "us-east-2" || a.AccountConcurrency != 4 || a.ExternalID != "acme-patchgate" ||
-		!reflect.DeepEqual(a.Accounts, []AWSAccount{{ID: "111111111111", Regions: []string{"us-east-1", "us-west-2"}}}) {
+		!reflect.DeepEqual(a.Accounts, []awssettings.Account{{ID: "111111111111", Regions: []string{"us-east-1", "us-west-2"}}}) {
 		t.Errorf("aws = %+v", a)
 	}
 	p := a.Patch

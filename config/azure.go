@@ -78,20 +78,20 @@ func azureDefaults() Azure {
 
 func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
 	return d.section(
-		field{"credential", d.str(&a.Credential)},
-		field{"tenant_id", d.str(&a.TenantID)},
-		field{"client_id", d.str(&a.ClientID)},
-		field{"client_secret", text(d, &a.ClientSecret)},
-		field{"cloud", d.str(&a.Cloud)},
-		field{"endpoint", d.str(&a.Endpoint)},
-		field{"patch", d.section(
-			field{"maximum_duration", d.duration(&a.Patch.MaximumDuration, "m")},
-			field{"reboot_setting", d.str(&a.Patch.RebootSetting)},
-			field{"classifications", d.strs(&a.Patch.Classifications)},
+		field{"credential", "`default` (DefaultAzureCredential: workload identity, managed identity, CLI) or `client_secret` (a service principal).", d.str(&a.Credential)},
+		field{"tenant_id", "Entra ID tenant of the service principal; required with `client_secret`.", d.str(&a.TenantID)},
+		field{"client_id", "Application (client) ID of the service principal; required with `client_secret`.", d.str(&a.ClientID)},
+		field{"client_secret", "The service principal's secret, as an `env:` or `file:` reference.", text(d, &a.ClientSecret)},
+		field{"cloud", "`public`, `usgovernment` or `china`: sets the Entra ID authority and the Resource Manager audience.", d.str(&a.Cloud)},
+		field{"endpoint", "Overrides only the Resource Manager URL (a private endpoint, or a test server on localhost).", d.str(&a.Endpoint)},
+		field{"patch", "Parameters of installPatches on VMs and Arc machines.", d.section(
+			field{"maximum_duration", "Longest an install may run (at most 4h).", d.duration(&a.Patch.MaximumDuration, "m")},
+			field{"reboot_setting", "`IfRequired`, `Never` or `Always`.", d.str(&a.Patch.RebootSetting)},
+			field{"classifications", "Patch classifications to install (e.g. Critical, Security); each OS family gets the ones it knows.", d.strs(&a.Patch.Classifications)},
 		)},
-		field{"concurrency_per_subscription", d.integer(&a.ConcurrencyPerSubscription)},
-		field{"arc_backup", d.str(&a.ArcBackup)},
-		field{"poll_interval", d.duration(&a.PollInterval, "s")},
-		field{"assess_timeout", d.duration(&a.AssessTimeout, "m")},
+		field{"concurrency_per_subscription", "Calls in flight per subscription, under ARM's throttling budget.", d.integer(&a.ConcurrencyPerSubscription)},
+		field{"arc_backup", "Arc servers have no managed disk to snapshot: `finding` stops the backup gate for a decision, `skip` records the skip and goes on.", d.str(&a.ArcBackup)},
+		field{"poll_interval", "Least time between two polls of one running install (ARM read budget).", d.duration(&a.PollInterval, "s")},
+		field{"assess_timeout", "How long a post-patch assessment may run (verification polls it across engine steps) before the machine fails verification.", d.duration(&a.AssessTimeout, "m")},
 	)
 }

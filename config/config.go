@@ -67,19 +67,10 @@ type Redis struct {
 	Sentinel RedisSentinel
 }
 
-// Engine tunes the reconciling loop; see runbooks.Config.
-type Engine struct {
-	Tick        time.Duration
-	LeaseTTL    time.Duration
-	Workers     int
-	MaxSteps    int
-	MaxErrors   int
-	StepTimeout time.Duration
-	// Requesters and RequesterGroups may start a cycle by hand; both empty
-	// lets anyone in the channel start one (approvals still gate every stage).
-	Requesters      []string // Slack user IDs
-	RequesterGroups []string // Slack user-group IDs
-}
+// Engine is the engine section: the engine's own tuning, whose meaning and
+// defaults runbooks.Config declares. Replica is not a file key (see
+// runbooks.ReplicaID).
+type Engine = runbooks.Config
 
 // Tier is one environment of the pipeline and who may open it.
 type Tier struct {

@@ -44,13 +44,8 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 }
 
 // EngineConfig returns the engine loop's settings. Replica is left empty:
-// it must differ per process, so it does not belong in a shared file, and
-// runbooks.New fills it from the host name and PID.
+// it must differ per process, so it does not belong in a shared file (see
+// runbooks.ReplicaID).
 func (c *Config) EngineConfig() runbooks.Config {
-	e := c.Engine
-	return runbooks.Config{
-		Tick: e.Tick, LeaseTTL: e.LeaseTTL, Workers: e.Workers, MaxSteps: e.MaxSteps,
-		MaxErrors: e.MaxErrors, StepTimeout: e.StepTimeout,
-		Requesters: e.Requesters, RequesterGroups: e.RequesterGroups,
-	}
+	return c.Engine
 }

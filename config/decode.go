@@ -13,66 +13,66 @@ const sectionList = "store, engine, pipeline, tenants, schedules, providers, sla
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
-		field{"store", d.store(&c.Store)},
-		field{"engine", d.engine(&c.Engine)},
-		field{"pipeline", d.pipeline(&c.Tiers)},
-		field{"tenants", d.tenants(&c.TenantList)},
-		field{"schedules", d.section(
-			field{"timezone", d.str(&c.Schedules.Timezone)},
-			field{"patch_cycle", d.str(&c.Schedules.PatchCycle)},
-			field{"saml_check", d.str(&c.Schedules.SAMLCheck)},
-			field{"drift_report", d.str(&c.Schedules.DriftReport)},
-			field{"status_digest", d.str(&c.Schedules.StatusDigest)},
-			field{"posture_digest", d.str(&c.Schedules.PostureDigest)},
-			field{"grace", d.duration(&c.Schedules.Grace, "m")},
+		field{"store", "Where cycles, leases and the hash-chained audit log live.", d.store(&c.Store)},
+		field{"engine", "The reconciling loop. `step_timeout` must stay below `lease_ttl`, so a step always ends while its replica still holds the cycle's lease.", d.engine(&c.Engine)},
+		field{"pipeline", "Environment tiers in the order every cycle walks them, and who may open each. Required: the default tiers name no approvers. A tier named `nonprod`, `staging` or `production` starts from that tier's defaults (production: 2 approvals, four eyes, health gate; staging: 24h soak); any other name starts from the defaults shown here. The last tier, and any named production, needs `min_approvals` ≥ 2 and `four_eyes: true` unless waived.", d.pipeline(&c.Tiers)},
+		field{"tenants", "The organisations (credit unions) whose fleets are patched; each gets its own cycle.", d.tenants(&c.TenantList)},
+		field{"schedules", "When recurring work runs.", d.section(
+			field{"timezone", "IANA zone the schedule is read in (e.g. `Europe/Berlin`); daylight-saving changes are followed.", d.str(&c.Schedules.Timezone)},
+			field{"patch_cycle", "Five-field cron (minute hour day-of-month month day-of-week); `SUN#4` is the fourth Sunday. `serve` starts every tenant's cycle then, as the requester `patchgate`; fired once per slot across replicas.", d.str(&c.Schedules.PatchCycle)},
+			field{"saml_check", "Cron for the SAML certificate check; empty runs it only on demand (`/patch saml`).", d.str(&c.Schedules.SAMLCheck)},
+			field{"drift_report", "Cron for the morning Terraform drift report; empty runs it only on demand (`/patch drift`).", d.str(&c.Schedules.DriftReport)},
+			field{"status_digest", "Cron for the active-cycle status digest; empty: on demand (`/patch digest`).", d.str(&c.Schedules.StatusDigest)},
+			field{"posture_digest", "Cron for the compliance posture digest across tenants; empty: on demand.", d.str(&c.Schedules.PostureDigest)},
+			field{"grace", "How late a missed firing still runs (a replica that was down catches up within it).", d.duration(&c.Schedules.Grace, "m")},
 		)},
-		field{"providers", d.section(
-			field{"kind", d.str(&c.Providers.Kind)},
-			field{"sim", d.section(
-				field{"seed", d.int64(&c.Providers.Sim.Seed)},
-				field{"hosts_per_target", d.integer(&c.Providers.Sim.HostsPerTarget)},
-				field{"op_duration", d.duration(&c.Providers.Sim.OpDuration, "s")},
-				field{"latency", d.duration(&c.Providers.Sim.Latency, "ms")},
-				field{"state_path", d.str(&c.Providers.Sim.StatePath)},
-				field{"groups", d.strsMap(&c.Providers.Sim.Groups)},
+		field{"providers", "The outside systems patchgate drives.", d.section(
+			field{"kind", "The clouds' provider. `sim` (the simulated fleet) is the only kind available in this version.", d.str(&c.Providers.Kind)},
+			field{"sim", "The simulated multi-cloud fleet (demo, tests).", d.section(
+				field{"seed", "Same seed, same fleet.", d.int64(&c.Providers.Sim.Seed)},
+				field{"hosts_per_target", "Hosts generated per target.", d.integer(&c.Providers.Sim.HostsPerTarget)},
+				field{"op_duration", "How long a simulated backup or patch takes.", d.duration(&c.Providers.Sim.OpDuration, "s")},
+				field{"latency", "Added to every simulated provider call.", d.duration(&c.Providers.Sim.Latency, "ms")},
+				field{"state_path", "Keep the simulated world in this file across restarts; empty keeps it in memory.", d.str(&c.Providers.Sim.StatePath)},
+				field{"groups", "User-group ID → member IDs, standing in for Slack's usergroups.users.list.", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
-			field{"aws", d.aws(&c.Providers.AWS)},
-			field{"falcon", d.section(
-				field{"client_id", text(d, &c.Providers.Falcon.ClientID)},
-				field{"client_secret", text(d, &c.Providers.Falcon.ClientSecret)},
-				field{"cloud", d.str(&c.Providers.Falcon.Cloud)},
-				field{"last_seen_within", d.duration(&c.Providers.Falcon.LastSeenWithin, "m")},
-				field{"overrides", d.kernelOverrides(&c.Providers.Falcon.Overrides)},
+			field{"aws", "AWS (EC2, SSM, RDS, IAM, IAM Identity Center, S3). Present, the tenants' aws targets are served by AWS instead of the simulation.", d.aws(&c.Providers.AWS)},
+			field{"falcon", "CrowdStrike Falcon: sensor/kernel gate and post-patch sensor health. Set `client_id` to enable it.", d.section(
+				field{"client_id", "API client ID (scopes: Hosts read, Sensor update policies read).", text(d, &c.Providers.Falcon.ClientID)},
+				field{"client_secret", "API client secret.", text(d, &c.Providers.Falcon.ClientSecret)},
+				field{"cloud", "`us-1`, `us-2`, `eu-1` or `us-gov-1`.", d.str(&c.Providers.Falcon.Cloud)},
+				field{"last_seen_within", "A sensor silent longer than this after patching fails verification.", d.duration(&c.Providers.Falcon.LastSeenWithin, "m")},
+				field{"overrides", "Pinned sensor/kernel support where Falcon's own list lags; the first matching row wins over the API.", d.kernelOverrides(&c.Providers.Falcon.Overrides)},
 			)},
-			field{"pagerduty", d.section(
-				field{"routing_key", text(d, &c.Providers.PagerDuty.RoutingKey)},
-				field{"events_url", d.str(&c.Providers.PagerDuty.EventsURL)},
+			field{"pagerduty", "PagerDuty Events API v2: one page per failed stage (dedup key `patchgate/<cycle>/<stage>`). Set `routing_key` to enable it.", d.section(
+				field{"routing_key", "The service integration's routing key.", text(d, &c.Providers.PagerDuty.RoutingKey)},
+				field{"events_url", "Events API endpoint; empty means PagerDuty's public one.", d.str(&c.Providers.PagerDuty.EventsURL)},
 			)},
-			field{"azure", d.azure(&c.Providers.Azure)},
-			field{"dynatrace", d.section(
-				field{"url", d.str(&c.Providers.Dynatrace.URL)},
-				field{"token", text(d, &c.Providers.Dynatrace.Token)},
-				field{"selectors", d.strMap(&c.Providers.Dynatrace.Selectors)},
+			field{"azure", "Azure (Resource Manager: VMs and Arc-enabled servers). Present, the tenants' azure targets are served by Azure instead of the simulation.", d.azure(&c.Providers.Azure)},
+			field{"dynatrace", "Dynatrace Problems API v2 for the health gate. Set `url` and `token` to enable it.", d.section(
+				field{"url", "The environment, e.g. `https://abc123.live.dynatrace.com`.", d.str(&c.Providers.Dynatrace.URL)},
+				field{"token", "API token with `problems.read`.", text(d, &c.Providers.Dynatrace.Token)},
+				field{"selectors", "`tenant/env` or `env` → entity selector of that environment's monitored entities; the more specific key wins.", d.strMap(&c.Providers.Dynatrace.Selectors)},
 			)},
-			field{"gcp", d.gcp(&c.Providers.GCP)},
+			field{"gcp", "Google Cloud (Compute Engine, OS Config). Present, the tenants' gcp targets are served by Google Cloud instead of the simulation; `gcp: {}` is enough on a pod with workload identity.", d.gcp(&c.Providers.GCP)},
 		)},
-		field{"slack", d.section(
-			field{"transport", d.str(&c.Slack.Transport)},
-			field{"bot_token", text(d, &c.Slack.BotToken)},
-			field{"app_token", text(d, &c.Slack.AppToken)},
-			field{"signing_secret", text(d, &c.Slack.SigningSecret)},
-			field{"channel", d.str(&c.Slack.Channel)},
-			field{"listen", d.str(&c.Slack.Listen)},
-			field{"api_url", d.str(&c.Slack.APIURL)},
-			field{"update_interval", d.duration(&c.Slack.UpdateInterval, "s")},
+		field{"slack", "The Slack front end. Absent: the engine runs without Slack and decisions come from `patchgate cycle decide`. See docs/OPERATIONS.md for creating the app from deploy/slack/manifest.yaml.", d.section(
+			field{"transport", "`socket` (Socket Mode: outbound only, no public endpoint) or `http` (Slack calls `/slack/commands`, `/slack/interactions`, `/slack/events` on `listen`).", d.str(&c.Slack.Transport)},
+			field{"bot_token", "Bot token (`xoxb-…`). Required when the section is set.", text(d, &c.Slack.BotToken)},
+			field{"app_token", "App-level token (`xapp-…`, scope `connections:write`). Required for `socket`.", text(d, &c.Slack.AppToken)},
+			field{"signing_secret", "The app's signing secret; every HTTP request's signature and timestamp are checked against it. Required for `http`.", text(d, &c.Slack.SigningSecret)},
+			field{"channel", "The cycles channel's ID (`C…`/`G…`, from the channel's details; names change). Required when the section is set; invite the bot there.", d.str(&c.Slack.Channel)},
+			field{"listen", "Address the `http` transport listens on.", d.str(&c.Slack.Listen)},
+			field{"api_url", "Overrides `https://slack.com/api/` (an egress proxy; the local sandbox in the demo). Must end with `/`.", d.str(&c.Slack.APIURL)},
+			field{"update_interval", "Least time between two edits of one message (Slack rate limits chat.update).", d.duration(&c.Slack.UpdateInterval, "s")},
 		)},
-		field{"log", d.section(
-			field{"format", d.str(&c.Log.Format)},
-			field{"level", d.str(&c.Log.Level)},
+		field{"log", "The process's log.", d.section(
+			field{"format", "`json` (one object per line, with cycle, tenant and stage fields) or `text`.", d.str(&c.Log.Format)},
+			field{"level", "`debug`, `info`, `warn` or `error`.", d.str(&c.Log.Level)},
 		)},
-		field{"observability", d.section(field{"listen", d.str(&c.Observability.Listen)})},
-		field{"saml", d.saml(&c.SAML)},
-		field{"drift", d.drift(&c.Drift)},
+		field{"observability", "The Prometheus and health endpoint.", d.section(field{"listen", "Address of `/metrics`, `/healthz` and `/readyz`; empty turns the endpoint off. The Helm chart's probes expect `:9090`.", d.str(&c.Observability.Listen)})},
+		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
+		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
 	)
 }
 
@@ -83,26 +83,26 @@ func (d *decoder) section(fs ...field) func(*yaml.Node, string) {
 
 func (d *decoder) store(s *Store) func(*yaml.Node, string) {
 	return d.section(
-		field{"backend", d.str(&s.Backend)},
-		field{"bolt", d.section(field{"path", d.str(&s.Bolt.Path)})},
-		field{"redis", d.section(
-			field{"network", d.str(&s.Redis.Network)},
-			field{"addr", d.str(&s.Redis.Addr)},
-			field{"password", text(d, &s.Redis.Password)},
-			field{"db", d.integer(&s.Redis.DB)},
-			field{"prefix", d.str(&s.Redis.Prefix)},
-			field{"tls", d.section(
-				field{"enabled", d.boolean(&s.Redis.TLS.Enabled)},
-				field{"ca_file", d.str(&s.Redis.TLS.CAFile)},
-				field{"cert_file", d.str(&s.Redis.TLS.CertFile)},
-				field{"key_file", d.str(&s.Redis.TLS.KeyFile)},
-				field{"server_name", d.str(&s.Redis.TLS.ServerName)},
-				field{"insecure_skip_verify", d.boolean(&s.Redis.TLS.InsecureSkipVerify)},
+		field{"backend", "`bolt`: an embedded bbolt file, one replica only. `redis`: a shared Redis, several replicas.", d.str(&s.Backend)},
+		field{"bolt", "The embedded store (backend `bolt`).", d.section(field{"path", "The bbolt file. Put it on a persistent volume (the Helm chart mounts one at /var/lib/patchgate). One process at a time holds it.", d.str(&s.Bolt.Path)})},
+		field{"redis", "The shared store (backend `redis`).", d.section(
+			field{"network", "`tcp` or `unix`.", d.str(&s.Redis.Network)},
+			field{"addr", "`host:port`, or the socket path for `unix`. Required with backend `redis`.", d.str(&s.Redis.Addr)},
+			field{"password", "The Redis password (AUTH).", text(d, &s.Redis.Password)},
+			field{"db", "The Redis logical database.", d.integer(&s.Redis.DB)},
+			field{"prefix", "Key prefix, so several deployments can share one server.", d.str(&s.Redis.Prefix)},
+			field{"tls", "TLS to Redis (and to the Sentinels).", d.section(
+				field{"enabled", "Speak TLS to Redis. The other tls keys need it.", d.boolean(&s.Redis.TLS.Enabled)},
+				field{"ca_file", "PEM bundle to verify the server with; empty uses the system roots.", d.str(&s.Redis.TLS.CAFile)},
+				field{"cert_file", "Client certificate (PEM) for mutual TLS; goes with `key_file`.", d.str(&s.Redis.TLS.CertFile)},
+				field{"key_file", "The client certificate's key (PEM).", d.str(&s.Redis.TLS.KeyFile)},
+				field{"server_name", "Name to verify in the server's certificate, when it differs from the address.", d.str(&s.Redis.TLS.ServerName)},
+				field{"insecure_skip_verify", "Do not verify the server's certificate. For tests only.", d.boolean(&s.Redis.TLS.InsecureSkipVerify)},
 			)},
-			field{"sentinel", d.section(
-				field{"master_name", d.str(&s.Redis.Sentinel.MasterName)},
-				field{"addrs", d.strs(&s.Redis.Sentinel.Addrs)},
-				field{"password", text(d, &s.Redis.Sentinel.Password)},
+			field{"sentinel", "Reach the master through Redis Sentinel (failover); replaces `addr`.", d.section(
+				field{"master_name", "The name the Sentinels monitor (Bitnami's default: `mymaster`).", d.str(&s.Redis.Sentinel.MasterName)},
+				field{"addrs", "Sentinel `host:port`s (usually port 26379); at least one.", d.strs(&s.Redis.Sentinel.Addrs)},
+				field{"password", "The Sentinels' own password, if they require one.", text(d, &s.Redis.Sentinel.Password)},
 			)},
 		)},
 	)
@@ -110,14 +110,14 @@ func (d *decoder) store(s *Store) func(*yaml.Node, string) {
 
 func (d *decoder) engine(e *Engine) func(*yaml.Node, string) {
 	return d.section(
-		field{"tick", d.duration(&e.Tick, "s")},
-		field{"lease_ttl", d.duration(&e.LeaseTTL, "s")},
-		field{"workers", d.integer(&e.Workers)},
-		field{"max_steps", d.integer(&e.MaxSteps)},
-		field{"max_errors", d.integer(&e.MaxErrors)},
-		field{"step_timeout", d.duration(&e.StepTimeout, "s")},
-		field{"requesters", d.strs(&e.Requesters)},
-		field{"requester_groups", d.strs(&e.RequesterGroups)},
+		field{"tick", "How often active cycles are reconciled.", d.duration(&e.Tick, "s")},
+		field{"lease_ttl", "How long a cycle stays claimed by one replica without renewal; a crashed replica's cycles are taken over after this.", d.duration(&e.LeaseTTL, "s")},
+		field{"workers", "Cycles reconciled at once by one replica.", d.integer(&e.Workers)},
+		field{"max_steps", "Steps one cycle may take in a row before yielding to the others.", d.integer(&e.MaxSteps)},
+		field{"max_errors", "Consecutive provider errors before a stage fails (and the cycle halts).", d.integer(&e.MaxErrors)},
+		field{"step_timeout", "Bound on one provider call.", d.duration(&e.StepTimeout, "s")},
+		field{"requesters", "Slack member IDs who may start a cycle by hand; with `requester_groups` both empty, anyone in the channel may (approvals still gate every stage).", d.strs(&e.Requesters)},
+		field{"requester_groups", "Slack user-group IDs whose members may start a cycle by hand.", d.strs(&e.RequesterGroups)},
 	)
 }
 
@@ -132,17 +132,17 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 		d.items(v, path, func(v *yaml.Node, p string) {
 			t := tierDefaults(envOf(v))
 			d.fields(v, p,
-				field{"env", d.str(&t.Env)},
-				field{"approvers", d.strs(&t.Approvers)},
-				field{"groups", d.strs(&t.Groups)},
-				field{"min_approvals", d.integer(&t.MinApprovals)},
-				field{"four_eyes", d.boolean(&t.FourEyes)},
-				field{"soak", d.duration(&t.Soak, "h")},
-				field{"health_gate", d.boolean(&t.HealthGate)},
-				field{"sensor_gate", d.boolean(&t.SensorGate)},
-				field{"sensor_policy", d.str(&t.SensorPolicy)},
-				field{"waive_min_approvals", d.boolean(&t.WaiveMinApprovals)},
-				field{"waive_four_eyes", d.boolean(&t.WaiveFourEyes)},
+				field{"env", "The tier's name, used by tenants' environments. Required; unique.", d.str(&t.Env)},
+				field{"approvers", "Slack member IDs (`U…`/`W…`) who may approve this tier.", d.strs(&t.Approvers)},
+				field{"groups", "Slack user-group IDs (`S…`); any member counts as an approver (read with usergroups:read).", d.strs(&t.Groups)},
+				field{"min_approvals", "Distinct approvals needed to open the tier.", d.integer(&t.MinApprovals)},
+				field{"four_eyes", "Whoever started the cycle may not approve this tier.", d.boolean(&t.FourEyes)},
+				field{"soak", "How long the tier must run patched before the next tier may start.", d.duration(&t.Soak, "h")},
+				field{"health_gate", "Before and after patching, the environment must have no open Dynatrace problems.", d.boolean(&t.HealthGate)},
+				field{"sensor_gate", "Check each host's EDR (Falcon) sensor supports the kernel the patch installs.", d.boolean(&t.SensorGate)},
+				field{"sensor_policy", "What the sensor gate does with an unsupported host: `block` fails the stage; `exclude` leaves the host out, with the reason.", d.str(&t.SensorPolicy)},
+				field{"waive_min_approvals", "Let a production tier run with fewer than two approvals: a visible, reviewable line rather than a silent default.", d.boolean(&t.WaiveMinApprovals)},
+				field{"waive_four_eyes", "Let a production tier run without four eyes (same reasoning).", d.boolean(&t.WaiveFourEyes)},
 			)
 			tiers = append(tiers, t)
 		})
@@ -175,9 +175,9 @@ func (d *decoder) tenants(dst *[]runbooks.Tenant) func(*yaml.Node, string) {
 		d.items(v, path, func(v *yaml.Node, p string) {
 			var t runbooks.Tenant
 			d.fields(v, p,
-				field{"name", d.str(&t.Name)},
-				field{"display", d.str(&t.Display)},
-				field{"environments", d.environments(&t.Environments)},
+				field{"name", "Short ID used in commands (`/patch start acme-cu`), store keys and tags. Required; unique.", d.str(&t.Name)},
+				field{"display", "Name shown in Slack and reports.", d.str(&t.Display)},
+				field{"environments", "The tenant's environments by pipeline tier name; a tenant may skip a tier.", d.environments(&t.Environments)},
 			)
 			out = append(out, t)
 		})
@@ -190,7 +190,7 @@ func (d *decoder) environments(dst *[]runbooks.Environment) func(*yaml.Node, str
 	return func(v *yaml.Node, path string) {
 		d.entries(v, path, func(name string, _, v *yaml.Node, p string) {
 			e := runbooks.Environment{Name: name}
-			d.fields(v, p, field{"targets", d.targets(&e.Targets)})
+			d.fields(v, p, field{"targets", "Slices of one cloud each that make up the environment.", d.targets(&e.Targets)})
 			*dst = append(*dst, e)
 		})
 	}
@@ -201,12 +201,12 @@ func (d *decoder) targets(dst *[]runbooks.Target) func(*yaml.Node, string) {
 		d.items(v, path, func(v *yaml.Node, p string) {
 			var t runbooks.Target
 			d.fields(v, p,
-				field{"cloud", text(d, &t.Cloud)},
-				field{"account", d.str(&t.Account)},
-				field{"regions", d.strs(&t.Regions)},
-				field{"groups", d.strs(&t.Groups)},
-				field{"selector", d.strMap(&t.Selector)},
-				field{"databases", d.strs(&t.Databases)},
+				field{"cloud", "`aws`, `azure` or `gcp`. Required.", text(d, &t.Cloud)},
+				field{"account", "AWS: the 12-digit account ID (quote it to keep leading zeros). Azure: the subscription GUID. GCP: the project ID.", d.str(&t.Account)},
+				field{"regions", "AWS regions, or GCP zones/regions, to cover.", d.strs(&t.Regions)},
+				field{"groups", "Azure resource groups to cover.", d.strs(&t.Groups)},
+				field{"selector", "Instance tags (AWS, Azure) or labels (GCP) that pick the environment's hosts.", d.strMap(&t.Selector)},
+				field{"databases", "RDS instances (or `cluster:<id>` for Aurora clusters) snapshotted before the target's hosts are patched; aws targets only.", d.strs(&t.Databases)},
 			)
 			*dst = append(*dst, t)
 		})
@@ -233,11 +233,11 @@ func (d *decoder) kernelOverrides(dst *[]KernelOverride) func(*yaml.Node, string
 		d.items(v, path, func(v *yaml.Node, p string) {
 			var o KernelOverride
 			d.fields(v, p,
-				field{"os", d.str(&o.OS)},
-				field{"kernel", d.str(&o.Kernel)},
-				field{"sensor", d.str(&o.Sensor)},
-				field{"supported", d.boolean(&o.Supported)},
-				field{"reason", d.str(&o.Reason)},
+				field{"os", "OS alias (`rhel7`, `ubuntu22`, …) or a regular expression on `<OS> <version>`.", d.str(&o.OS)},
+				field{"kernel", "Kernel constraint, e.g. `>3.10.0-1160` or `5.14.0-427*`.", d.str(&o.Kernel)},
+				field{"sensor", "Sensor version constraint, e.g. `6.x`.", d.str(&o.Sensor)},
+				field{"supported", "Whether that combination is supported.", d.boolean(&o.Supported)},
+				field{"reason", "Why, shown in the gate's result and the report.", d.str(&o.Reason)},
 			)
 			out = append(out, o)
 		})

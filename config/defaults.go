@@ -19,8 +19,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	store:     backend bolt, bolt.path DefaultBoltPath;
 //	           redis network tcp, db 0, prefix "patchgate" (redisstore's
 //	           DefaultPrefix; the store adds its own ":"), addr has none
-//	engine:    tick 2s, lease_ttl 60s, workers 8, max_steps 64,
-//	           max_errors 3, step_timeout 30s (runbooks.Config's own defaults)
+//	engine:    runbooks.DefaultConfig (tick 2s, lease_ttl 60s, workers 8,
+//	           max_steps 64, max_errors 3, step_timeout 30s)
 //	pipeline:  runbooks.DefaultPipeline: nonprod, staging (24h soak),
 //	           production (2 approvals, four eyes, health gate); it names no
 //	           approvers, so a file without a pipeline section fails validation
@@ -34,7 +34,7 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           inventory_max_age 24h, patch rollout zone_by_zone with a 25%
 //	           disruption budget, reboot default, duration 2h; quota 600
 //	           reads and 60 writes per minute
-//	           aws: see awsDefaults (no accounts: not enabled)
+//	           aws: its provider's settings.Defaults (no accounts: not enabled)
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
 //	log:       format json, level info
@@ -49,14 +49,7 @@ func defaults() *Config {
 			Bolt:    Bolt{Path: DefaultBoltPath},
 			Redis:   Redis{Network: "tcp", Prefix: "patchgate"},
 		},
-		Engine: Engine{
-			Tick:        2 * time.Second,
-			LeaseTTL:    60 * time.Second,
-			Workers:     8,
-			MaxSteps:    64,
-			MaxErrors:   3,
-			StepTimeout: 30 * time.Second,
-		},
+		Engine:    runbooks.DefaultConfig(),
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4", Grace: time.Hour},
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},

@@ -59,25 +59,25 @@ func gcpDefaults() GCP {
 
 func (d *decoder) gcp(g *GCP) func(*yaml.Node, string) {
 	step := func(s *GCPStep) func(*yaml.Node, string) {
-		return d.section(field{"linux", d.str(&s.Linux)}, field{"windows", d.str(&s.Windows)})
+		return d.section(field{"linux", "Absolute path, run with a shell.", d.str(&s.Linux)}, field{"windows", "Absolute path (`C:\\…`), run with PowerShell.", d.str(&s.Windows)})
 	}
 	sec := d.section(
-		field{"credentials_file", d.str(&g.CredentialsFile)},
-		field{"credentials_type", d.str(&g.CredentialsType)},
-		field{"compute_endpoint", d.str(&g.ComputeEndpoint)},
-		field{"osconfig_endpoint", d.str(&g.OSConfigEndpoint)},
-		field{"inventory_max_age", d.duration(&g.InventoryMaxAge, "h")},
-		field{"patch", d.section(
-			field{"rollout_mode", d.str(&g.Patch.RolloutMode)},
-			field{"disruption_budget_percent", d.integer(&g.Patch.DisruptionBudgetPercent)},
-			field{"reboot_config", d.str(&g.Patch.RebootConfig)},
-			field{"duration", d.duration(&g.Patch.Duration, "m")},
-			field{"pre_step", step(&g.Patch.PreStep)},
-			field{"post_step", step(&g.Patch.PostStep)},
+		field{"credentials_file", "Absolute path to a credentials JSON file; empty uses Application Default Credentials (workload identity).", d.str(&g.CredentialsFile)},
+		field{"credentials_type", "`service_account`, `external_account`, `authorized_user` or `impersonated_service_account`.", d.str(&g.CredentialsType)},
+		field{"compute_endpoint", "Overrides Compute Engine's public endpoint (Private Service Connect).", d.str(&g.ComputeEndpoint)},
+		field{"osconfig_endpoint", "Overrides OS Config's public endpoint.", d.str(&g.OSConfigEndpoint)},
+		field{"inventory_max_age", "How old a VM's OS Config inventory may be before its agent counts as offline.", d.duration(&g.InventoryMaxAge, "h")},
+		field{"patch", "Shape of every OS Config patch job.", d.section(
+			field{"rollout_mode", "`zone_by_zone` or `concurrent_zones`.", d.str(&g.Patch.RolloutMode)},
+			field{"disruption_budget_percent", "Share of a zone's VMs patched at once.", d.integer(&g.Patch.DisruptionBudgetPercent)},
+			field{"reboot_config", "`default`, `always` or `never`.", d.str(&g.Patch.RebootConfig)},
+			field{"duration", "How long a patch job may run.", d.duration(&g.Patch.Duration, "m")},
+			field{"pre_step", "Scripts already on the VMs, run before patching.", step(&g.Patch.PreStep)},
+			field{"post_step", "Scripts already on the VMs, run after patching.", step(&g.Patch.PostStep)},
 		)},
-		field{"quota", d.section(
-			field{"reads_per_minute", d.integer(&g.Quota.ReadsPerMinute)},
-			field{"writes_per_minute", d.integer(&g.Quota.WritesPerMinute)},
+		field{"quota", "Bounds on OS Config API calls.", d.section(
+			field{"reads_per_minute", "Read calls per minute.", d.integer(&g.Quota.ReadsPerMinute)},
+			field{"writes_per_minute", "Write calls per minute.", d.integer(&g.Quota.WritesPerMinute)},
 		)},
 	)
 	return func(v *yaml.Node, path string) {

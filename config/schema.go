@@ -27,6 +27,8 @@ type Key struct {
 	// key under a list item it is the item's default (see tierDefaults for
 	// pipeline tiers named like the default ones).
 	Default string
+	// Doc says what the key means; it is written beside the key's decoder.
+	Doc string
 }
 
 // Schema walks the decoder's own field lists (decode.go) over the
@@ -70,6 +72,7 @@ func (p *schemaProbe) section(path string, fs []field) {
 		p.key(path).Type = "section"
 	}
 	for _, f := range fs {
+		p.key(join(path, f.key)).Doc = f.doc
 		f.decode(placeholder, join(path, f.key))
 	}
 }

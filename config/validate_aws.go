@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	awssettings "github.com/patchgate/patchgate/providers/aws/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -64,7 +65,7 @@ func (d *decoder) checkAWS(c *Config) {
 	d.checkAWSTargets(c.TenantList, a, seen)
 }
 
-func (d *decoder) checkAWSPatch(p AWSPatch) {
+func (d *decoder) checkAWSPatch(p awssettings.Patch) {
 	const f = "providers.aws.patch"
 	docs := []string{"AWS-RunPatchBaseline", "AWS-RunPatchBaselineWithHooks"}
 	if !slices.Contains(docs, p.Document) {
@@ -92,7 +93,7 @@ func (d *decoder) checkAWSPatch(p AWSPatch) {
 	}
 }
 
-func (d *decoder) checkAWSArchive(a AWSArchive) {
+func (d *decoder) checkAWSArchive(a awssettings.Archive) {
 	const f = "providers.aws.archive"
 	if a.Bucket == "" {
 		return

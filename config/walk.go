@@ -158,6 +158,7 @@ func (d *decoder) entries(n *yaml.Node, path string, fn func(key string, k, v *y
 // field is one known key of a mapping and how to decode its value.
 type field struct {
 	key    string
+	doc    string // what the key means, for docs/CONFIG.md
 	decode func(v *yaml.Node, path string)
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/patchgate/patchgate/state"
@@ -47,28 +46,35 @@ type Config struct {
 	RequesterGroups []string
 }
 
+// DefaultConfig is the engine's tuning when nothing else is said; config's
+// engine section starts from it, so the file's defaults are these.
+func DefaultConfig() Config {
+	return Config{Tick: 2 * time.Second, LeaseTTL: 60 * time.Second, Workers: 8, MaxSteps: 64, MaxErrors: 3,
+		StepTimeout: 30 * time.Second}
+}
+
 func (c *Config) defaults() {
+	def := DefaultConfig()
 	if c.Replica == "" {
-		host, _ := os.Hostname()
-		c.Replica = fmt.Sprintf("%s-%d", host, os.Getpid())
+		c.Replica = ReplicaID("")
 	}
 	if c.Tick <= 0 {
-		c.Tick = 2 * time.Second
+		c.Tick = def.Tick
 	}
 	if c.LeaseTTL <= 0 {
-		c.LeaseTTL = 30 * time.Second
+		c.LeaseTTL = def.LeaseTTL
 	}
 	if c.Workers <= 0 {
-		c.Workers = 8
+		c.Workers = def.Workers
 	}
 	if c.MaxSteps <= 0 {
-		c.MaxSteps = 64
+		c.MaxSteps = def.MaxSteps
 	}
 	if c.MaxErrors <= 0 {
-		c.MaxErrors = 3
+		c.MaxErrors = def.MaxErrors
 	}
 	if c.StepTimeout <= 0 {
-		c.StepTimeout = 30 * time.Second
+		c.StepTimeout = def.StepTimeout
 	}
 }
 

@@ -30,25 +30,13 @@ func awsCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, p, archive, true, nil
 }
 
-// awsConfig maps the file's providers.aws onto the provider's Config.
+// awsConfig maps the file's providers.aws onto the provider's Config; the
+// sections are the provider's own settings types, so they pass as they are.
 func awsConfig(cfg *config.Config) awsprovider.Config {
 	a := cfg.Providers.AWS
-	accounts := make([]awsprovider.Account, len(a.Accounts))
-	for i, x := range a.Accounts {
-		accounts[i] = awsprovider.Account{ID: x.ID, Regions: x.Regions, RoleARN: x.RoleARN, ExternalID: x.ExternalID}
-	}
-	b := a.Patch.Baseline
 	return awsprovider.Config{
-		Region: a.Region, Accounts: accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, Endpoints: a.Endpoints,
+		Region: a.Region, Accounts: a.Accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, Endpoints: a.Endpoints,
 		AccountConcurrency: a.AccountConcurrency, Tenants: cfg.Tenants(),
-		Patch: awsprovider.Patch{Document: a.Patch.Document, RebootOption: a.Patch.RebootOption,
-			MaxConcurrency: a.Patch.MaxConcurrency, MaxErrors: a.Patch.MaxErrors, ScanWait: a.Patch.ScanWait,
-			Baseline: awsprovider.Baseline{OperatingSystem: b.OperatingSystem, Severities: b.Severities,
-				Classifications: b.Classifications, ApproveAfterDays: int32(b.ApproveAfterDays), PatchGroup: b.PatchGroup}},
-		Backup: awsprovider.Backup{NoReboot: a.Backup.NoReboot, Timeout: a.Backup.Timeout},
-		Archive: awsprovider.Archive{Bucket: a.Archive.Bucket, Prefix: a.Archive.Prefix, Region: a.Archive.Region,
-			KMSKeyID: a.Archive.KMSKeyID, PresignExpiry: a.Archive.PresignExpiry},
-		IdentityCenter: awsprovider.IdentityCenter{InstanceARN: a.IdentityCenter.InstanceARN,
-			IdentityStoreID: a.IdentityCenter.IdentityStoreID, Region: a.IdentityCenter.Region},
+		Patch: a.Patch, Backup: a.Backup, Archive: a.Archive, IdentityCenter: a.IdentityCenter,
 	}
 }

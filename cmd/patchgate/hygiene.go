@@ -30,9 +30,6 @@ func samlSources(cfg config.SAML) []saml.Source {
 	limits := saml.Limits{Timeout: cfg.FetchTimeout}
 	for _, s := range cfg.Sources {
 		kind := saml.ProviderKind(s.Kind)
-		if s.Kind == "entra" {
-			kind = saml.KindEntra
-		}
 		if s.URL != "" {
 			out = append(out, saml.URLSource{SourceName: s.Name, Kind: kind, Integration: s.Integration, URL: s.URL, Limits: limits})
 		} else {
@@ -53,15 +50,6 @@ func driftChecker(cfg config.Drift, env map[string]string, log *slog.Logger) dri
 		TerraformPath: cfg.TerraformPath, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout,
 		IncludeChanges: cfg.IncludePlannedChanges, Env: env, Log: log,
 	})}
-}
-
-func driftWorkspaces(cfg config.Drift) []drift.Workspace {
-	out := make([]drift.Workspace, 0, len(cfg.Workspaces))
-	for _, w := range cfg.Workspaces {
-		out = append(out, drift.Workspace{Name: w.Name, Tenant: w.Tenant, Account: w.Account, Dir: w.Dir,
-			Vars: w.Vars, BackendConfig: w.BackendConfig, PlanJSON: w.PlanJSON})
-	}
-	return out
 }
 
 // driftApprovers are the drift section's approvers, or else the last
@@ -95,7 +83,7 @@ func newHygiene(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager
 	if len(cfg.Drift.Workspaces) > 0 {
 		users, groups := driftApprovers(cfg)
 		svc.Drift = &drift.Report{Store: st, Chat: chat, Checker: driftChecker(cfg.Drift, hw.terraformEnv, log),
-			Workspaces: driftWorkspaces(cfg.Drift), Clock: clock, Approvers: users, Groups: groups, Directory: dir, Log: log}
+			Workspaces: cfg.Drift.Workspaces, Clock: clock, Approvers: users, Groups: groups, Directory: dir, Log: log}
 	}
 	return svc
 }

@@ -75,7 +75,7 @@ Exit status: 0 when every workspace is clean, 1 when any drifted or failed
 			if len(cfg.Drift.Workspaces) == 0 {
 				return fmt.Errorf("drift.workspaces: none configured")
 			}
-			results := driftChecker(cfg.Drift, nil, nil).Check(cmd.Context(), driftWorkspaces(cfg.Drift))
+			results := driftChecker(cfg.Drift, nil, nil).Check(cmd.Context(), cfg.Drift.Workspaces)
 			d := drift.DigestOf(results, time.Now())
 			fmt.Fprint(cmd.OutOrStdout(), drift.FormatText(d))
 			if drifted, failed, _ := d.Counts(); drifted+failed > 0 {

@@ -65,10 +65,10 @@ func newSlack(cfg *config.Config, w wiring, m *metrics.Metrics) (*slackParts, er
 }
 
 // notifierFor builds the notifier over the store.
-func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbooks.Clock) *bot.Notifier {
+func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbooks.Clock, replica string) *bot.Notifier {
 	p.notifier = bot.NewNotifier(p.api, st, bot.NotifierOptions{
 		Channel: p.cfg.Channel, Tenants: bot.TenantNames(cfg.Tenants()), UpdateInterval: p.cfg.UpdateInterval,
-		Clock: clock, Log: p.log,
+		Clock: clock, Log: p.log, Replica: replica,
 	})
 	return p.notifier
 }

@@ -89,6 +89,11 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	if w.log == nil {
 		w.log = slog.Default()
 	}
+	if w.lookup == nil {
+		w.lookup = os.LookupEnv
+	}
+	stable, _ := w.lookup(runbooks.ReplicaEnv)
+	replica := runbooks.ReplicaID(stable)
 	reportDir := w.reports
 	if reportDir == "" {
 		reportDir = "patchgate-reports"
@@ -111,18 +116,13 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 			st.Close()
 			return nil, err
 		}
-		deps.Chat = a.slack.notifierFor(cfg, st, w.clock)
+		deps.Chat = a.slack.notifierFor(cfg, st, w.clock, replica)
 		deps.Directory = a.slack.directory
 	}
 	m.Instrument(&deps)
 	deps.Chat = m.Chat(deps.Chat)
 	ec := cfg.EngineConfig()
-	// A stable name (the pod's, through the downward API) lets a restarted
-	// process take its own cycle leases back at once instead of waiting for
-	// them to expire; two live processes must never share one.
-	if r := os.Getenv("PATCHGATE_REPLICA"); r != "" {
-		ec.Replica = r
-	}
+	ec.Replica = replica
 	a.engine, err = runbooks.New(ec, deps, cfg.Tenants(), cfg.Pipeline())
 	if err != nil {
 		st.Close()

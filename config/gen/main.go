@@ -1,13 +1,13 @@
 // Command gen writes docs/CONFIG.md, the configuration reference, from
-// config.Schema (the decoder's own key lists) and the descriptions in
-// descriptions.go. Run it from the repository root after changing a key:
+// config.Schema: the decoder's own key lists, with the doc each key's field
+// carries beside its decoder. Run it from the repository root after
+// changing a key:
 //
 //	go run ./config/gen            (or: go generate ./config)
 //
 // Its test fails when docs/CONFIG.md differs from what it would write, so
 // the reference cannot drift from the keys, types and defaults the decoder
-// has. A key without a description is shown as such (and logged by the
-// test) rather than failing the build.
+// has, and fails when a key has no doc.
 package main
 
 import (
@@ -19,9 +19,9 @@ import (
 func main() {
 	out := flag.String("o", "docs/CONFIG.md", "file to write")
 	flag.Parse()
-	doc, _, missing := render()
+	doc, missing := render()
 	if len(missing) > 0 {
-		fmt.Fprintf(os.Stderr, "gen: these keys have no description in config/gen/descriptions.go yet: %v\n", missing)
+		fmt.Fprintf(os.Stderr, "gen: these keys have no doc in their config field yet: %v\n", missing)
 	}
 	if err := os.WriteFile(*out, []byte(doc), 0o644); err != nil {
 		fmt.Fprintln(os.Stderr, "gen:", err)

@@ -28,9 +28,8 @@ not 8).
 - Top-level keys starting with ` + "`x-`" + ` are ignored: a place for YAML anchors.
 `
 
-// render returns the document, the description keys it used and the keys
-// it had no description for.
-func render() (doc string, used map[string]bool, missing []string) {
+// render returns the document and the keys it had no description for.
+func render() (doc string, missing []string) {
 	keys := config.Schema()
 	byPath := map[string]config.Key{}
 	for _, k := range keys {
@@ -57,18 +56,12 @@ func render() (doc string, used map[string]bool, missing []string) {
 		first, rest, _ := strings.Cut(inner, " ")
 		return strings.TrimSpace(k.Type + " of " + first + "s " + rest)
 	}
-	used = map[string]bool{}
-	describe := func(path string) string {
-		desc, ok := descriptions[path]
-		if !ok {
-			desc, ok = pending[path]
+	describe := func(k config.Key) string {
+		if k.Doc == "" {
+			missing = append(missing, k.Path)
+			return "_(not described: give the key's field a doc in config)_"
 		}
-		if !ok {
-			missing = append(missing, path)
-			desc = "_(not described yet: add it to config/gen/descriptions.go)_"
-		}
-		used[path] = true
-		return strings.ReplaceAll(desc, "|", `\|`)
+		return strings.ReplaceAll(k.Doc, "|", `\|`)
 	}
 
 	var b strings.Builder
@@ -79,7 +72,7 @@ func render() (doc string, used map[string]bool, missing []string) {
 		case folded[k.Path]:
 			continue
 		case !strings.ContainsAny(k.Path, ".["):
-			fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| key | type | default | meaning |\n|---|---|---|---|\n", k.Path, describe(k.Path))
+			fmt.Fprintf(&b, "\n## %s\n\n%s\n\n| key | type | default | meaning |\n|---|---|---|---|\n", k.Path, describe(k))
 			continue
 		case k.Type == "section" && (strings.HasSuffix(k.Path, "[]") || strings.HasSuffix(k.Path, ".<name>")):
 			continue // an item of a list or map of mappings: its keys follow
@@ -88,7 +81,7 @@ func render() (doc string, used map[string]bool, missing []string) {
 		if k.Default != "" {
 			def = "`" + k.Default + "`"
 		}
-		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Path, typ, def, describe(k.Path))
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Path, typ, def, describe(k))
 	}
-	return b.String(), used, missing
+	return b.String(), missing
 }

@@ -116,7 +116,7 @@ func ruleDiff(want Baseline, r ssmtypes.PatchRule) []string {
 	if !sameSet(class, want.Classifications) {
 		d = append(d, fmt.Sprintf("classification filter %s, declared %s", list(class), list(want.Classifications)))
 	}
-	if days := aws.ToInt32(r.ApproveAfterDays); days != want.ApproveAfterDays {
+	if days := aws.ToInt32(r.ApproveAfterDays); int(days) != want.ApproveAfterDays {
 		d = append(d, fmt.Sprintf("approve after %d days, declared %d", days, want.ApproveAfterDays))
 	}
 	return d

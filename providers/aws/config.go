@@ -8,67 +8,21 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
+	"github.com/patchgate/patchgate/providers/aws/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// Account is one AWS account the provider may act in.
-type Account struct {
-	ID      string
-	Regions []string // default regions when a target names none
-	// RoleARN is assumed in this account; empty takes Config.RoleName with
-	// {account} replaced. With both empty the bot's own identity is used
-	// (the bot's home account).
-	RoleARN    string
-	ExternalID string
-}
-
-// Patch configures AWS-RunPatchBaseline runs.
-type Patch struct {
-	Document       string // AWS-RunPatchBaseline (default) or AWS-RunPatchBaselineWithHooks
-	RebootOption   string // RebootIfNeeded (default) or NoReboot
-	MaxConcurrency string // SSM rate control, e.g. "10%" (default) or "5"
-	MaxErrors      string // SSM error threshold, e.g. "0" (default)
-	// ScanWait bounds how long VerifyPatch waits for its Scan before it
-	// reads the patch states (which the Install run already refreshed).
-	ScanWait time.Duration
-	Baseline Baseline
-}
-
-// Baseline is the patch baseline the configuration declares; the one
-// registered in AWS must match it before patching may start.
-type Baseline struct {
-	OperatingSystem  string   // e.g. AMAZON_LINUX_2023
-	Severities       []string // SEVERITY filter values
-	Classifications  []string // CLASSIFICATION filter values; empty means no such filter
-	ApproveAfterDays int32
-	// PatchGroup selects the baseline through GetPatchBaselineForPatchGroup;
-	// empty checks the region's default baseline for OperatingSystem.
-	PatchGroup string
-}
-
-// Backup configures pre-patch images and snapshots.
-type Backup struct {
-	NoReboot bool          // CreateImage without stopping the instance
-	Timeout  time.Duration // after this a backup still not available fails
-}
-
-// Archive configures the S3 evidence archive.
-type Archive struct {
-	Bucket        string
-	Prefix        string
-	Region        string        // default Config.Region
-	KMSKeyID      string        // SSE-KMS with this key; empty uses SSE-S3 (AES256)
-	PresignExpiry time.Duration // lifetime of the returned GET URL
-}
-
-// IdentityCenter locates the IAM Identity Center instance of the access
-// report; InstanceARN and IdentityStoreID empty take the first instance
-// ListInstances returns.
-type IdentityCenter struct {
-	InstanceARN     string
-	IdentityStoreID string
-	Region          string
-}
+// The file's settings (providers.aws) are declared in package settings,
+// which config decodes into; they are aliased here so the provider's own
+// API reads awsprovider.Patch and so on.
+type (
+	Account        = settings.Account
+	Patch          = settings.Patch
+	Baseline       = settings.Baseline
+	Backup         = settings.Backup
+	Archive        = settings.Archive
+	IdentityCenter = settings.IdentityCenter
+)
 
 // Config configures a Provider.
 type Config struct {
@@ -106,82 +60,64 @@ type Config struct {
 	Log   *slog.Logger
 }
 
-// Defaults for fields left zero.
+// Defaults for fields left zero that the file does not set.
 const (
-	DefaultDocument           = "AWS-RunPatchBaseline"
-	DocumentWithHooks         = "AWS-RunPatchBaselineWithHooks"
-	DefaultRebootOption       = "RebootIfNeeded"
-	DefaultMaxConcurrency     = "10%"
-	DefaultMaxErrors          = "0"
-	DefaultAccountConcurrency = 8
-	DefaultMaxAttempts        = 10
-	DefaultBackupTimeout      = 2 * time.Hour
-	DefaultPresignExpiry      = 7 * 24 * time.Hour
-	DefaultOperatingSystem    = "AMAZON_LINUX_2023"
-	DefaultApproveAfterDays   = 7
+	DefaultMaxAttempts  = 10
+	DefaultMaxBackoff   = 20 * time.Second
+	DefaultPollInterval = 2 * time.Second
 )
 
-// DefaultSeverities are the seed's baseline: Critical and High.
-func DefaultSeverities() []string { return []string{"Critical", "High"} }
-
-// DefaultClassifications are the seed's classification filter.
-func DefaultClassifications() []string { return []string{"Security"} }
-
+// withDefaults fills the fields left zero with settings.Defaults, the same
+// values an absent key in the file takes.
 func (c Config) withDefaults() Config {
-	if c.Region == "" {
-		c.Region = "us-east-1"
+	def := settings.Defaults()
+	orStr := func(v *string, d string) {
+		if *v == "" {
+			*v = d
+		}
 	}
-	if c.Patch.Document == "" {
-		c.Patch.Document = DefaultDocument
-	}
-	if c.Patch.RebootOption == "" {
-		c.Patch.RebootOption = DefaultRebootOption
-	}
-	if c.Patch.MaxConcurrency == "" {
-		c.Patch.MaxConcurrency = DefaultMaxConcurrency
-	}
-	if c.Patch.MaxErrors == "" {
-		c.Patch.MaxErrors = DefaultMaxErrors
-	}
+	orStr(&c.Region, def.Region)
+	orStr(&c.Patch.Document, def.Patch.Document)
+	orStr(&c.Patch.RebootOption, def.Patch.RebootOption)
+	orStr(&c.Patch.MaxConcurrency, def.Patch.MaxConcurrency)
+	orStr(&c.Patch.MaxErrors, def.Patch.MaxErrors)
 	if c.Patch.ScanWait == 0 {
-		c.Patch.ScanWait = 20 * time.Second
+		c.Patch.ScanWait = def.Patch.ScanWait
 	}
-	b := &c.Patch.Baseline
-	if b.OperatingSystem == "" {
-		b.OperatingSystem = DefaultOperatingSystem
-	}
+	b, db := &c.Patch.Baseline, def.Patch.Baseline
+	orStr(&b.OperatingSystem, db.OperatingSystem)
 	if b.Severities == nil {
-		b.Severities = DefaultSeverities()
+		b.Severities = db.Severities
 	}
 	if b.Classifications == nil {
-		b.Classifications = DefaultClassifications()
+		b.Classifications = db.Classifications
 	}
 	if b.ApproveAfterDays == 0 {
-		b.ApproveAfterDays = DefaultApproveAfterDays
+		b.ApproveAfterDays = db.ApproveAfterDays
 	}
 	if c.Backup.Timeout == 0 {
-		c.Backup.Timeout = DefaultBackupTimeout
+		c.Backup.Timeout = def.Backup.Timeout
 	}
 	if c.Archive.Region == "" {
 		c.Archive.Region = c.Region
 	}
 	if c.Archive.PresignExpiry == 0 {
-		c.Archive.PresignExpiry = DefaultPresignExpiry
+		c.Archive.PresignExpiry = def.Archive.PresignExpiry
 	}
 	if c.IdentityCenter.Region == "" {
 		c.IdentityCenter.Region = c.Region
 	}
 	if c.AccountConcurrency <= 0 {
-		c.AccountConcurrency = DefaultAccountConcurrency
+		c.AccountConcurrency = def.AccountConcurrency
 	}
 	if c.MaxAttempts <= 0 {
 		c.MaxAttempts = DefaultMaxAttempts
 	}
 	if c.MaxBackoff <= 0 {
-		c.MaxBackoff = 20 * time.Second
+		c.MaxBackoff = DefaultMaxBackoff
 	}
 	if c.PollInterval <= 0 {
-		c.PollInterval = 2 * time.Second
+		c.PollInterval = DefaultPollInterval
 	}
 	if c.Clock == nil {
 		c.Clock = runbooks.SystemClock
@@ -194,9 +130,9 @@ func (c Config) withDefaults() Config {
 
 func (c Config) check() error {
 	switch c.Patch.Document {
-	case DefaultDocument, DocumentWithHooks:
+	case settings.DocumentRunPatchBaseline, settings.DocumentWithHooks:
 	default:
-		return fmt.Errorf("patch document %q: want %s or %s", c.Patch.Document, DefaultDocument, DocumentWithHooks)
+		return fmt.Errorf("patch document %q: want %s or %s", c.Patch.Document, settings.DocumentRunPatchBaseline, settings.DocumentWithHooks)
 	}
 	switch c.Patch.RebootOption {
 	case "RebootIfNeeded", "NoReboot":

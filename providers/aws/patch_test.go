@@ -9,11 +9,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
 	"github.com/patchgate/patchgate/providers/aws/awstest"
+	"github.com/patchgate/patchgate/providers/aws/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
 // matching is the declared default baseline as SSM would report it.
-var matching = awstest.Baseline{ID: "pb-0123456789abcdef0", OperatingSystem: DefaultOperatingSystem,
+var matching = awstest.Baseline{ID: "pb-0123456789abcdef0", OperatingSystem: settings.Defaults().Patch.Baseline.OperatingSystem,
 	Severities: []string{"High", "Critical"}, Classifications: []string{"Security"}, ApproveAfterDays: 7}
 
 // patchSetup starts moto with n instances and an SSM fake in front of it

@@ -55,8 +55,8 @@ func (r *Router) cloud(name runbooks.Cloud) (Cloud, error) {
 	return c, nil
 }
 
-// each runs fn for every cloud in parts concurrently and returns the first
-// error, naming the cloud it came from.
+// each runs fn for every cloud in parts concurrently and returns every
+// cloud's error, each named (see combine).
 func each[T any](parts map[runbooks.Cloud]T, fn func(runbooks.Cloud, T) error) error {
 	var (
 		wg   sync.WaitGroup
@@ -75,16 +75,7 @@ func each[T any](parts map[runbooks.Cloud]T, fn func(runbooks.Cloud, T) error) e
 		}()
 	}
 	wg.Wait()
-	for _, name := range sortedKeys(errs) {
-		err := errs[name]
-		if runbooks.ErrorCode(err) != runbooks.CodeInternal {
-			// Keep the coded error (blocked, unavailable) so the engine
-			// treats it as the provider meant, with the cloud named.
-			return runbooks.Errorf(runbooks.ErrorCode(err), "%s: %s", name, runbooks.ErrorMessage(err))
-		}
-		return fmt.Errorf("%s: %w", name, err)
-	}
-	return nil
+	return combine(errs)
 }
 
 func sortedKeys[T any](m map[runbooks.Cloud]T) []runbooks.Cloud {
