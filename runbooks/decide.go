@@ -222,10 +222,11 @@ func checkState(n *Cycle, s *Stage, d Decision) error {
 	}
 	switch d.Action {
 	case Reject:
-		// Reject closes the cycle: at an approval, or to abandon a stage
-		// that failed and cannot be fixed (a problem that will not clear).
-		if !(s.Phase == PhaseApproval && n.Status == StatusRunning) && s.Phase != PhaseFailed {
-			return Errorf(CodeConflict, "%s can be rejected only while awaiting approval or after it failed (it is %s).", s.Name, s.Phase)
+		// Reject closes the cycle: at an approval, to abandon a stage that
+		// failed and cannot be fixed (a problem that will not clear), or to
+		// close a halted cycle, whatever its stages were doing.
+		if !(s.Phase == PhaseApproval && n.Status == StatusRunning) && s.Phase != PhaseFailed && n.Status != StatusHalted {
+			return Errorf(CodeConflict, "%s can be rejected only while awaiting approval, after it failed or while the cycle is halted (it is %s).", s.Name, s.Phase)
 		}
 	case Approve:
 		if s.Phase != PhaseApproval || n.Status != StatusRunning {

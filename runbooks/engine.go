@@ -40,6 +40,10 @@ type Config struct {
 	// StepTimeout bounds one provider call; on shutdown a running step gets
 	// this long to reach its write.
 	StepTimeout time.Duration
+	// RecordTimeout bounds the write that records a step's outcome (and
+	// the chat delivery after it). It starts when the call ends, so a call
+	// that used up its StepTimeout is still recorded as a failed attempt.
+	RecordTimeout time.Duration
 	// Requesters and RequesterGroups may start cycles by hand; both empty
 	// lets anyone. The scheduler (ActorSystem) always may.
 	Requesters      []string
@@ -50,7 +54,7 @@ type Config struct {
 // engine section starts from it, so the file's defaults are these.
 func DefaultConfig() Config {
 	return Config{Tick: 2 * time.Second, LeaseTTL: 60 * time.Second, Workers: 8, MaxSteps: 64, MaxErrors: 3,
-		StepTimeout: 30 * time.Second}
+		StepTimeout: DefaultStepTimeout, RecordTimeout: DefaultRecordTimeout}
 }
 
 func (c *Config) defaults() {
@@ -76,7 +80,13 @@ func (c *Config) defaults() {
 	if c.StepTimeout <= 0 {
 		c.StepTimeout = def.StepTimeout
 	}
+	if c.RecordTimeout <= 0 {
+		c.RecordTimeout = DefaultRecordTimeout
+	}
 }
+
+// DefaultRecordTimeout bounds the write that records a step's outcome.
+const DefaultRecordTimeout = 10 * time.Second
 
 // Engine reconciles patch cycles and takes people's decisions on them.
 // Several engines (replicas) may share one store.

@@ -22,6 +22,7 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 	if err := e.putInventory(ctx, n.ID, hosts); err != nil {
 		return false, err
 	}
+	now = e.now() // the gate's result is stamped when it is known
 	scope := Scope{Hosts: len(hosts), ByCloud: map[Cloud]int{}, ByEnv: map[string]int{}}
 	var unmanaged []Finding
 	noSensor := 0
@@ -83,6 +84,7 @@ func (e *Engine) health(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	if err != nil {
 		return false, fmt.Errorf("health of %s/%s: %w", n.Tenant, s.Env, err)
 	}
+	now = e.now()
 	g := Gate{Name: "health", Passed: len(problems) == 0, Problems: problems,
 		Summary: fmt.Sprintf("%d open problem(s)", len(problems))}
 	n.gate(i, now, g)
@@ -104,6 +106,7 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 	if err != nil {
 		return false, fmt.Errorf("sensor check of %d hosts: %w", len(hosts), err)
 	}
+	now = e.now()
 	s := &n.Stages[i]
 	if len(findings) > 0 && s.SensorExclude {
 		// Configured to go on without them: the hosts keep their old
@@ -153,6 +156,7 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 			return false, fmt.Errorf("post-patch health of %s/%s: %w", n.Tenant, n.Stages[i].Env, err)
 		}
 	}
+	now = e.now()
 	summary := fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))
 	if n.Stages[i].HealthGate {
 		summary += fmt.Sprintf(", %d open health problem(s)", len(problems))

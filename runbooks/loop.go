@@ -133,9 +133,10 @@ func (e *Engine) steps(ctx context.Context, id string, lease *state.Lease) (res 
 			res.err = err
 			return res, false
 		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), e.cfg.StepTimeout)
-		progressed, err := e.step(sctx, lease, c, a, &d)
-		cancel()
+		// Detached from ctx: a running step reaches its write on shutdown.
+		// step bounds the provider call by StepTimeout and the write that
+		// records its outcome by its own, fresh RecordTimeout.
+		progressed, err := e.step(context.WithoutCancel(ctx), lease, c, a, &d)
 		res.steps++
 		switch {
 		case errors.Is(err, state.ErrConflict):

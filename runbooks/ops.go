@@ -66,6 +66,7 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 	if err != nil {
 		return false, fmt.Errorf("start %s of %d hosts (%s): %w", k, len(req.Hosts), req.Tag, err)
 	}
+	now = e.now() // stamped when the provider answered
 	op := Op{Tag: req.Tag, Started: now, Total: len(req.Hosts)}
 	data := map[string]string{"tag": req.Tag}
 	if err := e.keepHandle(ctx, &op, handle, data); err != nil {
@@ -108,6 +109,7 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	if err != nil {
 		return false, fmt.Errorf("poll %s %s: %w", k, op.label(), err)
 	}
+	now = e.now()
 	if st.Total > 0 {
 		op.Total = st.Total
 	}

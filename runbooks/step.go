@@ -11,19 +11,19 @@ import (
 
 // step executes one action on a leased cycle and writes the result with a
 // fenced compare-and-swap. It reports whether the cycle moved, so the caller
-// keeps stepping, or must wait (a poll with no news, a provider error).
+// keeps stepping, or must wait (a poll with no news, a provider error). The
+// action's provider calls run under StepTimeout; the write that records the
+// outcome gets a fresh RecordTimeout, so a call that used up its budget is
+// recorded as a failed attempt instead of failing the write too.
 func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Action, d *delivered) (bool, error) {
 	n := c.Clone()
 	n.trim(*d)
-	now := e.now()
-	var (
-		moved bool // the cycle's phase moved: keep stepping
-		err   error
-	)
 	switch a.Kind {
 	case ActFlush:
+		wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
+		defer cancel()
 		// Deliver what the record already holds, then record that it was.
-		nd, derr := e.deliver(ctx, n)
+		nd, derr := e.deliver(wctx, n)
 		if derr != nil {
 			return false, derr
 		}
@@ -32,51 +32,27 @@ func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Actio
 		if len(n.Outbox) == len(c.Outbox) && n.Notified == c.Notified {
 			return false, nil // chat is down; try again next tick
 		}
-		if err := e.save(ctx, lease, n); err != nil {
+		if err := e.save(wctx, lease, n); err != nil {
 			return false, err
 		}
 		return true, nil
 	case ActArchive:
-		return true, e.archive(ctx, c)
-	case ActOpen:
-		n.open(a.Stage, now)
-		moved = true
-	case ActInventory:
-		moved, err = e.inventory(ctx, n, a.Stage, now)
-	case ActHealth:
-		moved, err = e.health(ctx, n, a.Stage, now)
-	case ActSensors:
-		moved, err = e.sensors(ctx, n, a.Stage, now)
-	case ActStartBackup:
-		moved, err = e.startOp(ctx, n, a.Stage, now, backupOp)
-	case ActPollBackup:
-		moved, err = e.pollOp(ctx, n, a.Stage, now, backupOp)
-	case ActStartPatch:
-		moved, err = e.startOp(ctx, n, a.Stage, now, patchOp)
-	case ActPollPatch:
-		moved, err = e.pollOp(ctx, n, a.Stage, now, patchOp)
-	case ActVerify:
-		moved, err = e.verify(ctx, n, a.Stage, now)
-	case ActSoakDone:
-		n.advance(a.Stage, now)
-		moved = true
-	case ActReport:
-		moved, err = e.report(ctx, n, a.Stage, now)
-	case ActComplete:
-		n.Status, n.Ended = StatusCompleted, now
-		n.emit(now, "", EvCycleCompleted, ActorSystem, "all stages done", nil)
-		moved = true
-	case ActPage, ActAck, ActResolve:
-		moved, err = e.incident(ctx, n, a, now)
-	default:
-		return false, fmt.Errorf("cycle %s: no executor for action %s", c.ID, a)
+		wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
+		defer cancel()
+		return true, e.archive(wctx, c)
 	}
+	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
+	moved, err := e.act(cctx, n, a, e.now())
+	err = e.overBudget(cctx, a, err)
+	ccancel()
+	wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
+	defer cancel()
 	if err != nil {
 		// A provider error: counted on the stage, and after MaxErrors in a
 		// row the stage fails (and pages) instead of retrying forever.
-		if !e.providerError(n, a.Stage, now, a, err) {
-			if serr := e.save(ctx, lease, n); serr != nil {
-				return false, serr
+		if !e.providerError(n, a.Stage, e.now(), a, err) {
+			if serr := e.save(wctx, lease, n); serr != nil {
+				return false, fmt.Errorf("record failed %s of cycle %s: %w", a.Kind, n.ID, serr)
 			}
 			return false, nil
 		}
@@ -85,10 +61,10 @@ func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Actio
 	if !moved && !changed(c, n) {
 		return false, nil
 	}
-	if err := e.save(ctx, lease, n); err != nil {
+	if err := e.save(wctx, lease, n); err != nil {
 		return false, err
 	}
-	nd, derr := e.deliver(ctx, n)
+	nd, derr := e.deliver(wctx, n)
 	if derr != nil {
 		e.log.Warn("deliver events", "cycle", n.ID, "err", derr)
 	} else {
@@ -96,11 +72,60 @@ func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Actio
 	}
 	if n.Revision == c.Revision && e.deps.Chat != nil {
 		// Progress only (patched 812/1,200): refresh the message, no event.
-		if err := e.deps.Chat.CycleChanged(ctx, n, nil); err != nil {
+		if err := e.deps.Chat.CycleChanged(wctx, n, nil); err != nil {
 			e.log.Warn("chat progress update failed", "cycle", n.ID, "err", err)
 		}
 	}
 	return moved, nil
+}
+
+// act runs the provider side of action a on n.
+func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bool, error) {
+	switch a.Kind {
+	case ActOpen:
+		n.open(a.Stage, now)
+		return true, nil
+	case ActInventory:
+		return e.inventory(ctx, n, a.Stage, now)
+	case ActHealth:
+		return e.health(ctx, n, a.Stage, now)
+	case ActSensors:
+		return e.sensors(ctx, n, a.Stage, now)
+	case ActStartBackup:
+		return e.startOp(ctx, n, a.Stage, now, backupOp)
+	case ActPollBackup:
+		return e.pollOp(ctx, n, a.Stage, now, backupOp)
+	case ActStartPatch:
+		return e.startOp(ctx, n, a.Stage, now, patchOp)
+	case ActPollPatch:
+		return e.pollOp(ctx, n, a.Stage, now, patchOp)
+	case ActVerify:
+		return e.verify(ctx, n, a.Stage, now)
+	case ActSoakDone:
+		n.advance(a.Stage, now)
+		return true, nil
+	case ActReport:
+		return e.report(ctx, n, a.Stage, now)
+	case ActComplete:
+		n.Status, n.Ended = StatusCompleted, now
+		n.emit(now, "", EvCycleCompleted, ActorSystem, "all stages done", nil)
+		return true, nil
+	case ActPage, ActAck, ActResolve:
+		return e.incident(ctx, n, a, now)
+	}
+	return false, fmt.Errorf("cycle %s: no executor for action %s", n.ID, a)
+}
+
+// overBudget names the step budget in an error caused by its deadline when
+// the provider did not describe the call itself.
+func (e *Engine) overBudget(cctx context.Context, a Action, err error) error {
+	if err == nil || !errors.Is(cctx.Err(), context.DeadlineExceeded) {
+		return err
+	}
+	if _, ok := AsCallError(err); ok {
+		return err
+	}
+	return fmt.Errorf("%s: no answer within the step budget (engine.step_timeout %s): %w", a.Kind, e.cfg.StepTimeout, err)
 }
 
 // providerError records a failed provider call on stage i and reports
@@ -128,7 +153,7 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 	s.Errors++
 	s.LastError = err.Error()
 	if ErrorCode(err) == CodeBlocked {
-		n.fail(i, now, fmt.Sprintf("%s blocked: %s", a.Kind, ErrorMessage(err)), nil)
+		n.failWith(i, now, fmt.Sprintf("%s blocked: %s", a.Kind, ErrorMessage(err)), nil, rawError(err))
 		return true
 	}
 	e.log.Warn("provider call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
@@ -136,8 +161,20 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 	if s.Errors < e.cfg.MaxErrors {
 		return false
 	}
-	n.fail(i, now, fmt.Sprintf("%s failed %d times: %v", a.Kind, s.Errors, err), nil)
+	n.failWith(i, now, fmt.Sprintf("%s failed %d times: %v", a.Kind, s.Errors, err), nil, rawError(err))
 	return true
+}
+
+// rawError is the detail a stage.failed event keeps of a provider error:
+// the whole chain, and the SDK's own text when a CallError summarised it.
+func rawError(err error) map[string]string {
+	m := map[string]string{"error": err.Error()}
+	if ce, ok := AsCallError(err); ok {
+		m["raw_error"] = ce.Raw()
+		m["system"], m["service"], m["operation"] = ce.System, ce.Service, ce.Operation
+		m["cause"] = ce.PlainCause()
+	}
+	return m
 }
 
 // changed reports whether a step left bookkeeping worth writing.

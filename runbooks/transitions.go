@@ -51,6 +51,12 @@ func (c *Cycle) gate(i int, now time.Time, g Gate) {
 // fail stops stage i at its current phase and halts the cycle. The incident
 // key is fixed per cycle and stage so every retry pages the same incident.
 func (c *Cycle) fail(i int, now time.Time, reason string, findings []Finding) {
+	c.failWith(i, now, reason, findings, nil)
+}
+
+// failWith is fail with extra details on the stage.failed event (the raw
+// provider error).
+func (c *Cycle) failWith(i int, now time.Time, reason string, findings []Finding, extra map[string]string) {
 	s := &c.Stages[i]
 	s.Failure = &Failure{Phase: s.Phase, At: now, Reason: reason, Findings: findings}
 	s.Phase = PhaseFailed
@@ -60,7 +66,11 @@ func (c *Cycle) fail(i int, now time.Time, reason string, findings []Finding) {
 	s.Incident.Triggered, s.Incident.Acknowledged, s.Incident.Resolved, s.Incident.AckWanted = false, false, false, false
 	c.Status = StatusHalted
 	c.Halt = &Halt{By: ActorSystem, At: now, Reason: s.Name + ": " + reason}
-	c.emit(now, s.Name, EvStageFailed, ActorSystem, reason, map[string]string{"phase": string(s.Failure.Phase), "hosts": hostList(findings, 20)})
+	data := map[string]string{"phase": string(s.Failure.Phase), "hosts": hostList(findings, 20)}
+	for k, v := range extra {
+		data[k] = v
+	}
+	c.emit(now, s.Name, EvStageFailed, ActorSystem, reason, data)
 }
 
 // IncidentKey is the pager dedup key of a stage of a cycle.

@@ -49,7 +49,12 @@ type Config struct {
 
 	// AccountConcurrency bounds concurrent API calls per account (default 8).
 	AccountConcurrency int
-	// MaxAttempts and MaxBackoff tune the adaptive retryer (defaults 10 and 20s).
+	// StepTimeout is the engine's step budget (engine.step_timeout); the
+	// retryer's attempts, their timeout and backoff are derived from it.
+	StepTimeout time.Duration
+	// MaxAttempts and MaxBackoff tune the adaptive retryer; 0 derives them
+	// from StepTimeout (runbooks.StepBudget), and a longer backoff than
+	// the budget allows is shortened to fit.
 	MaxAttempts int
 	MaxBackoff  time.Duration
 	// PollInterval is the wait between two polls inside one call (the scan
@@ -126,6 +131,11 @@ func (c Config) withDefaults() Config {
 		c.Log = slog.Default()
 	}
 	return c
+}
+
+// budget is one call's share of the step budget.
+func (c Config) budget() runbooks.Budget {
+	return runbooks.StepBudget(c.StepTimeout, c.MaxAttempts).WithMaxBackoff(c.MaxBackoff)
 }
 
 func (c Config) check() error {

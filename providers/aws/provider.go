@@ -8,6 +8,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -18,8 +19,9 @@ import (
 // Provider is the AWS provider. Build one with New; it is safe for
 // concurrent use.
 type Provider struct {
-	cfg  Config
-	base aws.Config // the bot's own identity, home region
+	cfg    Config
+	base   aws.Config      // the bot's own identity, home region
+	budget runbooks.Budget // one call's share of the step budget
 
 	mu       sync.Mutex
 	creds    map[string]aws.CredentialsProvider // by account
@@ -43,9 +45,13 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err := cfg.check(); err != nil {
 		return nil, fmt.Errorf("aws provider: %w", err)
 	}
+	budget := cfg.budget()
 	opts := []func(*awsconfig.LoadOptions) error{
 		awsconfig.WithRegion(cfg.Region),
-		awsconfig.WithRetryer(func() aws.Retryer { return newRetryer(cfg) }),
+		awsconfig.WithRetryer(func() aws.Retryer { return newRetryer(budget) }),
+		// Each attempt is bounded, so an endpoint that accepts the
+		// connection and never answers costs one attempt, not the step.
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(budget.PerAttempt)),
 	}
 	if cfg.Credentials != nil {
 		opts = append(opts, awsconfig.WithCredentialsProvider(cfg.Credentials))
@@ -54,17 +60,21 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	if err != nil {
 		return nil, fmt.Errorf("aws provider: load the bot's credentials: %w", err)
 	}
-	return &Provider{cfg: cfg, base: base,
-		creds: map[string]aws.CredentialsProvider{}, clients: map[string]*regional{}, limiters: map[string]chan struct{}{}}, nil
+	p := &Provider{cfg: cfg, base: base, budget: budget,
+		creds: map[string]aws.CredentialsProvider{}, clients: map[string]*regional{}, limiters: map[string]chan struct{}{}}
+	// Clients made from base (S3, Identity Center) act as the bot itself.
+	p.base.APIOptions = append(p.base.APIOptions, p.describeErrors("", cfg.Region))
+	return p, nil
 }
 
 // newRetryer is the SDK's adaptive mode: standard retries with backoff plus
-// a client-side rate limiter that slows down when the service throttles.
-func newRetryer(cfg Config) aws.Retryer {
+// a client-side rate limiter that slows down when the service throttles;
+// attempts and backoff come from the step budget, so they fit inside it.
+func newRetryer(b runbooks.Budget) aws.Retryer {
 	return retry.NewAdaptiveMode(func(o *retry.AdaptiveModeOptions) {
 		o.StandardOptions = append(o.StandardOptions, func(s *retry.StandardOptions) {
-			s.MaxAttempts = cfg.MaxAttempts
-			s.MaxBackoff = cfg.MaxBackoff
+			s.MaxAttempts = b.Attempts
+			s.MaxBackoff = b.MaxBackoff
 		})
 	})
 }
@@ -122,6 +132,7 @@ func (p *Provider) configFor(id, region string) aws.Config {
 	c := p.base.Copy()
 	c.Region = region
 	c.Credentials = p.credentials(id)
+	c.APIOptions = append(c.APIOptions[:len(c.APIOptions)-1:len(c.APIOptions)-1], p.describeErrors(id, region))
 	return c
 }
 
@@ -157,5 +168,10 @@ func (p *Provider) call(ctx context.Context, id string, f func() error) error {
 		return ctx.Err()
 	}
 	defer func() { <-l }()
-	return f()
+	err := f()
+	if ce, ok := runbooks.AsCallError(err); ok {
+		// The CallError says all the SDK's OperationError around it says.
+		return ce
+	}
+	return err
 }
