@@ -224,9 +224,11 @@ func checkState(n *Cycle, s *Stage, d Decision) error {
 	case Reject:
 		// Reject closes the cycle: at an approval, to abandon a stage that
 		// failed and cannot be fixed (a problem that will not clear), or to
-		// close a halted cycle, whatever its stages were doing.
-		if !(s.Phase == PhaseApproval && n.Status == StatusRunning) && s.Phase != PhaseFailed && n.Status != StatusHalted {
-			return Errorf(CodeConflict, "%s can be rejected only while awaiting approval, after it failed or while the cycle is halted (it is %s).", s.Name, s.Phase)
+		// close a halted cycle at any stage not yet done, whatever it was
+		// doing when it stopped.
+		halted := n.Status == StatusHalted && s.Phase != PhaseDone
+		if !(s.Phase == PhaseApproval && n.Status == StatusRunning) && s.Phase != PhaseFailed && !halted {
+			return Errorf(CodeConflict, "%s can be rejected only while awaiting approval, after it failed or while the cycle is halted before it is done (it is %s).", s.Name, s.Phase)
 		}
 	case Approve:
 		if s.Phase != PhaseApproval || n.Status != StatusRunning {

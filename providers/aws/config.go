@@ -52,9 +52,10 @@ type Config struct {
 	// StepTimeout is the engine's step budget (engine.step_timeout); the
 	// retryer's attempts, their timeout and backoff are derived from it.
 	StepTimeout time.Duration
-	// MaxAttempts and MaxBackoff tune the adaptive retryer; 0 derives them
-	// from StepTimeout (runbooks.StepBudget), and a longer backoff than
-	// the budget allows is shortened to fit.
+	// MaxAttempts (default 10, so throttling is absorbed) and MaxBackoff
+	// tune the adaptive retryer; each attempt's timeout and the backoff
+	// are derived from StepTimeout (runbooks.StepBudget), and a longer
+	// MaxBackoff than the budget allows is shortened to fit.
 	MaxAttempts int
 	MaxBackoff  time.Duration
 	// PollInterval is the wait between two polls inside one call (the scan
