@@ -92,6 +92,12 @@ type Tier struct {
 	// than a silent default.
 	WaiveMinApprovals bool
 	WaiveFourEyes     bool
+	// Production and Staging say what the tier is (see runbooks.EnvSpec).
+	// The file may declare them; otherwise the last tier is production and
+	// the tier before it, unless it is the first, is staging. Nothing else
+	// reads a tier's name to learn its role.
+	Production bool
+	Staging    bool
 }
 
 // Schedules says when recurring work runs.

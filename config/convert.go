@@ -38,6 +38,7 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 			Env: t.Env, Approvers: slices.Clone(t.Approvers), Groups: slices.Clone(t.Groups),
 			MinApprovals: t.MinApprovals, FourEyes: t.FourEyes, Soak: t.Soak,
 			HealthGate: t.HealthGate, SensorGate: t.SensorGate, SensorExclude: t.SensorPolicy == SensorExclude,
+			Production: t.Production, Staging: t.Staging,
 		}
 	}
 	return out

@@ -15,7 +15,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
 		field{"store", "Where cycles, leases and the hash-chained audit log live.", d.store(&c.Store)},
 		field{"engine", "The reconciling loop. `step_timeout` must stay below `lease_ttl`, so a step always ends while its replica still holds the cycle's lease.", d.engine(&c.Engine)},
-		field{"pipeline", "Environment tiers in the order every cycle walks them, and who may open each. Required: the default tiers name no approvers. A tier named `nonprod`, `staging` or `production` starts from that tier's defaults (production: 2 approvals, four eyes, health gate; staging: 24h soak); any other name starts from the defaults shown here. The last tier, and any named production, needs `min_approvals` ≥ 2 and `four_eyes: true` unless waived.", d.pipeline(&c.Tiers)},
+		field{"pipeline", "Environment tiers in the order every cycle walks them, and who may open each. Required: the default tiers name no approvers. A tier's role, never its name, decides what it is: the last tier is production unless a tier declares `production: true`, and the tier before production (when it is not the first tier) is staging unless a tier declares `staging: true`. The production tier starts from production's defaults (2 approvals, four eyes, health gate) and needs `min_approvals` ≥ 2 and `four_eyes: true` unless waived; the staging tier starts with a 24h soak; any other tier starts from the defaults shown here.", d.pipeline(&c.Tiers)},
 		field{"tenants", "The organisations (credit unions) whose fleets are patched; each gets its own cycle.", d.tenants(&c.TenantList)},
 		field{"schedules", "When recurring work runs.", d.section(
 			field{"timezone", "IANA zone the schedule is read in (e.g. `Europe/Berlin`); daylight-saving changes are followed.", d.str(&c.Schedules.Timezone)},
@@ -129,8 +129,13 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 			return
 		}
 		tiers := []Tier{}
+		roles := tierRoles(v)
 		d.items(v, path, func(v *yaml.Node, p string) {
-			t := tierDefaults(envOf(v))
+			var role tierRole
+			if i := len(tiers); i < len(roles) {
+				role = roles[i]
+			}
+			t := tierDefaults(role)
 			d.fields(v, p,
 				field{"env", "The tier's name, used by tenants' environments. Required; unique.", d.str(&t.Env)},
 				field{"approvers", "Slack member IDs (`U…`/`W…`) who may approve this tier.", d.strs(&t.Approvers)},
@@ -143,25 +148,14 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 				field{"sensor_policy", "What the sensor gate does with an unsupported host: `block` fails the stage; `exclude` leaves the host out, with the reason.", d.str(&t.SensorPolicy)},
 				field{"waive_min_approvals", "Let a production tier run with fewer than two approvals: a visible, reviewable line rather than a silent default.", d.boolean(&t.WaiveMinApprovals)},
 				field{"waive_four_eyes", "Let a production tier run without four eyes (same reasoning).", d.boolean(&t.WaiveFourEyes)},
+				field{"production", "This tier serves customers: its failures page as critical, its patch window sends a change event, reports hold it to production's controls. Default: the last tier, when no tier declares it.", d.boolean(&t.Production)},
+				field{"staging", "Production waits for this tier to complete and its soak to end; its failures page as errors. Default: the tier before production, unless that is the first tier, when no tier declares it.", d.boolean(&t.Staging)},
 			)
+			t.Production, t.Staging = t.Production || role.production, t.Staging || role.staging
 			tiers = append(tiers, t)
 		})
 		*dst = tiers
 	}
-}
-
-// envOf peeks at a tier's env key, which picks the tier's defaults.
-func envOf(n *yaml.Node) string {
-	n = deref(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return ""
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k, v := deref(n.Content[i]), deref(n.Content[i+1]); k.Value == "env" && v.Kind == yaml.ScalarNode {
-			return v.Value
-		}
-	}
-	return ""
 }
 
 // tenants decodes the tenant list; as with the pipeline, every item becomes

@@ -60,24 +60,33 @@ func defaults() *Config {
 		Observability: Observability{Listen: ":9090"},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
-		c.Tiers = append(c.Tiers, tierDefaults(s.Env))
+		c.Tiers = append(c.Tiers, tierFrom(s))
 	}
 	return c
 }
 
 // tierDefaults is what a pipeline tier starts from before its keys are
-// decoded. A tier named like one of runbooks.DefaultPipeline's starts from
-// that tier, so "env: production" alone gets two approvals, four eyes and
-// the health gate, and weakening it has to be written down. Any other tier
-// starts with one approval and the sensor gate.
-func tierDefaults(env string) Tier {
-	s, ok := runbooks.DefaultPipeline().Spec(env)
-	if !ok {
-		s = runbooks.EnvSpec{Env: env, MinApprovals: 1, SensorGate: true}
+// decoded, by role: the production tier starts from
+// runbooks.DefaultPipeline's production tier (two approvals, four eyes, the
+// health gate), so weakening it has to be written down; the staging tier
+// starts with its 24 h soak; any other tier with one approval and the sensor
+// gate.
+func tierDefaults(r tierRole) Tier {
+	for _, s := range runbooks.DefaultPipeline() {
+		if s.Production == r.production && s.Staging == r.staging {
+			t := tierFrom(s)
+			t.Env = ""
+			return t
+		}
 	}
+	return tierFrom(runbooks.EnvSpec{MinApprovals: 1, SensorGate: true})
+}
+
+func tierFrom(s runbooks.EnvSpec) Tier {
 	return Tier{
 		Env: s.Env, Approvers: slices.Clone(s.Approvers), Groups: slices.Clone(s.Groups),
 		MinApprovals: s.MinApprovals, FourEyes: s.FourEyes, Soak: s.Soak,
 		HealthGate: s.HealthGate, SensorGate: s.SensorGate, SensorPolicy: SensorBlock,
+		Production: s.Production, Staging: s.Staging,
 	}
 }

@@ -21,9 +21,9 @@ func TestExample(t *testing.T) {
 		{Env: "nonprod", Approvers: []string{"U0NONPROD1", "U0NONPROD2"}, Groups: []string{"S0SRE"},
 			MinApprovals: 1, SensorGate: true},
 		{Env: "staging", Approvers: []string{"U0STAGING1"}, Groups: []string{"S0SRE"},
-			MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour},
+			MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour, Staging: true},
 		{Env: "production", Approvers: []string{"U0PROD0001", "U0PROD0002", "U0PROD0003"},
-			Groups: []string{"S0CHANGEADV"}, MinApprovals: 2, FourEyes: true, HealthGate: true, SensorGate: true},
+			Groups: []string{"S0CHANGEADV"}, MinApprovals: 2, FourEyes: true, HealthGate: true, SensorGate: true, Production: true},
 	}
 	if got := c.Pipeline(); !reflect.DeepEqual(got, wantPipeline) {
 		t.Errorf("Pipeline() =\n%+v\nwant\n%+v", got, wantPipeline)

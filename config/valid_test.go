@@ -46,19 +46,47 @@ func TestValid(t *testing.T) {
 					t.Errorf("engine %+v store %+v providers %+v", c.Engine, c.Store, c.Providers)
 				}
 			}},
-		{"a tier named like a default tier starts from it", `
+		{"a tier's role, not its name, picks its defaults", `
 pipeline:
-  - env: staging
+  - env: dev
     approvers: [U0AAAAAAA]
-  - env: production
+  - env: uat
+    approvers: [U0AAAAAAA]
+  - env: prod
     approvers: [U0BBBBBBB, U0CCCCCCC]
 `, func(t *testing.T, c *Config) {
-			s, p := c.Tiers[0], c.Tiers[1]
-			if s.Soak != 24*time.Hour || s.MinApprovals != 1 || !s.SensorGate {
-				t.Errorf("staging = %+v", s)
+			d, s, p := c.Tiers[0], c.Tiers[1], c.Tiers[2]
+			if d.Soak != 0 || d.MinApprovals != 1 || d.Production || d.Staging {
+				t.Errorf("dev = %+v", d)
 			}
-			if p.MinApprovals != 2 || !p.FourEyes || !p.HealthGate || !p.SensorGate {
-				t.Errorf("production = %+v", p)
+			if s.Soak != 24*time.Hour || s.MinApprovals != 1 || !s.SensorGate || !s.Staging || s.Production {
+				t.Errorf("uat (staging) = %+v", s)
+			}
+			if p.MinApprovals != 2 || !p.FourEyes || !p.HealthGate || !p.SensorGate || !p.Production {
+				t.Errorf("prod (production) = %+v", p)
+			}
+		}},
+		{"declared roles win over position", `
+pipeline:
+  - env: nonprod
+    approvers: [U0AAAAAAA]
+  - env: live
+    approvers: [U0BBBBBBB, U0CCCCCCC]
+    production: true
+  - env: dr
+    approvers: [U0AAAAAAA]
+`, func(t *testing.T, c *Config) {
+			n, l, dr := c.Tiers[0], c.Tiers[1], c.Tiers[2]
+			if !l.Production || l.MinApprovals != 2 || !l.FourEyes || dr.Production || dr.FourEyes || n.Staging {
+				t.Errorf("tiers = %+v", c.Tiers)
+			}
+			if p := c.Pipeline(); !p[1].Production || p[2].Production {
+				t.Errorf("pipeline = %+v", p)
+			}
+		}},
+		{"a two-tier pipeline has no staging", minimal, func(t *testing.T, c *Config) {
+			if n, p := c.Tiers[0], c.Tiers[1]; n.Staging || n.Soak != 0 || !p.Production {
+				t.Errorf("tiers = %+v", c.Tiers)
 			}
 		}},
 		{"production waivers", `

@@ -22,7 +22,7 @@ func (d *decoder) checkPipeline(tiers []Tier) {
 	first := map[string]int{}
 	for i, t := range tiers {
 		p := index("pipeline", i)
-		d.checkTier(p, t, i == len(tiers)-1)
+		d.checkTier(p, t)
 		if j, dup := first[t.Env]; dup && t.Env != "" {
 			d.at(p+".env", "duplicate environment %q; pipeline[%d] already defines it", t.Env, j)
 		} else {
@@ -31,9 +31,10 @@ func (d *decoder) checkPipeline(tiers []Tier) {
 	}
 }
 
-// checkTier checks one tier's approval policy. The last tier, and any named
-// production, is held to production's bar unless a waiver says otherwise.
-func (d *decoder) checkTier(p string, t Tier, last bool) {
+// checkTier checks one tier's approval policy. The production tier (the
+// last one unless declared) is held to production's bar unless a waiver
+// says otherwise.
+func (d *decoder) checkTier(p string, t Tier) {
 	switch {
 	case t.Env == "":
 		d.at(p+".env", "is required")
@@ -48,12 +49,15 @@ func (d *decoder) checkTier(p string, t Tier, last bool) {
 		d.at(p+".min_approvals", "must be at least 1, got %d", t.MinApprovals)
 	}
 	d.notNegative(p+".soak", t.Soak)
-	if !last && t.Env != "production" {
+	if t.Production && t.Staging {
+		d.at(p+".staging", "tier %q cannot be both production and staging", t.Env)
+	}
+	if !t.Production {
 		if t.WaiveMinApprovals {
-			d.at(p+".waive_min_approvals", "only applies to production (the last tier, or one named production)")
+			d.at(p+".waive_min_approvals", "only applies to production (the last tier, or one declared production: true)")
 		}
 		if t.WaiveFourEyes {
-			d.at(p+".waive_four_eyes", "only applies to production (the last tier, or one named production)")
+			d.at(p+".waive_four_eyes", "only applies to production (the last tier, or one declared production: true)")
 		}
 		return
 	}

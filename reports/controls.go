@@ -177,14 +177,12 @@ func ranAt(s *runbooks.Stage) time.Time {
 	return s.Started
 }
 
-func isProduction(s *runbooks.Stage) bool { return s.Env == "production" || s.Name == "production" }
-
 func evalCC81(b *Bundle) Result {
 	c := b.Cycle
 	var ev, ex []string
 	var staging *runbooks.Stage
 	for _, s := range envStages(c) {
-		if s.Env == "staging" || s.Name == "staging" {
+		if s.Staging {
 			staging = s
 		}
 		if !proceeded(s) {
@@ -201,7 +199,7 @@ func evalCC81(b *Bundle) Result {
 		if s.FourEyes && s.ApprovedBy(c.Requester) {
 			ex = append(ex, fmt.Sprintf("%s approved by its requester %s despite four-eyes", s.Name, c.Requester))
 		}
-		if !isProduction(s) {
+		if !s.Production {
 			continue
 		}
 		if g := passedGate(s, "health"); g != nil {
@@ -215,9 +213,9 @@ func evalCC81(b *Bundle) Result {
 		start := ranAt(s)
 		switch {
 		case staging.Done.IsZero():
-			ex = append(ex, fmt.Sprintf("%s ran at %s before staging completed", s.Name, ts(start)))
+			ex = append(ex, fmt.Sprintf("%s ran at %s before %s completed", s.Name, ts(start), staging.Name))
 		case staging.Soak > 0 && start.Before(staging.SoakUntil):
-			ex = append(ex, fmt.Sprintf("%s ran at %s before staging's soak ended at %s", s.Name, ts(start), ts(staging.SoakUntil)))
+			ex = append(ex, fmt.Sprintf("%s ran at %s before %s's soak ended at %s", s.Name, ts(start), staging.Name, ts(staging.SoakUntil)))
 		}
 	}
 	if staging != nil && staging.Soak > 0 && !staging.SoakUntil.IsZero() && !staging.Done.IsZero() {

@@ -15,7 +15,7 @@ func at(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour
 func envStage(name string, start float64, soak time.Duration, approvers ...string) rb.Stage {
 	s := rb.Stage{Name: name, Kind: rb.KindEnvironment, Env: name, Phase: rb.PhaseDone,
 		MinApprovals: len(approvers), FourEyes: true, Soak: soak, HealthGate: true, SensorGate: true,
-		Started: at(start)}
+		Started: at(start), Production: name == "production", Staging: name == "staging"}
 	for i, a := range approvers {
 		s.Approvals = append(s.Approvals, rb.Approval{By: a, At: at(start + 0.1*float64(i+1)), Interaction: "I-" + a + "-" + name, Revision: int64(i + 3)})
 	}

@@ -113,6 +113,10 @@ type Stage struct {
 	// SensorExclude makes the sensor gate leave out the hosts whose sensor
 	// would break (with the reason recorded) instead of blocking the stage.
 	SensorExclude bool `json:"sensor_exclude,omitempty"`
+	// Production and Staging copy the tier's EnvSpec flags, so every reader
+	// of the record (engine, reports, chat) agrees on what the stage is.
+	Production bool `json:"production,omitempty"`
+	Staging    bool `json:"staging,omitempty"`
 
 	Approvals  []Approval `json:"approvals,omitempty"`
 	Gates      []Gate     `json:"gates,omitempty"`

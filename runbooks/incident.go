@@ -55,9 +55,9 @@ func (e *Engine) incident(ctx context.Context, n *Cycle, a Action, now time.Time
 // severity pages production failures as critical.
 func severity(s *Stage) string {
 	switch {
-	case s.Env == "production" || (s.MinApprovals >= 2 && s.FourEyes):
+	case s.Production:
 		return SeverityCritical
-	case s.Kind == KindPreflight || s.Env == "staging":
+	case s.Kind == KindPreflight || s.Staging:
 		return SeverityError
 	}
 	return SeverityWarning

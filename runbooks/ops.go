@@ -78,7 +78,7 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 		detail += " (found the earlier request after a restart)"
 	}
 	n.emit(now, s.Name, evStarted(k), ActorSystem, detail, data)
-	if k == patchOp && !found && e.deps.Changes != nil && (s.Env == "production" || s.FourEyes) {
+	if k == patchOp && !found && e.deps.Changes != nil && s.Production {
 		// Best effort: a change event helps responders, but its delivery
 		// must never hold up the patch it describes.
 		if err := e.deps.Changes.Change(ctx, ChangeEvent{

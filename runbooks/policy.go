@@ -20,6 +20,14 @@ type EnvSpec struct {
 	// SensorExclude: hosts the sensor gate flags are excluded, with the
 	// reason, rather than blocking the stage.
 	SensorExclude bool
+	// Production marks the tier that serves customers: its failures page as
+	// critical, its patch window sends a change event, and reports hold it to
+	// production's controls. It is what the tier is, never what it is called;
+	// config sets it (the last tier unless declared).
+	Production bool
+	// Staging marks the tier production waits on: production starts only
+	// after it completed and its soak ended, and its failures page as errors.
+	Staging bool
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between
@@ -41,8 +49,8 @@ func (p Pipeline) Spec(env string) (EnvSpec, bool) {
 func DefaultPipeline() Pipeline {
 	return Pipeline{
 		{Env: "nonprod", MinApprovals: 1, SensorGate: true},
-		{Env: "staging", MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour},
-		{Env: "production", MinApprovals: 2, FourEyes: true, SensorGate: true, HealthGate: true},
+		{Env: "staging", MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour, Staging: true},
+		{Env: "production", MinApprovals: 2, FourEyes: true, SensorGate: true, HealthGate: true, Production: true},
 	}
 }
 

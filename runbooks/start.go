@@ -87,6 +87,7 @@ func (e *Engine) plan(t Tenant, requester string) *Cycle {
 			Name: spec.Env, Kind: KindEnvironment, Env: spec.Env, Phase: PhasePending,
 			MinApprovals: spec.MinApprovals, FourEyes: spec.FourEyes, Soak: spec.Soak,
 			HealthGate: spec.HealthGate, SensorGate: spec.SensorGate, SensorExclude: spec.SensorExclude,
+			Production: spec.Production, Staging: spec.Staging,
 		})
 	}
 	c.Stages = append(c.Stages, Stage{Name: "report", Kind: KindReport, Phase: PhasePending})
