@@ -93,24 +93,33 @@ func casChat(ctx context.Context, st state.Store, cycleID string, rec chatRecord
 	return r.Version, nil
 }
 
-// modifyChat applies change to the current record until a compare-and-swap
-// succeeds; change returns false to leave the record as it is.
+// modifyChat applies change to the current record with compare-and-swap
+// (state.Modify); change returns false to leave the record as it is, and
+// a cycle without a record is left alone.
 func modifyChat(ctx context.Context, st state.Store, cycleID string, change func(*chatRecord) bool) error {
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
+	var codecErr error // not the store's fault: retrying will not help
+	_, err := state.Modify(ctx, st, chatKey(cycleID), func(b []byte, found bool) ([]byte, error) {
+		if !found {
+			return nil, nil
 		}
-		rec, ver, found, err := loadChat(ctx, st, cycleID)
+		var rec chatRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			codecErr = fmt.Errorf("decode %s: %w", chatKey(cycleID), err)
+			return nil, codecErr
+		}
+		if !change(&rec) {
+			return nil, nil
+		}
+		out, err := json.Marshal(rec)
 		if err != nil {
-			return err
+			codecErr = fmt.Errorf("encode %s: %w", chatKey(cycleID), err)
 		}
-		if !found || !change(&rec) {
-			return nil
-		}
-		if _, err := casChat(ctx, st, cycleID, rec, ver); !errors.Is(err, state.ErrConflict) {
-			return err
-		}
+		return out, codecErr
+	})
+	if err == nil || err == codecErr || ctx.Err() != nil {
+		return err
 	}
+	return storeFailure("change "+chatKey(cycleID), err)
 }
 
 // storeFailure wraps a store error; all but a closed store are worth

@@ -54,7 +54,7 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 	case CmdReport:
 		return h.report(ctx, cmd.Cycle, log)
 	case CmdSAML, CmdDrift, CmdDigest:
-		return h.hygieneCommand(ctx, cmd.Name, sc.UserID)
+		return h.dailyCommand(ctx, cmd.Name, sc.UserID)
 	}
 	return HelpText()
 }

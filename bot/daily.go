@@ -10,11 +10,11 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// Hygiene is the daily-hygiene half of the bot that /patch saml, /patch
-// drift and /patch digest run on demand, and the MOP-tick and drift-decision
-// buttons act on. Each method returns the text of the person's ephemeral
-// reply; errors carry runbooks error codes.
-type Hygiene interface {
+// DailyChecks is what /patch saml, /patch drift and /patch digest run on
+// demand, and the MOP-tick and drift-decision buttons act on: the daily
+// checks (runbooks/daily) with their results rendered as the person's
+// ephemeral reply (DailyReplies). Errors carry runbooks error codes.
+type DailyChecks interface {
 	SAMLCheck(ctx context.Context) (string, error)
 	DriftReport(ctx context.Context) (string, error)
 	StatusDigest(ctx context.Context) (string, error)
@@ -22,15 +22,15 @@ type Hygiene interface {
 	DecideDrift(ctx context.Context, item, decision, actor string) (string, error)
 }
 
-// Hygiene button action IDs. They share ActionPrefix but carry their own
-// values (not a cycle ButtonValue), so clicksOf leaves them to hygieneClicksOf.
+// Daily-check button action IDs. They share ActionPrefix but carry their own
+// values (not a cycle ButtonValue), so clicksOf leaves them to dailyClicksOf.
 const (
 	ActionSAMLTick       = "patchgate.saml-tick"
 	ActionDriftRatify    = "patchgate.drift-ratify"
 	ActionDriftRemediate = "patchgate.drift-remediate"
 )
 
-func isHygieneAction(id string) bool {
+func isDailyAction(id string) bool {
 	return id == ActionSAMLTick || id == ActionDriftRatify || id == ActionDriftRemediate
 }
 
@@ -45,8 +45,8 @@ type driftValue struct {
 	Item string `json:"i"`
 }
 
-// hygieneClick is one press of a hygiene button.
-type hygieneClick struct {
+// dailyClick is one press of a daily-check button.
+type dailyClick struct {
 	ActionID string
 	Value    string
 	Actor    string
@@ -55,28 +55,28 @@ type hygieneClick struct {
 	ID       string
 }
 
-// hygieneClicksOf picks the hygiene button presses out of an interaction;
+// dailyClicksOf picks the daily-check button presses out of an interaction;
 // like clicksOf, the actor is the clicking user.
-func hygieneClicksOf(ic slack.InteractionCallback) []hygieneClick {
+func dailyClicksOf(ic slack.InteractionCallback) []dailyClick {
 	if ic.Type != slack.InteractionTypeBlockActions {
 		return nil
 	}
 	to := Target{ResponseURL: ic.ResponseURL, ChannelID: firstNonEmpty(ic.Container.ChannelID, ic.Channel.ID), UserID: ic.User.ID}
 	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
-	var out []hygieneClick
+	var out []dailyClick
 	for _, a := range ic.ActionCallback.BlockActions {
-		if a == nil || !isHygieneAction(a.ActionID) {
+		if a == nil || !isDailyAction(a.ActionID) {
 			continue
 		}
-		out = append(out, hygieneClick{ActionID: a.ActionID, Value: a.Value, Actor: ic.User.ID, Target: to, Team: ic.Team.ID,
+		out = append(out, dailyClick{ActionID: a.ActionID, Value: a.Value, Actor: ic.User.ID, Target: to, Team: ic.Team.ID,
 			ID: interactionID(msgTS, firstNonEmpty(a.ActionTs, ic.ActionTs), ic.User.ID, a.ActionID+":"+a.Value)})
 	}
 	return out
 }
 
-// hygieneClick applies one hygiene click and returns the clicker's reply.
-func (h *Handler) hygieneClick(ctx context.Context, c hygieneClick) string {
-	hy := h.opts.Hygiene
+// dailyClick applies one daily-check click and returns the clicker's reply.
+func (h *Handler) dailyClick(ctx context.Context, c dailyClick) string {
+	hy := h.opts.Daily
 	if hy == nil {
 		return "The SAML and drift runbooks are not configured on this patchgate."
 	}
@@ -103,21 +103,21 @@ func (h *Handler) hygieneClick(ctx context.Context, c hygieneClick) string {
 		text, err = hy.DecideDrift(ctx, v.Item, decision, c.Actor)
 	}
 	if err != nil {
-		return h.refusal(err, "hygiene click", "action", c.ActionID, "user", c.Actor)
+		return h.refusal(err, "daily-check click", "action", c.ActionID, "user", c.Actor)
 	}
 	return text
 }
 
-// hygieneCommand runs /patch saml, drift or digest for the person.
-func (h *Handler) hygieneCommand(ctx context.Context, name Subcommand, user string) string {
-	hy := h.opts.Hygiene
+// dailyCommand runs /patch saml, drift or digest for the person.
+func (h *Handler) dailyCommand(ctx context.Context, name Subcommand, user string) string {
+	hy := h.opts.Daily
 	if hy == nil {
 		return fmt.Sprintf("`/patch %s` is not configured on this patchgate (no saml/drift sections).", name)
 	}
 	// A drift report runs terraform in every workspace and may outlast the
-	// handler's JobTimeout: it gets hygieneTimeout instead, but still stops
+	// handler's JobTimeout: it gets dailyTimeout instead, but still stops
 	// when the handler's shutdown drain cancels its work.
-	long, cancel := context.WithTimeout(context.WithoutCancel(ctx), hygieneTimeout)
+	long, cancel := context.WithTimeout(context.WithoutCancel(ctx), dailyTimeout)
 	defer cancel()
 	stop := context.AfterFunc(ctx, func() {
 		if errors.Is(ctx.Err(), context.Canceled) {
@@ -148,10 +148,10 @@ func (h *Handler) hygieneCommand(ctx context.Context, name Subcommand, user stri
 	return text
 }
 
-// hygieneTimeout bounds an on-demand SAML check or drift report.
-const hygieneTimeout = 15 * time.Minute
+// dailyTimeout bounds an on-demand SAML check or drift report.
+const dailyTimeout = 15 * time.Minute
 
-// EncodeTickValue and EncodeDriftValue build the hygiene buttons' values.
+// EncodeTickValue and EncodeDriftValue build the daily-check buttons' values.
 func EncodeTickValue(fingerprint, step string) string {
 	b, _ := json.Marshal(tickValue{Fingerprint: fingerprint, Step: step})
 	return string(b)

@@ -22,9 +22,9 @@ func fxRecord() *saml.Record {
 	return r
 }
 
-// TestHygieneMessagesGolden pins the SAML runbook (open with one tick, and
+// TestDailyMessagesGolden pins the SAML runbook (open with one tick, and
 // resolved), the drift digest and the status digest.
-func TestHygieneMessagesGolden(t *testing.T) {
+func TestDailyMessagesGolden(t *testing.T) {
 	open := fxRecord()
 	resolved := fxRecord()
 	resolved.Status, resolved.Resolution, resolved.ResolvedAt = saml.StatusResolved, "renewed: certificate serial 2002 is valid until 2027-11-23", fxNow.Add(48*time.Hour)
@@ -48,7 +48,7 @@ func TestHygieneMessagesGolden(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			checkBlockLimits(t, m)
-			checkGolden(t, "hygiene-"+name+".golden.json", goldenJSON(t, goldenMessage{Text: m.Text, Blocks: m.Blocks}))
+			checkGolden(t, "daily-"+name+".golden.json", goldenJSON(t, goldenMessage{Text: m.Text, Blocks: m.Blocks}))
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/slack-go/slack"
@@ -31,12 +32,12 @@ func (oneDrift) Check(_ context.Context, ws []drift.Workspace) []drift.Result {
 	return out
 }
 
-// TestHygieneOverSandbox drives /patch saml, drift and digest and the
-// hygiene buttons through the sandbox Slack with the real slack-go client
+// TestDailyOverSandbox drives /patch saml, drift and digest and the
+// daily-check buttons through the sandbox Slack with the real slack-go client
 // over Socket Mode: the 45- and 10-day certificates get runbooks with their
 // MOP in the thread, a tick updates the message in place, only an approver
 // may ratify, and the next digest shows the decision.
-func TestHygieneOverSandbox(t *testing.T) {
+func TestDailyOverSandbox(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	opts := sandbox.DefaultOptions()
@@ -62,15 +63,15 @@ func TestHygieneOverSandbox(t *testing.T) {
 	if err := os.WriteFile(file, md, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	chat := NewHygieneChat(api, channel, nil)
-	svc := &HygieneService{
+	chat := NewDailyChat(api, channel, nil)
+	svc := &daily.Service{
 		SAML: &saml.Runbook{Store: st, Chat: chat, Sources: []saml.Source{saml.FileSource{SourceName: "idp", Kind: saml.KindOkta, Integration: "Online banking", Path: file}}},
 		Drift: &drift.Report{Store: st, Checker: oneDrift{}, Chat: chat, Groups: []string{"S0CHANGEADV"}, Directory: NewDirectory(api, time.Minute),
 			Workspaces: []drift.Workspace{{Name: "acme-net", Tenant: "acme-cu", Account: "111111111111"}}},
 		Active: newFakeEngine().Active,
 		Chat:   chat,
 	}
-	h := NewHandler(newFakeEngine(), st, NewResponseURLReplier(nil, api), HandlerOptions{Hygiene: svc, Log: quietLog(&syncBuffer{})})
+	h := NewHandler(newFakeEngine(), st, NewResponseURLReplier(nil, api), HandlerOptions{Daily: DailyReplies{Checks: svc}, Log: quietLog(&syncBuffer{})})
 	done := make(chan error, 1)
 	go func() { done <- h.RunSocketMode(ctx, socketmode.New(api)) }()
 	t.Cleanup(func() { cancel(); <-done })

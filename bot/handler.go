@@ -60,9 +60,9 @@ type HandlerOptions struct {
 	// /patch report (the Notifier does); without it the command only says
 	// where the report is.
 	Reports ReportPoster
-	// Hygiene runs /patch saml, drift and digest and the MOP-tick and
+	// Daily runs /patch saml, drift and digest and the MOP-tick and
 	// drift-decision buttons (nil: they reply that it is not configured).
-	Hygiene Hygiene
+	Daily DailyChecks
 }
 
 // ReportPoster posts a cycle's report files into the cycle's thread.

@@ -94,8 +94,8 @@ func (h *Handler) interaction(ctx context.Context, payload []byte) {
 	for _, c := range clicksOf(ic) {
 		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.decide(ctx, c) })
 	}
-	for _, c := range hygieneClicksOf(ic) {
-		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.hygieneClick(ctx, c) })
+	for _, c := range dailyClicksOf(ic) {
+		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.dailyClick(ctx, c) })
 	}
 }
 

@@ -79,7 +79,7 @@ func clicksOf(ic slack.InteractionCallback) []click {
 	msgTS := firstNonEmpty(ic.Container.MessageTs, ic.Message.Timestamp)
 	var out []click
 	for _, a := range ic.ActionCallback.BlockActions {
-		if a == nil || !strings.HasPrefix(a.ActionID, ActionPrefix) || isHygieneAction(a.ActionID) {
+		if a == nil || !strings.HasPrefix(a.ActionID, ActionPrefix) || isDailyAction(a.ActionID) {
 			continue
 		}
 		c := click{Target: to, Team: ic.Team.ID,

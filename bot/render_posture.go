@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/patchgate/patchgate/reports"
 	"github.com/slack-go/slack"
+
+	"github.com/patchgate/patchgate/runbooks/daily"
 )
 
 // maxPostureTenants keeps a digest under Slack's 50 blocks (a header, a
@@ -16,12 +17,12 @@ const maxPostureTenants = 45
 // latest rate, the trend over the last reports and the open exceptions.
 // names maps tenant names to display names (TenantNames); the text is the
 // notification fallback.
-func PostureBlocks(p reports.Posture, names map[string]string) (text string, blocks []slack.Block) {
+func PostureBlocks(p daily.Posture, names map[string]string) (text string, blocks []slack.Block) {
 	text = fmt.Sprintf("Compliance posture: %d tenant(s)", len(p.Tenants))
 	blocks = []slack.Block{
 		slack.NewHeaderBlock(plain("Compliance posture")),
 		contextLine(fmt.Sprintf("As of %s · control mapping %s · trend over the last %d reports",
-			p.At.UTC().Format("2006-01-02 15:04 UTC"), reports.MappingVersion, reports.PostureTrend)),
+			p.At.UTC().Format("2006-01-02 15:04 UTC"), p.Mapping, daily.PostureTrend)),
 	}
 	if len(p.Tenants) == 0 {
 		return text, append(blocks, section("No finished cycle has a report yet."))
@@ -42,7 +43,7 @@ func PostureBlocks(p reports.Posture, names map[string]string) (text string, blo
 			ex = "open exceptions: " + esc(strings.Join(t.OpenExceptions, ", "))
 		}
 		blocks = append(blocks, section(fmt.Sprintf("%s *%s* — *%s* (%d/%d criteria)\nTrend: %s\n%s · latest `%s`",
-			mark, esc(name), reports.RateText(t.Rate), t.Passed, t.Applicable, t.TrendText(), ex, esc(t.LatestCycle))))
+			mark, esc(name), daily.RateText(t.Rate), t.Passed, t.Applicable, t.TrendText(), ex, esc(t.LatestCycle))))
 	}
 	return text, blocks
 }

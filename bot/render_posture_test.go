@@ -6,11 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/reports"
+	"github.com/patchgate/patchgate/runbooks/daily"
 )
 
 func TestPostureBlocks(t *testing.T) {
-	p := reports.Posture{At: time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC), Tenants: []reports.TenantPosture{
+	p := daily.Posture{At: time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC), Tenants: []daily.TenantPosture{
 		{Tenant: "acme-cu", LatestCycle: "acme-cu-3", Passed: 9, Applicable: 9, Rate: 1, Trend: []float64{0.92, 0.95, 1}},
 		{Tenant: "bayview-cu", LatestCycle: "bayview-cu-1", Passed: 7, Applicable: 8, Rate: 0.875, Trend: []float64{0.875},
 			OpenExceptions: []string{"A1.2", "<!channel>"}},
@@ -30,13 +30,13 @@ func TestPostureBlocks(t *testing.T) {
 	if len(blocks) != 4 || !strings.Contains(text, "2 tenant") {
 		t.Errorf("%d blocks, text %q", len(blocks), text)
 	}
-	_, empty := PostureBlocks(reports.Posture{}, nil)
+	_, empty := PostureBlocks(daily.Posture{}, nil)
 	if b, _ := json.Marshal(empty); !strings.Contains(string(b), "No finished cycle has a report yet") {
 		t.Errorf("empty posture: %s", b)
 	}
-	many := reports.Posture{}
+	many := daily.Posture{}
 	for range 60 {
-		many.Tenants = append(many.Tenants, reports.TenantPosture{Tenant: "t", Trend: []float64{1}})
+		many.Tenants = append(many.Tenants, daily.TenantPosture{Tenant: "t", Trend: []float64{1}})
 	}
 	if _, bl := PostureBlocks(many, nil); len(bl) > 50 {
 		t.Errorf("%d blocks for 60 tenants, Slack takes 50", len(bl))

@@ -100,12 +100,12 @@ func (h *Handler) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 				break
 			}
 		}
-		for i, c := range hygieneClicksOf(data) {
+		for i, c := range dailyClicksOf(data) {
 			if err != nil {
 				break
 			}
 			keys := []string{envelopeKey(fmt.Sprintf("%s/h%d", envID, i)), clickKey(c.Team, c.ID)}
-			err = h.enqueue(ctx, keys, c.Target, func(ctx context.Context) string { return h.hygieneClick(ctx, c) })
+			err = h.enqueue(ctx, keys, c.Target, func(ctx context.Context) string { return h.dailyClick(ctx, c) })
 		}
 	default:
 		// Events API envelopes: the app subscribes to none yet.

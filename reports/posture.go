@@ -8,60 +8,16 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/state"
 )
-
-// PostureTrend is how many of a tenant's latest reports the trend shows.
-const PostureTrend = 5
-
-// Posture is the compliance posture across tenants at one time: the
-// scheduled digest's content.
-type Posture struct {
-	At      time.Time
-	Tenants []TenantPosture // by tenant name
-}
-
-// TenantPosture is one tenant's latest verdict and how it got there.
-type TenantPosture struct {
-	Tenant      string
-	LatestCycle string
-	ReportedAt  time.Time
-	Passed      int
-	Applicable  int
-	Rate        float64
-	// Trend is the rate of the last PostureTrend reports, oldest first,
-	// ending with the latest.
-	Trend []float64
-	// OpenExceptions are the criteria the latest report found exceptions
-	// in; they stay open until a later cycle's report passes them.
-	OpenExceptions []string
-	Cycles         int // finished cycles with a report
-}
-
-// TrendText renders the trend as "92% → 95% → 97%".
-func (t TenantPosture) TrendText() string {
-	parts := make([]string, len(t.Trend))
-	for i, r := range t.Trend {
-		parts[i] = RateText(r)
-	}
-	return strings.Join(parts, " → ")
-}
-
-// RateText renders a rate as a percentage, with a decimal only when needed.
-func RateText(r float64) string {
-	p := 100 * r
-	if p == float64(int(p)) {
-		return fmt.Sprintf("%d%%", int(p))
-	}
-	return fmt.Sprintf("%.1f%%", p)
-}
 
 // PostureOf sums up the reports of cycles: per tenant, the latest report's
 // rate and exceptions and the trend. The rates are those the reports
 // computed when they were made (Report.Compliance, kept on the cycle
 // record), not recomputed, so the digest agrees with the PDFs. Cycles
 // without a report, or reported after now, are left out.
-func PostureOf(cycles []*runbooks.Cycle, now time.Time) Posture {
+func PostureOf(cycles []*runbooks.Cycle, now time.Time) daily.Posture {
 	byTenant := map[string][]*runbooks.Cycle{}
 	for _, c := range cycles {
 		if c == nil || c.Report == nil || c.Report.Compliance == nil || c.Report.At.After(now) {
@@ -69,7 +25,7 @@ func PostureOf(cycles []*runbooks.Cycle, now time.Time) Posture {
 		}
 		byTenant[c.Tenant] = append(byTenant[c.Tenant], c)
 	}
-	p := Posture{At: now.UTC()}
+	p := daily.Posture{At: now.UTC(), Mapping: MappingVersion}
 	for tenant, cs := range byTenant {
 		sort.Slice(cs, func(i, j int) bool {
 			if !cs[i].Report.At.Equal(cs[j].Report.At) {
@@ -79,10 +35,10 @@ func PostureOf(cycles []*runbooks.Cycle, now time.Time) Posture {
 		})
 		last := cs[len(cs)-1]
 		v := last.Report.Compliance
-		tp := TenantPosture{Tenant: tenant, LatestCycle: last.ID, ReportedAt: last.Report.At.UTC(),
+		tp := daily.TenantPosture{Tenant: tenant, LatestCycle: last.ID, ReportedAt: last.Report.At.UTC(),
 			Passed: v.Passed, Applicable: v.Applicable, Rate: v.Rate,
 			OpenExceptions: append([]string(nil), v.Exceptions...), Cycles: len(cs)}
-		for _, c := range cs[max(0, len(cs)-PostureTrend):] {
+		for _, c := range cs[max(0, len(cs)-daily.PostureTrend):] {
 			tp.Trend = append(tp.Trend, c.Report.Compliance.Rate)
 		}
 		p.Tenants = append(p.Tenants, tp)
@@ -93,18 +49,18 @@ func PostureOf(cycles []*runbooks.Cycle, now time.Time) Posture {
 
 // PostureDigest reads the finished cycles from st and sums up their
 // reports (see PostureOf); a scheduler job calls it for the digest.
-func PostureDigest(ctx context.Context, st state.Store, now time.Time) (Posture, error) {
+func PostureDigest(ctx context.Context, st state.Store, now time.Time) (daily.Posture, error) {
 	cycles, err := runbooks.FinishedCycles(ctx, st)
 	if err != nil {
-		return Posture{}, fmt.Errorf("posture digest: %w", err)
+		return daily.Posture{}, fmt.Errorf("posture digest: %w", err)
 	}
 	return PostureOf(cycles, now), nil
 }
 
-// Text renders the posture as plain text, one tenant a line.
-func (p Posture) Text() string {
+// PostureText renders the posture as plain text, one tenant a line.
+func PostureText(p daily.Posture) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Compliance posture at %s (control mapping %s)\n", ts(p.At), MappingVersion)
+	fmt.Fprintf(&b, "Compliance posture at %s (control mapping %s)\n", ts(p.At), p.Mapping)
 	if len(p.Tenants) == 0 {
 		b.WriteString("No finished cycle has a report yet.\n")
 		return b.String()
@@ -115,7 +71,7 @@ func (p Posture) Text() string {
 			ex = strings.Join(t.OpenExceptions, ", ")
 		}
 		fmt.Fprintf(&b, "%s: %s (%d/%d criteria) in %s, reported %s; trend %s; open exceptions: %s\n",
-			t.Tenant, RateText(t.Rate), t.Passed, t.Applicable, t.LatestCycle, ts(t.ReportedAt), t.TrendText(), ex)
+			t.Tenant, daily.RateText(t.Rate), t.Passed, t.Applicable, t.LatestCycle, ts(t.ReportedAt), t.TrendText(), ex)
 	}
 	return b.String()
 }

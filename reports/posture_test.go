@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/state/boltstore"
 )
 
@@ -45,7 +46,7 @@ func TestPostureOf(t *testing.T) {
 	if bay.LatestCycle != "bay-1" || !slices.Equal(bay.OpenExceptions, []string{"A1.2"}) || bay.TrendText() != "87.5%" {
 		t.Errorf("bayview-cu: %+v (a report after now or a cycle without one counted?)", bay)
 	}
-	text := p.Text()
+	text := PostureText(p)
 	for _, s := range []string{"acme-cu: 100% (9/9 criteria) in acme-3", "trend 77.8% → 88.9% → 100%", "bayview-cu: 87.5%", "open exceptions: A1.2"} {
 		if !strings.Contains(text, s) {
 			t.Errorf("text lacks %q:\n%s", s, text)
@@ -59,7 +60,7 @@ func TestPostureTrendKeepsTheLastFive(t *testing.T) {
 		cs = append(cs, reported("c-"+string(rune('a'+i)), "acme-cu", t0.AddDate(0, 0, 28*i), 1+i%2, 2))
 	}
 	tp := PostureOf(cs, t0.AddDate(1, 0, 0)).Tenants[0]
-	if len(tp.Trend) != PostureTrend || tp.LatestCycle != "c-h" || tp.TrendText() != "100% → 50% → 100% → 50% → 100%" {
+	if len(tp.Trend) != daily.PostureTrend || tp.LatestCycle != "c-h" || tp.TrendText() != "100% → 50% → 100% → 50% → 100%" {
 		t.Errorf("trend %q of %d, latest %s", tp.TrendText(), len(tp.Trend), tp.LatestCycle)
 	}
 }

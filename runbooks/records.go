@@ -194,18 +194,10 @@ func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) erro
 	if err != nil {
 		return fmt.Errorf("encode inventory record of %s: %w", id, err)
 	}
-	for {
-		r, err := e.deps.Store.Get(ctx, inventoryKey(id))
-		switch {
-		case errors.Is(err, state.ErrNotFound):
-			_, err = e.deps.Store.Create(ctx, inventoryKey(id), b)
-		case err == nil:
-			_, err = e.deps.Store.Update(ctx, inventoryKey(id), b, r.Version)
-		}
-		if !errors.Is(err, state.ErrConflict) {
-			return err
-		}
+	if _, err := state.Modify(ctx, e.deps.Store, inventoryKey(id), func([]byte, bool) ([]byte, error) { return b, nil }); err != nil {
+		return fmt.Errorf("store inventory of %s: %w", id, err)
 	}
+	return nil
 }
 
 // storeErr turns a store failure into a coded error a person can act on,

@@ -10,13 +10,14 @@ import (
 	"github.com/patchgate/patchgate/providers/terraform"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/patchgate/patchgate/state"
 )
 
-// hygieneWiring lets the demo and tests adjust the daily-hygiene runbooks.
-type hygieneWiring struct {
+// dailyWiring lets the demo and tests adjust the daily checks.
+type dailyWiring struct {
 	// terraformEnv is added to every terraform run (the demo points
 	// TF_CLI_CONFIG_FILE at an empty file so it runs offline).
 	terraformEnv map[string]string
@@ -52,28 +53,33 @@ func driftChecker(cfg config.Drift, env map[string]string, log *slog.Logger) dri
 	})}
 }
 
-// driftApprovers are the drift section's approvers, or else the last
-// pipeline tier's (production's): ratifying a console change to production
-// infrastructure is a production decision.
+// driftApprovers are the drift section's approvers, or else the production
+// tier's: ratifying a console change to production infrastructure is a
+// production decision.
 func driftApprovers(cfg *config.Config) (users, groups []string) {
-	if len(cfg.Drift.Approvers)+len(cfg.Drift.Groups) > 0 || len(cfg.Tiers) == 0 {
+	if len(cfg.Drift.Approvers)+len(cfg.Drift.Groups) > 0 {
 		return cfg.Drift.Approvers, cfg.Drift.Groups
 	}
-	last := cfg.Tiers[len(cfg.Tiers)-1]
-	return last.Approvers, last.Groups
+	for _, t := range cfg.Tiers {
+		if t.Production {
+			return t.Approvers, t.Groups
+		}
+	}
+	return nil, nil
 }
 
-// newHygiene builds the SAML runbook, the drift report and the status
-// digest over the Slack channel. It returns nil without Slack: the runbooks
-// post to the channel, so without one they run only from the CLI.
-func newHygiene(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager, dir runbooks.Directory, clock runbooks.Clock, hw hygieneWiring, log *slog.Logger) *bot.HygieneService {
+// newDailyChecks builds the daily checks (SAML check, drift report, status
+// and posture digests) over the Slack channel. It returns nil without
+// Slack: the checks post to the channel, so without one they run only from
+// the CLI.
+func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager, dir runbooks.Directory, clock runbooks.Clock, hw dailyWiring, log *slog.Logger) *daily.Service {
 	if a.slack == nil {
 		return nil
 	}
-	chat := bot.NewHygieneChat(a.slack.api, cfg.Slack.Channel, log)
-	svc := &bot.HygieneService{Active: a.engine.Active, Chat: chat, Clock: clock,
-		Names: bot.TenantNames(cfg.Tenants()),
-		Posture: func(ctx context.Context, now time.Time) (reports.Posture, error) {
+	chat := bot.NewDailyChat(a.slack.api, cfg.Slack.Channel, log)
+	chat.Tenants = bot.TenantNames(cfg.Tenants())
+	svc := &daily.Service{Active: a.engine.Active, Chat: chat, Clock: clock,
+		Posture: func(ctx context.Context, now time.Time) (daily.Posture, error) {
 			return reports.PostureDigest(ctx, st, now)
 		}}
 	if sources := append(samlSources(cfg.SAML), a.samlSources...); len(sources) > 0 {
@@ -88,24 +94,25 @@ func newHygiene(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager
 	return svc
 }
 
-// hygieneJobs are the scheduled daily-hygiene jobs: each configured
-// schedule runs the same service method the slash command does. Another
-// digest (e.g. the compliance posture digest) joins with one more line.
-func hygieneJobs(cfg *config.Config, svc *bot.HygieneService) []namedJob {
+// dailySchedules names the schedule field of each daily check's job.
+var dailySchedules = map[string]func(config.Schedules) (field, expr string){
+	"saml-check":     func(s config.Schedules) (string, string) { return "schedules.saml_check", s.SAMLCheck },
+	"drift-report":   func(s config.Schedules) (string, string) { return "schedules.drift_report", s.DriftReport },
+	"status-digest":  func(s config.Schedules) (string, string) { return "schedules.status_digest", s.StatusDigest },
+	"posture-digest": func(s config.Schedules) (string, string) { return "schedules.posture_digest", s.PostureDigest },
+}
+
+// dailyJobs are the scheduled daily checks: each configured schedule runs
+// the same service method the slash command does (daily.Service.Jobs).
+func dailyJobs(cfg *config.Config, svc *daily.Service) []namedJob {
 	if svc == nil {
 		return nil
 	}
-	run := func(f func(context.Context) (string, error)) func(context.Context, time.Time) error {
-		return func(ctx context.Context, _ time.Time) error { _, err := f(ctx); return err }
-	}
 	var jobs []namedJob
-	if svc.SAML != nil {
-		jobs = append(jobs, namedJob{"saml-check", "schedules.saml_check", cfg.Schedules.SAMLCheck, run(svc.SAMLCheck)})
+	for _, j := range svc.Jobs() {
+		field, expr := dailySchedules[j.Name](cfg.Schedules)
+		run := j.Run
+		jobs = append(jobs, namedJob{j.Name, field, expr, func(ctx context.Context, _ time.Time) error { return run(ctx) }})
 	}
-	if svc.Drift != nil {
-		jobs = append(jobs, namedJob{"drift-report", "schedules.drift_report", cfg.Schedules.DriftReport, run(svc.DriftReport)})
-	}
-	jobs = append(jobs, namedJob{"status-digest", "schedules.status_digest", cfg.Schedules.StatusDigest, run(svc.StatusDigest)})
-	jobs = append(jobs, namedJob{"posture-digest", "schedules.posture_digest", cfg.Schedules.PostureDigest, run(svc.PostureDigest)})
 	return jobs
 }

@@ -20,8 +20,8 @@ import (
 	"github.com/patchgate/patchgate/test/fakes"
 )
 
-// hygieneConfig is cliConfig with extra sections appended.
-func hygieneConfig(t *testing.T, dir, extra string) string {
+// dailyConfig is cliConfig with extra sections appended.
+func dailyConfig(t *testing.T, dir, extra string) string {
 	t.Helper()
 	path := cliConfig(t, dir, 0)
 	b, err := os.ReadFile(path)
@@ -69,7 +69,7 @@ func TestSAMLCheckCLI(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := hygieneConfig(t, t.TempDir(), "saml:\n  sources:\n"+tc.sources)
+			cfg := dailyConfig(t, t.TempDir(), "saml:\n  sources:\n"+tc.sources)
 			var out bytes.Buffer
 			if code := run(ctx, []string{"saml", "check", "--config", cfg}, &out, &out); code != tc.code {
 				t.Errorf("exit %d, want %d:\n%s", code, tc.code, out.String())
@@ -114,7 +114,7 @@ func TestDriftCheckCLI(t *testing.T) {
 		t.Fatal("terraform required")
 	}
 	var out bytes.Buffer
-	cfg := hygieneConfig(t, t.TempDir(), "drift:\n  workspaces:\n"+cleanWS)
+	cfg := dailyConfig(t, t.TempDir(), "drift:\n  workspaces:\n"+cleanWS)
 	if code := run(ctx, []string{"drift", "check", "--config", cfg}, &out, &out); code != 0 {
 		t.Errorf("clean: exit %d:\n%s", code, out.String())
 	}
@@ -122,7 +122,7 @@ func TestDriftCheckCLI(t *testing.T) {
 		t.Errorf("the real terraform workspace is not reported clean:\n%s", out.String())
 	}
 	out.Reset()
-	cfg = hygieneConfig(t, t.TempDir(), fmt.Sprintf("drift:\n  workspaces:\n    - {name: net, tenant: acme-cu, account: \"111122223333\", plan_json: %q}\n", drifted))
+	cfg = dailyConfig(t, t.TempDir(), fmt.Sprintf("drift:\n  workspaces:\n    - {name: net, tenant: acme-cu, account: \"111122223333\", plan_json: %q}\n", drifted))
 	if code := run(ctx, []string{"drift", "check", "--config", cfg}, &out, &out); code != 1 {
 		t.Errorf("drift: exit %d, want 1:\n%s", code, out.String())
 	}
@@ -133,13 +133,13 @@ func TestDriftCheckCLI(t *testing.T) {
 	}
 }
 
-// TestScheduleHygieneJobs: the hygiene schedules become scheduler jobs that
+// TestScheduleDailyJobs: the daily-check schedules become scheduler jobs that
 // fire once per scheduled time across two schedulers on one store, a
 // broken expression names its field, and grace comes from the file.
-func TestScheduleHygieneJobs(t *testing.T) {
+func TestScheduleDailyJobs(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	cfgPath := hygieneConfig(t, dir, "schedules: {timezone: America/Chicago, saml_check: \"0 7 * * *\", drift_report: \"30 7 * * MON-FRI\", grace: 3h}\n")
+	cfgPath := dailyConfig(t, dir, "schedules: {timezone: America/Chicago, saml_check: \"0 7 * * *\", drift_report: \"30 7 * * MON-FRI\", grace: 3h}\n")
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)

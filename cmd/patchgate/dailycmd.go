@@ -36,10 +36,7 @@ any other error (e.g. a bad configuration).`,
 				return fmt.Errorf("saml.sources: none configured")
 			}
 			now := time.Now()
-			scan := saml.Scan(cmd.Context(), samlSources(cfg.SAML))
-			th := samlThresholds(cfg.SAML)
-			findings := saml.Current(saml.Evaluate(scan.Certificates, now, th), scan.Certificates,
-				func(c saml.Certificate) bool { return c.NotAfter.Sub(now) >= th.Warn })
+			scan, findings := saml.Check(cmd.Context(), samlSources(cfg.SAML), samlThresholds(cfg.SAML), now)
 			fmt.Fprint(cmd.OutOrStdout(), saml.FormatText(findings, scan.Failed, now))
 			if saml.Urgent(findings) || len(scan.Failed) > 0 {
 				return &findingError{msg: "saml check found certificates below the page threshold or unreadable sources"}

@@ -87,11 +87,11 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		return fmt.Errorf("start the sandbox on %s: %w", o.listen, err)
 	}
 	defer sb.Close()
-	hygieneYAML, hw, err := demoHygiene(dir, time.Now())
+	dailyYAML, hw, err := demoDaily(dir, time.Now())
 	if err != nil {
 		return fmt.Errorf("seed the demo's certificates and drift: %w", err)
 	}
-	cfg, err := demoConfig(o, sb.APIURL(), hygieneYAML)
+	cfg, err := demoConfig(o, sb.APIURL(), dailyYAML)
 	if err != nil {
 		return err
 	}
@@ -107,7 +107,7 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		lookup:    func(k string) (string, bool) { v, ok := secrets[k]; return v, ok },
 		reports:   filepath.Join(dir, "reports"),
 		simFaults: sim.DemoFaults(),
-		hygiene:   hw,
+		daily:     hw,
 		ready: func(a *app) {
 			fmt.Fprintf(o.out, "patchgate demo: %d simulated hosts in 3 credit unions on aws, azure and gcp; state %s\n", a.fleet.Size(), o.statePath)
 			fmt.Fprintf(o.out, "Slack sandbox: %s  (switch users at the top; type /patch help)\n\n", url)

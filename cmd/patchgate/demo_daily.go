@@ -14,7 +14,7 @@ import (
 	"github.com/patchgate/patchgate/providers/sim"
 )
 
-// demoHygiene seeds the demo fleet's daily-hygiene findings under dir and
+// demoDaily seeds the demo fleet's daily-check findings under dir and
 // returns the saml and drift sections that point at them:
 //   - IdP metadata with freshly generated certificates expiring in 45 days
 //     (acme-cu's Okta: a warning runbook) and 10 days (bayview-cu's AD FS:
@@ -22,8 +22,8 @@ import (
 //   - a recorded AWS plan with console drift for acme-cu's network, and,
 //     when terraform is on PATH, a real terraform_data workspace for
 //     cascade-cu that terraform checks offline (clean).
-func demoHygiene(dir string, now time.Time) (string, hygieneWiring, error) {
-	var hw hygieneWiring
+func demoDaily(dir string, now time.Time) (string, dailyWiring, error) {
+	var hw dailyWiring
 	okta, err := sim.SAMLMetadata(now, []sim.IdPCert{
 		{EntityID: "https://acme-cu.okta.example/saml", CommonName: "acme-cu Okta signing 2026", Serial: 0x4501, ValidFor: 45*24*time.Hour + time.Hour},
 		{EntityID: "https://cascade-cu.okta.example/saml", CommonName: "cascade-cu Okta signing 2027", Serial: 0x3650, ValidFor: 365 * 24 * time.Hour},
@@ -73,36 +73,36 @@ drift:
 	return yaml, hw, nil
 }
 
-// hygiene plays the daily-hygiene part of the story: the SAML check posts
+// dailyChecks plays the daily-check part of the story: the SAML check posts
 // runbooks for the seeded certificates, an SRE ticks the first step, the
 // drift report posts its digest, the outsider is refused a decision and a
 // change approver ratifies; then the status digest.
-func (p *slackPeople) hygiene(ctx context.Context) error {
+func (p *slackPeople) dailyChecks(ctx context.Context) error {
 	if err := p.command(ctx, demoRequester, "/patch saml"); err != nil {
 		return err
 	}
-	if ts, v, ok := p.hygieneButton(bot.ActionSAMLTick, "expires in 10 days"); ok {
-		if err := p.hygieneClick(ctx, demoSRE, ts, bot.ActionSAMLTick, v, "ticks MOP step 1"); err != nil {
+	if ts, v, ok := p.dailyButton(bot.ActionSAMLTick, "expires in 10 days"); ok {
+		if err := p.dailyClick(ctx, demoSRE, ts, bot.ActionSAMLTick, v, "ticks MOP step 1"); err != nil {
 			return err
 		}
 	}
 	if err := p.command(ctx, demoSRE, "/patch drift"); err != nil {
 		return err
 	}
-	if ts, v, ok := p.hygieneButton(bot.ActionDriftRemediate, "Terraform drift report"); ok {
-		if err := p.hygieneClick(ctx, demoOutsider, ts, bot.ActionDriftRemediate, v, "clicks Remediate"); err != nil {
+	if ts, v, ok := p.dailyButton(bot.ActionDriftRemediate, "Terraform drift report"); ok {
+		if err := p.dailyClick(ctx, demoOutsider, ts, bot.ActionDriftRemediate, v, "clicks Remediate"); err != nil {
 			return err
 		}
-		if err := p.hygieneClick(ctx, demoCAB1, ts, bot.ActionDriftRatify, v, "clicks Ratify"); err != nil {
+		if err := p.dailyClick(ctx, demoCAB1, ts, bot.ActionDriftRatify, v, "clicks Ratify"); err != nil {
 			return err
 		}
 	}
 	return p.command(ctx, demoSRE, "/patch digest")
 }
 
-// hygieneButton finds the first button with actionID on the latest message
+// dailyButton finds the first button with actionID on the latest message
 // whose text contains marker.
-func (p *slackPeople) hygieneButton(actionID, marker string) (ts, value string, ok bool) {
+func (p *slackPeople) dailyButton(actionID, marker string) (ts, value string, ok bool) {
 	type button struct {
 		ActionID string `json:"action_id"`
 		Value    string `json:"value"`
@@ -131,7 +131,7 @@ func (p *slackPeople) hygieneButton(actionID, marker string) (ts, value string, 
 	return "", "", false
 }
 
-func (p *slackPeople) hygieneClick(ctx context.Context, who, ts, actionID, value, what string) error {
+func (p *slackPeople) dailyClick(ctx context.Context, who, ts, actionID, value, what string) error {
 	if err := p.sb.Click(ctx, who, demoChannel, ts, actionID, value); err != nil {
 		return fmt.Errorf("%s as %s: %w", what, who, err)
 	}

@@ -44,7 +44,7 @@ func (p *slackPeople) run(ctx context.Context) error {
 			return err
 		}
 		if len(active) == 0 {
-			if err := p.hygiene(ctx); err != nil {
+			if err := p.dailyChecks(ctx); err != nil {
 				return err
 			}
 			return p.summary(ctx)

@@ -63,8 +63,8 @@ func TestDemoStory(t *testing.T) {
 
 	// What Slack itself holds: one root message per cycle, details in
 	// threads, refusals only as ephemerals to the people refused.
-	roots, hygiene := splitHygiene(sb.Messages(demoChannel))
-	checkHygienePosts(t, hygiene)
+	roots, checks := splitDaily(sb.Messages(demoChannel))
+	checkDailyPosts(t, checks)
 	if len(roots) != 3 {
 		t.Errorf("%d top-level messages in the cycles channel, want one per cycle (3)", len(roots))
 	}
@@ -108,26 +108,26 @@ func TestDemoStory(t *testing.T) {
 	}
 }
 
-// splitHygiene separates the daily-hygiene posts (SAML runbooks, the drift
+// splitDaily separates the daily-check posts (SAML runbooks, the drift
 // digest, the status digest) from the cycles' root messages.
-func splitHygiene(msgs []sandbox.Message) (roots, hygiene []sandbox.Message) {
+func splitDaily(msgs []sandbox.Message) (roots, checks []sandbox.Message) {
 	for _, m := range msgs {
 		switch {
 		case strings.HasPrefix(m.Text, "SAML certificate"), strings.HasPrefix(m.Text, "Terraform drift report"),
 			strings.HasPrefix(m.Text, "Active patch cycles"), strings.HasPrefix(m.Text, "Compliance posture"):
-			hygiene = append(hygiene, m)
+			checks = append(checks, m)
 		default:
 			roots = append(roots, m)
 		}
 	}
-	return roots, hygiene
+	return roots, checks
 }
 
-// checkHygienePosts: the seeded 45- and 10-day certificates each got a
+// checkDailyPosts: the seeded 45- and 10-day certificates each got a
 // runbook with its MOP checklist and the MOP file in the thread (the ticked
 // one updated in place), the drift digest lists the recorded console drift
 // with Ratify/Remediate buttons, and the status digest was posted.
-func checkHygienePosts(t *testing.T, msgs []sandbox.Message) {
+func checkDailyPosts(t *testing.T, msgs []sandbox.Message) {
 	t.Helper()
 	var runbooks, digests, status, posture int
 	for _, m := range msgs {
@@ -165,7 +165,7 @@ func checkHygienePosts(t *testing.T, msgs []sandbox.Message) {
 		t.Errorf("%d posture digests, want 1", posture)
 	}
 	if runbooks != 2 || digests != 1 || status != 1 {
-		t.Errorf("hygiene posts: %d runbooks, %d drift digests, %d status digests; want 2, 1, 1", runbooks, digests, status)
+		t.Errorf("daily-check posts: %d runbooks, %d drift digests, %d status digests; want 2, 1, 1", runbooks, digests, status)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 )
 
 // The report commands read the store directly; with the embedded bbolt
@@ -55,7 +56,7 @@ report is a new document with its own "generated at" and hashes.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprint(cmd.OutOrStdout(), p.Text())
+			fmt.Fprint(cmd.OutOrStdout(), reports.PostureText(p))
 			return nil
 		},
 	}
@@ -90,7 +91,7 @@ func regenerateReport(ctx context.Context, cfgPath, cycle, out string, w io.Writ
 func printReport(w io.Writer, c *runbooks.Cycle, rep runbooks.Report) {
 	fmt.Fprintf(w, "report of %s (%s)", c.ID, c.Tenant)
 	if v := rep.Compliance; v != nil {
-		fmt.Fprintf(w, ": compliance %s (%d/%d criteria)", reports.RateText(v.Rate), v.Passed, v.Applicable)
+		fmt.Fprintf(w, ": compliance %s (%d/%d criteria)", daily.RateText(v.Rate), v.Passed, v.Applicable)
 	}
 	fmt.Fprintln(w)
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)

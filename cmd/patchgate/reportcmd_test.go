@@ -13,6 +13,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 )
 
 // finishCycle runs one acme-cu cycle of the CLI configuration to its end,
@@ -121,7 +122,7 @@ func TestReportRegeneratesFromTheStore(t *testing.T) {
 	if code := run(ctx, []string{"report", "posture", "--config", cfgPath}, &buf, &buf); code != 0 {
 		t.Fatalf("report posture: exit %d: %s", code, buf.String())
 	}
-	want := "acme-cu: " + reports.RateText(c.Report.Compliance.Rate)
+	want := "acme-cu: " + daily.RateText(c.Report.Compliance.Rate)
 	if !strings.Contains(buf.String(), want) || !strings.Contains(buf.String(), "in "+c.ID) {
 		t.Errorf("posture %q lacks %q", buf.String(), want)
 	}

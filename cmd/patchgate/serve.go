@@ -65,8 +65,8 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error { return a.engine.Run(gctx) })
-	if a.hygiene == nil {
-		// The hygiene jobs post to Slack; without it they cannot run, and
+	if a.daily == nil {
+		// The daily checks post to Slack; without it they cannot run, and
 		// an operator who scheduled them must hear so rather than wonder.
 		for field, expr := range map[string]string{"schedules.saml_check": cfg.Schedules.SAMLCheck,
 			"schedules.drift_report": cfg.Schedules.DriftReport, "schedules.status_digest": cfg.Schedules.StatusDigest,
@@ -76,7 +76,7 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 			}
 		}
 	}
-	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, hygieneJobs(cfg, a.hygiene)...)
+	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, dailyJobs(cfg, a.daily)...)
 	if err != nil {
 		closeStore(context.WithoutCancel(ctx), a)
 		return err

@@ -17,6 +17,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/state"
 )
 
@@ -74,13 +75,13 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 }
 
 // attach builds the handler once the engine exists.
-func (p *slackParts) attach(e bot.Engine, st state.Store, svc *bot.HygieneService) {
-	var hy bot.Hygiene // a nil *HygieneService must stay a nil interface
+func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service) {
+	var checks bot.DailyChecks // no service must stay a nil interface
 	if svc != nil {
-		hy = svc
+		checks = bot.DailyReplies{Checks: svc}
 	}
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Hygiene: hy})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks})
 }
 
 // run serves Slack until ctx ends: the posting queue, and Socket Mode or

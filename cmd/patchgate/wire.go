@@ -7,13 +7,13 @@ import (
 	"net"
 	"os"
 
-	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
@@ -52,9 +52,8 @@ type app struct {
 	// metrics times the store and providers and counts what the engine
 	// does; observe serves it.
 	metrics *metrics.Metrics
-	// hygiene runs the SAML check, drift report and status digest (nil
-	// without Slack).
-	hygiene *bot.HygieneService
+	// daily runs the daily checks (nil without Slack).
+	daily *daily.Service
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -73,8 +72,8 @@ type wiring struct {
 	// (none when empty); metricsReady gets the bound address.
 	metricsListen string
 	metricsReady  func(net.Addr)
-	// hygiene adjusts the SAML and drift runbooks (demo, tests).
-	hygiene hygieneWiring
+	// daily adjusts the daily checks (demo, tests).
+	daily dailyWiring
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -129,9 +128,9 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		return nil, err
 	}
 	m.Cycles(a.engine)
-	a.hygiene = newHygiene(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.hygiene, w.log)
+	a.daily = newDailyChecks(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.daily, w.log)
 	if a.slack != nil {
-		a.slack.attach(m.Decisions(a.engine), st, a.hygiene)
+		a.slack.attach(m.Decisions(a.engine), st, a.daily)
 	}
 	return a, nil
 }

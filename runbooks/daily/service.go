@@ -1,165 +1,156 @@
-package bot
+package daily
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
-	"github.com/slack-go/slack"
-
-	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 )
 
-// HygieneService is the Hygiene the handler and the scheduler share: the
-// same runs happen for `/patch saml` as for the morning job.
-type HygieneService struct {
+// Chat posts the digests that are not a runbook's own messages.
+type Chat interface {
+	PostStatusDigest(ctx context.Context, cycles []*runbooks.Cycle, now time.Time) error
+	PostPosture(ctx context.Context, p Posture) error
+}
+
+// Service runs the daily checks. The scheduler runs its jobs, `/patch
+// saml|drift|digest` and the buttons on the checks' messages call its
+// methods, so a check on demand is the same run as the morning one.
+type Service struct {
 	SAML   *saml.Runbook // nil: no saml section
 	Drift  *drift.Report // nil: no drift section
 	Active func(ctx context.Context) ([]*runbooks.Cycle, error)
-	Chat   *HygieneChat
+	Chat   Chat
 	Clock  runbooks.Clock // nil: the wall clock
 	// Posture reads the compliance posture across tenants (nil: no
-	// posture digest); Names gives tenants' display names.
-	Posture func(ctx context.Context, now time.Time) (reports.Posture, error)
-	Names   map[string]string
+	// posture digest).
+	Posture func(ctx context.Context, now time.Time) (Posture, error)
 }
 
-var _ Hygiene = (*HygieneService)(nil)
-
-func notConfigured(what string) error {
+// NotConfigured is the error of a check whose section is missing.
+func NotConfigured(what string) error {
 	return runbooks.Errorf(runbooks.CodeInvalid, "The %s is not configured on this patchgate.", what)
 }
 
-// SAMLCheck runs the SAML check and summarises what it did.
-func (s *HygieneService) SAMLCheck(ctx context.Context) (string, error) {
+func (s *Service) now() time.Time {
+	if s.Clock == nil {
+		return time.Now()
+	}
+	return s.Clock.Now()
+}
+
+// SAMLCheck runs the SAML check: runbooks posted, updated, paged and
+// resolved. Per-certificate failures are in the result and joined into the
+// error; the run goes on past them.
+func (s *Service) SAMLCheck(ctx context.Context) (saml.Result, error) {
 	if s.SAML == nil {
-		return "", notConfigured("SAML check (saml section)")
+		return saml.Result{}, NotConfigured("SAML check (saml section)")
 	}
 	res, err := s.SAML.Run(ctx)
 	if err != nil {
-		return "", err
+		return res, err
 	}
-	return SAMLSummary(res), errors.Join(res.Errors...)
+	return res, errors.Join(res.Errors...)
 }
 
-// SAMLSummary is the one-paragraph result of a SAML run.
-func SAMLSummary(res saml.Result) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "SAML check: %d certificate(s) of %d need action; %d runbook(s) posted, %d updated, %d already posted today; %d paged; %d resolved.",
-		len(res.Findings), len(res.Scan.Certificates), len(res.Posted), len(res.Updated), res.Skipped, res.Paged, len(res.Resolved))
-	for _, f := range res.Scan.Failed {
-		fmt.Fprintf(&b, "\n:x: source %s could not be read: %s", esc(f.Source), esc(clip(f.Err.Error(), 300)))
-	}
-	if len(res.Errors) > 0 {
-		fmt.Fprintf(&b, "\n%d runbook(s) could not be posted or paged; see the logs.", len(res.Errors))
-	}
-	return b.String()
-}
-
-// DriftReport runs the drift report and posts the digest.
-func (s *HygieneService) DriftReport(ctx context.Context) (string, error) {
+// DriftReport runs the drift report and posts its digest. A digest with
+// groups and an error ran, but not all of it was recorded or posted.
+func (s *Service) DriftReport(ctx context.Context) (drift.Digest, error) {
 	if s.Drift == nil {
-		return "", notConfigured("drift report (drift section)")
+		return drift.Digest{}, NotConfigured("drift report (drift section)")
 	}
-	d, err := s.Drift.Run(ctx)
-	if len(d.Groups) == 0 && err != nil {
-		return "", err
-	}
-	drifted, failed, items := d.Counts()
-	text := fmt.Sprintf("Drift report posted: %d workspace(s) drifted, %d failed, %d open item(s), %d resolved.", drifted, failed, items, len(d.Resolved))
-	if err != nil {
-		text = fmt.Sprintf("Drift report ran (%d drifted, %d failed, %d open item(s)) but not all of it was recorded or posted; see the logs.", drifted, failed, items)
-	}
-	return text, err
+	return s.Drift.Run(ctx)
 }
 
-// StatusDigest posts the active cycles.
-func (s *HygieneService) StatusDigest(ctx context.Context) (string, error) {
+// Status is what a status digest posted.
+type Status struct {
+	Posted  bool     // the status digest was posted
+	Active  int      // active cycles
+	Posture *Posture // the posture posted with it, when configured
+}
+
+// StatusDigest posts the active cycles and, when configured, the posture:
+// on demand, `/patch digest` shows what is running and how compliant each
+// tenant's last cycles left it.
+func (s *Service) StatusDigest(ctx context.Context) (Status, error) {
 	cycles, err := s.Active(ctx)
 	if err != nil {
-		return "", fmt.Errorf("list active cycles: %w", err)
+		return Status{}, fmt.Errorf("list active cycles: %w", err)
 	}
-	now := time.Now()
-	if s.Clock != nil {
-		now = s.Clock.Now()
-	}
+	now := s.now()
 	if err := s.Chat.PostStatusDigest(ctx, cycles, now); err != nil {
-		return "", err
+		return Status{}, fmt.Errorf("post the status digest: %w", err)
 	}
-	text := fmt.Sprintf("Status digest posted: %d active cycle(s).", len(cycles))
+	st := Status{Posted: true, Active: len(cycles)}
 	if s.Posture == nil {
-		return text, nil
+		return st, nil
 	}
-	// On demand, /patch digest shows the whole picture: what is running
-	// and how compliant each tenant's last cycles left it.
 	p, err := s.postPosture(ctx, now)
 	if err != nil {
-		return text, err
+		return st, err
 	}
-	return text + fmt.Sprintf(" Compliance posture posted: %d tenant(s).", len(p.Tenants)), nil
+	st.Posture = &p
+	return st, nil
 }
 
 // PostureDigest posts the compliance posture across tenants.
-func (s *HygieneService) PostureDigest(ctx context.Context) (string, error) {
+func (s *Service) PostureDigest(ctx context.Context) (Posture, error) {
 	if s.Posture == nil {
-		return "", notConfigured("posture digest")
+		return Posture{}, NotConfigured("posture digest")
 	}
-	now := time.Now()
-	if s.Clock != nil {
-		now = s.Clock.Now()
-	}
-	p, err := s.postPosture(ctx, now)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("Compliance posture posted: %d tenant(s).", len(p.Tenants)), nil
+	return s.postPosture(ctx, s.now())
 }
 
-func (s *HygieneService) postPosture(ctx context.Context, now time.Time) (reports.Posture, error) {
+func (s *Service) postPosture(ctx context.Context, now time.Time) (Posture, error) {
 	p, err := s.Posture(ctx, now)
 	if err != nil {
-		return p, fmt.Errorf("posture digest: %w", err)
+		return p, fmt.Errorf("read the compliance posture: %w", err)
 	}
-	text, blocks := PostureBlocks(p, s.Names)
-	_, err = s.Chat.post(ctx, "post the posture digest", message{Text: text, Blocks: slack.Blocks{BlockSet: blocks}})
-	return p, err
+	if err := s.Chat.PostPosture(ctx, p); err != nil {
+		return p, fmt.Errorf("post the posture digest: %w", err)
+	}
+	return p, nil
 }
 
-// TickStep ticks one MOP step.
-func (s *HygieneService) TickStep(ctx context.Context, fp, step, actor string) (string, error) {
+// TickStep ticks one step of a SAML runbook's MOP.
+func (s *Service) TickStep(ctx context.Context, fingerprint, step, actor string) (*saml.Record, error) {
 	if s.SAML == nil {
-		return "", notConfigured("SAML check (saml section)")
+		return nil, NotConfigured("SAML check (saml section)")
 	}
-	rec, err := s.SAML.Tick(ctx, fp, step, actor)
-	if err != nil {
-		return "", err
-	}
-	for i, st := range rec.Procedure.Steps {
-		if st.ID == step {
-			return fmt.Sprintf("Ticked step %d of the %s runbook (%d/%d done); recorded in the audit log.",
-				i+1, esc(rec.Finding.Certificate.Integration), len(rec.Ticks), len(rec.Procedure.Steps)), nil
-		}
-	}
-	return "Ticked.", nil
+	return s.SAML.Tick(ctx, fingerprint, step, actor)
 }
 
-// DecideDrift records Ratify or Remediate on a drift item.
-func (s *HygieneService) DecideDrift(ctx context.Context, item, decision, actor string) (string, error) {
+// DecideDrift records ratify or remediate on a drift item; dup is true
+// when the same decision was already recorded.
+func (s *Service) DecideDrift(ctx context.Context, item, decision, actor string) (it *drift.Item, dup bool, err error) {
 	if s.Drift == nil {
-		return "", notConfigured("drift report (drift section)")
+		return nil, false, NotConfigured("drift report (drift section)")
 	}
-	it, dup, err := s.Drift.Decide(ctx, item, decision, actor)
-	if err != nil {
-		return "", err
+	return s.Drift.Decide(ctx, item, decision, actor)
+}
+
+// Job is one scheduled daily check.
+type Job struct {
+	Name string // e.g. "saml-check"
+	Run  func(ctx context.Context) error
+}
+
+// Jobs are the checks the scheduler runs, each the same method the slash
+// command calls: the SAML check and drift report when configured, and the
+// status and posture digests.
+func (s *Service) Jobs() []Job {
+	var jobs []Job
+	if s.SAML != nil {
+		jobs = append(jobs, Job{"saml-check", func(ctx context.Context) error { _, err := s.SAMLCheck(ctx); return err }})
 	}
-	if dup {
-		return fmt.Sprintf("Already recorded: %s on `%s` by %s.", it.Decision.Kind, esc(it.Address), userLink(it.Decision.By)), nil
+	if s.Drift != nil {
+		jobs = append(jobs, Job{"drift-report", func(ctx context.Context) error { _, err := s.DriftReport(ctx); return err }})
 	}
-	return fmt.Sprintf("Recorded: %s on `%s` (%s). The next drift report shows it until the drift is resolved.",
-		decision, esc(it.Address), esc(it.Workspace)), nil
+	jobs = append(jobs, Job{"status-digest", func(ctx context.Context) error { _, err := s.StatusDigest(ctx); return err }})
+	jobs = append(jobs, Job{"posture-digest", func(ctx context.Context) error { _, err := s.PostureDigest(ctx); return err }})
+	return jobs
 }

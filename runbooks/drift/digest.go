@@ -7,16 +7,12 @@ import (
 
 // DigestOf groups check results into a digest without the store: items
 // carry their IDs but no decisions and nothing is resolved. The CLI uses it
-// (`patchgate drift check` must not need the store a running bot holds).
+// (`patchgate drift check` must not need the store a running bot holds);
+// Report.Build groups the same way, with the stored items.
 func DigestOf(results []Result, at time.Time) Digest {
-	groups := map[[2]string]*Group{}
-	for _, res := range results {
+	return assemble(results, at, func(res Result) WorkspaceReport {
 		w := res.Workspace
-		k := [2]string{w.Tenant, w.Account}
-		if groups[k] == nil {
-			groups[k] = &Group{Tenant: w.Tenant, Account: w.Account}
-		}
-		wr := WorkspaceReport{Name: w.Name, Status: res.Status, Error: res.Error, Outputs: res.Outputs}
+		wr := workspaceReport(res)
 		add := func(kind string, cs []Change) {
 			for _, c := range cs {
 				wr.Items = append(wr.Items, Item{ID: ItemID(w.Name, kind, c.Address), Workspace: w.Name, Tenant: w.Tenant,
@@ -26,7 +22,27 @@ func DigestOf(results []Result, at time.Time) Digest {
 		}
 		add(KindDrift, res.Drift)
 		add(KindPlanned, res.Changes)
-		groups[k].Workspaces = append(groups[k].Workspaces, wr)
+		return wr
+	})
+}
+
+// workspaceReport is a workspace's line of the digest before its items.
+func workspaceReport(res Result) WorkspaceReport {
+	return WorkspaceReport{Name: res.Workspace.Name, Status: res.Status, Error: res.Error, Outputs: res.Outputs}
+}
+
+// assemble builds the digest of results: one group per tenant and account,
+// workspaces by name, each workspace's report made by report (called once
+// per result, in order).
+func assemble(results []Result, at time.Time, report func(Result) WorkspaceReport) Digest {
+	groups := map[[2]string]*Group{}
+	for _, res := range results {
+		w := res.Workspace
+		k := [2]string{w.Tenant, w.Account}
+		if groups[k] == nil {
+			groups[k] = &Group{Tenant: w.Tenant, Account: w.Account}
+		}
+		groups[k].Workspaces = append(groups[k].Workspaces, report(res))
 	}
 	d := Digest{At: at}
 	for _, g := range groups {

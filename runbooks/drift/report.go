@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sort"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -67,44 +66,36 @@ func (r *Report) Build(ctx context.Context) (Digest, error) {
 	if err != nil {
 		return Digest{}, err
 	}
-	d := Digest{At: now}
-	groups := map[[2]string]*Group{}
-	var errs []error
-	for _, res := range results {
+	var (
+		errs     []error
+		resolved []Item
+	)
+	d := assemble(results, now, func(res Result) WorkspaceReport {
 		w := res.Workspace
-		g := groups[[2]string{w.Tenant, w.Account}]
-		if g == nil {
-			g = &Group{Tenant: w.Tenant, Account: w.Account}
-			groups[[2]string{w.Tenant, w.Account}] = g
-		}
-		wr := WorkspaceReport{Name: w.Name, Status: res.Status, Error: res.Error, Outputs: res.Outputs}
+		wr := workspaceReport(res)
 		if res.Status == StatusFailed {
 			for _, it := range stored {
 				if it.Workspace == w.Name && it.Status == ItemOpen {
 					wr.Items = append(wr.Items, it)
 				}
 			}
-			g.Workspaces = append(g.Workspaces, wr)
-			continue
+			return wr
 		}
 		seen := map[string]bool{}
-		for _, c := range res.Drift {
-			it, err := r.observe(ctx, w, KindDrift, c, now)
-			if err != nil {
-				errs = append(errs, err)
-				continue
+		for _, k := range []struct {
+			kind string
+			cs   []Change
+		}{{KindDrift, res.Drift}, {KindPlanned, res.Changes}} {
+			kind := k.kind
+			for _, c := range k.cs {
+				it, err := r.observe(ctx, w, kind, c, now)
+				if err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				seen[it.ID] = true
+				wr.Items = append(wr.Items, *it)
 			}
-			seen[it.ID] = true
-			wr.Items = append(wr.Items, *it)
-		}
-		for _, c := range res.Changes {
-			it, err := r.observe(ctx, w, KindPlanned, c, now)
-			if err != nil {
-				errs = append(errs, err)
-				continue
-			}
-			seen[it.ID] = true
-			wr.Items = append(wr.Items, *it)
 		}
 		for _, it := range stored {
 			if it.Workspace != w.Name || it.Status != ItemOpen || seen[it.ID] {
@@ -114,19 +105,12 @@ func (r *Report) Build(ctx context.Context) (Digest, error) {
 			if err != nil {
 				errs = append(errs, err)
 			} else if done != nil {
-				d.Resolved = append(d.Resolved, *done)
+				resolved = append(resolved, *done)
 			}
 		}
-		g.Workspaces = append(g.Workspaces, wr)
-	}
-	for _, g := range groups {
-		sort.Slice(g.Workspaces, func(i, j int) bool { return g.Workspaces[i].Name < g.Workspaces[j].Name })
-		d.Groups = append(d.Groups, *g)
-	}
-	sort.Slice(d.Groups, func(i, j int) bool {
-		a, b := d.Groups[i], d.Groups[j]
-		return a.Tenant < b.Tenant || a.Tenant == b.Tenant && a.Account < b.Account
+		return wr
 	})
+	d.Resolved = resolved
 	return d, errors.Join(errs...)
 }
 

@@ -40,33 +40,14 @@ func loadItem(ctx context.Context, st state.Store, id string) (*Item, int64, boo
 	return &it, rec.Version, true, nil
 }
 
-// modifyItem applies change with compare-and-swap, retrying on conflict.
+// modifyItem applies change with compare-and-swap (state.ModifyJSON).
 // change returns nil to write nothing.
 func modifyItem(ctx context.Context, st state.Store, id string, change func(cur *Item) (*Item, error)) (*Item, error) {
-	for range 20 {
-		cur, version, found, err := loadItem(ctx, st, id)
-		if err != nil {
-			return nil, err
-		}
-		next, err := change(cur)
-		if err != nil || next == nil {
-			return nil, err
-		}
-		b, _ := json.Marshal(next)
-		if found {
-			_, err = st.Update(ctx, itemPrefix+id, b, version)
-		} else {
-			_, err = st.Create(ctx, itemPrefix+id, b)
-		}
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("write drift item %s: %w", id, err)
-		}
-		return next, nil
+	it, err := state.ModifyJSON(ctx, st, itemPrefix+id, change)
+	if err != nil {
+		return nil, fmt.Errorf("change drift item %s: %w", id, err)
 	}
-	return nil, fmt.Errorf("write drift item %s: too many concurrent changes", id)
+	return it, nil
 }
 
 // Items lists every stored item.
@@ -108,7 +89,10 @@ func appendAudit(ctx context.Context, st state.Store, typ string, it *Item, at t
 	if mod != nil {
 		mod(&ev)
 	}
-	b, _ := json.Marshal(ev)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode %s for %s: %w", typ, AuditStream, err)
+	}
 	if _, err := st.Append(ctx, AuditStream, b); err != nil {
 		return fmt.Errorf("append %s to %s: %w", typ, AuditStream, err)
 	}

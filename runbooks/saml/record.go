@@ -95,33 +95,11 @@ func loadRecord(ctx context.Context, st state.Store, fp string) (*Record, int64,
 }
 
 // modify applies change to the current record (or nil when there is none)
-// and writes the result with compare-and-swap, retrying on a conflict with a
-// tick or another replica. change returns nil to write nothing.
+// and writes the result with compare-and-swap (state.ModifyJSON), so a
+// tick racing another replica is applied to what the other wrote. change
+// returns nil to write nothing.
 func modify(ctx context.Context, st state.Store, fp string, change func(cur *Record) (*Record, error)) (*Record, error) {
-	for attempt := 0; attempt < 20; attempt++ {
-		cur, version, found, err := loadRecord(ctx, st, fp)
-		if err != nil {
-			return nil, err
-		}
-		next, err := change(cur)
-		if err != nil || next == nil {
-			return nil, err
-		}
-		b, _ := json.Marshal(next)
-		if found {
-			_, err = st.Update(ctx, recordKey(fp), b, version)
-		} else {
-			_, err = st.Create(ctx, recordKey(fp), b)
-		}
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("write %s: %w", recordKey(fp), err)
-		}
-		return next, nil
-	}
-	return nil, fmt.Errorf("write %s: too many concurrent changes", recordKey(fp))
+	return state.ModifyJSON(ctx, st, recordKey(fp), change)
 }
 
 // auditEvent is one entry of a certificate's audit stream.
@@ -140,7 +118,10 @@ type auditEvent struct {
 
 func appendAudit(ctx context.Context, st state.Store, fp string, ev auditEvent) error {
 	ev.Fingerprint = fp
-	b, _ := json.Marshal(ev)
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("encode %s for %s: %w", ev.Type, auditStream(fp), err)
+	}
 	if _, err := st.Append(ctx, auditStream(fp), b); err != nil {
 		return fmt.Errorf("append to %s: %w", auditStream(fp), err)
 	}

@@ -90,10 +90,9 @@ func (r *Runbook) log() *slog.Logger {
 // listed; everything else is in Result.
 func (r *Runbook) Run(ctx context.Context) (Result, error) {
 	now := r.now()
-	th := r.Thresholds.withDefaults()
-	res := Result{Scan: Scan(ctx, r.Sources)}
-	renewed := func(c Certificate) bool { return c.NotAfter.Sub(now) >= th.Warn }
-	res.Findings = Current(Evaluate(res.Scan.Certificates, now, th), res.Scan.Certificates, renewed)
+	var res Result
+	res.Scan, res.Findings = Check(ctx, r.Sources, r.Thresholds, now)
+	renewed := renewedAt(now, r.Thresholds.withDefaults())
 	current := map[string]bool{}
 	for _, f := range res.Findings {
 		fp := FingerprintKey(f.Certificate.SHA256)
