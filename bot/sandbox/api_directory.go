@@ -83,7 +83,7 @@ func (s *Server) conversationsInfo(r *apiRequest) (map[string]any, *apiError) {
 	if c == nil {
 		return nil, errCode("channel_not_found")
 	}
-	ch := slack.Channel{IsChannel: true, IsMember: true}
+	ch := slack.Channel{IsChannel: true, IsMember: !c.BotAbsent}
 	ch.ID = c.ID
 	ch.Name = c.Name
 	ch.NameNormalized = strings.ToLower(c.Name)

@@ -17,6 +17,12 @@ type Options struct {
 	// Commands are the slash commands the app registered; "/patch" if empty.
 	Commands []string
 
+	// Scopes are the bot token's granted OAuth scopes: every bot-token
+	// response carries them in X-OAuth-Scopes, and a method needing one not
+	// granted answers missing_scope. Nil grants every scope a method here
+	// needs (DefaultScopes).
+	Scopes []string
+
 	BotToken  string // xoxb-…: chat, files, users, usergroups, conversations
 	AppToken  string // xapp-…: apps.connections.open only
 	BotUserID string
@@ -59,10 +65,12 @@ type User struct {
 	Role string
 }
 
-// Channel is a public channel; every user and the bot are members.
+// Channel is a public channel; every user is a member, and the bot is
+// unless BotAbsent (it was never invited).
 type Channel struct {
-	ID   string
-	Name string // without the leading '#'
+	ID        string
+	Name      string // without the leading '#'
+	BotAbsent bool
 }
 
 // Group is a user group (what <!subteam^S…> mentions and
@@ -129,6 +137,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Groups == nil {
 		o.Groups = d.Groups
+	}
+	if o.Scopes == nil {
+		o.Scopes = DefaultScopes()
 	}
 	if len(o.Commands) == 0 {
 		o.Commands = d.Commands

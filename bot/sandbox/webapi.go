@@ -31,8 +31,9 @@ type apiRequest struct {
 // apiError is a Slack error response: HTTP 200 with ok=false.
 type apiError struct {
 	code     string
-	messages []string // response_metadata.messages: why, for a human
-	errors   []string // per-field errors, as invalid_blocks carries
+	messages []string       // response_metadata.messages: why, for a human
+	errors   []string       // per-field errors, as invalid_blocks carries
+	extra    map[string]any // further top-level fields (missing_scope's needed and provided)
 }
 
 func (e *apiError) Error() string { return e.code }
@@ -78,6 +79,10 @@ func (s *Server) serveWebAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if e := s.authorize(r, args, m.tokens); e != nil {
+		writeJSON(w, http.StatusOK, errorBody(e))
+		return
+	}
+	if e := s.checkScopes(w, r, args, name); e != nil {
 		writeJSON(w, http.StatusOK, errorBody(e))
 		return
 	}
@@ -171,6 +176,9 @@ func errorBody(e *apiError) map[string]any {
 	}
 	if len(e.errors) > 0 {
 		body["errors"] = e.errors
+	}
+	for k, v := range e.extra {
+		body[k] = v
 	}
 	return body
 }

@@ -46,7 +46,7 @@ func samlThresholds(cfg config.SAML) saml.Thresholds {
 }
 
 // driftChecker runs terraform for the configured workspaces.
-func driftChecker(cfg config.Drift, env map[string]string, log *slog.Logger) drift.Checker {
+func driftChecker(cfg config.Drift, env map[string]string, log *slog.Logger) terraform.DriftChecker {
 	return terraform.DriftChecker{Checker: terraform.New(terraform.Options{
 		TerraformPath: cfg.TerraformPath, Concurrency: cfg.Concurrency, Timeout: cfg.Timeout,
 		IncludeChanges: cfg.IncludePlannedChanges, Env: env, Log: log,

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/doctor"
 	"github.com/patchgate/patchgate/providers/dynatrace"
 	"github.com/patchgate/patchgate/providers/falcon"
 	"github.com/patchgate/patchgate/providers/pagerduty"
@@ -13,48 +14,104 @@ import (
 // integrations replaces the simulation's health checks, pager and sensor
 // checks with the real services the configuration names.
 func integrations(cfg *config.Config, w wiring, deps *runbooks.Deps) error {
-	lookup := w.lookup
-	if dt := cfg.Providers.Dynatrace; dt.Enabled() {
-		token, err := dt.Token.Resolve(lookup)
+	if cfg.Providers.Dynatrace.Enabled() {
+		client, err := newDynatrace(cfg, w)
 		if err != nil {
-			return fmt.Errorf("providers.dynatrace.token: %w", err)
-		}
-		client, err := dynatrace.New(dynatrace.Config{BaseURL: dt.URL, Token: token, Selectors: dt.Selectors, Log: w.log})
-		if err != nil {
-			return fmt.Errorf("providers.dynatrace: %w", err)
+			return err
 		}
 		deps.Health = client
 	}
-	if pd := cfg.Providers.PagerDuty; pd.Enabled() {
-		key, err := pd.RoutingKey.Resolve(lookup)
+	if cfg.Providers.PagerDuty.Enabled() {
+		client, err := newPagerDuty(cfg, w)
 		if err != nil {
-			return fmt.Errorf("providers.pagerduty.routing_key: %w", err)
-		}
-		client, err := pagerduty.New(pagerduty.Config{RoutingKey: key, EventsURL: pd.EventsURL, Log: w.log})
-		if err != nil {
-			return fmt.Errorf("providers.pagerduty: %w", err)
+			return err
 		}
 		deps.Pager, deps.Changes = client, client
 	}
-	if f := cfg.Providers.Falcon; f.Enabled() {
-		id, err := f.ClientID.Resolve(lookup)
+	if cfg.Providers.Falcon.Enabled() {
+		client, err := newFalcon(cfg, w)
 		if err != nil {
-			return fmt.Errorf("providers.falcon.client_id: %w", err)
-		}
-		secret, err := f.ClientSecret.Resolve(lookup)
-		if err != nil {
-			return fmt.Errorf("providers.falcon.client_secret: %w", err)
-		}
-		overrides := make([]falcon.KernelOverride, len(f.Overrides))
-		for i, o := range f.Overrides {
-			overrides[i] = falcon.KernelOverride{OS: o.OS, Kernel: o.Kernel, Sensor: o.Sensor, Supported: o.Supported, Reason: o.Reason}
-		}
-		client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud,
-			OnlineWindow: f.LastSeenWithin, Overrides: overrides, Log: w.log})
-		if err != nil {
-			return fmt.Errorf("providers.falcon: %w", err)
+			return err
 		}
 		deps.Sensors = client
 	}
 	return nil
 }
+
+// integrationChecks are the doctor's checks of the same clients; one that
+// cannot be built becomes a failed row through failed.
+func integrationChecks(cfg *config.Config, w wiring, failed func(name string, err error, fix string)) []doctor.Check {
+	var checks []doctor.Check
+	const fix = "set the secret or setting the error names"
+	if cfg.Providers.Dynatrace.Enabled() {
+		if c, err := newDynatrace(cfg, w); err != nil {
+			failed("dynatrace", err, fix)
+		} else {
+			checks = append(checks, c.Checks()...)
+		}
+	}
+	if cfg.Providers.PagerDuty.Enabled() {
+		if c, err := newPagerDuty(cfg, w); err != nil {
+			failed("pagerduty", err, fix)
+		} else {
+			checks = append(checks, c.Checks()...)
+		}
+	}
+	if cfg.Providers.Falcon.Enabled() {
+		if c, err := newFalcon(cfg, w); err != nil {
+			failed("falcon", err, fix)
+		} else {
+			checks = append(checks, c.Checks()...)
+		}
+	}
+	return checks
+}
+
+func newDynatrace(cfg *config.Config, w wiring) (*dynatrace.Client, error) {
+	dt := cfg.Providers.Dynatrace
+	token, err := dt.Token.Resolve(w.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("providers.dynatrace.token: %w", err)
+	}
+	client, err := dynatrace.New(dynatrace.Config{BaseURL: dt.URL, Token: token, Selectors: dt.Selectors, Log: w.log})
+	if err != nil {
+		return nil, fmt.Errorf("providers.dynatrace: %w", err)
+	}
+	return client, nil
+}
+
+func newPagerDuty(cfg *config.Config, w wiring) (*pagerduty.Client, error) {
+	pd := cfg.Providers.PagerDuty
+	key, err := pd.RoutingKey.Resolve(w.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("providers.pagerduty.routing_key: %w", err)
+	}
+	client, err := pagerduty.New(pagerduty.Config{RoutingKey: key, EventsURL: pd.EventsURL, Log: w.log})
+	if err != nil {
+		return nil, fmt.Errorf("providers.pagerduty: %w", err)
+	}
+	return client, nil
+}
+
+func newFalcon(cfg *config.Config, w wiring) (*falcon.Client, error) {
+	f := cfg.Providers.Falcon
+	id, err := f.ClientID.Resolve(w.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("providers.falcon.client_id: %w", err)
+	}
+	secret, err := f.ClientSecret.Resolve(w.lookup)
+	if err != nil {
+		return nil, fmt.Errorf("providers.falcon.client_secret: %w", err)
+	}
+	overrides := make([]falcon.KernelOverride, len(f.Overrides))
+	for i, o := range f.Overrides {
+		overrides[i] = falcon.KernelOverride{OS: o.OS, Kernel: o.Kernel, Sensor: o.Sensor, Supported: o.Supported, Reason: o.Reason}
+	}
+	client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud,
+		OnlineWindow: f.LastSeenWithin, Overrides: overrides, Log: w.log})
+	if err != nil {
+		return nil, fmt.Errorf("providers.falcon: %w", err)
+	}
+	return client, nil
+}
+

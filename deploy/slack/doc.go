@@ -1,4 +1,5 @@
 // Package slackmanifest holds patchgate's Slack app manifest
-// (manifest.yaml) and the test that keeps its scopes equal to the Web API
-// methods the bot calls. It has no code of its own.
+// (manifest.yaml), the test that keeps its scopes equal to the Web API
+// methods the bot calls, and BotScopes, which `patchgate doctor` compares
+// with the scopes a token was granted.
 package slackmanifest

@@ -70,6 +70,10 @@ var webAPIScopes = map[string][]string{
 	"PostEphemeralContext":       {"chat:write"},      // chat.postEphemeral
 	"UploadFileContext":          {"files:write"},     // files.getUploadURLExternal + completeUploadExternal
 	"GetUserGroupMembersContext": {"usergroups:read"}, // usergroups.users.list
+	// conversations.info (patchgate doctor: is the bot in the channel?):
+	// channels:read for a public channel, groups:read for a private one.
+	// No call the other scopes allow tells membership without posting.
+	"GetConversationInfoContext": {"channels:read", "groups:read"},
 }
 
 // notWebAPI are ...Context calls in bot/ that are not Slack Web API

@@ -17,9 +17,10 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// Put stores one report file under the configured prefix with server-side
-// encryption (SSE-KMS with the configured key, else SSE-S3) and returns a
-// presigned GET URL. The key is the name, so putting a name twice keeps one
+// Put stores one report file under the configured prefix and returns a
+// presigned GET URL. With a configured KMS key the object is written with
+// SSE-KMS under that key; without one no encryption header is sent, so the
+// bucket's default encryption (often SSE-KMS with the bank's key) applies. The key is the name, so putting a name twice keeps one
 // object (a versioned bucket keeps the history).
 func (p *Provider) Put(ctx context.Context, name string, data []byte, contentType string) (runbooks.ArchivedFile, error) {
 	a := p.cfg.Archive
@@ -37,14 +38,12 @@ func (p *Provider) Put(ctx context.Context, name string, data []byte, contentTyp
 	}
 	if a.KMSKeyID != "" {
 		in.ServerSideEncryption, in.SSEKMSKeyId = s3types.ServerSideEncryptionAwsKms, aws.String(a.KMSKeyID)
-	} else {
-		in.ServerSideEncryption = s3types.ServerSideEncryptionAes256
 	}
 	c := p.s3Client()
 	if _, err := c.PutObject(ctx, in); err != nil {
 		return runbooks.ArchivedFile{}, fmt.Errorf("s3 PutObject s3://%s/%s: %w", a.Bucket, key, err)
 	}
-	req, err := s3.NewPresignClient(c, s3.WithPresignExpires(a.PresignExpiry)).PresignGetObject(ctx,
+	req, err := s3.NewPresignClient(p.presignS3Client(), s3.WithPresignExpires(a.PresignExpiry)).PresignGetObject(ctx,
 		&s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(key)})
 	if err != nil {
 		return runbooks.ArchivedFile{}, fmt.Errorf("presign s3://%s/%s: %w", a.Bucket, key, err)

@@ -4,65 +4,151 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// checkBaseline compares the patch baseline SSM would apply in one account
-// and region with the declared one. A missing or different baseline blocks
-// patching: AWS-RunPatchBaseline would install whatever the registered
-// baseline approves, which is not what the change was approved for.
-func (p *Provider) checkBaseline(ctx context.Context, c *regional) error {
-	want := p.cfg.Patch.Baseline
+// checkBaseline compares the patch baseline SSM will apply to each patch
+// group among instances (their PatchGroup tag; untagged instances get the
+// region's default baseline) with the baseline declared for env. A missing
+// or different baseline blocks patching: AWS-RunPatchBaseline would install
+// whatever the registered baseline approves, which is not what the change
+// was approved for. It returns what it found, for the doctor's row.
+func (p *Provider) checkBaseline(ctx context.Context, c *regional, env string, groups map[string][]string) (string, error) {
+	want := p.declared(env)
 	where := fmt.Sprintf("account %s %s", c.account, c.region)
-	id, err := p.baselineID(ctx, c)
-	if err != nil {
-		return err
+	var found, problems []string
+	for _, g := range slices.Sorted(maps.Keys(groups)) {
+		ids := groups[g]
+		if want.PatchGroup != "" && g != want.PatchGroup {
+			problems = append(problems, fmt.Sprintf("%s declares patch group %q but %s %s %s",
+				envName(env), want.PatchGroup, count(len(ids), "instance"), sample(ids), inGroup(g)))
+			continue
+		}
+		id, err := p.baselineID(ctx, c, g, want.OperatingSystem)
+		if err != nil {
+			return "", err
+		}
+		if id == "" {
+			problems = append(problems, fmt.Sprintf("no %s in %s for %s: register one matching the declared baseline (%s)",
+				groupBaseline(g, want.OperatingSystem), where, count(len(ids), "instance"), describeBaseline(want)))
+			continue
+		}
+		var got *ssm.GetPatchBaselineOutput
+		err = p.call(ctx, c.account, func() (err error) {
+			got, err = c.ssm.GetPatchBaseline(ctx, &ssm.GetPatchBaselineInput{BaselineId: aws.String(id)})
+			return err
+		})
+		var nf *ssmtypes.DoesNotExistException
+		if errors.As(err, &nf) {
+			problems = append(problems, fmt.Sprintf("patch baseline %s named for %s in %s does not exist", id, groupBaseline(g, want.OperatingSystem), where))
+			continue
+		}
+		if err != nil {
+			return "", fmt.Errorf("ssm GetPatchBaseline %s in %s: %w", id, where, err)
+		}
+		if diff := baselineDiff(want, got); diff != "" {
+			problems = append(problems, fmt.Sprintf("%s in %s is %s, which differs from the declared baseline of %s: %s",
+				groupBaseline(g, want.OperatingSystem), where, id, envName(env), diff))
+			continue
+		}
+		found = append(found, fmt.Sprintf("%s: %s for %s", where, id, count(len(ids), "instance")+" "+inGroup(g)))
 	}
-	if id == "" {
-		return runbooks.Errorf(runbooks.CodeBlocked, "no patch baseline for patch group %q (%s) in %s: register one matching the declared baseline (%s)",
-			want.PatchGroup, want.OperatingSystem, where, describeBaseline(want))
+	if len(problems) > 0 {
+		return "", runbooks.Errorf(runbooks.CodeBlocked, "%s", strings.Join(problems, "; "))
 	}
-	var got *ssm.GetPatchBaselineOutput
-	err = p.call(ctx, c.account, func() (err error) {
-		got, err = c.ssm.GetPatchBaseline(ctx, &ssm.GetPatchBaselineInput{BaselineId: aws.String(id)})
-		return err
-	})
-	var nf *ssmtypes.DoesNotExistException
-	if errors.As(err, &nf) {
-		return runbooks.Errorf(runbooks.CodeBlocked, "patch baseline %s named for %s does not exist", id, where)
-	}
-	if err != nil {
-		return fmt.Errorf("ssm GetPatchBaseline %s in %s: %w", id, where, err)
-	}
-	if diff := baselineDiff(want, got); diff != "" {
-		return runbooks.Errorf(runbooks.CodeBlocked, "patch baseline %s in %s differs from the declared baseline: %s", id, where, diff)
-	}
-	return nil
+	return strings.Join(found, "; "), nil
 }
 
-// baselineID is the baseline of the configured patch group, or the
-// region's default baseline for the operating system.
-func (p *Provider) baselineID(ctx context.Context, c *regional) (string, error) {
-	b := p.cfg.Patch.Baseline
+// declared is the baseline declared for env: its own entry, else the
+// provider-wide one.
+func (p *Provider) declared(env string) Baseline {
+	if b, ok := p.cfg.Patch.Baselines[env]; ok {
+		return b
+	}
+	return p.cfg.Patch.Baseline
+}
+
+// patchGroupTags are the tag keys SSM reads an instance's patch group from.
+var patchGroupTags = []string{"PatchGroup", "Patch Group"}
+
+// patchGroups reads the patch group of each instance matched by filters
+// (ids, when set, narrows the answer to those instances): group → instance
+// IDs, "" for instances without a patch group tag.
+func (p *Provider) patchGroups(ctx context.Context, c *regional, filters []ec2types.Filter, ids []string) (map[string][]string, error) {
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	if len(ids) > 0 {
+		filters = append(slices.Clone(filters), ec2types.Filter{Name: aws.String("instance-id"), Values: ids})
+	}
+	out := map[string][]string{}
+	pages := ec2.NewDescribeInstancesPaginator(c.ec2, &ec2.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(ec2PageSize)})
+	for pages.HasMorePages() {
+		var page *ec2.DescribeInstancesOutput
+		err := p.call(ctx, c.account, func() (err error) {
+			page, err = pages.NextPage(ctx)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("ec2 DescribeInstances (patch group tags) in %s/%s: %w", c.account, c.region, err)
+		}
+		for _, r := range page.Reservations {
+			for _, i := range r.Instances {
+				id := aws.ToString(i.InstanceId)
+				if len(want) > 0 && !want[id] {
+					continue
+				}
+				delete(want, id)
+				g := instanceGroup(i.Tags)
+				out[g] = append(out[g], id)
+			}
+		}
+	}
+	// Hosts EC2 no longer lists are checked against the default baseline,
+	// which is what SSM would apply to them.
+	for _, id := range slices.Sorted(maps.Keys(want)) {
+		out[""] = append(out[""], id)
+	}
+	return out, nil
+}
+
+func instanceGroup(tags []ec2types.Tag) string {
+	for _, k := range patchGroupTags {
+		for _, t := range tags {
+			if aws.ToString(t.Key) == k {
+				return aws.ToString(t.Value)
+			}
+		}
+	}
+	return ""
+}
+
+// baselineID is the baseline registered for patch group g, or the region's
+// default baseline for os when g is empty; "" when there is none.
+func (p *Provider) baselineID(ctx context.Context, c *regional, g, os string) (string, error) {
 	var id *string
 	err := p.call(ctx, c.account, func() error {
-		if b.PatchGroup == "" {
+		if g == "" {
 			out, err := c.ssm.GetDefaultPatchBaseline(ctx, &ssm.GetDefaultPatchBaselineInput{
-				OperatingSystem: ssmtypes.OperatingSystem(b.OperatingSystem)})
+				OperatingSystem: ssmtypes.OperatingSystem(os)})
 			if err == nil {
 				id = out.BaselineId
 			}
 			return err
 		}
 		out, err := c.ssm.GetPatchBaselineForPatchGroup(ctx, &ssm.GetPatchBaselineForPatchGroupInput{
-			PatchGroup: aws.String(b.PatchGroup), OperatingSystem: ssmtypes.OperatingSystem(b.OperatingSystem)})
+			PatchGroup: aws.String(g), OperatingSystem: ssmtypes.OperatingSystem(os)})
 		if err == nil {
 			id = out.BaselineId
 		}
@@ -73,9 +159,45 @@ func (p *Provider) baselineID(ctx context.Context, c *regional) (string, error) 
 		return "", nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("ssm find the patch baseline of %q in %s/%s: %w", b.PatchGroup, c.account, c.region, err)
+		return "", fmt.Errorf("ssm find the %s in %s/%s: %w", groupBaseline(g, os), c.account, c.region, err)
 	}
 	return aws.ToString(id), nil
+}
+
+func groupBaseline(g, os string) string {
+	if g == "" {
+		return "default patch baseline for " + os
+	}
+	return fmt.Sprintf("patch baseline for patch group %q (%s)", g, os)
+}
+
+func inGroup(g string) string {
+	if g == "" {
+		return "without a PatchGroup tag (default baseline)"
+	}
+	return fmt.Sprintf("in patch group %q", g)
+}
+
+func envName(env string) string {
+	if env == "" {
+		return "the provider"
+	}
+	return "environment " + env
+}
+
+func count(n int, what string) string {
+	if n == 1 {
+		return "1 " + what
+	}
+	return fmt.Sprintf("%d %ss", n, what)
+}
+
+// sample names up to three instances, so a row stays readable.
+func sample(ids []string) string {
+	if len(ids) <= 3 {
+		return "(" + strings.Join(ids, ", ") + ")"
+	}
+	return fmt.Sprintf("(%s, … %d more)", strings.Join(ids[:3], ", "), len(ids)-3)
 }
 
 // baselineDiff names every way got differs from want; "" when it matches.

@@ -27,9 +27,14 @@ func (p *Provider) endpoint(service string) func(*sts.Options) {
 	return func(o *sts.Options) { o.BaseEndpoint = p.url(service) }
 }
 
+// url is the endpoint of service: its own override, else the one
+// EndpointURL for every service, else nil (the SDK's regional endpoint).
 func (p *Provider) url(service string) *string {
 	if u, ok := p.cfg.Endpoints[service]; ok && u != "" {
 		return aws.String(u)
+	}
+	if p.cfg.EndpointURL != "" {
+		return aws.String(p.cfg.EndpointURL)
 	}
 	return nil
 }
@@ -68,11 +73,23 @@ func (p *Provider) stsClient(id string) *sts.Client {
 	return sts.NewFromConfig(p.configFor(id, p.cfg.Region), p.endpoint("sts"))
 }
 
-func (p *Provider) s3Client() *s3.Client {
+func (p *Provider) s3Client() *s3.Client { return p.s3At(p.url("s3")) }
+
+// presignS3Client signs the links people open: a private (VPC) S3 endpoint
+// the bot writes through is unreachable from a laptop, so links may name a
+// public endpoint of their own.
+func (p *Provider) presignS3Client() *s3.Client {
+	if u := p.cfg.Archive.PresignEndpoint; u != "" {
+		return p.s3At(aws.String(u))
+	}
+	return p.s3Client()
+}
+
+func (p *Provider) s3At(u *string) *s3.Client {
 	c := p.base.Copy()
 	c.Region = p.cfg.Archive.Region
 	return s3.NewFromConfig(c, func(o *s3.Options) {
-		if u := p.url("s3"); u != nil {
+		if u != nil {
 			o.BaseEndpoint = u
 			o.UsePathStyle = true
 		}

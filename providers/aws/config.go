@@ -33,9 +33,11 @@ type Config struct {
 	// "arn:aws:iam::{account}:role/patchgate".
 	RoleName   string
 	ExternalID string // default external ID for AssumeRole
-	// Endpoints maps a service (ec2, ssm, rds, s3, sts, iam, sso-admin,
-	// identitystore) to a base URL: VPC or FIPS endpoints, or emulators.
-	Endpoints map[string]string
+	// EndpointURL is the base URL of every service (as AWS_ENDPOINT_URL);
+	// Endpoints overrides it per service (ec2, ssm, rds, s3, sts, iam,
+	// sso-admin, identitystore): VPC or FIPS endpoints, or emulators.
+	EndpointURL string
+	Endpoints   map[string]string
 	// Credentials replaces the default credential chain (tests).
 	Credentials aws.CredentialsProvider
 
@@ -101,6 +103,23 @@ func (c Config) withDefaults() Config {
 	if b.ApproveAfterDays == 0 {
 		b.ApproveAfterDays = db.ApproveAfterDays
 	}
+	// An environment's declaration states what differs; the rest is the
+	// provider-wide baseline.
+	envs := make(map[string]Baseline, len(c.Patch.Baselines))
+	for env, e := range c.Patch.Baselines {
+		orStr(&e.OperatingSystem, b.OperatingSystem)
+		if e.Severities == nil {
+			e.Severities = b.Severities
+		}
+		if e.Classifications == nil {
+			e.Classifications = b.Classifications
+		}
+		if e.ApproveAfterDays == 0 {
+			e.ApproveAfterDays = b.ApproveAfterDays
+		}
+		envs[env] = e
+	}
+	c.Patch.Baselines = envs
 	if c.Backup.Timeout == 0 {
 		c.Backup.Timeout = def.Backup.Timeout
 	}

@@ -8,14 +8,27 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// StartPatch checks the patch baseline of every account and region in
-// scope, then sends AWS-RunPatchBaseline (Install) in chunks of ≤ 50
+// StartPatch checks the patch baseline every instance in scope will use
+// (by its patch group) against the one declared for the environment, then
+// sends AWS-RunPatchBaseline (Install) in chunks of ≤ 50
 // instances. A baseline that is missing or differs from the declared one
 // fails with runbooks.CodeBlocked before anything is sent anywhere.
 func (p *Provider) StartPatch(ctx context.Context, req runbooks.OpRequest) (string, error) {
 	g, gctx := errgroup.WithContext(ctx)
 	for _, s := range scopes(req.Hosts) {
-		g.Go(func() error { return p.checkBaseline(gctx, p.clientsFor(s.Account, s.Region)) })
+		g.Go(func() error {
+			c := p.clientsFor(s.Account, s.Region)
+			ids := make([]string, len(s.Hosts))
+			for i, h := range s.Hosts {
+				ids[i] = h.ID
+			}
+			groups, err := p.patchGroups(gctx, c, nil, ids)
+			if err != nil {
+				return err
+			}
+			_, err = p.checkBaseline(gctx, c, req.Env, groups)
+			return err
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return "", err

@@ -25,7 +25,7 @@ func patchSetup(t *testing.T, n int, b awstest.Baseline) (*Provider, *awstest.Se
 	fake := awstest.NewServer(t)
 	fake.Upstream = moto
 	fake.AddBaseline(b, "web")
-	ids := runInstances(t, moto, acctA, n, map[string]string{"Name": "web"})
+	ids := runInstances(t, moto, acctA, n, map[string]string{"Name": "web", "PatchGroup": "web"})
 	cfg := testConfig(moto, fake.URL)
 	cfg.Patch.Baseline.PatchGroup = "web"
 	cfg.Patch.MaxConcurrency, cfg.Patch.MaxErrors, cfg.Patch.RebootOption = "25%", "1", "NoReboot"
@@ -123,10 +123,11 @@ func TestBaselineMismatchBlocks(t *testing.T) {
 			fake := awstest.NewServer(t)
 			fake.Upstream = moto
 			fake.AddBaseline(tc.baseline, tc.group)
+			ids := runInstances(t, moto, acctA, 1, map[string]string{"PatchGroup": "web"})
 			cfg := testConfig(moto, fake.URL)
 			cfg.Patch.Baseline.PatchGroup = "web"
 			p := newProvider(t, cfg)
-			_, err := p.StartPatch(context.Background(), opRequest("c/nonprod/patch/0", hostsOf([]string{"i-0abc"})))
+			_, err := p.StartPatch(context.Background(), opRequest("c/nonprod/patch/0", hostsOf(ids)))
 			if runbooks.ErrorCode(err) != runbooks.CodeBlocked {
 				t.Fatalf("err = %v, want code %s", err, runbooks.CodeBlocked)
 			}

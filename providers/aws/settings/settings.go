@@ -16,9 +16,12 @@ type Settings struct {
 	RoleName   string
 	ExternalID string // default external ID for AssumeRole
 	Accounts   []Account
-	// Endpoints maps a service (ec2, ssm, rds, s3, sts, iam, sso-admin,
-	// identitystore) to a base URL: VPC or FIPS endpoints, or emulators.
-	Endpoints map[string]string
+	// EndpointURL is the base URL of every service (as the SDK's
+	// AWS_ENDPOINT_URL); Endpoints overrides it per service (ec2, ssm, rds,
+	// s3, sts, iam, sso-admin, identitystore): VPC or FIPS endpoints, or
+	// emulators.
+	EndpointURL string
+	Endpoints   map[string]string
 	// AccountConcurrency bounds concurrent API calls per account.
 	AccountConcurrency int
 	Patch              Patch
@@ -50,7 +53,10 @@ type Patch struct {
 	// ScanWait bounds how long VerifyPatch waits for its Scan before it
 	// reads the patch states (which the Install run already refreshed).
 	ScanWait time.Duration
-	Baseline Baseline
+	// Baseline is declared for every environment without its own entry in
+	// Baselines (keyed by environment name); an entry states what differs.
+	Baseline  Baseline
+	Baselines map[string]Baseline
 }
 
 // Baseline is the patch baseline the configuration declares; the one
@@ -60,8 +66,10 @@ type Baseline struct {
 	Severities       []string // SEVERITY filter values
 	Classifications  []string // CLASSIFICATION filter values; empty means no such filter
 	ApproveAfterDays int
-	// PatchGroup selects the baseline through GetPatchBaselineForPatchGroup;
-	// empty checks the region's default baseline for OperatingSystem.
+	// PatchGroup, when set, is the patch group (PatchGroup tag) every
+	// instance of the environment must be in. Each instance's own tag
+	// decides which baseline SSM applies to it: GetPatchBaselineForPatchGroup,
+	// or the region's default baseline for OperatingSystem when untagged.
 	PatchGroup string
 }
 
@@ -77,8 +85,11 @@ type Archive struct {
 	Bucket        string
 	Prefix        string
 	Region        string        // default Settings.Region
-	KMSKeyID      string        // SSE-KMS with this key; empty uses SSE-S3 (AES256)
+	KMSKeyID      string        // SSE-KMS with this key; empty sends no encryption header (the bucket's default applies)
 	PresignExpiry time.Duration // lifetime of the returned GET URL
+	// PresignEndpoint is the S3 endpoint presigned links name, for people
+	// outside the network the bot writes through; empty uses the bot's.
+	PresignEndpoint string
 }
 
 // IdentityCenter locates the IAM Identity Center instance of the access

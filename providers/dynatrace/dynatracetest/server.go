@@ -84,6 +84,9 @@ type Fault struct {
 type Server struct {
 	URL   string
 	token string
+	// Scopes are the token's scopes as POST /api/v2/apiTokens/lookup
+	// reports them (default problems.read).
+	Scopes []string
 
 	mu       sync.Mutex
 	problems map[string][]Problem
@@ -102,7 +105,7 @@ type cursor struct {
 // New starts a fake environment accepting token, stopped by t.Cleanup.
 func New(t testing.TB, token string) *Server {
 	t.Helper()
-	s := &Server{token: token, problems: map[string][]Problem{}, cursors: map[string]cursor{}}
+	s := &Server{token: token, Scopes: []string{"problems.read"}, problems: map[string][]Problem{}, cursors: map[string]cursor{}}
 	hs := httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
@@ -167,6 +170,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	switch {
+	case r.URL.Path == "/api/v2/apiTokens/lookup" && r.Method == http.MethodPost:
+		s.lookup(w, r)
 	case r.URL.Path != "/api/v2/problems":
 		apiError(w, http.StatusNotFound, "Not found: "+r.URL.Path)
 	case r.Method != http.MethodGet:
@@ -246,4 +251,33 @@ func apiError(w http.ResponseWriter, status int, msg string, violations ...strin
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": body})
+}
+
+// lookup answers POST /api/v2/apiTokens/lookup: any valid token may ask
+// (Dynatrace: "an access token with any scope"), the body names the token
+// looked up, and the answer is its ApiToken metadata.
+func (s *Server) lookup(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Authorization") != "Api-Token "+s.token {
+		apiError(w, http.StatusUnauthorized, "Token Authentication failed")
+		return
+	}
+	var in struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in.Token == "" {
+		apiError(w, http.StatusBadRequest, "Constraints violated.")
+		return
+	}
+	if in.Token != s.token {
+		apiError(w, http.StatusNotFound, "Token not found")
+		return
+	}
+	s.mu.Lock()
+	scopes := append([]string{}, s.Scopes...)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"id": "dt0c01.ST2EY72KQINMH574WMNVI7YN", "name": "patchgate", "enabled": true, "personalAccessToken": false,
+		"owner": "sre@example.com", "creationDate": "2026-11-01T02:00:00.000Z", "scopes": scopes,
+	})
 }
