@@ -114,4 +114,3 @@ func newFalcon(cfg *config.Config, w wiring) (*falcon.Client, error) {
 	}
 	return client, nil
 }
-

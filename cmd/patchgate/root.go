@@ -10,6 +10,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(),
-		newReportCmd(), newSAMLCmd(), newDriftCmd())
+		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd())
 	return root
 }

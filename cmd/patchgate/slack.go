@@ -56,7 +56,7 @@ func newSlack(cfg *config.Config, w wiring, m *metrics.Metrics) (*slackParts, er
 		return nil, fmt.Errorf("slack.signing_secret: %w", err)
 	}
 	opts := []slack.Option{slack.OptionAppLevelToken(p.appToken),
-		slack.OptionHTTPClient(&http.Client{Transport: m.SlackTransport(nil)})}
+		slack.OptionHTTPClient(&http.Client{Transport: m.SlackTransport(w.slackTransport)})}
 	if s.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(s.APIURL))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 
 	"github.com/patchgate/patchgate/config"
@@ -74,6 +75,9 @@ type wiring struct {
 	metricsReady  func(net.Addr)
 	// daily adjusts the daily checks (demo, tests).
 	daily dailyWiring
+	// slackTransport carries the Slack client's requests (nil: the default
+	// transport); doctor reads the granted scopes off the responses.
+	slackTransport http.RoundTripper
 }
 
 // build opens the store and providers of cfg and assembles the engine.

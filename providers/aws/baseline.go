@@ -61,6 +61,10 @@ func (p *Provider) checkBaseline(ctx context.Context, c *regional, env string, g
 				groupBaseline(g, want.OperatingSystem), where, id, envName(env), diff))
 			continue
 		}
+		if len(ids) == 0 {
+			found = append(found, fmt.Sprintf("%s: %s (%s; no instance matches yet)", where, id, groupBaseline(g, want.OperatingSystem)))
+			continue
+		}
 		found = append(found, fmt.Sprintf("%s: %s for %s", where, id, count(len(ids), "instance")+" "+inGroup(g)))
 	}
 	if len(problems) > 0 {

@@ -107,7 +107,7 @@ func (p *Provider) roleCheck(acct string) doctor.Check {
 				}
 				fix = fmt.Sprintf("the trust policy of %s must let the bot's identity assume it with %s (providers.aws external_id)", arn, ext)
 			}
-			return "", doctor.Fix(fmt.Errorf("sts GetCallerIdentity as %s: %w", orSelf(arn), err), fix)
+			return "", doctor.Fix(fmt.Errorf("sts GetCallerIdentity as %s: %w", orSelf(arn), short(err)), fix)
 		}
 		if got := aws.ToString(out.Account); arn != "" && got != acct {
 			return "", doctor.Fixf("point role_name/role_arn at a role in "+acct, "assumed %s but landed in account %s", arn, got)
@@ -132,7 +132,7 @@ func (p *Provider) ssmCheck(acct, region string) doctor.Check {
 			return err
 		})
 		if err != nil {
-			return "", doctor.Fix(fmt.Errorf("ssm DescribeInstanceInformation: %w", err),
+			return "", doctor.Fix(fmt.Errorf("ssm DescribeInstanceInformation: %w", short(err)),
 				"grant the role ssm:DescribeInstanceInformation (deploy/terraform policy-tenant.json) and check endpoints.ssm")
 		}
 		more := ""
@@ -149,7 +149,7 @@ func (p *Provider) baselineCheck(tenant, env string, t runbooks.Target, region s
 		c := p.clientsFor(t.Account, region)
 		groups, err := p.patchGroups(ctx, c, ec2Filters(t.Selector), nil)
 		if err != nil {
-			return "", doctor.Fix(err, "grant the role ec2:DescribeInstances and check endpoints.ec2")
+			return "", doctor.Fix(short(err), "grant the role ec2:DescribeInstances and check endpoints.ec2")
 		}
 		if len(groups) == 0 {
 			// No instance yet: the default baseline is what a new one gets.
@@ -172,7 +172,7 @@ func (p *Provider) encryptionCheck() doctor.Check {
 				"bucket %s has no default encryption", b)
 		}
 		if err != nil {
-			return "", doctor.Fix(fmt.Errorf("s3 GetBucketEncryption %s: %w", b, err), "grant the bot s3:GetEncryptionConfiguration on the bucket and check endpoints.s3")
+			return "", doctor.Fix(fmt.Errorf("s3 GetBucketEncryption %s: %w", b, short(err)), "grant the bot s3:GetEncryptionConfiguration on the bucket and check endpoints.s3")
 		}
 		var rules []string
 		if out.ServerSideEncryptionConfiguration != nil {
@@ -208,7 +208,7 @@ func (p *Provider) objectLockCheck() doctor.Check {
 				"bucket %s has no Object Lock configuration", b)
 		}
 		if err != nil {
-			return "", doctor.Fix(fmt.Errorf("s3 GetObjectLockConfiguration %s: %w", b, err), "grant the bot s3:GetBucketObjectLockConfiguration and check endpoints.s3")
+			return "", doctor.Fix(fmt.Errorf("s3 GetObjectLockConfiguration %s: %w", b, short(err)), "grant the bot s3:GetBucketObjectLockConfiguration and check endpoints.s3")
 		}
 		c := out.ObjectLockConfiguration
 		if c == nil || c.ObjectLockEnabled != "Enabled" {
@@ -234,3 +234,27 @@ func apiCode(err error) string {
 	}
 	return ""
 }
+
+// short keeps a row readable: the service's own code and message when the
+// SDK has one (the SDK's chain of operation prefixes adds nothing a person
+// acts on), else the error as it is.
+func short(err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		var op *smithy.OperationError
+		where := ""
+		if errors.As(err, &op) {
+			where = fmt.Sprintf(" (%s %s)", op.Service(), op.Operation())
+		}
+		return &shortError{msg: fmt.Sprintf("%s: %s%s", ae.ErrorCode(), ae.ErrorMessage(), where), err: err}
+	}
+	return err
+}
+
+type shortError struct {
+	msg string
+	err error
+}
+
+func (e *shortError) Error() string { return e.msg }
+func (e *shortError) Unwrap() error { return e.err }

@@ -97,13 +97,34 @@ func (s *Server) serveSTS(w http.ResponseWriter, r *http.Request, action string,
 		s.externalIDs = map[string]string{}
 	}
 	s.externalIDs[acct] = form.Get("ExternalId")
+	want, enforced := s.trust[acct]
 	s.mu.Unlock()
+	if enforced && form.Get("ExternalId") != want {
+		// STS answers a trust policy whose sts:ExternalId condition does
+		// not match exactly as it answers any other refused AssumeRole.
+		w.WriteHeader(http.StatusForbidden)
+		fmt.Fprintf(w, `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code>`+
+			`<Message>User: arn:aws:iam::%s:user/patchgate is not authorized to perform: sts:AssumeRole on resource: %s</Message></Error>`+
+			`<RequestId>fake</RequestId></ErrorResponse>`, esc(acct), esc(role))
+		return
+	}
 	exp := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
 	fmt.Fprintf(w, `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>`+
 		`<AccessKeyId>AKFAKE%s</AccessKeyId><SecretAccessKey>fake</SecretAccessKey><SessionToken>fake</SessionToken><Expiration>%s</Expiration>`+
 		`</Credentials><AssumedRoleUser><Arn>arn:aws:sts::%s:assumed-role/patchgate/patchgate</Arn><AssumedRoleId>AROAFAKE:patchgate</AssumedRoleId>`+
 		`</AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></AssumeRoleResponse>`,
 		esc(acct), exp, esc(acct))
+}
+
+// Trust makes AssumeRole into account succeed only with externalID, as a
+// role whose trust policy has an sts:ExternalId condition.
+func (s *Server) Trust(account, externalID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.trust == nil {
+		s.trust = map[string]string{}
+	}
+	s.trust[account] = externalID
 }
 
 // ExternalID is the external ID presented when assuming a role in account.

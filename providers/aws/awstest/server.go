@@ -77,6 +77,7 @@ type Server struct {
 	commands    []command
 	invocations map[string]Invocation
 	externalIDs map[string]string // by account, from AssumeRole
+	trust       map[string]string // by account: the only external ID AssumeRole accepts
 	ssmCalls    atomic.Int64
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy
