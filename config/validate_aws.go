@@ -48,6 +48,9 @@ func (d *decoder) checkAWS(c *Config) {
 	if a.Enabled() && a.Region == "" {
 		d.at(f+".region", "must not be empty; omit it for us-east-1")
 	}
+	if a.EndpointURL != "" {
+		d.checkURL(f+".endpoint_url", a.EndpointURL)
+	}
 	for svc, u := range a.Endpoints {
 		if !slices.Contains(awsServices, svc) {
 			d.at(f+".endpoints."+svc, "unknown service %q%s", svc, want(svc, awsServices...))
@@ -57,6 +60,7 @@ func (d *decoder) checkAWS(c *Config) {
 	}
 	d.atLeast(f+".account_concurrency", a.AccountConcurrency, 1)
 	d.checkAWSPatch(a.Patch)
+	d.checkAWSBaselines(a.Patch.Baselines, c.Tiers)
 	d.positive(f+".backup.timeout", a.Backup.Timeout)
 	d.checkAWSArchive(a.Archive)
 	if arn := a.IdentityCenter.InstanceARN; arn != "" && !strings.HasPrefix(arn, "arn:aws:sso:::instance/") {
@@ -81,15 +85,40 @@ func (d *decoder) checkAWSPatch(p awssettings.Patch) {
 		d.at(f+".max_errors", "%q is not a count or a percentage (e.g. 0 or 5%%)", p.MaxErrors)
 	}
 	d.notNegative(f+".scan_wait", p.ScanWait)
-	b := p.Baseline
+	d.checkAWSBaseline(f+".baseline", p.Baseline)
+}
+
+func (d *decoder) checkAWSBaseline(f string, b awssettings.Baseline) {
 	if !slices.Contains(awsOperatingSystems, b.OperatingSystem) {
-		d.at(f+".baseline.operating_system", "unknown operating system %q%s", b.OperatingSystem, want(b.OperatingSystem, awsOperatingSystems...))
+		d.at(f+".operating_system", "unknown operating system %q%s", b.OperatingSystem, want(b.OperatingSystem, awsOperatingSystems...))
 	}
 	if len(b.Severities) == 0 {
-		d.at(f+".baseline.severities", "must name at least one severity (e.g. [Critical, High])")
+		d.at(f+".severities", "must name at least one severity (e.g. [Critical, High])")
 	}
 	if b.ApproveAfterDays < 0 || b.ApproveAfterDays > 360 {
-		d.at(f+".baseline.approve_after_days", "must be between 0 and 360, got %d", b.ApproveAfterDays)
+		d.at(f+".approve_after_days", "must be between 0 and 360, got %d", b.ApproveAfterDays)
+	}
+}
+
+// checkAWSBaselines: each entry names a pipeline environment; its unset
+// keys are checked as the provider-wide baseline's.
+func (d *decoder) checkAWSBaselines(bs map[string]awssettings.Baseline, tiers []Tier) {
+	const f = "providers.aws.patch.baselines"
+	envs := make([]string, len(tiers))
+	for i, t := range tiers {
+		envs[i] = t.Env
+	}
+	for env, b := range bs {
+		if !slices.Contains(envs, env) {
+			d.at(f+"."+env, "%q is not an environment of the pipeline%s", env, want(env, envs...))
+			continue
+		}
+		if b.OperatingSystem != "" && !slices.Contains(awsOperatingSystems, b.OperatingSystem) {
+			d.at(f+"."+env+".operating_system", "unknown operating system %q%s", b.OperatingSystem, want(b.OperatingSystem, awsOperatingSystems...))
+		}
+		if b.ApproveAfterDays < 0 || b.ApproveAfterDays > 360 {
+			d.at(f+"."+env+".approve_after_days", "must be between 0 and 360, got %d", b.ApproveAfterDays)
+		}
 	}
 }
 
@@ -104,6 +133,9 @@ func (d *decoder) checkAWSArchive(a awssettings.Archive) {
 	}
 	if strings.HasPrefix(a.Prefix, "/") {
 		d.at(f+".prefix", "%q must not start with /", a.Prefix)
+	}
+	if a.PresignEndpoint != "" {
+		d.checkURL(f+".presign_endpoint", a.PresignEndpoint)
 	}
 }
 

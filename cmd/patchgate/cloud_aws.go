@@ -35,7 +35,7 @@ func awsCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 func awsConfig(cfg *config.Config) awsprovider.Config {
 	a := cfg.Providers.AWS
 	return awsprovider.Config{
-		Region: a.Region, Accounts: a.Accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, Endpoints: a.Endpoints,
+		Region: a.Region, Accounts: a.Accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, EndpointURL: a.EndpointURL, Endpoints: a.Endpoints,
 		AccountConcurrency: a.AccountConcurrency, Tenants: cfg.Tenants(),
 		Patch: a.Patch, Backup: a.Backup, Archive: a.Archive, IdentityCenter: a.IdentityCenter,
 	}

@@ -103,7 +103,7 @@ func doctorChecks(ctx context.Context, cfg *config.Config, w wiring) ([]doctor.C
 	}
 	checks = append(checks, integrationChecks(cfg, w, failed)...)
 	if len(cfg.Drift.Workspaces) > 0 {
-		checks = append(checks, driftChecker(cfg.Drift, nil, w.log).Checks(driftWorkspaces(cfg.Drift))...)
+		checks = append(checks, driftChecker(cfg.Drift, nil, w.log).Checks(cfg.Drift.Workspaces)...)
 	}
 	return checks, func() {
 		for _, c := range closers {
