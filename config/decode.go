@@ -118,6 +118,7 @@ func (d *decoder) engine(e *Engine) func(*yaml.Node, string) {
 		field{"step_timeout", "Bound on one provider call.", d.duration(&e.StepTimeout, "s")},
 		field{"requesters", "Slack member IDs who may start a cycle by hand; with `requester_groups` both empty, anyone in the channel may (approvals still gate every stage).", d.strs(&e.Requesters)},
 		field{"requester_groups", "Slack user-group IDs whose members may start a cycle by hand.", d.strs(&e.RequesterGroups)},
+		field{"record_format", "Cycle record format written. Format 2 keeps large operation handles and inventories in chunked blobs the cycle refers to; format 1 keeps them in the records. Every release reads both. Set 1 while replicas of a release that reads only format 1 still share the store (a rolling update), then 2.", d.integer(&e.WriteFormat)},
 	)
 }
 

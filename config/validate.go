@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // validate checks the rules that a value's type cannot express. Each check
@@ -75,6 +77,9 @@ func (d *decoder) checkEngine(e *Engine) {
 	d.atLeast("engine.workers", e.Workers, 1)
 	d.atLeast("engine.max_steps", e.MaxSteps, 1)
 	d.atLeast("engine.max_errors", e.MaxErrors, 1)
+	if e.WriteFormat < 1 || e.WriteFormat > runbooks.RecordFormat {
+		d.at("engine.record_format", "%d is not a record format this release writes (1 to %d)", e.WriteFormat, runbooks.RecordFormat)
+	}
 	for j, u := range e.Requesters {
 		if !slackUser.MatchString(u) {
 			d.at(index("engine.requesters", j), "%q is not a Slack user ID (U… or W…)", u)

@@ -48,13 +48,18 @@ type Config struct {
 	// lets anyone. The scheduler (ActorSystem) always may.
 	Requesters      []string
 	RequesterGroups []string
+	// WriteFormat is the record format written (default RecordFormat).
+	// During a rolling update from a release that reads only format 1,
+	// every replica of this release writes format 1 until none of the old
+	// release is left; records of either format are always read.
+	WriteFormat int
 }
 
 // DefaultConfig is the engine's tuning when nothing else is said; config's
 // engine section starts from it, so the file's defaults are these.
 func DefaultConfig() Config {
 	return Config{Tick: 2 * time.Second, LeaseTTL: 60 * time.Second, Workers: 8, MaxSteps: 64, MaxErrors: 3,
-		StepTimeout: DefaultStepTimeout, RecordTimeout: DefaultRecordTimeout}
+		StepTimeout: DefaultStepTimeout, RecordTimeout: DefaultRecordTimeout, WriteFormat: RecordFormat}
 }
 
 func (c *Config) defaults() {
@@ -82,6 +87,9 @@ func (c *Config) defaults() {
 	}
 	if c.RecordTimeout <= 0 {
 		c.RecordTimeout = DefaultRecordTimeout
+	}
+	if c.WriteFormat <= 0 || c.WriteFormat > RecordFormat {
+		c.WriteFormat = RecordFormat
 	}
 }
 

@@ -165,7 +165,7 @@ const inlineHandleMax = 256
 // digest, size and blob key so the chained event vouches for the archived
 // payload without carrying it.
 func (e *Engine) keepHandle(ctx context.Context, op *Op, handle string, data map[string]string) error {
-	if len(handle) <= inlineHandleMax {
+	if len(handle) <= inlineHandleMax || e.cfg.WriteFormat < 2 {
 		op.Handle = handle
 		data["handle"] = handle
 		return nil

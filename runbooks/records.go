@@ -105,8 +105,11 @@ func listCycles(ctx context.Context, st state.Store, prefix string) ([]*Cycle, e
 	return out, nil
 }
 
-func encodeCycle(c *Cycle) ([]byte, error) {
-	c.Format = RecordFormat
+func (e *Engine) encodeCycle(c *Cycle) ([]byte, error) {
+	c.Format = e.cfg.WriteFormat
+	if c.Format == 1 {
+		c.Format = 0 // format 1 records carry no format field
+	}
 	b, err := json.Marshal(c)
 	if err != nil {
 		return nil, fmt.Errorf("encode cycle %s: %w", c.ID, err)
@@ -117,7 +120,7 @@ func encodeCycle(c *Cycle) ([]byte, error) {
 // save writes c over the version it was read at, fenced by lease when one is
 // given. c.Version is moved on success.
 func (e *Engine) save(ctx context.Context, lease *state.Lease, c *Cycle) error {
-	b, err := encodeCycle(c)
+	b, err := e.encodeCycle(c)
 	if err != nil {
 		return err
 	}
@@ -186,13 +189,15 @@ func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) erro
 	if err != nil {
 		return fmt.Errorf("encode inventory of %s: %w", id, err)
 	}
-	ref, err := putBlob(ctx, e.deps.Store, data)
-	if err != nil {
-		return fmt.Errorf("store inventory of %s: %w", id, err)
-	}
-	b, err := json.Marshal(inventoryRecord{Format: RecordFormat, Hosts: len(hosts), Blob: ref})
-	if err != nil {
-		return fmt.Errorf("encode inventory record of %s: %w", id, err)
+	b := data // format 1: the hosts themselves
+	if e.cfg.WriteFormat >= 2 {
+		ref, err := putBlob(ctx, e.deps.Store, data)
+		if err != nil {
+			return fmt.Errorf("store inventory of %s: %w", id, err)
+		}
+		if b, err = json.Marshal(inventoryRecord{Format: 2, Hosts: len(hosts), Blob: ref}); err != nil {
+			return fmt.Errorf("encode inventory record of %s: %w", id, err)
+		}
 	}
 	if _, err := state.Modify(ctx, e.deps.Store, inventoryKey(id), func([]byte, bool) ([]byte, error) { return b, nil }); err != nil {
 		return fmt.Errorf("store inventory of %s: %w", id, err)

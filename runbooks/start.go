@@ -57,7 +57,7 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	if err := e.lockTenant(ctx, t.Name, c.ID); err != nil {
 		return nil, err
 	}
-	b, err := encodeCycle(c)
+	b, err := e.encodeCycle(c)
 	if err != nil {
 		return nil, err
 	}

@@ -195,7 +195,7 @@ func changed(old, n *Cycle) bool {
 // part is idempotent, so a crash half-way is finished by the next replica.
 func (e *Engine) archive(ctx context.Context, c *Cycle) error {
 	st := e.deps.Store
-	b, err := encodeCycle(c)
+	b, err := e.encodeCycle(c)
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,15 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
@@ -29,19 +33,11 @@ func TestUpgradeInFlightFormat1(t *testing.T) {
 			simPath := filepath.Join(t.TempDir(), "sim.json")
 			copyFile(t, filepath.Join("testdata", "upgrade", "format1", "sim.json"), simPath)
 			cfg, tenants := upgradeWorld(nil, simPath)
+			cfg.HandleBytes = realHandleBytes
 			h := newHarness(t, st, cfg, 3)
 			h.clock.Set(fx.Clock)
 
-			ids := map[string]string{}
-			for _, r := range fx.Records {
-				if strings.HasPrefix(r.Key, "cycles/active/") {
-					var c struct{ ID, Tenant string }
-					if err := json.Unmarshal([]byte(r.Value), &c); err != nil {
-						t.Fatal(err)
-					}
-					ids[c.Tenant] = c.ID
-				}
-			}
+			ids := fixtureCycles(t, fx)
 			if len(ids) != len(tenants) {
 				t.Fatalf("fixture holds %d cycles for %d tenants", len(ids), len(tenants))
 			}
@@ -75,10 +71,18 @@ func TestUpgradeInFlightFormat1(t *testing.T) {
 					t.Errorf("%s (%s): completed %d times, want once", c.ID, fx.Targets[c.Tenant], completed)
 				}
 			}
+			if blobs, err := st.List(ctx, "blobs/"); err != nil || len(blobs) == 0 {
+				t.Errorf("no blobs after the upgrade (%v): format 2 was never written", err)
+			}
 			verifyAllStreams(t, st)
 		})
 	}
 }
+
+// realHandleBytes gives the simulation's handles the real providers' sizes
+// (AWS ~60 B per instance, Azure ~760 B per machine), so operations started
+// after the upgrade keep their handles in blobs.
+var realHandleBytes = map[runbooks.Cloud]int{runbooks.AWS: 60, runbooks.Azure: 760}
 
 func mustActive(t *testing.T, h *harness) []*runbooks.Cycle {
 	t.Helper()
@@ -130,4 +134,122 @@ func copyFile(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestUpgradeInFlightRollingUpdate is the rolling update from the format-1
+// release: while replicas of the old release still share the store, the
+// new release's replicas write format 1 (engine.record_format: 1), so
+// everything an old replica reads is what it can read; once the old
+// release is gone, replicas writing format 2 take over the cycles in
+// flight, and every cycle completes exactly once.
+func TestUpgradeInFlightRollingUpdate(t *testing.T) {
+	fx := readUpgradeFixture(t, "format1")
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			st := b.open(t)
+			loadFixture(t, st, fx)
+			simPath := filepath.Join(t.TempDir(), "sim.json")
+			copyFile(t, filepath.Join("testdata", "upgrade", "format1", "sim.json"), simPath)
+			cfg, tenants := upgradeWorld(nil, simPath)
+			cfg.HandleBytes = realHandleBytes
+			h := newHarness(t, st, cfg, 0)
+			h.clock.Set(fx.Clock)
+			h.engines = []*runbooks.Engine{replicaWriting(t, h, tenants, "rolling-0", 1), replicaWriting(t, h, tenants, "rolling-1", 1)}
+			ids := fixtureCycles(t, fx)
+			for _, c := range mustActive(t, h) {
+				if c.Status == runbooks.StatusHalted {
+					if _, err := h.engines[0].Decide(ctx, runbooks.Decision{Cycle: c.ID, Action: runbooks.Resume, Actor: alice}); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			for range 10 { // half-way through the longest cycle
+				h.tickAll(ctx)
+				h.approveWaiting(ctx)
+				h.tickAll(ctx)
+				h.clock.Advance(time.Hour)
+			}
+			checkFormat1Store(t, st)
+
+			h.engines = []*runbooks.Engine{replicaWriting(t, h, tenants, "new-0", 2), replicaWriting(t, h, tenants, "new-1", 2)}
+			h.runToEnd(ctx, 80)
+			for _, c := range h.checkCompletedOnce(ctx, tenants, ids) {
+				events, err := h.engines[0].Events(ctx, c.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if int64(len(events)) != c.Revision {
+					t.Errorf("%s (%s): %d audit events, revision %d", c.ID, fx.Targets[c.Tenant], len(events), c.Revision)
+				}
+			}
+			verifyAllStreams(t, st)
+		})
+	}
+}
+
+// replicaWriting is one more engine over h's store, fleet and chat that
+// writes record format format.
+func replicaWriting(t *testing.T, h *harness, tenants []runbooks.Tenant, name string, format int) *runbooks.Engine {
+	t.Helper()
+	e, err := runbooks.New(runbooks.Config{Replica: name, Workers: 8, LeaseTTL: 30 * time.Second, WriteFormat: format},
+		runbooks.Deps{Store: h.store, Clock: h.clock, Inventory: h.fleet, Sensors: h.fleet, Backups: h.fleet,
+			Patcher: h.fleet, Health: h.fleet, Pager: h.fleet, Directory: h.fleet, Chat: h.chat,
+			Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Reporter: &reports.Dir{Path: t.TempDir(), Now: h.clock.Now}},
+		tenants, testPipeline())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// checkFormat1Store asserts st holds only what a format-1 release reads:
+// cycle records without a format or blob handles, inventories as host
+// arrays, no blobs.
+func checkFormat1Store(t *testing.T, st state.Store) {
+	t.Helper()
+	recs, err := st.List(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cycles := 0
+	for _, r := range recs {
+		switch {
+		case strings.HasPrefix(r.Key, "blobs/"):
+			t.Errorf("%s: a blob, which a format-1 release never reads", r.Key)
+		case strings.HasPrefix(r.Key, "inventory/"):
+			var hosts []runbooks.Host
+			if err := json.Unmarshal(r.Value, &hosts); err != nil {
+				t.Errorf("%s: not a format-1 inventory: %v", r.Key, err)
+			}
+		case strings.HasPrefix(r.Key, "cycles/"):
+			cycles++
+			var raw map[string]json.RawMessage
+			if err := json.Unmarshal(r.Value, &raw); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := raw["format"]; ok || strings.Contains(string(r.Value), `"handle_blob"`) {
+				t.Errorf("%s: not a format-1 cycle record", r.Key)
+			}
+		}
+	}
+	if cycles == 0 {
+		t.Error("no cycle records to check")
+	}
+}
+
+// fixtureCycles maps each tenant to the cycle the fixture holds for it.
+func fixtureCycles(t *testing.T, fx upgradeFixture) map[string]string {
+	t.Helper()
+	ids := map[string]string{}
+	for _, r := range fx.Records {
+		if strings.HasPrefix(r.Key, "cycles/active/") {
+			var c struct{ ID, Tenant string }
+			if err := json.Unmarshal([]byte(r.Value), &c); err != nil {
+				t.Fatal(err)
+			}
+			ids[c.Tenant] = c.ID
+		}
+	}
+	return ids
 }

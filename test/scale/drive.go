@@ -48,7 +48,7 @@ func (w *world) drive(ctx context.Context, res *Result) error {
 		if err := w.tickAll(ctx); err != nil {
 			return err
 		}
-		rep := time.Duration(w.reportCPU.Load() - rep0)
+		rep := w.reportCPU.Load() - rep0
 		res.CPUByStage[stage] += (cpuTime() - cpu0 - rep).Seconds()
 		res.PeakRSSByStage[stage] = max(res.PeakRSSByStage[stage], peakRSS())
 		if rep > 0 {
@@ -107,16 +107,21 @@ func (w *world) measureIdle(ctx context.Context, res *Result) (bool, error) {
 			return false, nil
 		}
 	}
-	const ticks = 5
-	wall0, cpu0 := time.Now(), cpuTime()
-	for range ticks {
+	// The median of 21 ticks: a single tick on a loaded machine can wait
+	// behind a GC or another process for tens of milliseconds.
+	const ticks = 21
+	walls, cpus := make([]float64, ticks), make([]float64, ticks)
+	for i := range ticks {
+		wall0, cpu0 := time.Now(), cpuTime()
 		if _, err := w.engines[0].TickStats(ctx); err != nil {
 			return false, err
 		}
+		walls[i], cpus[i] = time.Since(wall0).Seconds(), (cpuTime() - cpu0).Seconds()
 	}
-	n := float64(ticks * len(active))
-	res.IdleTickPerCycle = time.Since(wall0).Seconds() / n
-	res.IdleTickCPUPerCyc = (cpuTime() - cpu0).Seconds() / n
+	sort.Float64s(walls)
+	sort.Float64s(cpus)
+	n := float64(len(active))
+	res.IdleTickPerCycle, res.IdleTickCPUPerCyc = walls[ticks/2]/n, cpus[ticks/2]/n
 	return true, nil
 }
 

@@ -13,7 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -162,7 +162,7 @@ type world struct {
 	engines   []*runbooks.Engine
 	stopChat  []func()
 	chatsDone bool
-	reportCPU atomicDuration // process CPU while a report was being made
+	reportCPU reportTimer // process CPU while reports were being made
 }
 
 func newWorld(ctx context.Context, o Options, st state.Store) (*world, error) {
@@ -198,7 +198,7 @@ func newWorld(ctx context.Context, o Options, st state.Store) (*world, error) {
 		deps := runbooks.Deps{Store: st, Clock: w.clock, Inventory: w.fleet, Sensors: w.fleet, Backups: w.fleet,
 			Patcher: w.fleet, Health: w.fleet, Pager: w.fleet, Directory: w.fleet, Chat: n, Log: o.Log}
 		if !o.NoReport {
-			deps.Reporter = &timedReporter{next: &reports.Dir{Path: filepath.Join(o.Dir, "reports"), Now: w.clock.Now}, cpu: &w.reportCPU}
+			deps.Reporter = &timedReporter{next: &reports.Dir{Path: filepath.Join(o.Dir, "reports"), Now: w.clock.Now}, t: &w.reportCPU}
 		}
 		e, err := runbooks.New(runbooks.Config{Replica: fmt.Sprintf("replica-%d", i), Workers: 8, LeaseTTL: time.Minute},
 			deps, w.tenants, pipeline)
@@ -238,17 +238,53 @@ func (w *world) startAll(ctx context.Context) (map[string]string, error) {
 	return ids, nil
 }
 
-// timedReporter charges the process CPU spent while a report is made to the
-// report stage; the report runs in the same tick as the end of production.
+// timedReporter charges the process CPU spent while reports are made to
+// the report stage; a report runs in the same tick as the end of
+// production.
 type timedReporter struct {
 	next runbooks.Reporter
-	cpu  *atomicDuration
+	t    *reportTimer
 }
 
 func (r *timedReporter) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Report, error) {
-	c0 := cpuTime()
-	defer func() { r.cpu.Add(int64(cpuTime() - c0)) }()
+	r.t.begin()
+	defer r.t.end()
 	return r.next.Report(ctx, in)
 }
 
-type atomicDuration = atomic.Int64
+// reportTimer adds up process CPU over the times at least one report runs,
+// so reports made at once (one per tenant) are not counted twice.
+type reportTimer struct {
+	mu      sync.Mutex
+	running int
+	since   time.Duration
+	total   time.Duration
+}
+
+func (t *reportTimer) begin() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running == 0 {
+		t.since = cpuTime()
+	}
+	t.running++
+}
+
+func (t *reportTimer) end() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.running--
+	if t.running == 0 {
+		t.total += cpuTime() - t.since
+	}
+}
+
+// Load returns the CPU counted so far, including a report still running.
+func (t *reportTimer) Load() time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.running > 0 {
+		return t.total + cpuTime() - t.since
+	}
+	return t.total
+}

@@ -1,0 +1,106 @@
+// Command scale runs the scale harness (package test/scale) at every size on
+// bbolt (one replica) and Redis (three replicas sharing one server), each run
+// in its own process so its peak RSS is its own, and prints the Markdown
+// tables and text charts BENCHMARKS.md shows.
+//
+//	go run ./test/scale/cmd/scale                  # every size, both backends
+//	go run ./test/scale/cmd/scale -sizes 1000 -backends bolt
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+
+	"github.com/patchgate/patchgate/test/scale"
+)
+
+func main() {
+	sizes := flag.String("sizes", "1000,5000,20000,100x200", "hosts per tenant, or TENANTSxHOSTS")
+	backends := flag.String("backends", "bolt,redis", "bolt (1 replica) and/or redis (3 replicas)")
+	one := flag.String("one", "", "run one size in this process and print its result as JSON (used by the parent)")
+	backend := flag.String("backend", "bolt", "with -one: the backend")
+	noReport := flag.Bool("no-report", false, "leave the compliance report out")
+	flag.Parse()
+	if *one != "" {
+		if err := runOne(*one, *backend, *noReport); err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var results []scale.Result
+	for _, b := range strings.Split(*backends, ",") {
+		for _, s := range strings.Split(*sizes, ",") {
+			fmt.Fprintf(os.Stderr, "scale: %s on %s…\n", s, b)
+			r, err := child(s, b, *noReport)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "scale: %s on %s: %v\n", s, b, err)
+				os.Exit(1)
+			}
+			results = append(results, r)
+		}
+	}
+	printTables(os.Stdout, results)
+}
+
+// child runs one size in a fresh process.
+func child(size, backend string, noReport bool) (scale.Result, error) {
+	args := []string{"-one", size, "-backend", backend}
+	if noReport {
+		args = append(args, "-no-report")
+	}
+	cmd := exec.Command(os.Args[0], args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return scale.Result{}, fmt.Errorf("run %s: %w", size, err)
+	}
+	var r scale.Result
+	if err := json.Unmarshal(out.Bytes(), &r); err != nil {
+		return r, fmt.Errorf("decode result of %s: %w", size, err)
+	}
+	return r, nil
+}
+
+func runOne(size, backend string, noReport bool) error {
+	tenants, hosts := 1, 0
+	var err error
+	if t, h, ok := strings.Cut(size, "x"); ok {
+		if tenants, err = strconv.Atoi(t); err == nil {
+			hosts, err = strconv.Atoi(h)
+		}
+	} else {
+		hosts, err = strconv.Atoi(size)
+	}
+	if err != nil {
+		return fmt.Errorf("size %q: want HOSTS or TENANTSxHOSTS", size)
+	}
+	dir, err := os.MkdirTemp("", "patchgate-scale-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	o := scale.Options{Tenants: tenants, HostsPerTenant: hosts, Backend: backend, Replicas: 1,
+		RealHandles: true, NoReport: noReport, Dir: dir}
+	if backend == "redis" {
+		o.Replicas = 3
+		sock, stop, err := startRedis(dir)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		o.RedisSocket = sock
+	}
+	r, err := scale.Run(context.Background(), o)
+	if err != nil {
+		return err
+	}
+	return json.NewEncoder(os.Stdout).Encode(r)
+}
