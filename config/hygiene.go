@@ -28,7 +28,15 @@ type SAMLSource struct {
 	URL         string
 	File        string
 	Integration string // what signs in through it, shown on the runbook
+	// Accounts makes a kind aws-iam source without url or file read the
+	// IAM SAML identity providers of these AWS accounts through
+	// providers.aws; empty reads every account providers.aws knows.
+	Accounts []string
 }
+
+// IAM reports whether the source reads IAM SAML providers through
+// providers.aws rather than a metadata URL or file.
+func (s SAMLSource) IAM() bool { return s.Kind == "aws-iam" && s.URL == "" && s.File == "" }
 
 // SAMLKinds are the provider kinds a source may name; samlEntraAlias is
 // accepted for "entra-id" and decoded as it.
@@ -78,6 +86,7 @@ func (d *decoder) samlSources(dst *[]SAMLSource) func(*yaml.Node, string) {
 				field{"url", "Metadata URL.", d.str(&s.URL)},
 				field{"file", "Metadata file (absolute path).", d.str(&s.File)},
 				field{"integration", "What signs in through it, shown on the runbook.", d.str(&s.Integration)},
+				field{"accounts", "With `kind: aws-iam` and no `url` or `file`: read the IAM SAML identity providers of these AWS accounts through `providers.aws` (empty: every account it knows). `patchgate saml check` and the bot read the same providers.", d.strs(&s.Accounts)},
 			)
 			if s.Kind == samlEntraAlias {
 				s.Kind = "entra-id"

@@ -30,8 +30,14 @@ func (d *decoder) checkHygiene(c *Config) {
 			d.at(p+".kind", "unknown provider kind %q%s", src.Kind, want(src.Kind, SAMLKinds...))
 		}
 		switch {
+		case src.IAM():
+			if !c.Providers.AWS.Enabled() {
+				d.at(p+".kind", "aws-iam without url or file reads IAM SAML providers through providers.aws, which is not configured")
+			}
+		case len(src.Accounts) > 0:
+			d.at(p+".accounts", "only applies to kind aws-iam without url or file")
 		case (src.URL == "") == (src.File == ""):
-			d.at(p, "needs exactly one of url and file")
+			d.at(p, "needs exactly one of url and file (or kind aws-iam to read IAM SAML providers)")
 		case src.URL != "":
 			if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				d.at(p+".url", "%q is not an http(s) URL", src.URL)

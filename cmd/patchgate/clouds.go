@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"strings"
 
 	"github.com/patchgate/patchgate/config"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/runbooks/saml"
 )
 
 // cloudBuilder builds one real cloud's provider from its config section;
@@ -27,8 +25,8 @@ var cloudBuilders = []cloudBuilder{
 		if !ok || err != nil {
 			return c, ok, err
 		}
-		// Every account's IAM SAML providers join the SAML check.
-		a.samlSources = append(a.samlSources, awsSAMLSource{access.(*awsprovider.Provider)})
+		// The saml section's aws-iam sources read IAM through it.
+		a.aws = access.(*awsprovider.Provider)
 		// IAM Identity Center is the access report of record once AWS is
 		// configured, and a bucket makes S3 the evidence archive.
 		deps.Access = access
@@ -43,22 +41,4 @@ var cloudBuilders = []cloudBuilder{
 	{runbooks.Azure, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps, _ *app) (multi.Cloud, bool, error) {
 		return azureCloud(ctx, cfg, w)
 	}},
-}
-
-// awsSAMLSource reads the IAM SAML providers of every AWS account for the
-// SAML runbook, with the AWS IAM procedure.
-type awsSAMLSource struct{ p *awsprovider.Provider }
-
-func (awsSAMLSource) Name() string { return "aws-iam" }
-
-func (s awsSAMLSource) Certificates(ctx context.Context) ([]saml.Certificate, error) {
-	certs, err := s.p.SAMLCertificates(ctx)
-	for i := range certs {
-		certs[i].Kind = saml.KindAWS
-		if certs[i].Integration == "" {
-			// Source is aws-iam:<account>:<provider name>.
-			certs[i].Integration = strings.TrimPrefix(certs[i].Source, "aws-iam:")
-		}
-	}
-	return certs, err
 }

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
+	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/providers/terraform"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -23,21 +26,30 @@ type dailyWiring struct {
 	terraformEnv map[string]string
 }
 
-// samlSources builds the configured metadata sources. Cloud sources (the
-// AWS provider's IAM SAML providers) are appended by their provider's
-// wiring; they implement saml.Source the same way.
-func samlSources(cfg config.SAML) []saml.Source {
+// samlSources builds the saml section's sources: metadata URLs and files,
+// and (kind aws-iam without url or file) the IAM SAML identity providers
+// read through providers.aws. `patchgate saml check` and the bot's check
+// both build their sources here, so they read the same certificates. iam
+// returns the AWS provider; it is called only when such a source exists.
+func samlSources(cfg *config.Config, iam func() (*awsprovider.Provider, error)) ([]saml.Source, error) {
 	var out []saml.Source
-	limits := saml.Limits{Timeout: cfg.FetchTimeout}
-	for _, s := range cfg.Sources {
+	limits := saml.Limits{Timeout: cfg.SAML.FetchTimeout}
+	for _, s := range cfg.SAML.Sources {
 		kind := saml.ProviderKind(s.Kind)
-		if s.URL != "" {
+		switch {
+		case s.IAM():
+			p, err := iam()
+			if err != nil {
+				return nil, fmt.Errorf("saml source %s: %w", s.Name, err)
+			}
+			out = append(out, awsprovider.IAMSAMLSource{Provider: p, SourceName: s.Name, Accounts: s.Accounts, Integration: s.Integration})
+		case s.URL != "":
 			out = append(out, saml.URLSource{SourceName: s.Name, Kind: kind, Integration: s.Integration, URL: s.URL, Limits: limits})
-		} else {
+		default:
 			out = append(out, saml.FileSource{SourceName: s.Name, Kind: kind, Integration: s.Integration, Path: s.File, Limits: limits})
 		}
 	}
-	return out
+	return out, nil
 }
 
 func samlThresholds(cfg config.SAML) saml.Thresholds {
@@ -72,9 +84,9 @@ func driftApprovers(cfg *config.Config) (users, groups []string) {
 // and posture digests) over the Slack channel. It returns nil without
 // Slack: the checks post to the channel, so without one they run only from
 // the CLI.
-func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager, dir runbooks.Directory, clock runbooks.Clock, hw dailyWiring, log *slog.Logger) *daily.Service {
+func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.Pager, dir runbooks.Directory, clock runbooks.Clock, hw dailyWiring, log *slog.Logger) (*daily.Service, error) {
 	if a.slack == nil {
-		return nil
+		return nil, nil
 	}
 	chat := bot.NewDailyChat(a.slack.api, cfg.Slack.Channel, log)
 	chat.Tenants = bot.TenantNames(cfg.Tenants())
@@ -82,7 +94,16 @@ func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.P
 		Posture: func(ctx context.Context, now time.Time) (daily.Posture, error) {
 			return reports.PostureDigest(ctx, st, now)
 		}}
-	if sources := append(samlSources(cfg.SAML), a.samlSources...); len(sources) > 0 {
+	sources, err := samlSources(cfg, func() (*awsprovider.Provider, error) {
+		if a.aws == nil {
+			return nil, errors.New("providers.aws is not configured")
+		}
+		return a.aws, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(sources) > 0 {
 		svc.SAML = &saml.Runbook{Store: st, Chat: chat, Pager: pager, Sources: sources,
 			Thresholds: samlThresholds(cfg.SAML), Clock: clock, Log: log}
 	}
@@ -91,7 +112,7 @@ func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.P
 		svc.Drift = &drift.Report{Store: st, Chat: chat, Checker: driftChecker(cfg.Drift, hw.terraformEnv, log),
 			Workspaces: cfg.Drift.Workspaces, Clock: clock, Approvers: users, Groups: groups, Directory: dir, Log: log}
 	}
-	return svc
+	return svc, nil
 }
 
 // dailySchedules names the schedule field of each daily check's job.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchgate/patchgate/config"
+	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 )
@@ -18,7 +19,8 @@ func newSAMLCmd() *cobra.Command {
 	check := &cobra.Command{
 		Use:   "check",
 		Short: "Read every configured metadata source and list certificates below the warning threshold",
-		Long: `check reads the saml section's sources (metadata URLs and files) and prints
+		Long: `check reads the saml section's sources (metadata URLs and files, and the
+IAM SAML providers of kind aws-iam sources) and prints
 each certificate expiring within warn_days, most urgent first, and each
 source that could not be read. It posts nothing and pages no one: the bot's
 scheduled check and /patch saml do that.
@@ -36,7 +38,17 @@ any other error (e.g. a bad configuration).`,
 				return fmt.Errorf("saml.sources: none configured")
 			}
 			now := time.Now()
-			scan, findings := saml.Check(cmd.Context(), samlSources(cfg.SAML), samlThresholds(cfg.SAML), now)
+			sources, err := samlSources(cfg, func() (*awsprovider.Provider, error) {
+				p, err := awsprovider.New(cmd.Context(), awsConfig(cfg))
+				if err != nil {
+					return nil, fmt.Errorf("providers.aws: %w", err)
+				}
+				return p, nil
+			})
+			if err != nil {
+				return err
+			}
+			scan, findings := saml.Check(cmd.Context(), sources, samlThresholds(cfg.SAML), now)
 			fmt.Fprint(cmd.OutOrStdout(), saml.FormatText(findings, scan.Failed, now))
 			if saml.Urgent(findings) || len(scan.Failed) > 0 {
 				return &findingError{msg: "saml check found certificates below the page threshold or unreadable sources"}

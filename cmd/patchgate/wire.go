@@ -10,12 +10,12 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics"
+	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
-	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 )
@@ -48,8 +48,8 @@ type app struct {
 	engine *runbooks.Engine
 	// samlSources are certificate sources the cloud providers add (AWS IAM
 	// SAML providers) beside the saml section's own.
-	samlSources []saml.Source
-	slack       *slackParts // nil when no slack section is configured
+	aws   *awsprovider.Provider
+	slack *slackParts // nil when no slack section is configured
 	// metrics times the store and providers and counts what the engine
 	// does; observe serves it.
 	metrics *metrics.Metrics
@@ -132,7 +132,10 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		return nil, err
 	}
 	m.Cycles(a.engine)
-	a.daily = newDailyChecks(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.daily, w.log)
+	if a.daily, err = newDailyChecks(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.daily, w.log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	if a.slack != nil {
 		a.slack.attach(m.Decisions(a.engine), st, a.daily)
 	}

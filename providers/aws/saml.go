@@ -27,8 +27,12 @@ type SAMLProvider struct {
 // account and every account a tenant target names (IAM is global, so one
 // listing per account).
 func (p *Provider) SAMLProviders(ctx context.Context) ([]SAMLProvider, error) {
+	return p.samlProviders(ctx, p.knownAccounts())
+}
+
+func (p *Provider) samlProviders(ctx context.Context, accounts []string) ([]SAMLProvider, error) {
 	var out []SAMLProvider
-	for _, a := range p.knownAccounts() {
+	for _, a := range accounts {
 		ps, err := p.accountSAML(ctx, a)
 		if err != nil {
 			return nil, err
@@ -70,7 +74,11 @@ func (s SAMLProvider) Source() string { return "aws-iam:" + s.Account + ":" + s.
 // IAM SAML provider. A provider whose metadata cannot be parsed does not
 // hide the others: their certificates are returned with an error naming it.
 func (p *Provider) SAMLCertificates(ctx context.Context) ([]saml.Certificate, error) {
-	ps, err := p.SAMLProviders(ctx)
+	return p.samlCertificates(ctx, p.knownAccounts())
+}
+
+func (p *Provider) samlCertificates(ctx context.Context, accounts []string) ([]saml.Certificate, error) {
+	ps, err := p.samlProviders(ctx, accounts)
 	if err != nil {
 		return nil, err
 	}
