@@ -19,6 +19,7 @@ func TestAzureSection(t *testing.T) {
 	t.Run("service principal with overrides", func(t *testing.T) {
 		c, err := Parse("t.yaml", []byte(minimal+`
 providers:
+  simulate: [sensors, health, pager, access]
   azure:
     tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
     client_id: 0b1c2d3e-aaaa-bbbb-cccc-111122223333
@@ -41,7 +42,7 @@ providers:
 		}
 	})
 	t.Run("default credential needs only the word", func(t *testing.T) {
-		c, err := Parse("t.yaml", []byte(minimal+"providers: {azure: {credential: default}}\n"))
+		c, err := Parse("t.yaml", []byte(minimal+"providers: {simulate: [sensors, health, pager, access], azure: {credential: default}}\n"))
 		if err != nil {
 			t.Fatal(err)
 		}

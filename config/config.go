@@ -131,8 +131,13 @@ const (
 // clouds' provider; Falcon, PagerDuty and Dynatrace, when set, replace the
 // simulation's sensors, pager and health checks with the real services.
 type Providers struct {
-	Kind      string // ProviderSim or ProviderCloud
-	Sim       Sim
+	Kind string // ProviderSim or ProviderCloud
+	Sim  Sim
+	// Simulate lists what the simulation may still answer (Simulate*)
+	// under kind sim when a real cloud is configured. Without it such a
+	// configuration is refused: simulated answers are not audit evidence,
+	// and reports that rest on them say so on every page.
+	Simulate  []string
 	AWS       AWS
 	Falcon    Falcon
 	PagerDuty PagerDuty
@@ -191,6 +196,15 @@ const (
 	ProviderSim = "sim" // the simulated multi-cloud fleet; configured clouds take their targets over
 	// ProviderCloud runs on the configured clouds only: nothing simulated.
 	ProviderCloud = "cloud"
+)
+
+// What providers.simulate may list: the parts the simulation answers
+// under kind sim unless a real service is configured for them.
+const (
+	SimulateSensors = "sensors" // the sensor gates (providers.falcon)
+	SimulateHealth  = "health"  // the health gates (providers.dynatrace)
+	SimulatePager   = "pager"   // incidents for failed stages (providers.pagerduty)
+	SimulateAccess  = "access"  // the access report for SOC 2 CC6.1 (providers.aws)
 )
 
 // Sim configures the simulated fleet.

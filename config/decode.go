@@ -27,7 +27,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"grace", "How late a missed firing still runs (a replica that was down catches up within it).", d.duration(&c.Schedules.Grace, "m")},
 		)},
 		field{"providers", "The outside systems patchgate drives.", d.section(
-			field{"kind", "The clouds' provider. `sim` (the simulated fleet) is the only kind available in this version.", d.str(&c.Providers.Kind)},
+			field{"kind", "The clouds' provider. `sim`: each cloud with its own section (`aws`, `azure`, `gcp`) is served for real and the simulated fleet answers the rest (clouds without a section, and sensors, health, paging and access unless `falcon`, `dynatrace`, `pagerduty` and `aws` are set). `cloud`: nothing is simulated; every gate the pipeline uses needs its real service.", d.str(&c.Providers.Kind)},
 			field{"sim", "The simulated multi-cloud fleet (demo, tests).", d.section(
 				field{"seed", "Same seed, same fleet.", d.int64(&c.Providers.Sim.Seed)},
 				field{"hosts_per_target", "Hosts generated per target.", d.integer(&c.Providers.Sim.HostsPerTarget)},
@@ -36,6 +36,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"state_path", "Keep the simulated world in this file across restarts; empty keeps it in memory.", d.str(&c.Providers.Sim.StatePath)},
 				field{"groups", "User-group ID → member IDs, standing in for Slack's usergroups.users.list.", d.strsMap(&c.Providers.Sim.Groups)},
 			)},
+			field{"simulate", "What the simulation may still answer for the hosts of a real cloud section under kind `sim`: `sensors`, `health`, `pager`, `access`. Without it `config validate` refuses such a file, because a simulated answer about a real host is not audit evidence; with it, reports that use a simulated answer say \"SIMULATED — not audit evidence\" on every page and in the JSON bundle.", d.strs(&c.Providers.Simulate)},
 			field{"aws", "AWS (EC2, SSM, RDS, IAM, IAM Identity Center, S3). Present, the tenants' aws targets are served by AWS instead of the simulation.", d.aws(&c.Providers.AWS)},
 			field{"falcon", "CrowdStrike Falcon: sensor/kernel gate and post-patch sensor health. Set `client_id` to enable it.", d.section(
 				field{"client_id", "API client ID (scopes: Hosts read, Sensor update policies read).", text(d, &c.Providers.Falcon.ClientID)},

@@ -6,7 +6,7 @@ import (
 )
 
 func TestGCPSection(t *testing.T) {
-	c, err := Parse("t.yaml", []byte(minimal+"providers: {gcp: {}}\n"))
+	c, err := Parse("t.yaml", []byte(minimal+"providers: {simulate: [sensors, health, pager, access], gcp: {}}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -20,6 +20,7 @@ func TestGCPSection(t *testing.T) {
 	}
 	c, err = Parse("t.yaml", []byte(minimal+`
 providers:
+  simulate: [sensors, health, pager, access]
   gcp:
     credentials_file: /var/run/secrets/gcp/sa.json
     osconfig_endpoint: https://osconfig.p.googleapis.com/

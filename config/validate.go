@@ -22,6 +22,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)
 	d.checkIntegrations(c)
+	d.checkSimulate(c)
 	d.checkRuntime(c)
 	d.checkHygiene(c)
 	d.checkGCP(&c.Providers.GCP)

@@ -48,12 +48,15 @@ type Chain struct {
 
 // Bundle is everything a report is made from.
 type Bundle struct {
-	Cycle    *runbooks.Cycle
-	Events   []runbooks.Event
-	Hosts    []runbooks.Host // inventory as last seen (at report time)
-	Refusals []runbooks.Event
-	Now      time.Time // when the report is made
-	Chain    Chain
+	Cycle  *runbooks.Cycle
+	Events []runbooks.Event
+	Hosts  []runbooks.Host // inventory as last seen (at report time)
+	// HostsBefore is preflight's inventory, when known; its sources count
+	// toward the report's.
+	HostsBefore []runbooks.Host
+	Refusals    []runbooks.Event
+	Now         time.Time // when the report is made
+	Chain       Chain
 	// EvidenceSHA256 is the hash of the cycle's evidence JSON, printed on
 	// the cover (a PDF cannot contain its own hash).
 	EvidenceSHA256 string
@@ -203,7 +206,7 @@ func evalCC81(b *Bundle) Result {
 			continue
 		}
 		if g := passedGate(s, "health"); g != nil {
-			ev = append(ev, fmt.Sprintf("%s: health gate passed at %s", s.Name, ts(g.At)))
+			ev = append(ev, fmt.Sprintf("%s: health gate passed at %s", s.Name, ts(g.At))+sourceNote(g.Sources))
 		} else if lastGate(s, "sensors") != nil || lastGate(s, "backup") != nil || patched(s) {
 			ex = append(ex, fmt.Sprintf("%s ran without a passed health gate", s.Name))
 		}
@@ -244,7 +247,7 @@ func evalA12(b *Bundle) Result {
 			continue
 		}
 		if g := passedGate(s, "backup"); g != nil {
-			ev = append(ev, fmt.Sprintf("%s: backup gate passed on %d hosts at %s", s.Name, s.Backup.Succeeded, ts(g.At)))
+			ev = append(ev, fmt.Sprintf("%s: backup gate passed on %d hosts at %s", s.Name, s.Backup.Succeeded, ts(g.At))+sourceNote(g.Sources))
 		} else {
 			ex = append(ex, fmt.Sprintf("%s was patched without a passed backup gate", s.Name))
 		}
@@ -271,7 +274,7 @@ func evalCC71(b *Bundle) Result {
 		}
 	}
 	ev := []string{
-		fmt.Sprintf("preflight inventory at %s: %s", ts(g.At), g.Summary),
+		fmt.Sprintf("preflight inventory at %s: %s", ts(g.At), g.Summary) + sourceNote(g.Sources),
 		fmt.Sprintf("hosts inventoried: %d, unmanaged: %d", len(b.Hosts), len(g.Findings)),
 		fmt.Sprintf("EDR coverage: %d/%d hosts (%s)", withSensor, len(b.Hosts), pct(withSensor, len(b.Hosts))),
 	}
@@ -376,9 +379,9 @@ func evalCC72(b *Bundle) Result {
 			continue
 		}
 		if g := passedGate(s, "verify"); g != nil {
-			ev = append(ev, fmt.Sprintf("%s: post-patch sensor check passed at %s: %s", s.Name, ts(g.At), g.Summary))
+			ev = append(ev, fmt.Sprintf("%s: post-patch sensor check passed at %s: %s", s.Name, ts(g.At), g.Summary)+sourceNote(g.Sources))
 		} else if g := lastGate(s, "verify"); g != nil {
-			ex = append(ex, fmt.Sprintf("%s: post-patch sensor check failed: %s", s.Name, g.Summary))
+			ex = append(ex, fmt.Sprintf("%s: post-patch sensor check failed: %s", s.Name, g.Summary)+sourceNote(g.Sources))
 		} else {
 			ex = append(ex, fmt.Sprintf("%s: patched without a post-patch sensor check", s.Name))
 		}
@@ -394,7 +397,11 @@ func evalCC745(b *Bundle) Result {
 	for _, e := range b.Events {
 		switch e.Type {
 		case runbooks.EvIncidentOpened, runbooks.EvIncidentAcked, runbooks.EvIncidentResolved:
-			ev = append(ev, fmt.Sprintf("%s %s at %s (%s)", e.Stage, e.Type, ts(e.At), e.Data["dedup_key"]))
+			line := fmt.Sprintf("%s %s at %s (%s)", e.Stage, e.Type, ts(e.At), e.Data["dedup_key"])
+			if src := e.Data["source"]; src != "" {
+				line += sourceNote([]string{src})
+			}
+			ev = append(ev, line)
 		}
 	}
 	for i := range b.Cycle.Stages {
@@ -444,7 +451,7 @@ func evalPCI633(b *Bundle) Result {
 	if late > maxListed {
 		ex = append(ex, fmt.Sprintf("… and %d more hosts (see the host table)", late-maxListed))
 	}
-	ev := []string{fmt.Sprintf("%d/%d hosts current within one month (before %s)", current, len(b.Hosts), ts(limit))}
+	ev := []string{fmt.Sprintf("%d/%d hosts current within one month (before %s)", current, len(b.Hosts), ts(limit)) + sourceNote(hostSourceList(b.Hosts))}
 	return verdict(ev, ex)
 }
 
@@ -486,5 +493,5 @@ func evalPCI5(b *Bundle) Result {
 	if bad > maxListed {
 		ex = append(ex, fmt.Sprintf("… and %d more hosts", bad-maxListed))
 	}
-	return verdict([]string{fmt.Sprintf("anti-malware sensor active on %d/%d hosts (%s)", ok, len(b.Hosts), pct(ok, len(b.Hosts)))}, ex)
+	return verdict([]string{fmt.Sprintf("anti-malware sensor active on %d/%d hosts (%s)", ok, len(b.Hosts), pct(ok, len(b.Hosts))) + sourceNote(hostSourceList(b.Hosts))}, ex)
 }

@@ -17,8 +17,16 @@ const EvidenceSchema = "patchgate.evidence/v2"
 
 // Evidence is the machine-readable record of one cycle.
 type Evidence struct {
-	Schema       string                 `json:"schema"`
-	Generated    time.Time              `json:"generated"`
+	Schema    string    `json:"schema"`
+	Generated time.Time `json:"generated"`
+	// Simulated is true when any part of the report was answered by the
+	// simulation; Marking then says so in words, and Sources and
+	// GateSources say which answers came from where.
+	Simulated   bool         `json:"simulated"`
+	Marking     string       `json:"marking,omitempty"`
+	Sources     []string     `json:"sources"`
+	GateSources []GateSource `json:"gate_sources"`
+
 	Mapping      string                 `json:"mapping_version"`
 	Compliance   runbooks.Compliance    `json:"compliance"`
 	Controls     []ControlResult        `json:"controls"`
@@ -89,7 +97,7 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	for _, h := range in.HostsBefore {
 		before[h.ID] = h.Kernel
 	}
-	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, Refusals: in.Refusals, Now: at,
+	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, HostsBefore: in.HostsBefore, Refusals: in.Refusals, Now: at,
 		Chain: Chain{Entries: in.AuditEntries, Head: in.AuditHead}, KernelBefore: before,
 		Access: in.Access, AccessError: in.AccessError}
 	b.evs = Evaluate(&b)
@@ -151,7 +159,11 @@ func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, 
 	ev := Evidence{Schema: EvidenceSchema, Generated: b.Now, Mapping: MappingVersion, Compliance: verdict,
 		Controls: controlResults(b.evs), Cycle: b.Cycle, Events: in.Events, Refusals: in.Refusals,
 		Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead,
-		Access: in.Access, AccessError: in.AccessError}
+		Access: in.Access, AccessError: in.AccessError,
+		Sources: b.sources(), GateSources: gateSources(b.Cycle)}
+	if ev.Simulated = runbooks.Simulated(ev.Sources); ev.Simulated {
+		ev.Marking = runbooks.SimulatedMarking
+	}
 	// Compact, one document: at 20,000 hosts indenting costs two more
 	// copies of ~20 MB; jq shows it indented.
 	var j bytes.Buffer

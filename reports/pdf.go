@@ -58,7 +58,15 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, 14)
 	pdf.AliasNbPages("{nb}")
+	simulated := b.Simulated()
+	if simulated {
+		pdf.SetHeaderFunc(func() { simulatedBanner(pdf, 3) })
+	}
 	pdf.SetFooterFunc(func() {
+		if simulated {
+			_, h := pdf.GetPageSize()
+			simulatedBanner(pdf, h-14)
+		}
 		pdf.SetY(-10)
 		pdf.SetFont(fontFamily, "", 7)
 		pdf.CellFormat(0, 4, b.Cycle.Tenant+" · "+b.Cycle.ID, "", 0, "L", false, 0, "")
@@ -85,6 +93,19 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 		SHA256: hex.EncodeToString(h.Sum(nil)), Bytes: cw.n, Pages: pages,
 		Passed: passed, Applicable: applicable, Rate: rate, Evaluations: evs,
 	}, nil
+}
+
+// simulatedBanner prints the simulated marking across the page at y, in
+// the top or bottom margin, and leaves the cursor where the page's content
+// starts, so the layout is the same with or without it.
+func simulatedBanner(pdf *fpdf.Fpdf, y float64) {
+	x, top := pdf.GetX(), pdf.GetY()
+	pdf.SetY(y)
+	pdf.SetFont(fontFamily, "B", 9)
+	pdf.SetTextColor(190, 0, 0)
+	pdf.CellFormat(0, 5, runbooks.SimulatedMarking+": parts of this report were answered by the simulated fleet", "", 0, "C", false, 0, "")
+	pdf.SetTextColor(0, 0, 0)
+	pdf.SetXY(x, top)
 }
 
 type countWriter struct {
@@ -265,7 +286,7 @@ func (r *renderer) timeline() {
 			if !g.Passed {
 				what = "gate FAILED: " + g.Name
 			}
-			t.row(s.Name, ts(g.At), what, runbooks.ActorSystem, g.Summary)
+			t.row(s.Name, ts(g.At), what, runbooks.ActorSystem, g.Summary+sourceNote(g.Sources))
 		}
 		if s.Failure != nil {
 			t.row(s.Name, ts(s.Failure.At), "failed", runbooks.ActorSystem, s.Failure.Reason)

@@ -153,6 +153,9 @@ type Gate struct {
 	Summary  string    `json:"summary"`
 	Findings []Finding `json:"findings,omitempty"`
 	Problems []Problem `json:"problems,omitempty"`
+	// Sources are the systems that answered the gate (see Source*), so a
+	// report says where each result came from.
+	Sources []string `json:"sources,omitempty"`
 }
 
 // Op is a long-running provider operation. Handle is stored before it is

@@ -72,6 +72,10 @@ type Host struct {
 	PendingPatches int       `json:"pending_patches"`
 	PendingKernel  string    `json:"pending_kernel,omitempty"` // kernel a patch would install
 	LastPatched    time.Time `json:"last_patched,omitempty"`
+
+	// Source is the system that listed the host (aws-ssm, azure-arc,
+	// azure-vm, gcp-osconfig, simulation).
+	Source string `json:"source,omitempty"`
 }
 
 // Finding is one host-level problem a gate or a check found.
@@ -79,6 +83,7 @@ type Finding struct {
 	HostID   string `json:"host"`
 	HostName string `json:"name,omitempty"`
 	Reason   string `json:"reason"`
+	Source   string `json:"source,omitempty"` // the system that found it
 }
 
 // Problem is an open health problem in a monitored environment.

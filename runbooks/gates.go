@@ -34,7 +34,7 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 			if h.AgentStatus != "" {
 				reason += " (agent: " + h.AgentStatus + ")"
 			}
-			unmanaged = append(unmanaged, Finding{HostID: h.ID, HostName: h.Name, Reason: reason})
+			unmanaged = append(unmanaged, Finding{HostID: h.ID, HostName: h.Name, Reason: reason, Source: h.Source})
 		}
 		if !h.HasSensor {
 			noSensor++
@@ -43,7 +43,7 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 	scope.Unmanaged = len(unmanaged)
 	n.Scope = scope
 	summary := fmt.Sprintf("%d hosts, %d unmanaged, %d without EDR sensor", len(hosts), len(unmanaged), noSensor)
-	n.gate(i, now, Gate{Name: "inventory", Passed: len(unmanaged) == 0, Summary: summary, Findings: unmanaged})
+	n.gate(i, now, Gate{Name: "inventory", Passed: len(unmanaged) == 0, Summary: summary, Findings: unmanaged, Sources: hostSources(hosts)})
 	if len(unmanaged) > 0 {
 		n.fail(i, now, fmt.Sprintf("%d host(s) are running but not managed by the patch agent", len(unmanaged)), unmanaged)
 		return true, nil
@@ -60,6 +60,7 @@ func (e *Engine) listHosts(ctx context.Context, tenant string) ([]Host, error) {
 		return nil, Errorf(CodeNotFound, "tenant %s is no longer configured", tenant)
 	}
 	var hosts []Host
+	src := SourceOf(e.deps.Inventory)
 	for _, spec := range e.pipeline {
 		env, ok := t.Env(spec.Env)
 		if !ok {
@@ -71,6 +72,9 @@ func (e *Engine) listHosts(ctx context.Context, tenant string) ([]Host, error) {
 		}
 		for _, h := range hs {
 			h.Env = env.Name
+			if h.Source == "" {
+				h.Source = src
+			}
 			hosts = append(hosts, h)
 		}
 	}
@@ -86,7 +90,7 @@ func (e *Engine) health(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	}
 	now = e.now()
 	g := Gate{Name: "health", Passed: len(problems) == 0, Problems: problems,
-		Summary: fmt.Sprintf("%d open problem(s)", len(problems))}
+		Sources: addSource(nil, SourceOf(e.deps.Health)), Summary: fmt.Sprintf("%d open problem(s)", len(problems))}
 	n.gate(i, now, g)
 	if !g.Passed {
 		n.fail(i, now, fmt.Sprintf("%s has %d open health problem(s): %s", s.Env, len(problems), problems[0].Title), nil)
@@ -107,11 +111,14 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 		return false, fmt.Errorf("sensor check of %d hosts: %w", len(hosts), err)
 	}
 	now = e.now()
+	src := SourceOf(e.deps.Sensors)
+	findings = sourceFindings(findings, src)
+	sources := addSource(nil, src)
 	s := &n.Stages[i]
 	if len(findings) > 0 && s.SensorExclude {
 		// Configured to go on without them: the hosts keep their old
 		// kernel (and a working sensor), and the exclusion is evidence.
-		n.gate(i, now, Gate{Name: "sensors", Passed: true, Findings: findings,
+		n.gate(i, now, Gate{Name: "sensors", Passed: true, Findings: findings, Sources: sources,
 			Summary: fmt.Sprintf("%d host(s) checked, %d excluded: their EDR sensor does not support the new kernel", len(hosts), len(findings))})
 		s.Exclusions = append(s.Exclusions, findings...)
 		n.Scope.Excluded += len(findings)
@@ -120,7 +127,7 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 		n.advance(i, now)
 		return true, nil
 	}
-	n.gate(i, now, Gate{Name: "sensors", Passed: len(findings) == 0, Findings: findings,
+	n.gate(i, now, Gate{Name: "sensors", Passed: len(findings) == 0, Findings: findings, Sources: sources,
 		Summary: fmt.Sprintf("%d host(s) checked, %d would lose their EDR sensor", len(hosts), len(findings))})
 	if len(findings) > 0 {
 		n.fail(i, now, fmt.Sprintf("%d host(s) would get a kernel their EDR sensor does not support", len(findings)), findings)
@@ -141,12 +148,16 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	if err != nil {
 		return false, fmt.Errorf("verify patches on %d hosts: %w", len(req.Hosts), err)
 	}
+	findings = sourceFindingsByHost(findings, req.Hosts)
+	sources := hostSources(req.Hosts)
 	if n.Stages[i].SensorGate {
 		sf, err := e.deps.Sensors.PostPatch(ctx, req.Hosts)
 		if err != nil {
 			return false, fmt.Errorf("post-patch sensor check: %w", err)
 		}
-		findings = append(findings, sf...)
+		src := SourceOf(e.deps.Sensors)
+		findings = append(findings, sourceFindings(sf, src)...)
+		sources = addSource(sources, src)
 	}
 	var problems []Problem
 	if n.Stages[i].HealthGate {
@@ -155,13 +166,14 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 		if problems, err = e.deps.Health.Problems(ctx, n.Tenant, n.Stages[i].Env); err != nil {
 			return false, fmt.Errorf("post-patch health of %s/%s: %w", n.Tenant, n.Stages[i].Env, err)
 		}
+		sources = addSource(sources, SourceOf(e.deps.Health))
 	}
 	now = e.now()
 	summary := fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))
 	if n.Stages[i].HealthGate {
 		summary += fmt.Sprintf(", %d open health problem(s)", len(problems))
 	}
-	n.gate(i, now, Gate{Name: "verify", Passed: len(findings) == 0 && len(problems) == 0, Findings: findings, Problems: problems, Summary: summary})
+	n.gate(i, now, Gate{Name: "verify", Passed: len(findings) == 0 && len(problems) == 0, Findings: findings, Problems: problems, Sources: sources, Summary: summary})
 	switch {
 	case len(findings) > 0:
 		n.fail(i, now, fmt.Sprintf("verification found %d problem(s) after patching", len(findings)), findings)

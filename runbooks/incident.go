@@ -31,7 +31,11 @@ func (e *Engine) incident(ctx context.Context, n *Cycle, a Action, now time.Time
 			return false, fmt.Errorf("page %s: %w", inc.Key, err)
 		}
 		inc.Triggered = true
-		n.emit(now, s.Name, EvIncidentOpened, ActorSystem, detail, map[string]string{"dedup_key": inc.Key})
+		data := map[string]string{"dedup_key": inc.Key}
+		if src := SourceOf(pager); src != "" {
+			data["source"] = src
+		}
+		n.emit(now, s.Name, EvIncidentOpened, ActorSystem, detail, data)
 	case ActAck:
 		if pager != nil {
 			if err := pager.Acknowledge(ctx, inc.Key); err != nil {

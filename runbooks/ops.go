@@ -118,11 +118,17 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	if !st.Done {
 		return false, nil
 	}
+	hosts, err := e.stageHosts(ctx, n, i)
+	if err != nil {
+		return false, err
+	}
 	op.Done = true
 	gate := string(k)
 	passed := st.Failed == 0 && len(st.Findings) == 0
-	n.gate(i, now, Gate{Name: gate, Passed: passed, Findings: st.Findings,
-		Summary: fmt.Sprintf("%d/%d succeeded, %d failed", st.Succeeded, op.Total, st.Failed)})
+	// The provider that listed a host is the one that backed it up or
+	// patched it (the router sends each host to its own cloud).
+	n.gate(i, now, Gate{Name: gate, Passed: passed, Findings: sourceFindingsByHost(st.Findings, hosts),
+		Sources: hostSources(hosts), Summary: fmt.Sprintf("%d/%d succeeded, %d failed", st.Succeeded, op.Total, st.Failed)})
 	if !passed {
 		n.fail(i, now, fmt.Sprintf("%s failed on %d host(s)", k, max(st.Failed, len(st.Findings))), st.Findings)
 		return true, nil

@@ -160,7 +160,7 @@ type AccessGrant struct {
 	Principal     string `json:"principal"`      // user name or group display name
 	PrincipalType string `json:"principal_type"` // USER or GROUP
 	PermissionSet string `json:"permission_set"` // permission set, role definition or IAM role
-	Source        string `json:"source"`         // e.g. aws-identity-center
+	Source        string `json:"source"`         // e.g. aws-identity-center, simulation
 }
 
 // Executor is the identity patchgate itself acted as in one account (the
@@ -169,6 +169,7 @@ type Executor struct {
 	Cloud     Cloud  `json:"cloud"`
 	Account   string `json:"account"`
 	Principal string `json:"principal"` // e.g. arn:aws:sts::123:assumed-role/patchgate/…
+	Source    string `json:"source,omitempty"`
 }
 
 // AccessReport is the access picture of a tenant's accounts at one time.

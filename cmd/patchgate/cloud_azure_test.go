@@ -36,6 +36,8 @@ func TestAzureCloud(t *testing.T) {
 
 	sp := parse(t, azureMinimal+`
 providers:
+  # Simulated answers for real hosts: this test exercises the cloud wiring only.
+  simulate: [sensors, health, pager, access]
   azure:
     tenant_id: 72f988bf-86f1-41af-91ab-2d7cd011db47
     client_id: 0b1c2d3e-aaaa-bbbb-cccc-111122223333

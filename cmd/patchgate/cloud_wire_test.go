@@ -41,6 +41,8 @@ tenants:
 providers:
   kind: sim
   sim: {hosts_per_target: 2}
+  # Simulated answers for real hosts: this test exercises the cloud wiring only.
+  simulate: [sensors, health, pager]
   aws:
     role_name: "arn:aws:iam::{account}:role/patchgate"
     accounts: [{id: "111111111111"}]

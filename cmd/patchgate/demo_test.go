@@ -3,15 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/bot/sandbox"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // TestDemoStory runs `patchgate demo --auto`: the real bot on the real
@@ -71,9 +74,13 @@ func TestDemoStory(t *testing.T) {
 	// Each cycle's thread holds its compliance PDF and the hosts CSV of
 	// the evidence bundle, as files (not links).
 	inThread := map[string]string{} // thread ts + file name → first bytes
+	pdfs := map[string][]byte{}     // thread ts + file name → the whole PDF
 	for _, f := range sb.Files() {
 		if f.Channel == demoChannel && len(f.Content) > 8 {
 			inThread[f.ThreadTS+" "+f.Name] = string(f.Content[:8])
+			if strings.HasSuffix(f.Name, ".pdf") {
+				pdfs[f.ThreadTS+" "+f.Name] = f.Content
+			}
 		}
 	}
 	for _, m := range roots {
@@ -84,6 +91,8 @@ func TestDemoStory(t *testing.T) {
 		}
 		if got := inThread[m.TS+" "+id+"-compliance.pdf"]; !strings.HasPrefix(got, "%PDF-") {
 			t.Errorf("cycle %s: no compliance PDF in its thread (%q)", id, got)
+		} else {
+			checkSimulatedMarking(t, id, pdfs[m.TS+" "+id+"-compliance.pdf"])
 		}
 		if got := inThread[m.TS+" "+id+"-report-hosts.csv"]; got != "host_id," {
 			t.Errorf("cycle %s: no hosts.csv in its thread (%q)", id, got)
@@ -170,3 +179,39 @@ func checkDailyPosts(t *testing.T, msgs []sandbox.Message) {
 }
 
 func hasTerraform() bool { _, err := exec.LookPath("terraform"); return err == nil }
+
+// checkSimulatedMarking reads a demo PDF page by page: the demo runs on the
+// simulated fleet, so every page must say it is not audit evidence.
+func checkSimulatedMarking(t *testing.T, cycle string, pdf []byte) {
+	t.Helper()
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("PATCHGATE_REQUIRE_SERVICES") != "" {
+			t.Fatalf("pdftotext is required: %v", err)
+		}
+		t.Logf("pdftotext not installed: the SIMULATED marking of %s is not checked", cycle)
+		return
+	}
+	path := filepath.Join(t.TempDir(), cycle+".pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	all, err := exec.Command(pdftotext, path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	pages := strings.Count(string(all), "\f")
+	if pages == 0 {
+		t.Fatalf("cycle %s: the PDF has no pages", cycle)
+	}
+	for n := 1; n <= pages; n++ {
+		p := strconv.Itoa(n)
+		out, err := exec.Command(pdftotext, "-f", p, "-l", p, path, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext -f %s -l %s: %v", p, p, err)
+		}
+		if !strings.Contains(string(out), runbooks.SimulatedMarking) {
+			t.Errorf("cycle %s: page %d of %d of the demo's PDF does not say %q", cycle, n, pages, runbooks.SimulatedMarking)
+		}
+	}
+}

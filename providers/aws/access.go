@@ -26,7 +26,7 @@ func (p *Provider) AccessReport(ctx context.Context, tenant runbooks.Tenant) (ru
 		if err != nil {
 			return runbooks.AccessReport{}, fmt.Errorf("sts GetCallerIdentity in %s: %w", a, err)
 		}
-		r.Executors = append(r.Executors, runbooks.Executor{Cloud: runbooks.AWS, Account: a, Principal: aws.ToString(out.Arn)})
+		r.Executors = append(r.Executors, runbooks.Executor{Cloud: runbooks.AWS, Account: a, Principal: aws.ToString(out.Arn), Source: "aws-sts"})
 	}
 	grants, err := p.identityCenterGrants(ctx, accounts)
 	if err != nil {

@@ -130,7 +130,7 @@ func pageHosts(out *ec2.DescribeInstancesOutput, account, region, env string) []
 		for _, i := range r.Instances {
 			h := runbooks.Host{
 				ID: aws.ToString(i.InstanceId), Cloud: runbooks.AWS, Account: account, Region: region, Env: env,
-				OS: aws.ToString(i.PlatformDetails), AgentStatus: "not registered in SSM",
+				OS: aws.ToString(i.PlatformDetails), AgentStatus: "not registered in SSM", Source: runbooks.SourceAWSSSM,
 			}
 			for _, tag := range i.Tags {
 				if aws.ToString(tag.Key) == "Name" {

@@ -14,7 +14,8 @@ import (
 // a running VM with a Ready guest agent; anything else is unmanaged, with
 // the reason in AgentStatus.
 func vmHost(vm *armcompute.VirtualMachine, iv *armcompute.VirtualMachineInstanceView, sub, env string) runbooks.Host {
-	h := runbooks.Host{ID: str(vm.ID), Name: str(vm.Name), Cloud: runbooks.Azure, Account: sub, Region: str(vm.Location), Env: env}
+	h := runbooks.Host{ID: str(vm.ID), Name: str(vm.Name), Cloud: runbooks.Azure, Account: sub, Region: str(vm.Location), Env: env,
+		Source: runbooks.SourceAzureVM}
 	if p := vm.Properties; p != nil && p.StorageProfile != nil && p.StorageProfile.OSDisk != nil && p.StorageProfile.OSDisk.OSType != nil {
 		h.OS = string(*p.StorageProfile.OSDisk.OSType) // Linux or Windows, until the agent says more
 	}
@@ -69,7 +70,8 @@ func agentState(a *armcompute.VirtualMachineAgentInstanceView) string {
 // Machine agent is Connected. The machine resource carries no patch
 // assessment, so PendingPatches stays 0 for Arc (VerifyPatch assesses).
 func arcHost(m *armhybridcompute.Machine, sub, env string) runbooks.Host {
-	h := runbooks.Host{ID: str(m.ID), Name: str(m.Name), Cloud: runbooks.Azure, Account: sub, Region: str(m.Location), Env: env}
+	h := runbooks.Host{ID: str(m.ID), Name: str(m.Name), Cloud: runbooks.Azure, Account: sub, Region: str(m.Location), Env: env,
+		Source: runbooks.SourceAzureArc}
 	p := m.Properties
 	if p == nil {
 		h.AgentStatus = "Arc machine has no properties"

@@ -49,7 +49,7 @@ func (p *Provider) Hosts(ctx context.Context, tenant runbooks.Tenant, env runboo
 }
 
 func (p *Provider) host(v vm, reps map[string]report, env string) runbooks.Host {
-	h := runbooks.Host{ID: v.ID, Name: v.Name, Cloud: runbooks.GCP, Account: v.Project, Region: v.Zone, Env: env}
+	h := runbooks.Host{ID: v.ID, Name: v.Name, Cloud: runbooks.GCP, Account: v.Project, Region: v.Zone, Env: env, Source: runbooks.SourceGCPOSConfig}
 	r, ok := reps[v.ID]
 	switch {
 	case !ok:

@@ -33,9 +33,19 @@ func (r *Router) Hosts(ctx context.Context, tenant runbooks.Tenant, env runbooks
 	found := make(map[runbooks.Cloud][]runbooks.Host, len(byCloud))
 	var mu syncMap
 	err := each(byCloud, func(name runbooks.Cloud, e runbooks.Environment) error {
-		hosts, err := r.clouds[name].Inventory.Hosts(ctx, tenant, e)
+		inv := r.clouds[name].Inventory
+		hosts, err := inv.Hosts(ctx, tenant, e)
 		if err != nil {
 			return err
+		}
+		// Each host keeps the source its own cloud's provider gave it; a
+		// provider that names one source for all its hosts fills the rest.
+		if src := runbooks.SourceOf(inv); src != "" {
+			for i := range hosts {
+				if hosts[i].Source == "" {
+					hosts[i].Source = src
+				}
+			}
 		}
 		mu.do(func() { found[name] = hosts })
 		return nil

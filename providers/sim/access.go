@@ -36,10 +36,6 @@ var accessRoles = []accessRole{
 		runbooks.AWS: "AdministratorAccess", runbooks.Azure: "Owner", runbooks.GCP: "roles/owner"}, true},
 }
 
-var accessSource = map[runbooks.Cloud]string{
-	runbooks.AWS: "aws-identity-center", runbooks.Azure: "azure-rbac", runbooks.GCP: "gcp-iam",
-}
-
 // AccessReport lists who holds standing access to each account the tenant's
 // environments are made of, and the identity patchgate acts as in each. The
 // answer is a function of the configuration alone, so it is the same in
@@ -98,9 +94,9 @@ func accessOf(t runbooks.Tenant) runbooks.AccessReport {
 			}
 			rep.Grants = append(rep.Grants, runbooks.AccessGrant{Cloud: a.cloud, Account: a.account,
 				Principal: fmt.Sprintf(r.principal, t.Name), PrincipalType: r.principalType,
-				PermissionSet: r.permission[a.cloud], Source: accessSource[a.cloud]})
+				PermissionSet: r.permission[a.cloud], Source: runbooks.SourceSimulation})
 		}
-		rep.Executors = append(rep.Executors, runbooks.Executor{Cloud: a.cloud, Account: a.account, Principal: executorOf(a)})
+		rep.Executors = append(rep.Executors, runbooks.Executor{Cloud: a.cloud, Account: a.account, Principal: executorOf(a), Source: runbooks.SourceSimulation})
 	}
 	return rep
 }

@@ -150,6 +150,7 @@ func (f *Fleet) putMut(i int, m hostMut) {
 // repairs, then any patch that has finished by now.
 func (f *Fleet) view(i int, now time.Time) runbooks.Host {
 	h := f.w.hosts[i]
+	h.Source = runbooks.SourceSimulation
 	m := f.st.Hosts[i]
 	if m.Unmanaged {
 		h.Managed, h.AgentStatus = false, m.AgentStatus
