@@ -33,6 +33,9 @@ func SAMLSummary(res saml.Result) string {
 	for _, f := range res.Scan.Failed {
 		fmt.Fprintf(&b, "\n:x: source %s could not be read: %s", esc(f.Source), esc(clip(f.Err.Error(), 300)))
 	}
+	for _, c := range res.NotYetValid {
+		fmt.Fprintf(&b, "\n:hourglass: %s", esc(saml.NotYetValidLine(c)))
+	}
 	if len(res.Errors) > 0 {
 		fmt.Fprintf(&b, "\n%d runbook(s) could not be posted or paged; see the logs.", len(res.Errors))
 	}

@@ -14,6 +14,7 @@ package config
 import (
 	"time"
 
+	"github.com/patchgate/patchgate/internal/httpserve"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -34,8 +35,11 @@ type Config struct {
 	// Log and Observability shape the running process (see runtime.go).
 	Log           Log
 	Observability Observability
-	SAML          SAML  // the SAML certificate check (hygiene.go)
-	Drift         Drift // the Terraform drift report (hygiene.go)
+	// HTTP bounds every HTTP server patchgate runs (the Slack endpoints
+	// and observability): timeouts and header size per client.
+	HTTP  httpserve.Limits
+	SAML  SAML  // the SAML certificate check (hygiene.go)
+	Drift Drift // the Terraform drift report (hygiene.go)
 }
 
 // Store selects and configures the durable coordination store.

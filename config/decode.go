@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, saml, drift"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -72,6 +72,13 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"level", "`debug`, `info`, `warn` or `error`.", d.str(&c.Log.Level)},
 		)},
 		field{"observability", "The Prometheus and health endpoint.", d.section(field{"listen", "Address of `/metrics`, `/healthz` and `/readyz`; empty turns the endpoint off. The Helm chart's probes expect `:9090`.", d.str(&c.Observability.Listen)})},
+		field{"http", "Limits of every HTTP server patchgate runs (the Slack `http` transport and the observability endpoint), per client connection.", d.section(
+			field{"read_header_timeout", "Time to read a request's line and headers.", d.duration(&c.HTTP.ReadHeaderTimeout, "s")},
+			field{"read_timeout", "Time to read a whole request, body included; a client that trickles its body is disconnected after it.", d.duration(&c.HTTP.ReadTimeout, "s")},
+			field{"write_timeout", "Time from the end of a request's headers to the end of its response (longer than a readiness check's 2 s).", d.duration(&c.HTTP.WriteTimeout, "s")},
+			field{"idle_timeout", "How long a kept-alive connection may wait for its next request.", d.duration(&c.HTTP.IdleTimeout, "s")},
+			field{"max_header_bytes", "Largest request line plus headers accepted (at least 4096).", d.integer(&c.HTTP.MaxHeaderBytes)},
+		)},
 		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
 	)

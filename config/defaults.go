@@ -4,6 +4,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/httpserve"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -39,6 +40,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           update_interval 3s
 //	log:       format json, level info
 //	observability: listen :9090 (/metrics, /healthz, /readyz)
+//	http:      httpserve.DefaultLimits: read_header_timeout 5s, read_timeout
+//	           10s, write_timeout 30s, idle_timeout 60s, max_header_bytes 64 KiB
 //
 // Defaults are deliberately not applied to a value the file sets to zero or
 // empty: "workers: 0" is reported, not silently turned into 8.
@@ -58,6 +61,7 @@ func defaults() *Config {
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},
+		HTTP:          httpserve.DefaultLimits(),
 	}
 	for _, s := range runbooks.DefaultPipeline() {
 		c.Tiers = append(c.Tiers, tierFrom(s))

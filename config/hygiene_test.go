@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -46,5 +48,31 @@ drift:
 	}
 	if def.SAML.WarnDays != 60 || def.SAML.PageDays != 14 || def.Schedules.Grace != time.Hour || def.Schedules.SAMLCheck != "" || def.Drift.Concurrency != 4 {
 		t.Errorf("defaults: saml %+v schedules %+v drift %+v", def.SAML, def.Schedules, def.Drift)
+	}
+}
+
+// TestSAMLRelativeFileRefused: a relative saml.sources[].file would be read
+// from whatever directory the process starts in; validate refuses it with
+// the file and line of the key.
+func TestSAMLRelativeFileRefused(t *testing.T) {
+	doc := minimal + `
+saml:
+  sources:
+    - {name: okta, kind: okta, file: /etc/patchgate/okta.xml}
+    - name: adfs
+      kind: adfs
+      file: metadata/adfs.xml
+`
+	_, err := Parse("h.yaml", []byte(doc))
+	if err == nil {
+		t.Fatal("a relative metadata file passed validation")
+	}
+	line := strings.Count(doc[:strings.Index(doc, "file: metadata")], "\n") + 1
+	want := fmt.Sprintf(`h.yaml:%d: saml.sources[1].file: "metadata/adfs.xml" is relative; give the absolute path`, line)
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("error lacks %q:\n%v", want, err)
+	}
+	if strings.Contains(err.Error(), "sources[0]") {
+		t.Errorf("the absolute path was refused too:\n%v", err)
 	}
 }

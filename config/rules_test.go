@@ -45,13 +45,15 @@ func TestCheckCron(t *testing.T) {
 		"0 2 * * SUN#4":           "",
 		"0 2 * * 0#4":             "",
 		"*/5 0-23 1,15 * MON-FRI": "",
-		"@weekly":                 "has 1 fields, want 5",
-		"0 2 * * SUN#4 2026":      "has 6 fields",
-		"0 2 L * *":               `day-of-month field "L" may not contain 'L'`,
-		"0 2 ? * SUN":             `may not contain '?'`,
-		"0#1 2 * * SUN":           "# is only allowed in day-of-week",
+		"0 2 L * *":               "",
+		"@weekly":                 "want 5 fields",
+		"0 2 * * SUN#4 2026":      "want 5 fields",
+		"0 2 * * SUN#6":           `day-of-week field "SUN#6"`,
+		"61 25 * * *":             `minute field "61"`,
+		"0 2 30 2 *":              "never fires",
+		"0#1 2 * * SUN":           `minute field "0#1"`,
 	} {
-		err := checkCron(expr)
+		err := checkCron(expr, "America/Chicago")
 		if (err == nil) != (wantErr == "") || err != nil && !strings.Contains(err.Error(), wantErr) {
 			t.Errorf("checkCron(%q) = %v, want %q", expr, err, wantErr)
 		}

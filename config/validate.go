@@ -108,7 +108,7 @@ func (d *decoder) checkSchedules(s *Schedules) {
 			d.at("schedules.timezone", "unknown timezone %q; use an IANA name, e.g. UTC or America/Chicago", s.Timezone)
 		}
 	}
-	if err := checkCron(s.PatchCycle); err != nil {
+	if err := checkCron(s.PatchCycle, s.Timezone); err != nil {
 		d.at("schedules.patch_cycle", "%v", err)
 	}
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"net/url"
+	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -42,6 +43,10 @@ func (d *decoder) checkHygiene(c *Config) {
 			if u, err := url.Parse(src.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				d.at(p+".url", "%q is not an http(s) URL", src.URL)
 			}
+		case !filepath.IsAbs(src.File):
+			// A relative path would be read from whatever directory the
+			// process starts in, so the check's result would depend on it.
+			d.at(p+".file", "%q is relative; give the absolute path of the metadata file", src.File)
 		}
 	}
 	dr := c.Drift
@@ -73,7 +78,7 @@ func (d *decoder) checkHygiene(c *Config) {
 		if f.expr == "" {
 			continue // the job is off
 		}
-		if err := checkCron(f.expr); err != nil {
+		if err := checkCron(f.expr, c.Schedules.Timezone); err != nil {
 			d.at(f.field, "%v", err)
 		}
 	}

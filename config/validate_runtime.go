@@ -47,4 +47,13 @@ func (d *decoder) checkRuntime(c *Config) {
 			d.at("observability.listen", "%q is not host:port (e.g. :9090); empty turns the endpoint off", l)
 		}
 	}
+	h := c.HTTP
+	d.positive("http.read_header_timeout", h.ReadHeaderTimeout)
+	d.positive("http.read_timeout", h.ReadTimeout)
+	d.positive("http.write_timeout", h.WriteTimeout)
+	d.positive("http.idle_timeout", h.IdleTimeout)
+	if h.ReadHeaderTimeout > h.ReadTimeout && h.ReadTimeout > 0 {
+		d.at("http.read_header_timeout", "%v is longer than read_timeout (%v), which covers the headers too", h.ReadHeaderTimeout, h.ReadTimeout)
+	}
+	d.atLeast("http.max_header_bytes", h.MaxHeaderBytes, 4096)
 }

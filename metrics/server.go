@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/httpserve"
 	"github.com/patchgate/patchgate/state"
 )
 
@@ -83,9 +84,10 @@ func (m *Metrics) Mux(log *slog.Logger, checks ...Check) *http.ServeMux {
 	return mux
 }
 
-// Serve listens on addr and serves h until ctx ends, then shuts down within
-// 5 seconds. ready, if set, gets the bound address (addr may be ":0").
-func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr)) error {
+// Serve listens on addr and serves h within limits until ctx ends, then
+// shuts down within 5 seconds. ready, if set, gets the bound address (addr
+// may be ":0").
+func Serve(ctx context.Context, addr string, h http.Handler, limits httpserve.Limits, ready func(net.Addr)) error {
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("observability listen on %s: %w", addr, err)
@@ -93,7 +95,7 @@ func Serve(ctx context.Context, addr string, h http.Handler, ready func(net.Addr
 	if ready != nil {
 		ready(l.Addr())
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserve.New("", h, limits)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(l) }()
 	select {

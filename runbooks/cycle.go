@@ -47,16 +47,18 @@ const (
 
 // Cycle is one tenant's patch cycle: the record the engine reconciles.
 type Cycle struct {
-	ID        string    `json:"id"`
-	Tenant    string    `json:"tenant"`
-	Requester string    `json:"requester"`
-	Created   time.Time `json:"created"`
-	Status    Status    `json:"status"`
-	Stages    []Stage   `json:"stages"`
-	Halt      *Halt     `json:"halt,omitempty"`
-	Ended     time.Time `json:"ended,omitempty"`
-	Report    *Report   `json:"report,omitempty"`
-	Scope     Scope     `json:"scope"`
+	ID        string `json:"id"`
+	Tenant    string `json:"tenant"`
+	Requester string `json:"requester"`
+	// RequestedBy is the requester as the directory knew them at the start.
+	RequestedBy *Person   `json:"requested_by,omitempty"`
+	Created     time.Time `json:"created"`
+	Status      Status    `json:"status"`
+	Stages      []Stage   `json:"stages"`
+	Halt        *Halt     `json:"halt,omitempty"`
+	Ended       time.Time `json:"ended,omitempty"`
+	Report      *Report   `json:"report,omitempty"`
+	Scope       Scope     `json:"scope"`
 	// Format is the record format the cycle was written in (RecordFormat);
 	// records of format 1 carry none.
 	Format int `json:"format,omitempty"`
@@ -142,7 +144,8 @@ type Approval struct {
 	By          string    `json:"by"`
 	At          time.Time `json:"at"`
 	Interaction string    `json:"interaction,omitempty"`
-	Revision    int64     `json:"revision"` // the message revision the approver saw
+	Revision    int64     `json:"revision"`         // the message revision the approver saw
+	Person      *Person   `json:"person,omitempty"` // the approver at decision time
 }
 
 // Gate is the outcome of one gate run.

@@ -53,6 +53,9 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
 	if d.Actor == "" || d.Cycle == "" {
 		return Outcome{}, Errorf(CodeInvalid, "a decision needs a cycle and an actor")
 	}
+	// Who decided is read once, before the policy is checked, so approvals
+	// and refusals alike record the person as they were at decision time.
+	who := e.person(ctx, d.Actor)
 	for range 32 {
 		c, err := e.getActive(ctx, d.Cycle)
 		if err != nil {
@@ -62,10 +65,10 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
 			return Outcome{Cycle: c, Duplicate: true, Message: "Already recorded."}, nil
 		}
 		n := c.Clone()
-		msg, err := e.apply(ctx, n, d)
+		msg, err := e.apply(ctx, n, d, who)
 		if err != nil {
 			if ErrorCode(err) != CodeInternal && ErrorCode(err) != CodeUnavailable {
-				e.auditRefusal(ctx, c, d, err)
+				e.auditRefusal(ctx, c, d, who, err)
 			}
 			return Outcome{Cycle: c}, err
 		}
@@ -91,7 +94,7 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
 }
 
 // apply checks d against policy and state and applies it to n.
-func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error) {
+func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision, who Person) (string, error) {
 	var s *Stage
 	i := -1
 	if d.Stage != "" {
@@ -125,9 +128,9 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error
 	now := e.now()
 	switch d.Action {
 	case Approve:
-		s.Approvals = append(s.Approvals, Approval{By: d.Actor, At: now, Interaction: d.InteractionID, Revision: n.Revision})
+		s.Approvals = append(s.Approvals, Approval{By: d.Actor, At: now, Interaction: d.InteractionID, Revision: n.Revision, Person: &who})
 		k := len(s.Approvals)
-		n.emit(now, s.Name, EvApproved, d.Actor, fmt.Sprintf("approved (%d/%d)", k, s.MinApprovals), nil)
+		n.emitBy(now, s.Name, EvApproved, who, fmt.Sprintf("approved (%d/%d)", k, s.MinApprovals), nil)
 		if k < s.MinApprovals {
 			return fmt.Sprintf("Approved %s (%d/%d); one more approver needed.", s.Name, k, s.MinApprovals), nil
 		}
@@ -136,12 +139,12 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error
 		return fmt.Sprintf("Approved %s (%d/%d); it starts now.", s.Name, k, s.MinApprovals), nil
 	case Reject:
 		n.Status, n.Ended = StatusRejected, now
-		n.emit(now, s.Name, EvCycleRejected, d.Actor, d.Reason, nil)
+		n.emitBy(now, s.Name, EvCycleRejected, who, d.Reason, nil)
 		return "Rejected; the cycle is closed.", nil
 	case HaltCycle:
 		n.Status = StatusHalted
 		n.Halt = &Halt{By: d.Actor, At: now, Reason: orDefault(d.Reason, "halted by hand")}
-		n.emit(now, d.Stage, EvHalted, d.Actor, n.Halt.Reason, nil)
+		n.emitBy(now, d.Stage, EvHalted, who, n.Halt.Reason, nil)
 		for j := range n.Stages {
 			if n.Stages[j].Incident.Triggered && !n.Stages[j].Incident.Resolved {
 				n.Stages[j].Incident.AckWanted = true
@@ -150,7 +153,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error
 		return "Halted. Resume or retry when ready.", nil
 	case Resume:
 		n.Status, n.Halt = StatusRunning, nil
-		n.emit(now, d.Stage, EvResumed, d.Actor, "", nil)
+		n.emitBy(now, d.Stage, EvResumed, who, "", nil)
 		return "Resumed.", nil
 	case Retry:
 		f := s.Failure
@@ -160,7 +163,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error
 		resetOp(s, f.Phase)
 		n.Status, n.Halt = StatusRunning, nil
 		s.Incident.AckWanted = true
-		n.emit(now, s.Name, EvRetry, d.Actor, "retry "+string(f.Phase)+" after: "+f.Reason, nil)
+		n.emitBy(now, s.Name, EvRetry, who, "retry "+string(f.Phase)+" after: "+f.Reason, nil)
 		return fmt.Sprintf("Retrying %s from %s.", s.Name, f.Phase), nil
 	case Exclude:
 		f := s.Failure
@@ -170,7 +173,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision) (string, error
 		s.Errors, s.LastError = 0, ""
 		n.Status, n.Halt = StatusRunning, nil
 		s.Incident.AckWanted = true
-		n.emit(now, s.Name, EvExclusions, d.Actor, fmt.Sprintf("proceeding without %d host(s): %s", len(f.Findings), hostList(f.Findings, 20)),
+		n.emitBy(now, s.Name, EvExclusions, who, fmt.Sprintf("proceeding without %d host(s): %s", len(f.Findings), hostList(f.Findings, 20)),
 			map[string]string{"hosts": hostList(f.Findings, 1000), "reason": f.Reason})
 		n.advance(i, now)
 		return fmt.Sprintf("Proceeding without %d host(s).", len(f.Findings)), nil
@@ -283,9 +286,9 @@ func resetOp(s *Stage, p Phase) {
 }
 
 // auditRefusal chains a refused decision on the cycle's refusal stream.
-func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, reason error) {
+func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, who Person, reason error) {
 	ev := Event{At: e.now(), Cycle: c.ID, Tenant: c.Tenant, Stage: d.Stage, Type: EvRefused,
-		Actor: d.Actor, Detail: ErrorMessage(reason),
+		Actor: d.Actor, Person: &who, Detail: ErrorMessage(reason),
 		Data: map[string]string{"action": string(d.Action), "code": ErrorCode(reason),
 			"seen_revision": fmt.Sprint(d.SeenVersion), "revision": fmt.Sprint(c.Revision), "interaction": d.InteractionID}}
 	b, _ := json.Marshal(ev)

@@ -6,13 +6,16 @@ import "time"
 // inputs and result. Events of a cycle are numbered 1, 2, 3… and appended to
 // the stream AuditStream(cycle) at exactly that sequence.
 type Event struct {
-	Seq    int64             `json:"seq"`
-	At     time.Time         `json:"at"`
-	Cycle  string            `json:"cycle"`
-	Tenant string            `json:"tenant"`
-	Stage  string            `json:"stage,omitempty"`
-	Type   string            `json:"type"`
-	Actor  string            `json:"actor"` // a chat user ID, or "patchgate"
+	Seq    int64     `json:"seq"`
+	At     time.Time `json:"at"`
+	Cycle  string    `json:"cycle"`
+	Tenant string    `json:"tenant"`
+	Stage  string    `json:"stage,omitempty"`
+	Type   string    `json:"type"`
+	Actor  string    `json:"actor"` // a chat user ID, or "patchgate"
+	// Person is the actor as the directory knew them at the time, on
+	// events a person caused (requests, decisions, refusals).
+	Person *Person           `json:"person,omitempty"`
 	Detail string            `json:"detail,omitempty"`
 	Data   map[string]string `json:"data,omitempty"`
 }
@@ -34,6 +37,7 @@ const (
 	EvRetry            = "stage.retry"
 	EvExclusions       = "stage.exclusions"
 	EvRefused          = "decision.refused"
+	EvStartRefused     = "start.refused"
 	EvBackupStarted    = "backup.started"
 	EvBackupDone       = "backup.done"
 	EvPatchStarted     = "patch.started"
@@ -55,6 +59,11 @@ func AuditStream(cycleID string) string { return "audit/cycle/" + cycleID }
 // the cycle, so they are chained on their own stream rather than numbered
 // among the cycle's events.
 func RefusalStream(cycleID string) string { return "audit/refusals/" + cycleID }
+
+// StartRefusalStream holds a tenant's refused cycle starts (the requesters
+// policy): a refused start opens no cycle, so its refusal is chained per
+// tenant.
+func StartRefusalStream(tenant string) string { return "audit/start-refusals/" + tenant }
 
 // emit adds an event to the cycle's outbox and moves its revision.
 func (c *Cycle) emit(now time.Time, stage, typ, actor, detail string, data map[string]string) {

@@ -132,9 +132,11 @@ type Reporter interface {
 	Report(ctx context.Context, in ReportInput) (Report, error)
 }
 
-// Directory resolves chat user groups to member user IDs.
+// Directory resolves chat user groups to member user IDs, and a user ID
+// to the person behind it (display name and email) for the evidence.
 type Directory interface {
 	GroupMembers(ctx context.Context, group string) ([]string, error)
+	Person(ctx context.Context, id string) (Person, error)
 }
 
 // ChangeEvent is a record of a production change window for the incident

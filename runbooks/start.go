@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,17 +23,20 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	if requester == "" {
 		return nil, Errorf(CodeInvalid, "a cycle needs a requester")
 	}
+	who := e.person(ctx, requester)
 	if ok, err := e.mayStart(ctx, requester); err != nil {
 		return nil, Errorf(CodeUnavailable, "cannot check who may start cycles: %v", err)
 	} else if !ok {
-		e.log.Warn("start refused", "tenant", tenant, "requester", requester)
-		return nil, Errorf(CodeForbidden, "you may not start patch cycles; ask someone in the configured requesters")
+		refusal := Errorf(CodeForbidden, "you may not start patch cycles; ask someone in the configured requesters")
+		e.auditStartRefusal(ctx, t.Name, who, refusal)
+		return nil, refusal
 	}
 	now := e.now()
 	c := e.plan(t, requester)
 	c.ID = fmt.Sprintf("%s-%s-%s", t.Name, now.Format("20060102-1504"), randHex(3))
 	c.Created = now
-	c.emit(now, "", EvCycleStarted, requester, "patch cycle requested", map[string]string{"stages": stageNames(c)})
+	c.RequestedBy = &who
+	c.emitBy(now, "", EvCycleStarted, who, "patch cycle requested", map[string]string{"stages": stageNames(c)})
 
 	// Starts of one tenant are serialised by a short lease held under the
 	// new cycle's ID. Without it, a start that found the tenant lock naming
@@ -72,6 +76,37 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	}
 	e.log.Info("cycle started", "cycle", c.ID, "tenant", t.Name, "requester", requester)
 	return c, nil
+}
+
+// auditStartRefusal chains a refused start on the tenant's start-refusal
+// stream: no cycle exists to carry it, and an auditor reviewing who may
+// change production needs the attempts as well as the cycles.
+func (e *Engine) auditStartRefusal(ctx context.Context, tenant string, who Person, reason error) {
+	ev := Event{At: e.now(), Tenant: tenant, Type: EvStartRefused, Actor: who.ID, Person: &who,
+		Detail: ErrorMessage(reason), Data: map[string]string{"action": "start", "code": ErrorCode(reason)}}
+	b, _ := json.Marshal(ev)
+	if _, err := e.deps.Store.Append(ctx, StartRefusalStream(tenant), b); err != nil {
+		e.log.Error("audit start refusal", "tenant", tenant, "requester", who.ID, "err", err)
+	}
+	e.log.Warn("start refused", "tenant", tenant, "requester", who.ID, "code", ErrorCode(reason))
+}
+
+// StartRefusals reads a tenant's refused starts, oldest first.
+func (e *Engine) StartRefusals(ctx context.Context, tenant string) ([]Event, error) {
+	entries, err := e.deps.Store.Read(ctx, StartRefusalStream(tenant), 1, 0)
+	if err != nil {
+		return nil, storeErr("read start refusals of "+tenant, err)
+	}
+	out := make([]Event, 0, len(entries))
+	for _, en := range entries {
+		var ev Event
+		if err := json.Unmarshal(en.Data, &ev); err != nil {
+			return nil, fmt.Errorf("decode start refusal %d of %s: %w", en.Seq, tenant, err)
+		}
+		ev.Seq = en.Seq
+		out = append(out, ev)
+	}
+	return out, nil
 }
 
 // plan lays out the stages of a new cycle: preflight, the tenant's

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/patchgate/patchgate/providers/sim"
@@ -44,5 +45,58 @@ func TestOnlyRequestersStartCycles(t *testing.T) {
 		if _, err := e.Start(ctx, tenants[i].Name, who); err != nil {
 			t.Fatalf("start by %s: %v", who, err)
 		}
+	}
+}
+
+// TestRefusedStartsAudited: a start the requesters policy refuses is
+// chained on the tenant's start-refusal stream with who tried (ID and the
+// person the directory names), the code and the message they saw; an
+// allowed start adds nothing there.
+func TestRefusedStartsAudited(t *testing.T) {
+	ctx := context.Background()
+	tenants := sim.GenerateTenants(2, gateSeed)
+	fleet, err := sim.New(sim.Config{Seed: gateSeed, Tenants: tenants, HostsPerTarget: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := boltstore.Open(t.TempDir() + "/state.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	deps := runbooks.Deps{Store: st, Inventory: fleet, Sensors: fleet, Backups: fleet, Patcher: fleet,
+		Health: fleet, Pager: fleet, Directory: fleet, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e, err := runbooks.New(runbooks.Config{Requesters: []string{requester}}, deps, tenants, testPipeline())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := e.Start(ctx, tenants[0].Name, outsider); runbooks.ErrorCode(err) != runbooks.CodeForbidden {
+			t.Fatalf("outsider start: err = %v, want forbidden", err)
+		}
+	}
+	if _, err := e.Start(ctx, tenants[1].Name, requester); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.StartRefusals(ctx, tenants[0].Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 {
+		t.Fatalf("%d refused starts audited for %s, want 2", len(got), tenants[0].Name)
+	}
+	ev := got[1]
+	if ev.Seq != 2 || ev.Type != runbooks.EvStartRefused || ev.Actor != outsider || ev.Tenant != tenants[0].Name ||
+		ev.Data["code"] != runbooks.CodeForbidden || ev.Data["action"] != "start" || !strings.Contains(ev.Detail, "may not start") {
+		t.Errorf("refused start event = %+v", ev)
+	}
+	if ev.Person == nil || ev.Person.ID != outsider || ev.Person.Name == "" {
+		t.Errorf("refused start names no person: %+v", ev.Person)
+	}
+	if v, err := st.Verify(ctx, runbooks.StartRefusalStream(tenants[0].Name)); err != nil || !v.OK() || v.Checked != 2 {
+		t.Errorf("start-refusal stream: %+v, err %v; want a verified 2-entry chain", v, err)
+	}
+	if other, _ := e.StartRefusals(ctx, tenants[1].Name); len(other) != 0 {
+		t.Errorf("an allowed start was audited as refused: %+v", other)
 	}
 }

@@ -49,7 +49,7 @@ any other error (e.g. a bad configuration).`,
 				return err
 			}
 			scan, findings := saml.Check(cmd.Context(), sources, samlThresholds(cfg.SAML), now)
-			fmt.Fprint(cmd.OutOrStdout(), saml.FormatText(findings, scan.Failed, now))
+			fmt.Fprint(cmd.OutOrStdout(), saml.FormatText(findings, scan, now))
 			if saml.Urgent(findings) || len(scan.Failed) > 0 {
 				return &findingError{msg: "saml check found certificates below the page threshold or unreadable sources"}
 			}

@@ -40,5 +40,5 @@ func observe(ctx context.Context, g *errgroup.Group, a *app, w wiring, log *slog
 		checks = append(checks, metrics.ConnectedCheck("slack", a.slack.handler.Connected))
 	}
 	mux := a.metrics.Mux(log, checks...)
-	g.Go(func() error { return metrics.Serve(ctx, w.metricsListen, mux, w.metricsReady) })
+	g.Go(func() error { return metrics.Serve(ctx, w.metricsListen, mux, a.cfg.HTTP, w.metricsReady) })
 }

@@ -84,7 +84,9 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	g.Go(func() error { return sched.Run(gctx) })
 	observe(gctx, g, a, w, log)
 	if a.slack != nil {
-		a.slack.run(gctx, g)
+		if err := a.slack.run(gctx, g, cfg.HTTP, w.slackReady); err != nil {
+			g.Go(func() error { return err }) // stops the rest through gctx
+		}
 	} else {
 		log.Warn("no slack section: running the engine only; decide with `patchgate cycle decide`")
 	}

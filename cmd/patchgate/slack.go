@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/httpserve"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
@@ -85,18 +87,27 @@ func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service) {
 }
 
 // run serves Slack until ctx ends: the posting queue, and Socket Mode or
-// the HTTP endpoints.
-func (p *slackParts) run(ctx context.Context, g *errgroup.Group) {
-	g.Go(func() error { return p.notifier.Run(ctx) })
+// the HTTP endpoints within limits. ready, if set, gets the HTTP
+// endpoints' bound address (slack.listen may be ":0").
+func (p *slackParts) run(ctx context.Context, g *errgroup.Group, limits httpserve.Limits, ready func(net.Addr)) error {
 	if p.cfg.Transport == config.SlackSocket {
+		g.Go(func() error { return p.notifier.Run(ctx) })
 		client := socketmode.New(p.api)
 		g.Go(func() error { return p.handler.RunSocketMode(ctx, client) })
-		return
+		return nil
 	}
-	srv := &http.Server{Addr: p.cfg.Listen, Handler: p.handler.HTTPHandler(), ReadHeaderTimeout: 10 * time.Second}
+	l, err := net.Listen("tcp", p.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("slack http listen on %s: %w", p.cfg.Listen, err)
+	}
+	if ready != nil {
+		ready(l.Addr())
+	}
+	srv := httpserve.New(p.cfg.Listen, p.handler.HTTPHandler(), limits)
+	g.Go(func() error { return p.notifier.Run(ctx) })
 	g.Go(func() error { return p.handler.Run(ctx) })
 	g.Go(func() error {
-		err := srv.ListenAndServe()
+		err := srv.Serve(l)
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
 		}
@@ -108,4 +119,5 @@ func (p *slackParts) run(ctx context.Context, g *errgroup.Group) {
 		defer cancel()
 		return srv.Shutdown(sctx)
 	})
+	return nil
 }

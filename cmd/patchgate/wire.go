@@ -73,6 +73,8 @@ type wiring struct {
 	// (none when empty); metricsReady gets the bound address.
 	metricsListen string
 	metricsReady  func(net.Addr)
+	// slackReady gets the bound address of the Slack HTTP transport.
+	slackReady func(net.Addr)
 	// daily adjusts the daily checks (demo, tests).
 	daily dailyWiring
 	// slackTransport carries the Slack client's requests (nil: the default

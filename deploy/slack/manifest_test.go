@@ -74,6 +74,9 @@ var webAPIScopes = map[string][]string{
 	// channels:read for a public channel, groups:read for a private one.
 	// No call the other scopes allow tells membership without posting.
 	"GetConversationInfoContext": {"channels:read", "groups:read"},
+	// users.info: the display name needs users:read, the profile's email
+	// users:read.email (without it Slack leaves the email out).
+	"GetUserInfoContext": {"users:read", "users:read.email"},
 }
 
 // notWebAPI are ...Context calls in bot/ that are not Slack Web API
@@ -132,7 +135,7 @@ func TestScopesMatchCode(t *testing.T) {
 		t.Error("bot no longer handles slash commands: revisit the commands scope")
 	}
 	want["commands"] = true
-	for _, required := range []string{"PostMessageContext", "UpdateMessageContext", "UploadFileContext", "GetUserGroupMembersContext"} {
+	for _, required := range []string{"PostMessageContext", "UpdateMessageContext", "UploadFileContext", "GetUserGroupMembersContext", "GetUserInfoContext"} {
 		if _, ok := calls[required]; !ok {
 			t.Errorf("scan found no call of %s in bot/: the scan is broken or the bot changed", required)
 		}

@@ -21,6 +21,10 @@ func (g groupDir) GroupMembers(_ context.Context, group string) ([]string, error
 	return g[group], nil
 }
 
+func (g groupDir) Person(_ context.Context, id string) (runbooks.Person, error) {
+	return runbooks.Person{ID: id}, nil
+}
+
 // TestDriftReportRealTerraformAndRecordedPlans runs the drift runbook over
 // real terraform workspaces (clean, output moved, broken HCL) and a recorded
 // provider plan: the digest groups by tenant/account, a failing workspace is

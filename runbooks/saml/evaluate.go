@@ -39,6 +39,22 @@ type Finding struct {
 	Level       string
 }
 
+// NotYetValid returns the certificates whose validity starts after now, in
+// the order they start. An IdP often publishes its next certificate ahead of
+// a rotation; one that is the only certificate of its entity, or one that
+// was installed too early, is something a person must hear about, so the
+// check reports them beside its findings.
+func NotYetValid(certs []Certificate, now time.Time) []Certificate {
+	var out []Certificate
+	for _, c := range certs {
+		if c.NotBefore.After(now) {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].NotBefore.Before(out[j].NotBefore) })
+	return out
+}
+
 // Evaluate returns a Finding for each certificate expiring within th.Warn,
 // most urgent first. now is passed in (not read) so tests and the scheduler
 // decide the clock.

@@ -26,6 +26,11 @@ func ParseMetadata(source string, r io.Reader, limits Limits) ([]Certificate, er
 	if p.entities == 0 {
 		return nil, &MetadataError{Source: source, Err: errors.New("no EntityDescriptor found; is this SAML metadata?")}
 	}
+	if len(p.certs) == 0 {
+		// Nothing to check is not "nothing expires": an export without its
+		// KeyDescriptors, or the wrong document, must fail the source.
+		return nil, &MetadataError{Source: source, Err: errors.New("no X509Certificate in any IdP or SP KeyDescriptor; nothing to check")}
+	}
 	return p.certs, nil
 }
 

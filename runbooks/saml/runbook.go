@@ -62,11 +62,14 @@ func (r *Runbook) holder() string {
 type Result struct {
 	Scan     ScanResult
 	Findings []Finding // current findings, most urgent first
-	Posted   []*Record // runbooks posted for the first time
-	Updated  []*Record // runbooks updated for a new day
-	Skipped  int       // findings already handled today (by this or another replica)
-	Resolved []*Record
-	Paged    int
+	// NotYetValid are the scanned certificates whose validity has not
+	// started (see NotYetValid).
+	NotYetValid []Certificate
+	Posted      []*Record // runbooks posted for the first time
+	Updated     []*Record // runbooks updated for a new day
+	Skipped     int       // findings already handled today (by this or another replica)
+	Resolved    []*Record
+	Paged       int
 	// Errors are per-certificate failures (chat, pager, store); the run goes
 	// on past them so one bad certificate does not hide the others.
 	Errors []error
@@ -93,6 +96,7 @@ func (r *Runbook) Run(ctx context.Context) (Result, error) {
 	var res Result
 	res.Scan, res.Findings = Check(ctx, r.Sources, r.Thresholds, now)
 	renewed := renewedAt(now, r.Thresholds.withDefaults())
+	res.NotYetValid = NotYetValid(res.Scan.Certificates, now)
 	current := map[string]bool{}
 	for _, f := range res.Findings {
 		fp := FingerprintKey(f.Certificate.SHA256)

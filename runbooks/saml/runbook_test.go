@@ -217,8 +217,8 @@ func TestRunbookFailedSourceKeepsRunbooksOpen(t *testing.T) {
 	if len(res.Scan.Failed) != 1 || res.Scan.Failed[0].Source != "idp" || len(res.Resolved) != 0 {
 		t.Fatalf("failed %v, resolved %d: a broken source must be reported and resolve nothing", res.Scan.Failed, len(res.Resolved))
 	}
-	if !strings.Contains(FormatText(res.Findings, res.Scan.Failed, testNow), "FAILED  source idp: saml metadata") {
-		t.Errorf("text: %s", FormatText(res.Findings, res.Scan.Failed, testNow))
+	if !strings.Contains(FormatText(res.Findings, res.Scan, testNow), "FAILED  source idp: saml metadata") {
+		t.Errorf("text: %s", FormatText(res.Findings, res.Scan, testNow))
 	}
 }
 
