@@ -23,12 +23,14 @@ func newCycleCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "cycle", Short: "List, start and decide patch cycles"}
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkPersistentFlagRequired("config")
-	withEngine := func(ctx context.Context, fn func(*runbooks.Engine) error) error {
+	// withEngine builds the engine; readOnly (list, show) leaves Slack out,
+	// so reading cycles needs no Slack token.
+	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
 		cfg, err := config.Load(cfgPath)
 		if err != nil {
 			return err
 		}
-		a, err := build(ctx, cfg, wiring{})
+		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
 		if err != nil {
 			return err
 		}
@@ -38,7 +40,7 @@ func newCycleCmd() *cobra.Command {
 
 	list := &cobra.Command{Use: "list", Short: "List active and finished cycles", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+			return withEngine(cmd.Context(), true, func(e *runbooks.Engine) error {
 				active, err := e.Active(cmd.Context())
 				if err != nil {
 					return err
@@ -54,7 +56,7 @@ func newCycleCmd() *cobra.Command {
 
 	show := &cobra.Command{Use: "show CYCLE", Short: "Show a cycle's stages and audit events", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+			return withEngine(cmd.Context(), true, func(e *runbooks.Engine) error {
 				c, err := e.Get(cmd.Context(), args[0])
 				if err != nil {
 					return userErr(err)
@@ -71,7 +73,7 @@ func newCycleCmd() *cobra.Command {
 	var as string
 	start := &cobra.Command{Use: "start TENANT", Short: "Start a patch cycle for a tenant", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
 				c, err := e.Start(cmd.Context(), args[0], as)
 				if err != nil {
 					return userErr(err)
@@ -88,7 +90,7 @@ func newCycleCmd() *cobra.Command {
 	decide := &cobra.Command{Use: "decide CYCLE", Short: "Approve, reject, halt, resume, retry or proceed-with-exclusions", Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
-			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
+			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
 				out, err := e.Decide(cmd.Context(), d)
 				if err != nil {
 					return userErr(err)

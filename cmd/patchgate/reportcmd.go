@@ -71,7 +71,7 @@ func regenerateReport(ctx context.Context, cfgPath, cycle, out string, w io.Writ
 	if err != nil {
 		return err
 	}
-	a, err := build(ctx, cfg, wiring{reports: out})
+	a, err := build(ctx, cfg, wiring{reports: out, readOnly: true})
 	if err != nil {
 		return err
 	}

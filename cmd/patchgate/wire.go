@@ -80,6 +80,9 @@ type wiring struct {
 	// slackTransport carries the Slack client's requests (nil: the default
 	// transport); doctor reads the granted scopes off the responses.
 	slackTransport http.RoundTripper
+	// readOnly builds for commands that only read the store (cycle list and
+	// show, report): no Slack client, so its tokens need not be set.
+	readOnly bool
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -115,7 +118,7 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 		st.Close()
 		return nil, err
 	}
-	if cfg.Slack.Enabled() && w.chat == nil {
+	if cfg.Slack.Enabled() && w.chat == nil && !w.readOnly {
 		// Approver groups are Slack user groups, and Slack shows the cycles.
 		if a.slack, err = newSlack(cfg, w, m); err != nil {
 			st.Close()
