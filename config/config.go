@@ -40,6 +40,7 @@ type Config struct {
 	HTTP  httpserve.Limits
 	SAML  SAML  // the SAML certificate check (hygiene.go)
 	Drift Drift // the Terraform drift report (hygiene.go)
+	Audit Audit // signing and anchoring of the audit chains (audit.go)
 }
 
 // Store selects and configures the durable coordination store.

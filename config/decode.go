@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -81,6 +81,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		)},
 		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
+		field{"audit", "Signing and anchoring of the audit chains, so `audit verify` detects truncation, deleted streams and consistent rewrites, and a report verifies offline.", d.audit(&c.Audit)},
 	)
 }
 

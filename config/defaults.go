@@ -42,6 +42,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	observability: listen :9090 (/metrics, /healthz, /readyz)
 //	http:      httpserve.DefaultLimits: read_header_timeout 5s, read_timeout
 //	           10s, write_timeout 30s, idle_timeout 60s, max_header_bytes 64 KiB
+//	audit:     no signing key; every 100 entries, interval 15m; S3 anchor
+//	           retention 400 days in COMPLIANCE mode
 //
 // Defaults are deliberately not applied to a value the file sets to zero or
 // empty: "workers: 0" is reported, not silently turned into 8.
@@ -62,6 +64,8 @@ func defaults() *Config {
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},
 		HTTP:          httpserve.DefaultLimits(),
+		Audit: Audit{Signing: AuditSigning{Every: 100, Interval: 15 * time.Minute},
+			Anchor: AuditAnchor{S3: AuditS3{RetentionDays: 400, Mode: "COMPLIANCE"}}},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
 		c.Tiers = append(c.Tiers, tierFrom(s))

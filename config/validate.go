@@ -26,6 +26,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkRuntime(c)
 	d.checkHygiene(c)
 	d.checkGCP(&c.Providers.GCP)
+	d.checkAudit(&c.Audit)
 }
 
 func (d *decoder) checkStore(s *Store) {

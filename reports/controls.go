@@ -44,6 +44,10 @@ type Control struct {
 type Chain struct {
 	Entries int64
 	Head    string // hash of the last entry
+	// KeyID and Fingerprint name the key that signed the checkpoint of
+	// Head; both empty when the chain is not signed.
+	KeyID       string
+	Fingerprint string
 }
 
 // Bundle is everything a report is made from.

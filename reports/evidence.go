@@ -58,8 +58,19 @@ const (
 	FileHosts     = "hosts.csv"
 	FileApprovals = "approvals.csv"
 	FileEvents    = "events.csv"
-	FileManifest  = "manifest.json"
+	// FileAuditLog is the cycle's audit stream as hashed (state.ExportLine
+	// per line) and FileCheckpoint its signed head, so the bundle verifies
+	// offline; FileSeal is the signature over the manifest.
+	FileAuditLog   = "audit.jsonl"
+	FileCheckpoint = "checkpoint.json"
+	FileManifest   = "manifest.json"
+	FileSeal       = "manifest.sig"
 )
+
+// Sealer signs a report's manifest with the audit signing key.
+type Sealer interface {
+	Seal(ctx context.Context, doc []byte) ([]byte, error)
+}
 
 // PDFName is the name of a cycle's compliance PDF.
 func PDFName(cycleID string) string { return cycleID + "-compliance.pdf" }
@@ -72,6 +83,8 @@ type Dir struct {
 	Now  func() time.Time
 	// Archive keeps the files (default LocalArchive{Dir: Path}).
 	Archive runbooks.Archive
+	// Sealer signs the manifest when the input carries a signed checkpoint.
+	Sealer Sealer
 }
 
 var _ runbooks.Reporter = (*Dir)(nil)
@@ -97,9 +110,12 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	for _, h := range in.HostsBefore {
 		before[h.ID] = h.Kernel
 	}
+	chain, err := chainOf(in)
+	if err != nil {
+		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
+	}
 	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, HostsBefore: in.HostsBefore, Refusals: in.Refusals, Now: at,
-		Chain: Chain{Entries: in.AuditEntries, Head: in.AuditHead}, KernelBefore: before,
-		Access: in.Access, AccessError: in.AccessError}
+		Chain: chain, KernelBefore: before, Access: in.Access, AccessError: in.AccessError}
 	b.evs = Evaluate(&b)
 	verdict := complianceOf(b.evs)
 
@@ -126,7 +142,7 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 		return nil
 	}
 
-	err := dataFiles(&b, in, verdict, func(f file) error {
+	err = dataFiles(&b, in, verdict, func(f file) error {
 		b.DataFiles = append(b.DataFiles, FileSum{Name: f.name, SHA256: f.sum})
 		return put(f)
 	})
@@ -149,6 +165,15 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	}
 	if err := put(man); err != nil {
 		return runbooks.Report{}, err
+	}
+	if len(in.Checkpoint) > 0 && d.Sealer != nil {
+		seal, err := d.Sealer.Seal(ctx, man.data)
+		if err != nil {
+			return runbooks.Report{}, fmt.Errorf("seal the manifest of %s: %w", c.ID, err)
+		}
+		if err := put(newFile(FileSeal, "application/json", seal)); err != nil {
+			return runbooks.Report{}, err
+		}
 	}
 	return rep, nil
 }
@@ -192,7 +217,7 @@ func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, 
 			return err
 		}
 	}
-	return nil
+	return auditFiles(in, put)
 }
 
 func controlResults(evs []Evaluation) []ControlResult {

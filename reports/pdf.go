@@ -163,6 +163,7 @@ func (r *renderer) cover(passed, applicable int, rate float64) {
 	r.kv("Control mapping", "version "+MappingVersion)
 	r.kv("Compliance rate", fmt.Sprintf("%.1f%% (%d of %d applicable criteria passed)", 100*rate, passed, applicable))
 	r.kv("Audit chain", fmt.Sprintf("%d entries, head hash %s", r.b.Chain.Entries, r.b.Chain.Head))
+	r.kv("Signed checkpoint", checkpointLine(r.b.Chain))
 	r.kv("Evidence JSON SHA-256", evidence)
 	for _, f := range r.b.DataFiles {
 		if f.Name != FileEvidence {
@@ -175,6 +176,15 @@ func (r *renderer) cover(passed, applicable int, rate float64) {
 		"cycle's evidence JSON and CSV files (same data, machine-readable). The SHA-256 of this PDF file is computed " +
 		"over its bytes when it is written and recorded in " + FileManifest + " beside it, which lists every file of " +
 		"the report, and in the cycle's audit log (report.done event), which also holds the manifest's own hash.")
+}
+
+// checkpointLine says who signed the chain's head, for the cover.
+func checkpointLine(ch Chain) string {
+	if ch.Fingerprint == "" {
+		return "none: no audit signing key was configured, so this report cannot be verified offline"
+	}
+	return fmt.Sprintf("head signed by key %s, public key fingerprint %s (%s; verify with `patchgate report verify`)",
+		ch.KeyID, ch.Fingerprint, FileCheckpoint)
 }
 
 type tally struct{ scope, patched, excluded, failed int }

@@ -14,6 +14,7 @@ import (
 type delivered struct {
 	appended int64
 	notified int64
+	last     state.Entry // the last entry this delivery appended (Seq 0: none)
 }
 
 // deliver appends the outbox to the cycle's audit stream, each event at its
@@ -41,7 +42,10 @@ func (e *Engine) deliver(ctx context.Context, c *Cycle) (delivered, error) {
 		if err != nil {
 			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, c.ID, err)
 		}
-		_, err = e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
+		en, err := e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
+		if err == nil {
+			d.last = en
+		}
 		if errors.Is(err, state.ErrConflict) {
 			// Another replica appended it between our head read and now,
 			// unless the stream lags behind (which would be a lost event).
@@ -101,6 +105,11 @@ func (e *Engine) Events(ctx context.Context, id string) ([]Event, error) {
 	if err != nil {
 		return nil, storeErr("read audit of "+id, err)
 	}
+	return decodeEvents(id, entries)
+}
+
+// decodeEvents decodes the entries of a cycle's audit stream.
+func decodeEvents(id string, entries []state.Entry) ([]Event, error) {
 	out := make([]Event, 0, len(entries))
 	for _, en := range entries {
 		var ev Event

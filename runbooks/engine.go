@@ -26,6 +26,12 @@ type Deps struct {
 	Directory Directory
 	Changes   Changes // optional: change events for production patch windows
 	Access    Access  // optional: the access report for CC6.1
+	// Notary signs audit heads and anchors them outside the store
+	// (optional: without it the chains are hash-chained only).
+	Notary Notary
+	// Archive receives each finished cycle's audit streams before the
+	// cycle is archived (optional).
+	Archive Archive
 	Log       *slog.Logger
 }
 

@@ -3,6 +3,8 @@ package runbooks
 import (
 	"context"
 	"time"
+
+	"github.com/patchgate/patchgate/state"
 )
 
 // The interfaces below are what the engine consumes; providers, the chat
@@ -120,6 +122,12 @@ type ReportInput struct {
 	HostsBefore  []Host
 	AuditEntries int64
 	AuditHead    string // hash of the last audit entry
+	// AuditLog is the cycle's audit stream entry by entry, as hashed, so a
+	// bundle re-hashes offline to Checkpoint's head.
+	AuditLog []state.Entry
+	// Checkpoint is the signed, anchored checkpoint of the audit stream at
+	// AuditEntries (nil without a Notary).
+	Checkpoint []byte
 	// Access is who could reach the tenant's accounts at report time; nil
 	// with AccessError set when it could not be read.
 	Access      *AccessReport

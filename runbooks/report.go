@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/patchgate/patchgate/state"
 )
 
 // report produces the compliance report from the cycle and its whole audit
@@ -54,8 +56,11 @@ func (e *Engine) ReportInput(ctx context.Context, id string) (ReportInput, error
 // store so the report shows what the audit log holds, not memory.
 func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error) {
 	in := ReportInput{Cycle: n}
+	if err := e.auditInput(ctx, n, &in); err != nil {
+		return in, err
+	}
 	var err error
-	if in.Events, err = e.Events(ctx, n.ID); err != nil {
+	if in.Events, err = decodeEvents(n.ID, in.AuditLog); err != nil {
 		return in, err
 	}
 	if in.Refusals, err = e.Refusals(ctx, n.ID); err != nil {
@@ -67,11 +72,6 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 	if in.Hosts, err = e.listHosts(ctx, n.Tenant); err != nil {
 		return in, err
 	}
-	head, err := e.deps.Store.Head(ctx, AuditStream(n.ID))
-	if err != nil {
-		return in, fmt.Errorf("read audit head of %s: %w", n.ID, err)
-	}
-	in.AuditEntries, in.AuditHead = head.Seq, head.Hash
 	if e.deps.Access != nil {
 		acc, err := e.deps.Access.AccessReport(ctx, e.tenants[n.Tenant])
 		if err != nil {
@@ -83,4 +83,28 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 		}
 	}
 	return in, nil
+}
+
+// auditInput reads the audit stream entry by entry, as hashed, and has its
+// head signed and anchored, so the report carries a chain that verifies
+// offline against the notary's public key. The cycle's lease keeps other
+// writers off the stream, so the entries read are the head signed.
+func (e *Engine) auditInput(ctx context.Context, n *Cycle, in *ReportInput) error {
+	stream := AuditStream(n.ID)
+	entries, err := e.deps.Store.Read(ctx, stream, 1, 0)
+	if err != nil {
+		return fmt.Errorf("read audit log of %s: %w", n.ID, err)
+	}
+	if len(entries) == 0 {
+		return fmt.Errorf("read audit head of %s: %w", n.ID, state.ErrNotFound)
+	}
+	last := entries[len(entries)-1]
+	in.AuditLog, in.AuditEntries, in.AuditHead = entries, last.Seq, last.Hash
+	if e.deps.Notary == nil {
+		return nil
+	}
+	if in.Checkpoint, err = e.deps.Notary.Checkpoint(ctx, stream, last.Seq, last.Hash, true); err != nil {
+		return fmt.Errorf("checkpoint the audit log of %s for its report: %w", n.ID, err)
+	}
+	return nil
 }

@@ -69,6 +69,7 @@ func (e *Engine) step(ctx context.Context, lease *state.Lease, c *Cycle, a Actio
 		e.log.Warn("deliver events", "cycle", n.ID, "err", derr)
 	} else {
 		*d = nd
+		e.checkpointDue(ctx, n, nd.last)
 	}
 	if n.Revision == c.Revision && e.deps.Chat != nil {
 		// Progress only (patched 812/1,200): refresh the message, no event.
@@ -194,6 +195,9 @@ func changed(old, n *Cycle) bool {
 // archive moves a finished cycle to the done set and frees its tenant. Each
 // part is idempotent, so a crash half-way is finished by the next replica.
 func (e *Engine) archive(ctx context.Context, c *Cycle) error {
+	if err := e.sealAudit(ctx, c); err != nil {
+		return err
+	}
 	st := e.deps.Store
 	b, err := e.encodeCycle(c)
 	if err != nil {

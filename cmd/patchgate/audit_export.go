@@ -1,12 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,15 +17,23 @@ import (
 )
 
 func newAuditExportCmd() *cobra.Command {
-	var cfgPath, cycle string
+	var cfgPath, cycle, format, outPath string
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "export (--cycle ID | --all)",
-		Short: "Write the audit log as JSON lines: one entry per line with its sequence, hash and previous hash",
-		Args:  cobra.NoArgs,
+		Use:   "export (--cycle ID | --all) [--format chain|siem] [--out FILE]",
+		Short: "Write the audit log as JSON lines: the chain (sequence, hash, previous hash, event) or one SIEM event per line",
+		Long: `export writes audit entries as JSON lines to stdout or --out FILE.
+--format chain (default): each entry with its stream, sequence, time, hash
+and previous hash and the event exactly as hashed, so the chain re-checks
+from the export alone. --format siem: one flat event per line with time,
+cycle, tenant, actor, action, outcome, stage and detail, for a SIEM.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if (cycle == "") == !all {
 				return errors.New("audit export: give exactly one of --cycle ID or --all")
+			}
+			if format != "chain" && format != "siem" {
+				return fmt.Errorf("audit export: --format %q: want chain or siem", format)
 			}
 			st, _, err := openStoreFromFile(cmd.Context(), cfgPath)
 			if err != nil {
@@ -39,39 +48,99 @@ func newAuditExportCmd() *cobra.Command {
 			} else if _, err := st.Head(cmd.Context(), streams[0]); errors.Is(err, state.ErrNotFound) {
 				return fmt.Errorf("audit export: cycle %q has no audit log", cycle)
 			}
-			return exportAudit(cmd.Context(), st, streams, cmd.OutOrStdout(), cmd.ErrOrStderr())
+			out := cmd.OutOrStdout()
+			if outPath != "" {
+				f, err := os.OpenFile(outPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+				if err != nil {
+					return fmt.Errorf("audit export: %w", err)
+				}
+				defer f.Close()
+				out = f
+			}
+			write := chainLine
+			if format == "siem" {
+				write = siemLine
+			}
+			if err := exportAudit(cmd.Context(), st, streams, out, cmd.ErrOrStderr(), write); err != nil {
+				return err
+			}
+			if f, ok := out.(*os.File); ok && outPath != "" {
+				if err := f.Sync(); err != nil {
+					return fmt.Errorf("audit export: %w", err)
+				}
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (its store section is used)")
 	cmd.Flags().StringVar(&cycle, "cycle", "", "export this cycle's audit log and its refused decisions")
 	cmd.Flags().BoolVar(&all, "all", false, "export every audit stream")
+	cmd.Flags().StringVar(&format, "format", "chain", "chain (entries as hashed) or siem (one flat event per line)")
+	cmd.Flags().StringVar(&outPath, "out", "", "write to this file instead of stdout")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
 }
 
-// exportLine is one audit entry as exported. Event is the entry's data as
-// the engine wrote it (JSON), so a SIEM can index its fields; Hash and Prev
-// let anyone re-check the chain from the export alone with
-// state.EntryHash(stream, seq, time, prev, data).
-type exportLine struct {
-	Stream string          `json:"stream"`
-	Seq    int64           `json:"seq"`
-	Time   time.Time       `json:"time"`
-	Hash   string          `json:"hash"`
-	Prev   string          `json:"prev_hash"`
-	Event  json.RawMessage `json:"event,omitempty"`
-	Data   []byte          `json:"data,omitempty"` // base64, only for an entry that is not JSON
-}
+// exportLine is one audit entry as exported (see state.ExportLine).
+type exportLine = state.ExportLine
 
 // exportPage bounds how many entries are held in memory at once.
 const exportPage = 1000
 
+// lineWriter encodes one entry of stream.
+type lineWriter func(enc *json.Encoder, stream string, e state.Entry) error
+
+func chainLine(enc *json.Encoder, stream string, e state.Entry) error {
+	return enc.Encode(state.NewExportLine(stream, e))
+}
+
+// siemEvent is one audit event flattened for a SIEM (Splunk, Elastic,
+// Sentinel): who did what to which cycle, and whether it succeeded.
+type siemEvent struct {
+	Time    time.Time         `json:"time"`
+	Source  string            `json:"source"`
+	Stream  string            `json:"stream"`
+	Seq     int64             `json:"seq"`
+	Cycle   string            `json:"cycle,omitempty"`
+	Tenant  string            `json:"tenant,omitempty"`
+	Actor   string            `json:"actor,omitempty"`
+	Action  string            `json:"action"`
+	Outcome string            `json:"outcome"`
+	Stage   string            `json:"stage,omitempty"`
+	Detail  string            `json:"detail,omitempty"`
+	Data    map[string]string `json:"data,omitempty"`
+	Hash    string            `json:"hash"`
+}
+
+func siemLine(enc *json.Encoder, stream string, e state.Entry) error {
+	var ev runbooks.Event
+	_ = json.Unmarshal(e.Data, &ev) // a non-event entry still gets a line, with its action unknown
+	action := ev.Type
+	if action == "" {
+		action = "unknown"
+	}
+	return enc.Encode(siemEvent{Time: e.Time, Source: "patchgate", Stream: stream, Seq: e.Seq, Cycle: ev.Cycle,
+		Tenant: ev.Tenant, Actor: ev.Actor, Action: action, Outcome: outcomeOf(stream, action), Stage: ev.Stage,
+		Detail: ev.Detail, Data: ev.Data, Hash: e.Hash})
+}
+
+// outcomeOf classifies an action for a SIEM: refusals are "denied", halts,
+// rejections and failures "failure", everything else "success".
+func outcomeOf(stream, action string) string {
+	switch {
+	case strings.HasPrefix(stream, "audit/refusals/") || action == runbooks.EvRefused:
+		return "denied"
+	case strings.HasSuffix(action, ".failed") || action == runbooks.EvCycleRejected || action == runbooks.EvHalted:
+		return "failure"
+	}
+	return "success"
+}
+
 // exportAudit writes every entry of streams as JSON lines, checking each
 // chain as it goes. A broken chain is still exported (the evidence of the
 // break is worth having) and reported as a finding.
-func exportAudit(ctx context.Context, st state.Store, streams []string, out, errOut io.Writer) error {
-	enc := json.NewEncoder(out)
-	enc.SetEscapeHTML(false) // keep each event's bytes exactly as hashed
+func exportAudit(ctx context.Context, st state.Store, streams []string, out, errOut io.Writer, write lineWriter) error {
+	enc := state.NewExportEncoder(out)
 	var broken []string
 	total := 0
 	for _, s := range streams {
@@ -91,13 +160,7 @@ func exportAudit(ctx context.Context, st state.Store, streams []string, out, err
 				}
 			}
 			for _, e := range page {
-				line := exportLine{Stream: s, Seq: e.Seq, Time: e.Time, Hash: e.Hash, Prev: e.PrevHash}
-				if compactJSON(e.Data) {
-					line.Event = e.Data
-				} else {
-					line.Data = e.Data
-				}
-				if err := enc.Encode(line); err != nil {
+				if err := write(enc, s, e); err != nil {
 					return fmt.Errorf("write export: %w", err)
 				}
 				total++
@@ -117,12 +180,4 @@ func exportAudit(ctx context.Context, st state.Store, streams []string, out, err
 		return &findingError{msg: "audit chain broken"}
 	}
 	return nil
-}
-
-// compactJSON reports whether b is JSON that the encoder will write back
-// byte for byte (valid and already compact), so the exported event still
-// matches the entry's hash.
-func compactJSON(b []byte) bool {
-	var buf bytes.Buffer
-	return json.Compact(&buf, b) == nil && bytes.Equal(buf.Bytes(), b)
 }

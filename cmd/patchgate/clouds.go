@@ -32,6 +32,7 @@ var cloudBuilders = []cloudBuilder{
 		deps.Access = access
 		if d, isDir := deps.Reporter.(*reports.Dir); isDir && archive != nil {
 			d.Archive = archive
+			deps.Archive = archive
 		}
 		return c, true, nil
 	}},

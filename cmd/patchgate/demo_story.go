@@ -250,7 +250,7 @@ func (p *slackPeople) summary(ctx context.Context) error {
 	stats := p.a.fleet.Stats()
 	fmt.Fprintf(p.out, "  backups started %d, patches started %d, duplicates %d, incidents opened %d\n",
 		stats.Backups.Starts, stats.Patches.Starts, stats.Backups.Duplicates+stats.Patches.Duplicates, stats.IncidentsOpened)
-	return verifyAudit(ctx, p.a.store, p.out)
+	return verifyAudit(ctx, p.a.store, nil, nil, p.out)
 }
 
 func (p *slackPeople) say(format string, args ...any) {

@@ -19,7 +19,8 @@ func main() {
 }
 
 // run executes the CLI and returns the process exit code: 0 on success, 1
-// when a check found a problem (an audit break, an invalid config), 2 on
+// when a check found a problem (an audit break, an invalid config), 3 when
+// a check could not be made (an unreachable anchor, an unknown key), 2 on
 // any other error.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root := newRoot()
@@ -28,11 +29,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	err := root.ExecuteContext(ctx)
 	var fe *findingError
+	var ue *uncheckedError
 	switch {
 	case err == nil:
 		return 0
 	case errors.As(err, &fe):
 		return 1
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "patchgate: could not check:", err)
+		return 3
 	default:
 		fmt.Fprintln(stderr, "patchgate:", err)
 		return 2

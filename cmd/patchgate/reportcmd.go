@@ -31,14 +31,13 @@ audit log keeps the hashes of the report the cycle made; a regenerated
 report is a new document with its own "generated at" and hashes.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cycle == "" || out == "" {
-				return errors.New("report needs --cycle ID and --out DIR (or the posture subcommand)")
+			if cycle == "" || out == "" || cfgPath == "" {
+				return errors.New("report needs --config FILE, --cycle ID and --out DIR (or the posture or verify subcommand)")
 			}
 			return regenerateReport(cmd.Context(), cfgPath, cycle, out, cmd.OutOrStdout())
 		},
 	}
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
-	_ = cmd.MarkPersistentFlagRequired("config")
 	cmd.Flags().StringVar(&cycle, "cycle", "", "the cycle's ID")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the report into")
 
@@ -47,6 +46,9 @@ report is a new document with its own "generated at" and hashes.`,
 		Short: "Print the compliance posture across tenants (latest rate, trend, open exceptions)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cfgPath == "" {
+				return errors.New("report posture needs --config FILE")
+			}
 			st, _, err := openStoreFromFile(cmd.Context(), cfgPath)
 			if err != nil {
 				return err
@@ -60,7 +62,7 @@ report is a new document with its own "generated at" and hashes.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(posture)
+	cmd.AddCommand(posture, newReportVerifyCmd())
 	return cmd
 }
 

@@ -106,9 +106,14 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	if reportDir == "" {
 		reportDir = "patchgate-reports"
 	}
+	reporter := &reports.Dir{Path: reportDir}
 	deps := runbooks.Deps{
 		Store: st, Clock: w.clock, Chat: w.chat, Log: w.log,
-		Reporter: &reports.Dir{Path: reportDir},
+		Reporter: reporter, Archive: reports.LocalArchive{Dir: reportDir},
+	}
+	if err := auditNotary(ctx, cfg, w, &deps, reporter); err != nil {
+		st.Close()
+		return nil, err
 	}
 	if err := a.providers(ctx, w, &deps); err != nil {
 		st.Close()

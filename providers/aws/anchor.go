@@ -1,0 +1,136 @@
+package aws
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/patchgate/patchgate/state/checkpoint"
+)
+
+// anchorS3 is the part of the S3 client the anchor calls.
+type anchorS3 interface {
+	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
+	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+}
+
+// S3Anchor keeps signed checkpoints in a bucket with Object Lock: each is
+// written once (If-None-Match: *, so a second write of a name is refused)
+// with a retention date in compliance mode, so nobody, the bucket's owner
+// included, can delete or overwrite it before the date.
+type S3Anchor struct {
+	Bucket    string
+	Prefix    string
+	Retention time.Duration // default 400 days
+	Mode      s3types.ObjectLockMode
+	Now       func() time.Time
+	client    anchorS3
+}
+
+var _ checkpoint.Anchor = (*S3Anchor)(nil)
+
+// NewS3Anchor builds an anchor on cfg; endpoint (empty: AWS's) points it at
+// an emulator in tests.
+func NewS3Anchor(cfg aws.Config, endpoint, bucket, prefix string, retentionDays int, mode string) *S3Anchor {
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint, o.UsePathStyle = aws.String(endpoint), true
+		}
+	})
+	a := &S3Anchor{Bucket: bucket, Prefix: prefix, Mode: s3types.ObjectLockMode(mode), client: c}
+	if retentionDays > 0 {
+		a.Retention = time.Duration(retentionDays) * 24 * time.Hour
+	}
+	return a
+}
+
+func (a *S3Anchor) String() string { return "s3://" + path.Join(a.Bucket, a.Prefix) }
+
+func (a *S3Anchor) key(name string) string { return path.Join(a.Prefix, name) }
+
+// Put writes name once, locked until now + Retention.
+func (a *S3Anchor) Put(ctx context.Context, name string, data []byte) error {
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	retention, mode := a.Retention, a.Mode
+	if retention <= 0 {
+		retention = 400 * 24 * time.Hour
+	}
+	if mode == "" {
+		mode = s3types.ObjectLockModeCompliance
+	}
+	sum := sha256.Sum256(data)
+	_, err := a.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket: aws.String(a.Bucket), Key: aws.String(a.key(name)), Body: bytes.NewReader(data),
+		ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String("application/json"),
+		IfNoneMatch:               aws.String("*"),
+		ChecksumSHA256:            aws.String(base64.StdEncoding.EncodeToString(sum[:])),
+		ObjectLockMode:            mode,
+		ObjectLockRetainUntilDate: aws.Time(now().Add(retention).UTC()),
+	})
+	var ae smithy.APIError
+	if errors.As(err, &ae) && (ae.ErrorCode() == "PreconditionFailed" || ae.ErrorCode() == "ConditionalRequestConflict") {
+		return fmt.Errorf("s3 PutObject s3://%s/%s: %w", a.Bucket, a.key(name), checkpoint.ErrExists)
+	}
+	if err != nil {
+		return fmt.Errorf("s3 PutObject s3://%s/%s: %w", a.Bucket, a.key(name), err)
+	}
+	return nil
+}
+
+// Get reads name.
+func (a *S3Anchor) Get(ctx context.Context, name string) ([]byte, error) {
+	out, err := a.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(a.key(name))})
+	var nsk *s3types.NoSuchKey
+	if errors.As(err, &nsk) {
+		return nil, fmt.Errorf("s3 GetObject s3://%s/%s: %w", a.Bucket, a.key(name), checkpoint.ErrAbsent)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("s3 GetObject s3://%s/%s: %w", a.Bucket, a.key(name), err)
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		return nil, fmt.Errorf("read s3://%s/%s: %w", a.Bucket, a.key(name), err)
+	}
+	return b, nil
+}
+
+// List pages through the names under prefix (S3 lists keys in order).
+func (a *S3Anchor) List(ctx context.Context, prefix string) ([]string, error) {
+	var out []string
+	full := a.key(prefix)
+	if strings.HasSuffix(prefix, "/") {
+		full += "/"
+	}
+	strip := ""
+	if a.Prefix != "" {
+		strip = strings.TrimSuffix(a.Prefix, "/") + "/"
+	}
+	p := s3.NewListObjectsV2Paginator(a.client, &s3.ListObjectsV2Input{Bucket: aws.String(a.Bucket), Prefix: aws.String(full)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("s3 ListObjectsV2 s3://%s/%s: %w", a.Bucket, full, err)
+		}
+		for _, o := range page.Contents {
+			out = append(out, strings.TrimPrefix(aws.ToString(o.Key), strip))
+		}
+	}
+	return out, nil
+}
