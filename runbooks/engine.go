@@ -32,7 +32,7 @@ type Deps struct {
 	// Archive receives each finished cycle's audit streams before the
 	// cycle is archived (optional).
 	Archive Archive
-	Log       *slog.Logger
+	Log     *slog.Logger
 }
 
 // Config tunes the engine loop.
