@@ -76,7 +76,7 @@ func TestReportRegeneratesFromTheStore(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := cliConfig(t, dir, 0)
 	c := finishCycle(t, cfgPath, filepath.Join(dir, "engine-reports"))
-	if c.Report == nil || len(c.Report.Files) != 6 || c.Report.Compliance == nil {
+	if c.Report == nil || len(c.Report.Files) != 7 || c.Report.Compliance == nil {
 		t.Fatalf("the engine's report: %+v", c.Report)
 	}
 
@@ -97,7 +97,7 @@ func TestReportRegeneratesFromTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(b, &m); err != nil || m.Cycle != c.ID || len(m.Files) != 5 {
+	if err := json.Unmarshal(b, &m); err != nil || m.Cycle != c.ID || len(m.Files) != 6 {
 		t.Fatalf("manifest %+v (%v)", m, err)
 	}
 	hosts, err := os.ReadFile(filepath.Join(out, c.ID, reports.FileHosts))
