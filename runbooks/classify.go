@@ -93,7 +93,7 @@ func Classify(err error, status int, timeout time.Duration, endpoint string) Cau
 		return Cause{CauseTLS, "TLS handshake failed: " + clipLine(text, 200)}
 	case errors.Is(err, context.Canceled):
 		return Cause{CauseCanceled, "the call was cancelled (the bot is shutting down)"}
-	case isTimeout(err):
+	case isTimeout(err) || timeoutText(lower):
 		return Cause{CauseNoAnswer, "connection accepted but no answer" + within(timeout)}
 	}
 	return Cause{CauseOther, clipLine(text, 300)}
@@ -207,6 +207,17 @@ func isTimeout(err error) bool {
 	}
 	var ne net.Error
 	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// timeoutText recognises a timeout in the text of an SDK that flattens the
+// error chain into a string (go-pagerduty).
+func timeoutText(lower string) bool {
+	for _, s := range []string{"context deadline exceeded", "client.timeout exceeded", "i/o timeout", "timeout awaiting response headers"} {
+		if strings.Contains(lower, s) {
+			return true
+		}
+	}
+	return false
 }
 
 func isTLS(err error, lower string) bool {

@@ -198,6 +198,9 @@ type Incident struct {
 	AckWanted    bool   `json:"ack_wanted,omitempty"`
 	Acknowledged bool   `json:"acknowledged,omitempty"`
 	Resolved     bool   `json:"resolved,omitempty"`
+	// LastError is the pager's last failure (a page that could not be
+	// sent), shown so an operator knows nobody was paged.
+	LastError string `json:"last_error,omitempty"`
 }
 
 // Report is where the cycle's compliance report went.

@@ -53,6 +53,7 @@ func (e *Engine) incident(ctx context.Context, n *Cycle, a Action, now time.Time
 		inc.Resolved = true
 		n.emit(now, s.Name, EvIncidentResolved, ActorSystem, "stage succeeded", map[string]string{"dedup_key": inc.Key})
 	}
+	inc.LastError = ""
 	return true, nil
 }
 

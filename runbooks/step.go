@@ -149,6 +149,7 @@ func (e *Engine) providerError(n *Cycle, i int, now time.Time, a Action, err err
 		// is tried again on the next tick.
 		e.log.Warn("pager call failed", "cycle", n.ID, "tenant", n.Tenant, "stage", s.Name,
 			"action", string(a.Kind), "err", err)
+		s.Incident.LastError = err.Error()
 		return false
 	}
 	s.Errors++

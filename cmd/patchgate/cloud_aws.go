@@ -36,7 +36,7 @@ func awsConfig(cfg *config.Config) awsprovider.Config {
 	a := cfg.Providers.AWS
 	return awsprovider.Config{
 		Region: a.Region, Accounts: a.Accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, EndpointURL: a.EndpointURL, Endpoints: a.Endpoints,
-		AccountConcurrency: a.AccountConcurrency, Tenants: cfg.Tenants(),
+		AccountConcurrency: a.AccountConcurrency, Tenants: cfg.Tenants(), StepTimeout: cfg.Engine.StepTimeout,
 		Patch: a.Patch, Backup: a.Backup, Archive: a.Archive, IdentityCenter: a.IdentityCenter,
 	}
 }

@@ -33,7 +33,7 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Cloud: a.Cloud, Endpoint: a.Endpoint,
 		MaximumDuration: a.Patch.MaximumDuration, RebootSetting: a.Patch.RebootSetting, Classifications: a.Patch.Classifications,
 		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, PollInterval: a.PollInterval,
-		AssessTimeout: a.AssessTimeout, Now: now, Log: w.log,
+		AssessTimeout: a.AssessTimeout, StepTimeout: cfg.Engine.StepTimeout, Now: now, Log: w.log,
 	})
 	if err != nil {
 		return multi.Cloud{}, false, fmt.Errorf("providers.azure: %w", err)

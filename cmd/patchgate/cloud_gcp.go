@@ -18,7 +18,9 @@ func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if !g.Configured {
 		return multi.Cloud{}, false, nil
 	}
-	p, err := gcp.New(ctx, gcpConfig(g, w))
+	gc := gcpConfig(g, w)
+	gc.StepTimeout = cfg.Engine.StepTimeout
+	p, err := gcp.New(ctx, gc)
 	if err != nil {
 		return multi.Cloud{}, false, fmt.Errorf("providers.gcp: %w", err)
 	}

@@ -73,7 +73,8 @@ func newDynatrace(cfg *config.Config, w wiring) (*dynatrace.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers.dynatrace.token: %w", err)
 	}
-	client, err := dynatrace.New(dynatrace.Config{BaseURL: dt.URL, Token: token, Selectors: dt.Selectors, Log: w.log})
+	client, err := dynatrace.New(dynatrace.Config{BaseURL: dt.URL, Token: token, Selectors: dt.Selectors,
+		StepTimeout: cfg.Engine.StepTimeout, Log: w.log})
 	if err != nil {
 		return nil, fmt.Errorf("providers.dynatrace: %w", err)
 	}
@@ -86,7 +87,8 @@ func newPagerDuty(cfg *config.Config, w wiring) (*pagerduty.Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("providers.pagerduty.routing_key: %w", err)
 	}
-	client, err := pagerduty.New(pagerduty.Config{RoutingKey: key, EventsURL: pd.EventsURL, Log: w.log})
+	client, err := pagerduty.New(pagerduty.Config{RoutingKey: key, EventsURL: pd.EventsURL,
+		StepTimeout: cfg.Engine.StepTimeout, Log: w.log})
 	if err != nil {
 		return nil, fmt.Errorf("providers.pagerduty: %w", err)
 	}
@@ -108,7 +110,7 @@ func newFalcon(cfg *config.Config, w wiring) (*falcon.Client, error) {
 		overrides[i] = falcon.KernelOverride{OS: o.OS, Kernel: o.Kernel, Sensor: o.Sensor, Supported: o.Supported, Reason: o.Reason}
 	}
 	client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud,
-		OnlineWindow: f.LastSeenWithin, Overrides: overrides, Log: w.log})
+		OnlineWindow: f.LastSeenWithin, Overrides: overrides, StepTimeout: cfg.Engine.StepTimeout, Log: w.log})
 	if err != nil {
 		return nil, fmt.Errorf("providers.falcon: %w", err)
 	}

@@ -3,8 +3,10 @@ package aws
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -48,6 +50,12 @@ func (p *Provider) callError(serviceID, op, account, region string, md middlewar
 	}
 	if _, ok := p.cfg.Endpoints[svc]; ok {
 		ce.Endpoint = "providers.aws.endpoints." + svc
+	}
+	// A proxy's error page: the SDK only says its body did not parse.
+	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil &&
+		strings.Contains(strings.ToLower(raw.Header.Get("Content-Type")), "html") {
+		ce.Status = raw.StatusCode
+		ce.Cause = runbooks.Classify(fmt.Errorf("text/html: %w", err), raw.StatusCode, ce.Timeout, ce.Endpoint).Text
 	}
 	return ce
 }

@@ -57,8 +57,11 @@ type Config struct {
 	// AssessTimeout bounds how long a post-patch assessment may run before
 	// the machine fails verification (default 30m).
 	AssessTimeout time.Duration
-	Now           func() time.Time // the clock; time.Now when nil
-	Log           *slog.Logger
+	// StepTimeout is the engine's step budget; the ARM clients' retries
+	// and per-try timeout are derived from it (runbooks.StepBudget).
+	StepTimeout time.Duration
+	Now         func() time.Time // the clock; time.Now when nil
+	Log         *slog.Logger
 }
 
 // ArcBackup values.

@@ -57,8 +57,10 @@ func New(cfg Config) (*Provider, error) {
 	}
 	co := policy.ClientOptions{Cloud: clouds[cfg.Cloud]}
 	co.Telemetry.ApplicationID = "patchgate"
-	// Retry stays at the SDK's defaults on purpose: its retry policy waits
-	// out a 429's Retry-After, which is how ARM throttling is honoured.
+	// The SDK's retry policy waits out a 429's Retry-After, which is how
+	// ARM throttling is honoured; its attempts and timeouts come from the
+	// step budget so a call ends inside the step.
+	budgeted(&co, runbooks.StepBudget(cfg.StepTimeout, 0), "providers.azure.endpoint")
 	if cfg.Endpoint != "" {
 		base := clouds[cfg.Cloud]
 		co.Cloud = cloud.Configuration{

@@ -17,6 +17,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // Defaults for the zero values of Config.
@@ -71,6 +73,10 @@ type Config struct {
 	// MaxRetryWait caps the wait a Retry-After header may ask for; default
 	// one minute.
 	MaxRetryWait time.Duration
+	// StepTimeout is the engine's step budget; when set, Timeout, the
+	// retries and their waits are derived from it (runbooks.StepBudget)
+	// so the health gate's call ends inside the step.
+	StepTimeout time.Duration
 	// PageSize is the number of problems a page; default 50, at most 500.
 	PageSize int
 	// Log receives retry warnings; default discards.
@@ -125,6 +131,12 @@ func (c Config) withDefaults() (Config, error) {
 		c.MaxRetries = DefaultMaxRetries
 	case c.MaxRetries < 0:
 		c.MaxRetries = 0
+	}
+	if c.StepTimeout > 0 {
+		b := runbooks.StepBudget(c.StepTimeout, c.MaxRetries+1)
+		c.Timeout = min(c.Timeout, b.PerAttempt)
+		c.RetryBackoff = min(c.RetryBackoff, b.MaxBackoff)
+		c.MaxRetryWait = min(c.MaxRetryWait, b.MaxBackoff)
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}

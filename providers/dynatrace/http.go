@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // Body size limits: a page of 500 problems with their entities stays well
@@ -63,10 +65,7 @@ func (c *Client) get(ctx context.Context, scope string, q url.Values, v any) err
 			return nil
 		}
 		if wait < 0 || attempt >= c.cfg.MaxRetries || ctx.Err() != nil {
-			if attempt > 0 {
-				return fmt.Errorf("gave up after %d attempts: %w", attempt+1, err)
-			}
-			return err
+			return c.callError(attempt+1, err)
 		}
 		if wait == 0 {
 			wait = c.backoff(attempt)
@@ -74,9 +73,32 @@ func (c *Client) get(ctx context.Context, scope string, q url.Values, v any) err
 		c.cfg.Log.Warn("dynatrace request failed; retrying", "scope", scope,
 			"attempt", attempt+1, "wait", wait, "err", c.redact(err))
 		if serr := c.sleep(ctx, wait); serr != nil {
-			return fmt.Errorf("%w (stopped waiting to retry: %v)", err, serr)
+			return c.callError(attempt+1, fmt.Errorf("%w (stopped waiting to retry: %v)", err, serr))
 		}
 	}
+}
+
+// callError describes a failed problems call for the operator; the token
+// is already removed from err.
+func (c *Client) callError(attempts int, err error) error {
+	ce := &runbooks.CallError{System: "dynatrace", Service: "problems", Operation: "GET /api/v2/problems",
+		Attempts: attempts, Timeout: c.cfg.Timeout, Endpoint: "providers.dynatrace.url", Err: err}
+	if u, perr := url.Parse(c.cfg.BaseURL); perr == nil {
+		ce.Scope = "environment " + u.Host
+	}
+	var ae *APIError
+	if errors.As(err, &ae) {
+		ce.Status = ae.Status
+		if !strings.Contains(strings.ToLower(ae.Message), "<html") {
+			// Dynatrace's own refusal already reads well.
+			if attempts > 1 {
+				return fmt.Errorf("gave up after %d attempts: %w", attempts, err)
+			}
+			return err
+		}
+		ce.Cause = ce.PlainCause() + " (body: " + ae.Message + ")"
+	}
+	return ce
 }
 
 // try makes one request. On failure it returns how long to wait before a

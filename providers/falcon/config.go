@@ -77,6 +77,9 @@ type Config struct {
 	// window to reopen.
 	MaxRetries   int
 	MaxRetryWait time.Duration
+	// StepTimeout is the engine's step budget; when set, MaxRetries and
+	// MaxRetryWait are derived from it (runbooks.StepBudget).
+	StepTimeout time.Duration
 
 	Clock runbooks.Clock
 	Log   *slog.Logger
@@ -128,6 +131,10 @@ func New(cfg Config) (*Client, error) {
 	}
 	base.Transport = &tokenRecorder{next: next, secrets: c.secrets}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
+	if cfg.StepTimeout > 0 {
+		b := runbooks.StepBudget(cfg.StepTimeout, cfg.MaxRetries+1)
+		cfg.MaxRetryWait = min(cfg.MaxRetryWait, b.MaxBackoff)
+	}
 	limiter := &rateLimiter{maxRetries: cfg.MaxRetries, maxWait: cfg.MaxRetryWait,
 		now: cfg.Clock.Now, sleep: cfg.sleep, log: cfg.Log}
 	ac := &falcon.ApiConfig{
@@ -143,7 +150,9 @@ func New(cfg Config) (*Client, error) {
 				rt = cfg.TransportDecorator(rt)
 			}
 			limiter.next = rt
-			return limiter
+			// Outermost: a silent API, or a proxy's page, fails as a
+			// CallError naming the request (tokens never reach it).
+			return runbooks.DescribeTransport(limiter, 0, "providers.falcon (cloud or host)", describeFalcon)
 		},
 	}
 	if cfg.HostOverride == "" {

@@ -50,6 +50,10 @@ type Config struct {
 	// Options are added to both API clients (tests:
 	// option.WithoutAuthentication()).
 	Options []option.ClientOption
+	// StepTimeout is the engine's step budget; retries, each attempt's
+	// timeout and the waits between them are derived from it
+	// (runbooks.StepBudget).
+	StepTimeout time.Duration
 }
 
 // PatchSettings shape every patch job.

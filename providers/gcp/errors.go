@@ -14,6 +14,9 @@ func httpCode(err error) int {
 	if errors.As(err, &ge) {
 		return ge.Code
 	}
+	if ce, ok := runbooks.AsCallError(err); ok {
+		return ce.Status // a 5xx or a proxy's page, described by the transport
+	}
 	return 0
 }
 

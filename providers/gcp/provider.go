@@ -54,10 +54,23 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 
 	// Both clients get their own HTTP client so retries (and, for OS
 	// Config, the quota limiter) sit under every call, paging included.
-	retry := func(rt http.RoundTripper) http.RoundTripper {
-		return &retrying{base: rt, attempts: 4, sleep: cfg.Sleep}
+	// Attempts, each attempt's timeout and the waits come from the step
+	// budget, so a call ends inside the step; a silent or non-API answer
+	// becomes a CallError naming the call.
+	b := runbooks.StepBudget(cfg.StepTimeout, 4)
+	perTry, maxWait := b.PerAttempt, b.MaxBackoff
+	if cfg.StepTimeout <= 0 {
+		perTry, maxWait = 0, 0 // no step budget given: Google's own pacing
 	}
-	chc, err := httpClient(ctx, base, retry)
+	retry := func(rt http.RoundTripper) http.RoundTripper {
+		return &retrying{base: rt, attempts: b.Attempts, sleep: cfg.Sleep, perTry: perTry, maxWait: maxWait}
+	}
+	describe := func(service, key string, rt http.RoundTripper) http.RoundTripper {
+		return runbooks.DescribeTransport(rt, b.PerAttempt, key, describer(service))
+	}
+	chc, err := httpClient(ctx, base, func(rt http.RoundTripper) http.RoundTripper {
+		return describe("compute", "providers.gcp.compute_endpoint", retry(rt))
+	})
 	if err != nil {
 		return nil, fmt.Errorf("gcp: Compute credentials: %w", err)
 	}
@@ -68,7 +81,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	reads, writes := newQuota(cfg.ReadsPerMinute, cfg.Clock, cfg.Sleep), newQuota(cfg.WritesPerMinute, cfg.Clock, cfg.Sleep)
 	ohc, err := httpClient(ctx, base, func(rt http.RoundTripper) http.RoundTripper {
 		// Every attempt, retries included, spends quota.
-		return retry(&limited{base: rt, reads: reads, writes: writes})
+		return describe("osconfig", "providers.gcp.osconfig_endpoint", retry(&limited{base: rt, reads: reads, writes: writes}))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("gcp: OS Config credentials: %w", err)

@@ -17,11 +17,20 @@ type retrying struct {
 	base     http.RoundTripper
 	attempts int
 	sleep    func(context.Context, time.Duration) error
+	// perTry bounds one attempt and maxWait the wait between two (both
+	// from the step budget); zero leaves them unbounded.
+	perTry, maxWait time.Duration
 }
 
 func (r *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
-		resp, err := r.base.RoundTrip(req)
+		treq, cancel := perTry(req, r.perTry)
+		resp, err := r.base.RoundTrip(treq)
+		if err != nil {
+			cancel()
+		} else {
+			resp.Body = cancelOnClose{resp.Body, cancel}
+		}
 		if err != nil || attempt >= r.attempts || !r.again(req, resp.StatusCode) {
 			return resp, err
 		}
@@ -37,6 +46,9 @@ func (r *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 			req.Body = body
 		}
 		wait := backoff(attempt, resp.Header.Get("Retry-After"))
+		if r.maxWait > 0 {
+			wait = min(wait, r.maxWait)
+		}
 		resp.Body.Close()
 		if err := r.sleep(req.Context(), wait); err != nil {
 			return nil, fmt.Errorf("wait to retry %s %s: %w", req.Method, req.URL.Path, err)

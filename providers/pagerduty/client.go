@@ -53,7 +53,11 @@ type Config struct {
 	// sent no Retry-After; default exponential from 500 ms with jitter,
 	// capped at 8 s.
 	Backoff func(attempt int) time.Duration
-	Log     *slog.Logger
+	// StepTimeout is the engine's step budget; when set, the per-request
+	// timeout, MaxRetries and the longest backoff are derived from it
+	// (runbooks.StepBudget) so a call ends inside the step.
+	StepTimeout time.Duration
+	Log         *slog.Logger
 }
 
 // Client is a runbooks.Pager and runbooks.Changes on PagerDuty.
@@ -89,6 +93,16 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
+	}
+	if cfg.StepTimeout > 0 {
+		b := runbooks.StepBudget(cfg.StepTimeout, cfg.MaxRetries+1)
+		hc := *cfg.HTTPClient
+		if hc.Timeout == 0 || hc.Timeout > b.PerAttempt {
+			hc.Timeout = b.PerAttempt
+		}
+		cfg.HTTPClient = &hc
+		backoff := cfg.Backoff
+		cfg.Backoff = func(n int) time.Duration { return min(backoff(n), b.MaxBackoff) }
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	pd "github.com/PagerDuty/go-pagerduty"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // maxRetryAfter bounds how long a Retry-After is honoured within one call.
@@ -32,6 +34,9 @@ type Error struct {
 	cause      error  // go-pagerduty's error (an APIError for an HTTP refusal)
 	causeText  string // cause's text with the routing key removed
 	stopped    error  // the context's error when it ended the retries
+	// contentType is the refusal's Content-Type: a proxy's HTML page is
+	// told apart from PagerDuty's own JSON refusal.
+	contentType string
 }
 
 func (e *Error) Error() string {
@@ -90,6 +95,37 @@ func (e *Error) Temporary() bool {
 // backoff), 5xx and network errors wait for the backoff; anything else, or
 // MaxRetries spent, or ctx ending, returns an *Error.
 func (c *Client) send(ctx context.Context, action, key string, call func(context.Context) (string, error)) error {
+	if err := c.sendRetrying(ctx, action, key, call); err != nil {
+		return c.callError(action, err)
+	}
+	return nil
+}
+
+// callError describes a failed event call for the operator; the *Error it
+// wraps has the routing key already removed.
+func (c *Client) callError(action string, err *Error) error {
+	if err == nil {
+		return nil
+	}
+	op := "enqueue"
+	if action == "change" {
+		op = "change/enqueue"
+	}
+	ce := &runbooks.CallError{System: "pagerduty", Service: "events", Operation: op + " " + action,
+		Attempts: err.Attempts, Status: err.StatusCode, Timeout: c.cfg.HTTPClient.Timeout,
+		Endpoint: "providers.pagerduty.events_url", Err: err}
+	switch {
+	case strings.Contains(strings.ToLower(err.contentType), "html"):
+		ce.Cause = runbooks.Classify(fmt.Errorf("text/html: %w", err), err.StatusCode, ce.Timeout, ce.Endpoint).Text
+	case err.StatusCode == 0 && ce.PlainCause() != err.causeText:
+		// No answer, refused, DNS: the plain cause says more than the SDK.
+	default:
+		return err // PagerDuty's own refusal already reads well
+	}
+	return ce
+}
+
+func (c *Client) sendRetrying(ctx context.Context, action, key string, call func(context.Context) (string, error)) *Error {
 	log := c.log.With("action", action)
 	if key != "" {
 		log = log.With("dedup_key", key)
@@ -155,6 +191,7 @@ func (c *Client) refusal(action, key string, attempt int, x *exchange, err error
 			e.Errors = append(e.Errors, c.redact(s))
 		}
 		e.RetryAfter = x.retryAfter
+		e.contentType = x.contentType
 	}
 	return e
 }
@@ -166,9 +203,10 @@ func (c *Client) redact(s string) string {
 
 // exchange is what the recorder saw of one request's response.
 type exchange struct {
-	status     int
-	retryAfter time.Duration
-	reply      eventsReply
+	status      int
+	contentType string
+	retryAfter  time.Duration
+	reply       eventsReply
 }
 
 // eventsReply is the Events API's reply body, e.g.
@@ -192,7 +230,7 @@ func (r recorder) Do(req *http.Request) (*http.Response, error) {
 	if err != nil || x == nil {
 		return resp, err
 	}
-	x.status = resp.StatusCode
+	x.status, x.contentType = resp.StatusCode, resp.Header.Get("Content-Type")
 	if resp.StatusCode/100 == 2 {
 		return resp, nil
 	}

@@ -1,0 +1,46 @@
+package azure
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// budgeted sets the ARM clients' retries from the step budget (attempts,
+// each try's timeout, the longest wait) and sends their requests through a
+// transport that describes a silent or non-ARM answer as a CallError.
+func budgeted(co *policy.ClientOptions, b runbooks.Budget, endpointKey string) {
+	co.Retry = policy.RetryOptions{MaxRetries: int32(b.Attempts - 1), TryTimeout: b.PerAttempt,
+		RetryDelay: max(b.MaxBackoff/4, 1), MaxRetryDelay: b.MaxBackoff}
+	co.Transport = &http.Client{Transport: runbooks.DescribeTransport(http.DefaultTransport.(*http.Transport).Clone(),
+		b.PerAttempt, endpointKey, describeARM)}
+}
+
+// describeARM names an ARM request: the resource provider as the service,
+// the method and resource types (virtualMachines/assessPatches) as the
+// operation, the subscription as the scope.
+func describeARM(req *http.Request) runbooks.CallError {
+	ce := runbooks.CallError{System: "azure", Service: "arm"}
+	parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	var types []string
+	for i := 0; i < len(parts); i++ {
+		switch {
+		case strings.EqualFold(parts[i], "subscriptions") && i+1 < len(parts):
+			ce.Scope = "subscription " + parts[i+1]
+			i++
+		case strings.EqualFold(parts[i], "providers") && i+1 < len(parts):
+			ce.Service = strings.ToLower(strings.TrimPrefix(parts[i+1], "Microsoft."))
+			// After the namespace, types and names alternate; an action
+			// (assessPatches) ends the path on a type position.
+			for j := i + 2; j < len(parts); j += 2 {
+				types = append(types, parts[j])
+			}
+			i = len(parts)
+		}
+	}
+	ce.Operation = req.Method + " " + strings.Join(types, "/")
+	return ce
+}
