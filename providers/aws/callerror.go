@@ -50,6 +50,8 @@ func (p *Provider) callError(serviceID, op, account, region string, md middlewar
 	}
 	if _, ok := p.cfg.Endpoints[svc]; ok {
 		ce.Endpoint = "providers.aws.endpoints." + svc
+	} else if p.cfg.EndpointURL != "" {
+		ce.Endpoint = "providers.aws.endpoint_url"
 	}
 	// A proxy's error page: the SDK only says its body did not parse.
 	if raw, ok := awsmiddleware.GetRawResponse(md).(*smithyhttp.Response); ok && raw != nil &&
