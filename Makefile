@@ -2,10 +2,19 @@
 # BENCHMARKS.md.
 GO       ?= go
 
-.PHONY: test bench build fmt vet
+.PHONY: test bench build fmt vet browser-deps
 
-test: vet
+test: vet browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
+
+# The browser test drives Debian's chromium through playwright-core from
+# npm. It is installed here whenever npm is present, so `make test` passes
+# on a fresh clone without .ci/run; without npm the test names what is
+# missing.
+browser-deps:
+	@if command -v npm >/dev/null 2>&1 && [ ! -d test/browser/node_modules/playwright-core ]; then \
+		npm ci --prefix test/browser --no-audit --no-fund; \
+	fi
 
 vet:
 	$(GO) vet ./...

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -72,8 +73,16 @@ func crashRun(t *testing.T, backend string) {
 	last := progress(t, cfgPath)
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		child := startChild(t, cfgPath, reports)
+		child, ready := startChild(t, cfgPath, reports)
 		if kills < crashKills {
+			// The kill lands a random moment after the child's engine runs,
+			// not after its process starts: a race-built binary takes a
+			// variable while to start, which would otherwise eat the window.
+			select {
+			case <-ready:
+			case <-time.After(time.Until(deadline)):
+				t.Fatalf("child never started its engine\n%s", tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+			}
 			time.Sleep(time.Duration(150+rng.IntN(400)) * time.Millisecond)
 			if err := child.Process.Signal(syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -186,7 +195,7 @@ func progress(t *testing.T, cfgPath string) crashProgress {
 }
 
 // startChild re-executes this test binary as a patchgate server.
-func startChild(t *testing.T, cfgPath, reports string) *exec.Cmd {
+func startChild(t *testing.T, cfgPath, reports string) (*exec.Cmd, <-chan struct{}) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
 	// Each child is the same replica restarted (as a pod keeps its name), so
@@ -194,12 +203,30 @@ func startChild(t *testing.T, cfgPath, reports string) *exec.Cmd {
 	// seconds under -race, hence the long step timeout and lease.
 	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=crash-child")
 	var errBuf bytes.Buffer
-	cmd.Stdout, cmd.Stderr = io.Discard, &errBuf
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &errBuf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	return cmd
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		signalled := false
+		for sc.Scan() { // read to the end so the child never blocks on a full pipe
+			if !signalled && sc.Text() == crashChildReady {
+				close(ready)
+				signalled = true
+			}
+		}
+	}()
+	return cmd, ready
 }
+
+// crashChildReady is what the child prints once its engine is running.
+const crashChildReady = "crash-child: engine running"
 
 // TestCrashChild is the child side: the real serve path plus approvers who
 // click Approve on whatever waits. It exits once no cycle is active.
@@ -216,7 +243,10 @@ func TestCrashChild(t *testing.T) {
 	defer cancel()
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	w := wiring{log: log, reports: os.Getenv("PATCHGATE_REPORTS"),
-		ready: func(a *app) { go approveUntilDone(ctx, cancel, a.engine) }}
+		ready: func(a *app) {
+			fmt.Println(crashChildReady)
+			go approveUntilDone(ctx, cancel, a.engine)
+		}}
 	if err := serve(ctx, cfg, w); err != nil {
 		t.Fatal(err)
 	}

@@ -144,6 +144,7 @@ tenants:
           - {cloud: aws, account: "%s", regions: [us-east-1], selector: {tier: db}}
 providers:
   kind: sim
+  simulate: [sensors] # no Falcon peer here: the sensor gate stays simulated
   aws:
     role_name: "arn:aws:iam::{account}:role/patchgate"
     external_id: %q

@@ -29,7 +29,7 @@ func TestHostsJoinsComputeWithOSConfig(t *testing.T) {
 	web1 := got["web-1"]
 	want := runbooks.Host{ID: "101", Name: "web-1", Cloud: runbooks.GCP, Account: "dr-proj", Region: "us-central1-a", Env: "production",
 		OS: "debian", OSVersion: "12", Kernel: "6.1.0-25-amd64", Managed: true, AgentStatus: "reporting",
-		PendingPatches: 3, PendingKernel: "6.1.0-28-amd64"}
+		PendingPatches: 3, PendingKernel: "6.1.0-28-amd64", Source: runbooks.SourceGCPOSConfig}
 	if web1 != want {
 		t.Errorf("web-1 =\n%+v\nwant\n%+v", web1, want)
 	}
