@@ -92,6 +92,9 @@ func (p *Provider) samlCertificates(ctx context.Context, accounts []string) ([]s
 			errs = append(errs, err)
 			continue
 		}
+		for i := range cs {
+			cs[i].ResourceID = sp.ARN
+		}
 		certs = append(certs, cs...)
 	}
 	return certs, errors.Join(errs...)

@@ -98,7 +98,8 @@ func TestSAMLProvidersMoto(t *testing.T) {
 	}
 	c := certs[1]
 	if c.Source != "aws-iam:222222222222:okta-222" || c.Subject != "CN=acme-okta-signing" || c.Serial != "1f2e" ||
-		!c.NotAfter.Equal(notAfter) || c.Role != "idp" || c.Use != "signing" {
+		!c.NotAfter.Equal(notAfter) || c.Role != "idp" || c.Use != "signing" ||
+		c.ResourceID != "arn:aws:iam::222222222222:saml-provider/okta-222" {
 		t.Errorf("certificate = %+v", c)
 	}
 }

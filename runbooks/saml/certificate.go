@@ -15,6 +15,9 @@ type Certificate struct {
 	NotBefore time.Time
 	NotAfter  time.Time
 	SHA256    string // colon-separated upper-case hex of the DER bytes
+	// Thumbprint is the SHA-1 of the DER bytes in upper-case hex without
+	// separators, the form Windows and AD FS cmdlets take.
+	Thumbprint string
 
 	// Set by a Source (Scan fills blanks from the source): which rotation
 	// procedure applies, what signs in through the IdP, and which
@@ -22,6 +25,9 @@ type Certificate struct {
 	Kind        ProviderKind
 	Integration string
 	SourceName  string
+	// ResourceID is the object that holds the metadata when the source
+	// knows it (an IAM SAML provider's ARN), so a MOP can name it.
+	ResourceID string
 }
 
 // Limits bound the work done on untrusted metadata. Zero fields take defaults.

@@ -25,6 +25,8 @@ func fixedFinding() Finding {
 			Serial:   "1f2e3d4c",
 			NotAfter: time.Date(2026, 3, 12, 23, 59, 59, 0, time.UTC),
 			SHA256:   "AB:CD:EF",
+			// Thumbprint is the SHA-1 AD FS names certificates by.
+			Thumbprint: "3F2A9C0D5E6B7A8C9D0E1F2A3B4C5D6E7F8A9B0C",
 		},
 		DaysLeft: 10,
 		Level:    LevelPage,
@@ -34,7 +36,11 @@ func fixedFinding() Finding {
 func TestMOPGoldenMarkdown(t *testing.T) {
 	for _, kind := range []ProviderKind{KindAWS, KindOkta, KindEntra, KindADFS, KindGeneric} {
 		t.Run(string(kind), func(t *testing.T) {
-			got := MOP(kind, fixedFinding(), "member-portal").Markdown()
+			f := fixedFinding()
+			if kind == KindAWS {
+				f.Certificate.ResourceID = "arn:aws:iam::123456789012:saml-provider/member-portal"
+			}
+			got := MOP(kind, f, "member-portal").Markdown()
 			path := filepath.Join("testdata", "mop-"+string(kind)+".md")
 			if *updateGolden {
 				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {

@@ -38,24 +38,32 @@ type Step struct {
 	Text string
 }
 
-// mopInput is what every provider template fills in.
+// mopInput is what every provider template fills in. Text fields are safe
+// for prose (see prose); commands take only the shell-safe fields.
 type mopInput struct {
 	Integration, EntityID, Subject, Serial, SHA256, NotAfter, Use string
 	DaysLeft                                                      int
+
+	ResourceID string // the provider object's ID when known (an IAM SAML provider ARN)
+	Thumbprint string // upper-case hex, no separators
+	FileStem   string // slug of the integration, for backup file names
 }
 
 // MOP writes the rotation procedure for one finding. Unknown kinds get the
 // generic procedure rather than nothing: a page must always carry steps.
 func MOP(kind ProviderKind, f Finding, integration string) Procedure {
 	in := mopInput{
-		Integration: integration,
-		EntityID:    f.Certificate.EntityID,
-		Subject:     f.Certificate.Subject,
-		Serial:      f.Certificate.Serial,
-		SHA256:      f.Certificate.SHA256,
+		Integration: prose(integration),
+		EntityID:    prose(f.Certificate.EntityID),
+		Subject:     prose(f.Certificate.Subject),
+		Serial:      prose(f.Certificate.Serial),
+		SHA256:      prose(f.Certificate.SHA256),
 		NotAfter:    f.Certificate.NotAfter.UTC().Format(time.RFC3339),
 		Use:         useLabel(f.Certificate.Use),
 		DaysLeft:    f.DaysLeft,
+		ResourceID:  f.Certificate.ResourceID,
+		Thumbprint:  f.Certificate.Thumbprint,
+		FileStem:    slug(integration),
 	}
 	var p Procedure
 	switch kind {
@@ -78,7 +86,7 @@ func MOP(kind ProviderKind, f Finding, integration string) Procedure {
 }
 
 func details(kind ProviderKind, f Finding, in mopInput) []Detail {
-	return []Detail{
+	ds := []Detail{
 		{"Provider", kindName(kind)},
 		{"Integration", in.Integration},
 		{"Entity ID", in.EntityID},
@@ -90,6 +98,13 @@ func details(kind ProviderKind, f Finding, in mopInput) []Detail {
 		{"Days left", fmt.Sprintf("%d (%s)", in.DaysLeft, f.Level)},
 		{"Metadata source", f.Certificate.Source},
 	}
+	if in.Thumbprint != "" {
+		ds = append(ds, Detail{"Thumbprint (SHA-1)", in.Thumbprint})
+	}
+	if in.ResourceID != "" {
+		ds = append(ds, Detail{"Provider ID", in.ResourceID})
+	}
+	return ds
 }
 
 func kindName(k ProviderKind) string {

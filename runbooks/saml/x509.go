@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"crypto/sha1" // the thumbprint AD FS names certificates by, not a security check
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -26,13 +27,15 @@ func decodeCertificate(text string) (Certificate, error) {
 		return Certificate{}, fmt.Errorf("not an X.509 certificate: %w", err)
 	}
 	sum := sha256.Sum256(der)
+	thumb := sha1.Sum(der)
 	return Certificate{
-		Subject:   cert.Subject.String(),
-		Issuer:    cert.Issuer.String(),
-		Serial:    cert.SerialNumber.Text(16),
-		NotBefore: cert.NotBefore.UTC(),
-		NotAfter:  cert.NotAfter.UTC(),
-		SHA256:    fingerprint(sum[:]),
+		Subject:    cert.Subject.String(),
+		Issuer:     cert.Issuer.String(),
+		Serial:     cert.SerialNumber.Text(16),
+		NotBefore:  cert.NotBefore.UTC(),
+		NotAfter:   cert.NotAfter.UTC(),
+		SHA256:     fingerprint(sum[:]),
+		Thumbprint: strings.ReplaceAll(fingerprint(thumb[:]), ":", ""),
 	}, nil
 }
 
