@@ -13,9 +13,8 @@ import (
 // backups, patcher, health, pager) so each call is timed and its errors
 // counted, labelled with the provider's package name (sim, falcon,
 // pagerduty, dynatrace, aws, …), and wraps the store unless it already is.
-// Call it once the
-// ports are final, before the engine is built.
-func (m *Metrics) Instrument(deps *runbooks.Deps) {
+// It returns the instrumented copy of deps, to give the engine.
+func (m *Metrics) Instrument(deps runbooks.Deps) runbooks.Deps {
 	if _, done := deps.Store.(*store); !done && deps.Store != nil {
 		deps.Store = m.Store(deps.Store)
 	}
@@ -37,6 +36,7 @@ func (m *Metrics) Instrument(deps *runbooks.Deps) {
 	if deps.Pager != nil {
 		deps.Pager = pager{deps.Pager, m.provider(deps.Pager)}
 	}
+	return deps
 }
 
 // caller times the calls of one provider.

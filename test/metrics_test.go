@@ -34,7 +34,7 @@ func TestMetricsAfterCycle(t *testing.T) {
 			h := newHarness(t, st, sim.Config{Seed: 5, Tenants: tenants, HostsPerTarget: 2,
 				Faults: sim.Faults{HealthProblems: map[string][]runbooks.Problem{tn + "/production": {{ID: "P-1", Title: "CPU saturation"}}}}}, 2,
 				func(deps *runbooks.Deps, _ *runbooks.Pipeline) {
-					m.Instrument(deps)
+					*deps = m.Instrument(*deps)
 					deps.Chat = m.Chat(deps.Chat)
 				})
 			m.Cycles(h.engines[0])

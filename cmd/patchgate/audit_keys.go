@@ -10,8 +10,6 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
-	"github.com/patchgate/patchgate/reports"
-	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/checkpoint"
 )
 
@@ -110,22 +108,22 @@ func auditKeyring(ctx context.Context, a config.Audit, extra []string, signer ch
 	return keys, nil
 }
 
-// auditNotary gives the engine and the reporter the checkpoint signer and
-// anchor when the audit section configures them.
-func auditNotary(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps, reporter *reports.Dir) error {
+// auditNotary builds the checkpoint signer and anchor the audit section
+// configures; it is nil without audit.signing. The engine signs audit heads
+// with it and the reporter seals the evidence manifest with it.
+func auditNotary(ctx context.Context, cfg *config.Config, w wiring) (*checkpoint.Notary, error) {
 	signer, err := auditSigner(ctx, cfg.Audit, w.lookup)
 	if err != nil || signer == nil {
-		return err
+		return nil, err
 	}
 	anchor, err := auditAnchor(ctx, cfg.Audit)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	n := &checkpoint.Notary{Signer: signer, Anchor: anchor, Every: int64(cfg.Audit.Signing.Every),
 		Interval: cfg.Audit.Signing.Interval}
 	if w.clock != nil {
 		n.Now = w.clock.Now
 	}
-	deps.Notary, reporter.Sealer = n, n
-	return nil
+	return n, nil
 }

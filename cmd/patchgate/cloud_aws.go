@@ -6,28 +6,21 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
-	"github.com/patchgate/patchgate/providers/multi"
-	"github.com/patchgate/patchgate/runbooks"
 )
 
-// awsCloud builds the AWS provider from providers.aws: the fleet ports for
-// the multi-cloud router, the access report and, when a bucket is set, the
-// S3 evidence archive. ok is false when AWS is not configured.
-func awsCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud, access runbooks.Access, archive runbooks.Archive, ok bool, err error) {
-	a := cfg.Providers.AWS
-	if !a.Enabled() {
-		return multi.Cloud{}, nil, nil, false, nil
+// awsCloud builds the AWS provider from providers.aws; it is nil when AWS
+// is not configured.
+func awsCloud(ctx context.Context, cfg *config.Config, w wiring) (*awsprovider.Provider, error) {
+	if !cfg.Providers.AWS.Enabled() {
+		return nil, nil
 	}
 	pc := awsConfig(cfg)
 	pc.Clock, pc.Log = w.clock, w.log
 	p, err := awsprovider.New(ctx, pc)
 	if err != nil {
-		return multi.Cloud{}, nil, nil, false, fmt.Errorf("providers.aws: %w", err)
+		return nil, fmt.Errorf("providers.aws: %w", err)
 	}
-	if a.Archive.Bucket != "" {
-		archive = p
-	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, p, archive, true, nil
+	return p, nil
 }
 
 // awsConfig maps the file's providers.aws onto the provider's Config; the

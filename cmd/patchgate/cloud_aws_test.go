@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/aws/awstest"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // TestAWSCloudFromConfig: providers.aws builds a provider whose inventory
@@ -42,12 +43,13 @@ providers:
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	c, access, archive, ok, err := awsCloud(ctx, cfg, wiring{log: slog.New(slog.DiscardHandler)})
-	if err != nil || !ok {
-		t.Fatalf("awsCloud = ok %v, %v", ok, err)
+	clouds, err := buildClouds(ctx, cfg, wiring{log: slog.New(slog.DiscardHandler)})
+	if err != nil || clouds.aws == nil {
+		t.Fatalf("buildClouds = aws %v, %v", clouds.aws, err)
 	}
-	if c.Inventory == nil || c.Backups == nil || c.Patcher == nil || access == nil || archive != nil {
-		t.Fatalf("cloud %+v access %v archive %v; want the fleet ports and access, no archive without a bucket", c, access, archive)
+	c := clouds.fleets[runbooks.AWS]
+	if c.Inventory == nil || c.Backups == nil || c.Patcher == nil || clouds.access() == nil || clouds.archive != nil {
+		t.Fatalf("cloud %+v access %v archive %v; want the fleet ports and access, no archive without a bucket", c, clouds.access(), clouds.archive)
 	}
 	tenant := cfg.Tenants()[0]
 	env, _ := tenant.Env("production")
@@ -66,7 +68,7 @@ providers:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, _, ok, err := awsCloud(ctx, plain, wiring{}); ok || err != nil {
-		t.Errorf("awsCloud without providers.aws = ok %v, %v; want not configured", ok, err)
+	if p, err := awsCloud(ctx, plain, wiring{}); p != nil || err != nil {
+		t.Errorf("awsCloud without providers.aws = %v, %v; want not configured", p, err)
 	}
 }

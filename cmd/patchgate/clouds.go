@@ -6,40 +6,56 @@ import (
 	"github.com/patchgate/patchgate/config"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
 	"github.com/patchgate/patchgate/providers/multi"
-	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// cloudBuilder builds one real cloud's provider from its config section;
-// ok is false when the section is absent. A builder may also fill optional
-// ports it serves (the access report, the evidence archive).
-type cloudBuilder struct {
-	cloud runbooks.Cloud
-	build func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps, a *app) (multi.Cloud, bool, error)
+// realClouds are the configured real cloud providers. AWS is kept as its
+// concrete provider because wiring hands it out as more than a fleet: the
+// saml section's aws-iam sources read IAM through it, IAM Identity Center
+// is the access report of record, and with a bucket S3 is the evidence
+// archive.
+type realClouds struct {
+	fleets map[runbooks.Cloud]multi.Cloud
+	aws    *awsprovider.Provider // nil without providers.aws
+	// archive is the S3 evidence archive (nil without
+	// providers.aws.archive.bucket).
+	archive runbooks.Archive
 }
 
-// cloudBuilders are the real cloud providers, in the order they are built.
-var cloudBuilders = []cloudBuilder{
-	{runbooks.AWS, func(ctx context.Context, cfg *config.Config, w wiring, deps *runbooks.Deps, a *app) (multi.Cloud, bool, error) {
-		c, access, archive, ok, err := awsCloud(ctx, cfg, w)
-		if !ok || err != nil {
-			return c, ok, err
+// access is the access report the clouds serve (nil when none does).
+func (r realClouds) access() runbooks.Access {
+	if r.aws == nil {
+		return nil
+	}
+	return r.aws
+}
+
+// buildClouds builds the provider of each cloud section present, in the
+// order AWS, GCP, Azure; each error names its section.
+func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds, error) {
+	r := realClouds{fleets: map[runbooks.Cloud]multi.Cloud{}}
+	p, err := awsCloud(ctx, cfg, w)
+	if err != nil {
+		return r, err
+	}
+	if p != nil {
+		r.aws = p
+		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p}
+		if cfg.Providers.AWS.Archive.Bucket != "" {
+			r.archive = p
 		}
-		// The saml section's aws-iam sources read IAM through it.
-		a.aws = access.(*awsprovider.Provider)
-		// IAM Identity Center is the access report of record once AWS is
-		// configured, and a bucket makes S3 the evidence archive.
-		deps.Access = access
-		if d, isDir := deps.Reporter.(*reports.Dir); isDir && archive != nil {
-			d.Archive = archive
-			deps.Archive = archive
+	}
+	for _, b := range []struct {
+		cloud runbooks.Cloud
+		build func(context.Context, *config.Config, wiring) (multi.Cloud, bool, error)
+	}{{runbooks.GCP, gcpCloud}, {runbooks.Azure, azureCloud}} {
+		c, ok, err := b.build(ctx, cfg, w)
+		if err != nil {
+			return r, err
 		}
-		return c, true, nil
-	}},
-	{runbooks.GCP, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps, _ *app) (multi.Cloud, bool, error) {
-		return gcpCloud(ctx, cfg, w)
-	}},
-	{runbooks.Azure, func(ctx context.Context, cfg *config.Config, w wiring, _ *runbooks.Deps, _ *app) (multi.Cloud, bool, error) {
-		return azureCloud(ctx, cfg, w)
-	}},
+		if ok {
+			r.fleets[b.cloud] = c
+		}
+	}
+	return r, nil
 }

@@ -11,31 +11,42 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// integrations replaces the simulation's health checks, pager and sensor
-// checks with the real services the configuration names.
-func integrations(cfg *config.Config, w wiring, deps *runbooks.Deps) error {
+// integrationPorts are the ports the configured outside services serve;
+// each is nil when its service is not configured, and the simulation (kind
+// sim) answers in its place.
+type integrationPorts struct {
+	Health  runbooks.Health
+	Pager   runbooks.Pager
+	Changes runbooks.Changes
+	Sensors runbooks.Sensors
+}
+
+// integrations builds the health checks, pager and sensor checks of the
+// real services the configuration names.
+func integrations(cfg *config.Config, w wiring) (integrationPorts, error) {
+	var p integrationPorts
 	if cfg.Providers.Dynatrace.Enabled() {
 		client, err := newDynatrace(cfg, w)
 		if err != nil {
-			return err
+			return p, err
 		}
-		deps.Health = client
+		p.Health = client
 	}
 	if cfg.Providers.PagerDuty.Enabled() {
 		client, err := newPagerDuty(cfg, w)
 		if err != nil {
-			return err
+			return p, err
 		}
-		deps.Pager, deps.Changes = client, client
+		p.Pager, p.Changes = client, client
 	}
 	if cfg.Providers.Falcon.Enabled() {
 		client, err := newFalcon(cfg, w)
 		if err != nil {
-			return err
+			return p, err
 		}
-		deps.Sensors = client
+		p.Sensors = client
 	}
-	return nil
+	return p, nil
 }
 
 // integrationChecks are the doctor's checks of the same clients; one that

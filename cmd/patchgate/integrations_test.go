@@ -8,7 +8,6 @@ import (
 	"github.com/patchgate/patchgate/providers/dynatrace"
 	"github.com/patchgate/patchgate/providers/falcon"
 	"github.com/patchgate/patchgate/providers/pagerduty"
-	"github.com/patchgate/patchgate/runbooks"
 )
 
 const integrationsYAML = `pipeline:
@@ -43,8 +42,8 @@ func TestIntegrationsReplaceTheSimulation(t *testing.T) {
 	}
 	env := map[string]string{"PD_KEY": "R0-secret-routing-key", "DT_TOKEN": "dt0c01.secret", "FALCON_ID": "id", "FALCON_SECRET": "falcon-secret"}
 	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	var deps runbooks.Deps
-	if err := integrations(cfg, wiring{lookup: lookup}, &deps); err != nil {
+	deps, err := integrations(cfg, wiring{lookup: lookup})
+	if err != nil {
 		t.Fatal(err)
 	}
 	if _, ok := deps.Pager.(*pagerduty.Client); !ok {
@@ -61,7 +60,7 @@ func TestIntegrationsReplaceTheSimulation(t *testing.T) {
 	}
 
 	delete(env, "DT_TOKEN")
-	err = integrations(cfg, wiring{lookup: lookup}, &runbooks.Deps{})
+	_, err = integrations(cfg, wiring{lookup: lookup})
 	if err == nil || !strings.Contains(err.Error(), "providers.dynatrace.token") || strings.Contains(err.Error(), "R0-secret") {
 		t.Errorf("missing token: %v", err)
 	}

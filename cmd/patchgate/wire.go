@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -11,7 +10,6 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/metrics"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
-	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -91,6 +89,17 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
+	a, err := assemble(ctx, cfg, w, st)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// assemble builds every part as its concrete type first, then hands the
+// engine its ports in one runbooks.Deps.
+func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store) (*app, error) {
 	m := metrics.New()
 	st = m.Store(st)
 	a := &app{cfg: cfg, store: st, metrics: m}
@@ -102,48 +111,69 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	}
 	stable, _ := w.lookup(runbooks.ReplicaEnv)
 	replica := runbooks.ReplicaID(stable)
+	notary, err := auditNotary(ctx, cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	clouds, err := buildClouds(ctx, cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	a.aws = clouds.aws
+	if a.fleet, err = simFleet(cfg, w); err != nil {
+		return nil, err
+	}
+	fleet, err := route(cfg, clouds.fleets, a.fleet, m)
+	if err != nil {
+		return nil, err
+	}
+	services, err := integrations(cfg, w)
+	if err != nil {
+		return nil, err
+	}
+	chat := w.chat
+	var directory runbooks.Directory
+	if cfg.Slack.Enabled() && w.chat == nil && !w.readOnly {
+		// Approver groups are Slack user groups, and Slack shows the cycles.
+		if a.slack, err = newSlack(cfg, w, m); err != nil {
+			return nil, err
+		}
+		chat = a.slack.notifierFor(cfg, st, w.clock, replica)
+		directory = a.slack.directory
+	}
 	reportDir := w.reports
 	if reportDir == "" {
 		reportDir = "patchgate-reports"
 	}
-	reporter := &reports.Dir{Path: reportDir}
-	deps := runbooks.Deps{
-		Store: st, Clock: w.clock, Chat: w.chat, Log: w.log,
-		Reporter: reporter, Archive: reports.LocalArchive{Dir: reportDir},
+	reporter := &reports.Dir{Path: reportDir, Archive: clouds.archive}
+	var archive runbooks.Archive = reports.LocalArchive{Dir: reportDir}
+	if clouds.archive != nil {
+		archive = clouds.archive
 	}
-	if err := auditNotary(ctx, cfg, w, &deps, reporter); err != nil {
-		st.Close()
-		return nil, err
+	var signer runbooks.Notary
+	if notary != nil {
+		signer, reporter.Sealer = notary, notary
 	}
-	if err := a.providers(ctx, w, &deps); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if err := integrations(cfg, w, &deps); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if cfg.Slack.Enabled() && w.chat == nil && !w.readOnly {
-		// Approver groups are Slack user groups, and Slack shows the cycles.
-		if a.slack, err = newSlack(cfg, w, m); err != nil {
-			st.Close()
-			return nil, err
-		}
-		deps.Chat = a.slack.notifierFor(cfg, st, w.clock, replica)
-		deps.Directory = a.slack.directory
-	}
-	m.Instrument(&deps)
-	deps.Chat = m.Chat(deps.Chat)
+	// The simulation answers whatever no real service does (kind sim only).
+	sims := simulated(a.fleet)
+	deps := m.Instrument(runbooks.Deps{
+		Store: st, Clock: w.clock, Log: w.log, Chat: m.Chat(chat),
+		Inventory: fleet.Inventory, Backups: fleet.Backups, Patcher: fleet.Patcher,
+		Sensors:   either(services.Sensors, sims.Sensors),
+		Health:    either(services.Health, sims.Health),
+		Pager:     either(services.Pager, sims.Pager),
+		Changes:   services.Changes,
+		Directory: either(directory, sims.Directory),
+		Access:    either(clouds.access(), sims.Access),
+		Reporter:  reporter, Archive: archive, Notary: signer,
+	})
 	ec := cfg.EngineConfig()
 	ec.Replica = replica
-	a.engine, err = runbooks.New(ec, deps, cfg.Tenants(), cfg.Pipeline())
-	if err != nil {
-		st.Close()
+	if a.engine, err = runbooks.New(ec, deps, cfg.Tenants(), cfg.Pipeline()); err != nil {
 		return nil, err
 	}
 	m.Cycles(a.engine)
 	if a.daily, err = newDailyChecks(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.daily, w.log); err != nil {
-		st.Close()
 		return nil, err
 	}
 	if a.slack != nil {
@@ -152,61 +182,11 @@ func build(ctx context.Context, cfg *config.Config, w wiring) (*app, error) {
 	return a, nil
 }
 
-// providers builds the fleet the engine acts on. With kind sim the
-// simulated fleet serves every port; each real cloud that is configured
-// takes its own targets over through the router. With kind cloud nothing is
-// simulated: sensors, health and paging must come from the integrations,
-// and the engine refuses to start if a gate's provider is missing.
-func (a *app) providers(ctx context.Context, w wiring, deps *runbooks.Deps) error {
-	clouds := map[runbooks.Cloud]multi.Cloud{}
-	for _, b := range cloudBuilders {
-		c, ok, err := b.build(ctx, a.cfg, w, deps, a)
-		if err != nil {
-			return err // each builder names its section
-		}
-		if ok {
-			clouds[b.cloud] = c
-		}
+// either is a, or b when a is unset.
+func either[T comparable](a, b T) T {
+	var unset T
+	if a != unset {
+		return a
 	}
-	if a.cfg.Providers.Kind == config.ProviderSim {
-		s := a.cfg.Providers.Sim
-		fleet, err := sim.New(sim.Config{
-			Seed: s.Seed, Tenants: a.cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
-			Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
-			Faults: w.simFaults,
-		})
-		if err != nil {
-			return fmt.Errorf("providers.sim: %w", err)
-		}
-		a.fleet = fleet
-		deps.Sensors, deps.Health, deps.Pager, deps.Directory = fleet, fleet, fleet, fleet
-		if deps.Access == nil {
-			deps.Access = fleet
-		}
-		if len(clouds) == 0 {
-			deps.Inventory, deps.Backups, deps.Patcher = fleet, fleet, fleet
-			return nil
-		}
-		// The simulation stands in for the clouds not configured for real.
-		for _, name := range []runbooks.Cloud{runbooks.AWS, runbooks.Azure, runbooks.GCP} {
-			if _, ok := clouds[name]; !ok {
-				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet}
-			}
-		}
-	}
-	if len(clouds) == 0 {
-		return fmt.Errorf("providers.kind is %s but no cloud (aws, azure, gcp) is configured", a.cfg.Providers.Kind)
-	}
-	if a.metrics != nil {
-		for name, c := range clouds {
-			c.Inventory, c.Backups, c.Patcher = a.metrics.Fleet(c.Inventory, c.Backups, c.Patcher)
-			clouds[name] = c
-		}
-	}
-	router, err := multi.New(clouds)
-	if err != nil {
-		return err
-	}
-	deps.Inventory, deps.Backups, deps.Patcher = router, router, router
-	return nil
+	return b
 }
