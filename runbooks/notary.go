@@ -66,5 +66,8 @@ func (e *Engine) sealAudit(ctx context.Context, c *Cycle) error {
 }
 
 // AuditExportName is where a finished cycle's audit streams are kept in
-// the evidence archive, beside its report.
-func AuditExportName(cycleID string) string { return cycleID + "/audit-log.jsonl" }
+// the evidence archive. It lies outside the report's folder: a bundle holds
+// exactly what its manifest lists (report verify refuses anything else), and
+// the export goes further than the report's checkpoint (the report's own
+// delivery, the refusal stream).
+func AuditExportName(cycleID string) string { return "audit-logs/" + cycleID + ".jsonl" }

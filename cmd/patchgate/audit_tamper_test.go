@@ -37,6 +37,7 @@ type auditFixture struct {
 	verifyCfg string
 	raw       rawStreams
 	anchorDir string
+	pubKey    string // PEM of the signing key's public half
 	seed      []byte
 	reports   string
 }
@@ -67,7 +68,7 @@ func newAuditFixture(t *testing.T, backend string) *auditFixture {
 	if err := os.WriteFile(pubPath, pub, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f := &auditFixture{anchorDir: filepath.Join(dir, "anchors"), seed: seed, reports: filepath.Join(dir, "reports")}
+	f := &auditFixture{anchorDir: filepath.Join(dir, "anchors"), pubKey: pubPath, seed: seed, reports: filepath.Join(dir, "reports")}
 	var store string
 	switch backend {
 	case "bolt":
