@@ -214,8 +214,8 @@ func fxNonprodDone() (*runbooks.Cycle, []runbooks.Event) {
 	return c, []runbooks.Event{
 		gate(12, 61*time.Minute, "sensors", "400 host(s) checked, 0 would lose their EDR sensor"),
 		ev(13, 61*time.Minute, runbooks.EvBackupStarted, "backup started on 400 host(s)"),
-		gate(14, 70*time.Minute, "backup", "400/400 succeeded, 0 failed"),
-		ev(15, 70*time.Minute, runbooks.EvBackupDone, "backup done on 400 host(s)"),
+		gate(14, 70*time.Minute, "backup", "380 images, 20 database snapshots made, 0 failed"),
+		ev(15, 70*time.Minute, runbooks.EvBackupDone, "backup done: 380 images, 20 database snapshots"),
 		ev(16, 70*time.Minute, runbooks.EvPatchStarted, "patch started on 400 host(s)"),
 		gate(17, 95*time.Minute, "patch", "400/400 succeeded, 0 failed"),
 		ev(18, 95*time.Minute, runbooks.EvPatchDone, "patch done on 400 host(s)"),

@@ -244,6 +244,15 @@ func approvalEvidence(c *runbooks.Cycle, s *runbooks.Stage) []string {
 	return append(out, line)
 }
 
+// backupCount names what a backup made by kind when its provider counted
+// it, else how many items succeeded.
+func backupCount(op runbooks.Op) string {
+	if made := op.Made.String(); made != "" {
+		return made
+	}
+	return fmt.Sprintf("%d backup(s) on %d host(s)", op.Succeeded, op.Total)
+}
+
 func evalA12(b *Bundle) Result {
 	var ev, ex []string
 	for _, s := range envStages(b.Cycle) {
@@ -251,7 +260,7 @@ func evalA12(b *Bundle) Result {
 			continue
 		}
 		if g := passedGate(s, "backup"); g != nil {
-			ev = append(ev, fmt.Sprintf("%s: backup gate passed on %d hosts at %s", s.Name, s.Backup.Succeeded, ts(g.At))+sourceNote(g.Sources))
+			ev = append(ev, fmt.Sprintf("%s: backup gate passed at %s: %s", s.Name, ts(g.At), backupCount(s.Backup))+sourceNote(g.Sources))
 		} else {
 			ex = append(ex, fmt.Sprintf("%s was patched without a passed backup gate", s.Name))
 		}

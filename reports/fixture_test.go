@@ -23,8 +23,9 @@ func envStage(name string, start float64, soak time.Duration, approvers ...strin
 		return rb.Gate{Name: n, Passed: true, At: at(start + h), Summary: sum}
 	}
 	s.Gates = []rb.Gate{g("health", 0.5, "no open problems"), g("sensors", 0.6, "all sensors support the kernel"),
-		g("backup", 0.7, "2/2 succeeded, 0 failed"), g("patch", 1, "2/2 succeeded, 0 failed"), g("verify", 1.5, "sensors online")}
-	s.Backup = rb.Op{Handle: "bk-" + name, Started: at(start + 0.65), Total: 2, Succeeded: 2, Done: true}
+		g("backup", 0.7, "1 image, 1 database snapshot made, 0 failed"), g("patch", 1, "2/2 succeeded, 0 failed"), g("verify", 1.5, "sensors online")}
+	s.Backup = rb.Op{Handle: "bk-" + name, Started: at(start + 0.65), Total: 2, Succeeded: 2, Done: true,
+		Made: rb.Made{Images: 1, DBSnapshots: 1}}
 	s.Patch = rb.Op{Handle: "cmd-" + name, Started: at(start + 0.8), Total: 2, Succeeded: 2, Done: true}
 	if soak > 0 {
 		s.SoakUntil = at(start + 1.5).Add(soak)

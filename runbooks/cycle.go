@@ -177,6 +177,9 @@ type Op struct {
 	Succeeded  int       `json:"succeeded"`
 	Failed     int       `json:"failed"`
 	Done       bool      `json:"done"`
+	// Made is what a backup made by kind, so evidence counts images and
+	// snapshots rather than calling each one a host.
+	Made Made `json:"made,omitzero"`
 }
 
 // Sent reports whether the operation was sent and its handle stored.

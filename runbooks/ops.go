@@ -113,7 +113,7 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	if st.Total > 0 {
 		op.Total = st.Total
 	}
-	op.Succeeded, op.Failed = st.Succeeded, st.Failed
+	op.Succeeded, op.Failed, op.Made = st.Succeeded, st.Failed, st.Made
 	s.Errors, s.LastError = 0, ""
 	if !st.Done {
 		return false, nil
@@ -128,14 +128,28 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	// The provider that listed a host is the one that backed it up or
 	// patched it (the router sends each host to its own cloud).
 	n.gate(i, now, Gate{Name: gate, Passed: passed, Findings: sourceFindingsByHost(st.Findings, hosts),
-		Sources: hostSources(hosts), Summary: fmt.Sprintf("%d/%d succeeded, %d failed", st.Succeeded, op.Total, st.Failed)})
+		Sources: hostSources(hosts), Summary: opSummary(st, op.Total)})
 	if !passed {
 		n.fail(i, now, fmt.Sprintf("%s failed on %d host(s)", k, max(st.Failed, len(st.Findings))), st.Findings)
 		return true, nil
 	}
-	n.emit(now, s.Name, evDone(k), ActorSystem, fmt.Sprintf("%s done on %d host(s)", k, st.Succeeded), nil)
+	done := fmt.Sprintf("%s done on %d host(s)", k, st.Succeeded)
+	if made := st.Made.String(); made != "" {
+		done = fmt.Sprintf("%s done: %s", k, made)
+	}
+	n.emit(now, s.Name, evDone(k), ActorSystem, done, nil)
 	n.advance(i, now)
 	return true, nil
+}
+
+// opSummary is a finished operation's gate summary: what a backup made by
+// kind when the provider counted it, else how many of its items succeeded.
+func opSummary(st OpStatus, total int) string {
+	made := st.Made.String()
+	if made == "" {
+		return fmt.Sprintf("%d/%d succeeded, %d failed", st.Succeeded, total, st.Failed)
+	}
+	return fmt.Sprintf("%s made, %d failed", made, st.Failed)
 }
 
 // label names an operation in errors: its handle when that is short, else

@@ -55,6 +55,8 @@ type OpStatus struct {
 	Succeeded int
 	Failed    int
 	Findings  []Finding // hosts that failed and why
+	// Made counts the backups that succeeded by kind (backups only).
+	Made Made
 }
 
 // Backups takes pre-patch backups (images, snapshots).

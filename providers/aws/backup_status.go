@@ -23,11 +23,12 @@ func (p *Provider) BackupStatus(ctx context.Context, hs string) (runbooks.OpStat
 	timedOut := p.cfg.Clock.Now().Sub(h.Started) > p.cfg.Backup.Timeout
 	var st runbooks.OpStatus
 	pending := 0
-	add := func(hostID, name, what, state string) {
+	add := func(hostID, name, what, state string, made *int) {
 		st.Total++
 		switch state {
 		case "available":
 			st.Succeeded++
+			*made++
 		case "pending", "creating", "copying", "":
 			if !timedOut {
 				pending++
@@ -50,21 +51,21 @@ func (p *Provider) BackupStatus(ctx context.Context, hs string) (runbooks.OpStat
 		}
 		for _, inst := range sortedKeys(pt.Images) {
 			img := pt.Images[inst]
-			add(inst, h.name(inst), "image "+img, states[img])
+			add(inst, h.name(inst), "image "+img, states[img], &st.Made.Images)
 		}
 		for _, id := range pt.DBSnapshots {
 			s, err := p.snapshotStatus(ctx, c, false, id)
 			if err != nil {
 				return runbooks.OpStatus{}, err
 			}
-			add(id, "rds "+pt.Account+"/"+pt.Region, "DB snapshot "+id, s)
+			add(id, "rds "+pt.Account+"/"+pt.Region, "DB snapshot "+id, s, &st.Made.DBSnapshots)
 		}
 		for _, id := range pt.ClusterSnapshots {
 			s, err := p.snapshotStatus(ctx, c, true, id)
 			if err != nil {
 				return runbooks.OpStatus{}, err
 			}
-			add(id, "rds "+pt.Account+"/"+pt.Region, "cluster snapshot "+id, s)
+			add(id, "rds "+pt.Account+"/"+pt.Region, "cluster snapshot "+id, s, &st.Made.DBClusterSnapshots)
 		}
 	}
 	st.Done = pending == 0

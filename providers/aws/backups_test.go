@@ -53,6 +53,9 @@ func TestBackupsMoto(t *testing.T) {
 	if !st.Done || st.Total != 4 || st.Succeeded != 4 || st.Failed != 0 {
 		t.Fatalf("status = %+v, want 4 of 4 available (2 images, 2 snapshots)", st)
 	}
+	if want := (runbooks.Made{Images: 2, DBSnapshots: 1, DBClusterSnapshots: 1}); st.Made != want {
+		t.Errorf("made %+v, want %+v", st.Made, want)
+	}
 	images := taggedImages(t, moto, req.Tag)
 	if len(images) != 2 {
 		t.Fatalf("moto has %d images tagged %s, want 2", len(images), req.Tag)

@@ -97,6 +97,9 @@ func (p *Provider) BackupStatus(ctx context.Context, hs string) (runbooks.OpStat
 	for i, s := range states {
 		st.Done = st.Done && (s.done || s.fail != "")
 		tally(&st, h.Entries[i], s.done, s.fail)
+		if s.done && s.fail == "" && h.Entries[i].Skip == "" {
+			st.Made.DiskSnapshots++
+		}
 	}
 	return st, nil
 }

@@ -64,6 +64,9 @@ func TestBackupCanRecordArcSkips(t *testing.T) {
 	if st.Total != 2 || st.Succeeded != 2 || st.Failed != 0 || len(st.Findings) != 0 {
 		t.Errorf("status = %+v, want both done and no findings", st)
 	}
+	if st.Made != (runbooks.Made{DiskSnapshots: 1}) {
+		t.Errorf("made %+v, want the VM's one disk snapshot and nothing for the skipped Arc server", st.Made)
+	}
 	if !strings.Contains(h, arcNoDisk) {
 		t.Errorf("handle %s does not record why the Arc server has no snapshot", h)
 	}

@@ -51,6 +51,7 @@ func (p *Provider) BackupStatus(ctx context.Context, handle string) (runbooks.Op
 			st.Findings = append(st.Findings, runbooks.Finding{HostID: it.HostID, HostName: it.HostName, Reason: "boot-disk snapshot " + it.Snapshot + " failed: " + r.failed})
 		default:
 			st.Succeeded++
+			st.Made.DiskSnapshots++
 		}
 	}
 	return st, nil

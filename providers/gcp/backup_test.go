@@ -52,8 +52,8 @@ func TestBackupSnapshotsBootDisks(t *testing.T) {
 		t.Fatalf("first poll = %+v, %v; want 3 in progress", st, err)
 	}
 	st = pollBackup(t, p, handle)
-	if st.Succeeded != 3 || st.Failed != 0 || len(st.Findings) != 0 {
-		t.Fatalf("final status = %+v, want 3 succeeded", st)
+	if st.Succeeded != 3 || st.Failed != 0 || len(st.Findings) != 0 || st.Made != (runbooks.Made{DiskSnapshots: 3}) {
+		t.Fatalf("final status = %+v, want 3 succeeded, 3 disk snapshots made", st)
 	}
 	// Each snapshot carries the tag, cycle and stage as valid labels.
 	snaps := srv.Snapshots("dr-proj")

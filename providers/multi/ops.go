@@ -116,6 +116,7 @@ func (r *Router) status(ctx context.Context, h string, port func(runbooks.Cloud)
 		sum.Total += st.Total
 		sum.Succeeded += st.Succeeded
 		sum.Failed += st.Failed
+		sum.Made = sum.Made.Plus(st.Made)
 		sum.Findings = append(sum.Findings, st.Findings...)
 	}
 	return sum, nil

@@ -88,8 +88,17 @@ func (f *fakeCloud) StartBackup(ctx context.Context, r runbooks.OpRequest) (stri
 func (f *fakeCloud) FindBackup(ctx context.Context, r runbooks.OpRequest) (string, bool, error) {
 	return f.find(ctx, r)
 }
+
+// BackupStatus counts an AWS host's backup as an image and the others' as
+// disk snapshots, as the real providers do.
 func (f *fakeCloud) BackupStatus(ctx context.Context, h string) (runbooks.OpStatus, error) {
-	return f.status(ctx, h)
+	st, err := f.status(ctx, h)
+	if f.name == runbooks.AWS {
+		st.Made.Images = st.Succeeded
+	} else {
+		st.Made.DiskSnapshots = st.Succeeded
+	}
+	return st, err
 }
 func (f *fakeCloud) StartPatch(ctx context.Context, r runbooks.OpRequest) (string, error) {
 	return f.start(ctx, r)
@@ -213,6 +222,9 @@ func TestStatusAddsUpAndIsDoneOnlyWhenEveryCloudIs(t *testing.T) {
 	}
 	if st.Done || st.Total != 4 || st.Succeeded != 3 || st.Failed != 1 || len(st.Findings) != 1 {
 		t.Fatalf("status = %+v, want not done, 4 total, 3 ok, 1 failed", st)
+	}
+	if want := (runbooks.Made{Images: 2, DiskSnapshots: 1}); st.Made != want {
+		t.Errorf("made %+v, want each cloud's count added up %+v", st.Made, want)
 	}
 	fakes[runbooks.Azure].done = true
 	if st, _ = r.BackupStatus(ctx, h); !st.Done {

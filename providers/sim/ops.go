@@ -191,9 +191,30 @@ func (f *Fleet) status(ctx context.Context, kind, method, handle string) (runboo
 			}
 		}
 		st.Succeeded = completed - st.Failed
+		if kind == kindBackup {
+			st.Made = f.made(op, completed)
+		}
 		return nil
 	})
 	return st, err
+}
+
+// made counts the backups of op's first completed hosts that succeeded:
+// an AWS host's backup is an image, an Azure or GCP host's a disk snapshot.
+func (f *Fleet) made(op *operation, completed int) runbooks.Made {
+	var m runbooks.Made
+	for pos := range completed {
+		i := op.Hosts[pos]
+		if _, failed := op.failed(pos); failed || i < 0 {
+			continue
+		}
+		if f.w.hosts[i].Cloud == runbooks.AWS {
+			m.Images++
+		} else {
+			m.DiskSnapshots++
+		}
+	}
+	return m
 }
 
 // StartBackup starts pre-patch backups of req's hosts.
