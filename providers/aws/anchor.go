@@ -78,7 +78,11 @@ func (a *S3Anchor) Put(ctx context.Context, name string, data []byte) error {
 	_, err := a.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(a.Bucket), Key: aws.String(a.key(name)), Body: bytes.NewReader(data),
 		ContentLength: aws.Int64(int64(len(data))), ContentType: aws.String("application/json"),
-		IfNoneMatch:               aws.String("*"),
+		IfNoneMatch: aws.String("*"),
+		// S3 refuses an object with a retention date unless the request
+		// names its checksum algorithm (x-amz-sdk-checksum-algorithm) or
+		// carries Content-MD5; the value alone is not enough.
+		ChecksumAlgorithm:         s3types.ChecksumAlgorithmSha256,
 		ChecksumSHA256:            aws.String(base64.StdEncoding.EncodeToString(sum[:])),
 		ObjectLockMode:            mode,
 		ObjectLockRetainUntilDate: aws.Time(now().Add(retention).UTC()),
