@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"sort"
 	"strings"
 	"time"
 
@@ -24,13 +25,19 @@ import (
 type anchorS3 interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, opts ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 	GetObject(ctx context.Context, in *s3.GetObjectInput, opts ...func(*s3.Options)) (*s3.GetObjectOutput, error)
-	ListObjectsV2(ctx context.Context, in *s3.ListObjectsV2Input, opts ...func(*s3.Options)) (*s3.ListObjectsV2Output, error)
+	ListObjectVersions(ctx context.Context, in *s3.ListObjectVersionsInput, opts ...func(*s3.Options)) (*s3.ListObjectVersionsOutput, error)
 }
 
 // S3Anchor keeps signed checkpoints in a bucket with Object Lock: each is
 // written once (If-None-Match: *, so a second write of a name is refused)
 // with a retention date in compliance mode, so nobody, the bucket's owner
 // included, can delete or overwrite it before the date.
+//
+// What the lock protects is the first version of each name: a delete
+// without a version ID only adds a delete marker, which hides the name from
+// ListObjectsV2, and a plain PutObject adds a newer current version. So the
+// anchor lists versions and reads each name's first version, never the
+// current object.
 type S3Anchor struct {
 	Bucket    string
 	Prefix    string
@@ -97,27 +104,61 @@ func (a *S3Anchor) Put(ctx context.Context, name string, data []byte) error {
 	return nil
 }
 
-// Get reads name.
+// Get reads the first version written under name, the one Object Lock keeps.
 func (a *S3Anchor) Get(ctx context.Context, name string) ([]byte, error) {
-	out, err := a.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(a.key(name))})
-	var nsk *s3types.NoSuchKey
-	if errors.As(err, &nsk) {
-		return nil, fmt.Errorf("s3 GetObject s3://%s/%s: %w", a.Bucket, a.key(name), checkpoint.ErrAbsent)
-	}
+	key := a.key(name)
+	first, err := a.firstVersion(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("s3 GetObject s3://%s/%s: %w", a.Bucket, a.key(name), err)
+		return nil, err
+	}
+	out, err := a.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(a.Bucket), Key: aws.String(key), VersionId: first})
+	if err != nil {
+		return nil, fmt.Errorf("s3 GetObject s3://%s/%s version %s: %w", a.Bucket, key, aws.ToString(first), err)
 	}
 	defer out.Body.Close()
 	b, err := io.ReadAll(out.Body)
 	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", a.Bucket, a.key(name), err)
+		return nil, fmt.Errorf("read s3://%s/%s: %w", a.Bucket, key, err)
 	}
 	return b, nil
 }
 
-// List pages through the names under prefix (S3 lists keys in order).
+// firstVersion is the ID of key's oldest version; S3 lists a key's
+// versions newest first.
+func (a *S3Anchor) firstVersion(ctx context.Context, key string) (*string, error) {
+	var first *string
+	err := a.versions(ctx, key, func(v s3types.ObjectVersion) {
+		if aws.ToString(v.Key) == key {
+			first = v.VersionId
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if first == nil {
+		return nil, fmt.Errorf("s3 s3://%s/%s: %w", a.Bucket, key, checkpoint.ErrAbsent)
+	}
+	return first, nil
+}
+
+// versions pages through every object version under prefix (delete
+// markers left out).
+func (a *S3Anchor) versions(ctx context.Context, prefix string, fn func(s3types.ObjectVersion)) error {
+	p := s3.NewListObjectVersionsPaginator(a.client, &s3.ListObjectVersionsInput{Bucket: aws.String(a.Bucket), Prefix: aws.String(prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("s3 ListObjectVersions s3://%s/%s: %w", a.Bucket, prefix, err)
+		}
+		for _, v := range page.Versions {
+			fn(v)
+		}
+	}
+	return nil
+}
+
+// List returns the names under prefix that have any version, sorted.
 func (a *S3Anchor) List(ctx context.Context, prefix string) ([]string, error) {
-	var out []string
 	full := a.key(prefix)
 	if strings.HasSuffix(prefix, "/") {
 		full += "/"
@@ -126,15 +167,17 @@ func (a *S3Anchor) List(ctx context.Context, prefix string) ([]string, error) {
 	if a.Prefix != "" {
 		strip = strings.TrimSuffix(a.Prefix, "/") + "/"
 	}
-	p := s3.NewListObjectsV2Paginator(a.client, &s3.ListObjectsV2Input{Bucket: aws.String(a.Bucket), Prefix: aws.String(full)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("s3 ListObjectsV2 s3://%s/%s: %w", a.Bucket, full, err)
+	seen := map[string]bool{}
+	var out []string
+	err := a.versions(ctx, full, func(v s3types.ObjectVersion) {
+		if name := strings.TrimPrefix(aws.ToString(v.Key), strip); !seen[name] {
+			seen[name] = true
+			out = append(out, name)
 		}
-		for _, o := range page.Contents {
-			out = append(out, strings.TrimPrefix(aws.ToString(o.Key), strip))
-		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	sort.Strings(out)
 	return out, nil
 }

@@ -83,4 +83,19 @@ func TestAnchorS3ObjectLockMoto(t *testing.T) {
 	if err != nil || !bytes.Equal(after, written) {
 		t.Errorf("%s after the refused writes: %q (%v), want it as written", name, after, err)
 	}
+
+	// What S3 does allow: a delete marker over the latest checkpoint and a
+	// newer version of an earlier one. Neither changes what the anchor reads.
+	if _, err := s3c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}); err != nil {
+		t.Fatalf("add a delete marker: %v", err)
+	}
+	second := "acme/checkpoints/" + checkpoint.Name(stream, 2)
+	if _, err := s3c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(second),
+		Body: bytes.NewReader([]byte(`{"forged":true}`)), ChecksumAlgorithm: s3types.ChecksumAlgorithmSha256}); err != nil {
+		t.Fatalf("put a newer version: %v", err)
+	}
+	chains, findings, err = checkpoint.VerifyAnchor(ctx, anchor, keys)
+	if err != nil || len(findings) > 0 || chains[stream] == nil || chains[stream].Count != 3 || chains[stream].Latest.Seq != 3 {
+		t.Fatalf("the anchored chain after a delete marker and a newer version: %+v, findings %v, err %v", chains[stream], findings, err)
+	}
 }

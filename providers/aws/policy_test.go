@@ -35,7 +35,7 @@ var impliedActions = map[string][]string{
 	"rds:CreateDBSnapshot":        {"rds:AddTagsToResource"},
 	"rds:CreateDBClusterSnapshot": {"rds:AddTagsToResource"},
 	"s3:PutObject":                {"kms:GenerateDataKey", "s3:PutObjectRetention"},
-	"s3:GetObject":                {"kms:Decrypt"},
+	"s3:GetObject":                {"kms:Decrypt", "s3:GetObjectVersion"}, // the anchor reads by VersionId
 }
 
 // iamNames are the calls whose IAM action is not named after the API
@@ -43,6 +43,7 @@ var impliedActions = map[string][]string{
 var iamNames = map[string]string{
 	"s3:GetBucketEncryption":        "s3:GetEncryptionConfiguration",
 	"s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
+	"s3:ListObjectVersions":         "s3:ListBucketVersions",
 }
 
 // TestPolicyMatchesCode type-checks this package's non-test files, finds
