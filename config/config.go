@@ -153,9 +153,12 @@ type Providers struct {
 
 // Falcon configures CrowdStrike Falcon (sensor/kernel gates, EDR coverage).
 type Falcon struct {
-	ClientID       Secret
-	ClientSecret   Secret
-	Cloud          string        // us-1 (default), us-2, eu-1, us-gov-1
+	ClientID     Secret
+	ClientSecret Secret
+	Cloud        string // us-1 (default), us-2, eu-1, us-gov-1
+	// BaseURL replaces the cloud's API URL (a proxy, a private link, a
+	// local test server); Cloud is then not used to find the API.
+	BaseURL        string
 	LastSeenWithin time.Duration // a sensor silent longer fails the post-patch check
 	// Overrides pin sensor/kernel support where Falcon's own list lags
 	// (e.g. RHEL 7 kernels above 3.10.0-1160 with sensor 6.x); the first

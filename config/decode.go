@@ -42,6 +42,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 				field{"client_id", "API client ID (scopes: Hosts read, Sensor update policies read).", text(d, &c.Providers.Falcon.ClientID)},
 				field{"client_secret", "API client secret.", text(d, &c.Providers.Falcon.ClientSecret)},
 				field{"cloud", "`us-1`, `us-2`, `eu-1` or `us-gov-1`.", d.str(&c.Providers.Falcon.Cloud)},
+				field{"base_url", "Replaces the cloud's API URL (`https://api.crowdstrike.com` for us-1): a proxy, a private link, or a test server on localhost (`http` only there). Scheme and host only: the token comes from its `/oauth2/token`.", d.str(&c.Providers.Falcon.BaseURL)},
 				field{"last_seen_within", "A sensor silent longer than this after patching fails verification.", d.duration(&c.Providers.Falcon.LastSeenWithin, "m")},
 				field{"overrides", "Pinned sensor/kernel support where Falcon's own list lags; the first matching row wins over the API.", d.kernelOverrides(&c.Providers.Falcon.Overrides)},
 			)},

@@ -30,6 +30,17 @@ func (d *decoder) checkIntegrations(c *Config) {
 			d.at("providers.falcon.cloud", "unknown Falcon cloud %q%s", f.Cloud, want(f.Cloud, falconClouds...))
 		}
 		d.positive("providers.falcon.last_seen_within", f.LastSeenWithin)
+		if f.BaseURL != "" {
+			d.checkURL("providers.falcon.base_url", f.BaseURL)
+			if u, err := url.Parse(f.BaseURL); err == nil {
+				if u.Scheme == "http" && !loopback(u.Hostname()) {
+					d.at("providers.falcon.base_url", "must be https: the client secret and bearer token would cross the network in clear text (http is for localhost only)")
+				}
+				if strings.Trim(u.Path, "/") != "" {
+					d.at("providers.falcon.base_url", "%q has a path: Falcon's token and API paths start at the host (give scheme and host only)", f.BaseURL)
+				}
+			}
+		}
 	}
 	for i, o := range f.Overrides {
 		p := index("providers.falcon.overrides", i)

@@ -15,14 +15,24 @@ import (
 // router has. It makes no network call: the credential is first used by
 // the first inventory.
 func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud, ok bool, err error) {
-	a := cfg.Providers.Azure
-	if !a.Enabled() {
+	if !cfg.Providers.Azure.Enabled() {
 		return multi.Cloud{}, false, nil
 	}
+	p, err := newAzure(cfg, w)
+	if err != nil {
+		return multi.Cloud{}, false, err
+	}
+	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, true, nil
+}
+
+// newAzure builds the provider of providers.azure (serve and doctor).
+func newAzure(cfg *config.Config, w wiring) (*azure.Provider, error) {
+	a := cfg.Providers.Azure
 	var secret string
 	if a.CredentialKind() == config.AzureClientSecret {
+		var err error
 		if secret, err = a.ClientSecret.Resolve(w.lookup); err != nil {
-			return multi.Cloud{}, false, fmt.Errorf("providers.azure.client_secret: %w", err)
+			return nil, fmt.Errorf("providers.azure.client_secret: %w", err)
 		}
 	}
 	var now func() time.Time // the demo's and tests' clock paces polls too
@@ -36,7 +46,7 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 		AssessTimeout: a.AssessTimeout, StepTimeout: cfg.Engine.StepTimeout, Now: now, Log: w.log,
 	})
 	if err != nil {
-		return multi.Cloud{}, false, fmt.Errorf("providers.azure: %w", err)
+		return nil, fmt.Errorf("providers.azure: %w", err)
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, true, nil
+	return p, nil
 }

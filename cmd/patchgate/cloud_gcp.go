@@ -14,17 +14,25 @@ import (
 // providers.gcp section; ok is false when it has none, and GCP targets
 // then stay with the simulation.
 func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud, ok bool, err error) {
-	g := cfg.Providers.GCP
-	if !g.Configured {
+	if !cfg.Providers.GCP.Configured {
 		return multi.Cloud{}, false, nil
 	}
-	gc := gcpConfig(g, w)
+	p, err := newGCP(ctx, cfg, w)
+	if err != nil {
+		return multi.Cloud{}, false, err
+	}
+	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, true, nil
+}
+
+// newGCP builds the provider of providers.gcp (serve and doctor).
+func newGCP(ctx context.Context, cfg *config.Config, w wiring) (*gcp.Provider, error) {
+	gc := gcpConfig(cfg.Providers.GCP, w)
 	gc.StepTimeout = cfg.Engine.StepTimeout
 	p, err := gcp.New(ctx, gc)
 	if err != nil {
-		return multi.Cloud{}, false, fmt.Errorf("providers.gcp: %w", err)
+		return nil, fmt.Errorf("providers.gcp: %w", err)
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p}, true, nil
+	return p, nil
 }
 
 // gcpConfig turns the file's spelling (lowercase enums, endpoints with or

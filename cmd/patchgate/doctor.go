@@ -101,6 +101,7 @@ func doctorChecks(ctx context.Context, cfg *config.Config, w wiring) ([]doctor.C
 			checks = append(checks, p.Checks()...)
 		}
 	}
+	checks = append(checks, cloudChecks(ctx, cfg, w, failed)...)
 	checks = append(checks, integrationChecks(cfg, w, failed)...)
 	if len(cfg.Drift.Workspaces) > 0 {
 		checks = append(checks, driftChecker(cfg.Drift, nil, w.log).Checks(cfg.Drift.Workspaces)...)

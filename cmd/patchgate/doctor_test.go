@@ -21,22 +21,35 @@ import (
 	"github.com/patchgate/patchgate/bot/sandbox"
 	slackmanifest "github.com/patchgate/patchgate/deploy/slack"
 	"github.com/patchgate/patchgate/providers/aws/awstest"
+	"github.com/patchgate/patchgate/providers/azure/azuretest"
 	"github.com/patchgate/patchgate/providers/dynatrace/dynatracetest"
+	"github.com/patchgate/patchgate/providers/falcon/falcontest"
+	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 )
 
 func TestMain(m *testing.M) { os.Exit(awstest.Main(m)) }
 
-const doctorAccount = "111111111111"
+const (
+	doctorAccount      = "111111111111"
+	doctorSubscription = "8f2c1a9e-3b4d-4e5f-9a6b-7c8d9e0f1a2b"
+	doctorProject      = "acme-cu-prod"
+	doctorFalconSecret = "falcon-doctor-client-secret"
+)
 
 // doctorRig is a healthy estate of real peers and documented fakes: moto
-// (EC2, S3) behind the SSM/STS fake, the sandbox Slack, a Dynatrace fake,
-// a bbolt file and a terraform workspace. Each field a test changes breaks
+// (EC2, S3) behind the SSM/STS fake, the sandbox Slack, Azure Resource
+// Manager with an App Service managed identity endpoint, GCP (token, Compute,
+// OS Config), Falcon, Dynatrace, a bbolt file and a terraform workspace. Each field a test changes breaks
 // one integration.
 type doctorRig struct {
 	dir      string
 	moto     string
 	fake     *awstest.Server
 	dt       *dynatracetest.Server
+	azure    *azuretest.Server
+	gcp      *gcptest.Server
+	gcpKey   string
+	falcon   *falcontest.Server
 	slack    sandbox.Options
 	bucket   string
 	extID    string
@@ -57,6 +70,15 @@ func newDoctorRig(t *testing.T) *doctorRig {
 	r.fake.AddBaseline(awstest.Baseline{ID: "pb-0default00000000", OperatingSystem: "AMAZON_LINUX_2023",
 		Severities: []string{"Critical", "High"}, Classifications: []string{"Security"}, ApproveAfterDays: 7}, "")
 	r.dt = dynatracetest.New(t, "dt0c01.doctor.secret")
+	r.azure = azuretest.New(t)
+	for k, v := range r.azure.IdentityEnv() {
+		t.Setenv(k, v)
+	}
+	r.gcp = gcptest.New(t)
+	r.gcpKey = r.gcp.ServiceAccountFile(t)
+	r.falcon = falcontest.New(t, "falcon-doctor-id", doctorFalconSecret)
+	t.Setenv("DOCTOR_FALCON_ID", "falcon-doctor-id")
+	t.Setenv("DOCTOR_FALCON_SECRET", doctorFalconSecret)
 	r.slack = sandbox.DefaultOptions()
 	scopes, err := slackmanifest.BotScopes()
 	if err != nil {
@@ -142,9 +164,13 @@ tenants:
       production:
         targets:
           - {cloud: aws, account: "%s", regions: [us-east-1], selector: {tier: db}}
+          - {cloud: azure, account: %q, regions: [westeurope]}
+          - {cloud: gcp, account: %q, regions: [europe-west1-b]}
 providers:
   kind: sim
-  simulate: [sensors] # no Falcon peer here: the sensor gate stays simulated
+  azure: {credential: default, endpoint: %q}
+  gcp: {credentials_file: %q, compute_endpoint: %q, osconfig_endpoint: %q}
+  falcon: {client_id: env:DOCTOR_FALCON_ID, client_secret: env:DOCTOR_FALCON_SECRET, base_url: %q}
   aws:
     role_name: "arn:aws:iam::{account}:role/patchgate"
     external_id: %q
@@ -165,7 +191,8 @@ slack:
 drift:
   workspaces:
     - {name: core, tenant: acme-cu, account: "%s", dir: %q}
-`, r.boltPath, doctorAccount, doctorAccount, r.extID, doctorAccount, r.moto, r.moto, r.fake.URL, r.fake.URL, r.bucket,
+`, r.boltPath, doctorAccount, doctorAccount, doctorSubscription, doctorProject,
+		r.azure.URL, r.gcpKey, r.gcp.ComputeEndpoint(), r.gcp.OSConfigEndpoint(), r.falcon.URL, r.extID, doctorAccount, r.moto, r.moto, r.fake.URL, r.fake.URL, r.bucket,
 		r.dt.URL, sb.APIURL(), doctorAccount, r.tfDir)
 	path := filepath.Join(r.dir, "patchgate.yaml")
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
@@ -213,14 +240,27 @@ func TestDoctorAllGreen(t *testing.T) {
 		"pagerduty: routing key":                       "integration-key shape",
 		"terraform: binary":                            "terraform 1.",
 		"terraform: init core":                         "init ok",
+		"azure: token":                                 "token for",
+		"azure subscription " + doctorSubscription:     "virtual machine(s) on the first page",
+		"gcp: token":                                   "token valid until",
+		"gcp project " + doctorProject:                 "inventory read in europe-west1-b",
+		"falcon: OAuth2 token":                         "token issued",
+		"falcon: API scope Hosts: read":                "devices-scroll query answered",
+		"falcon: API scope Sensor update policies":     "supported-kernels query answered",
 	} {
 		got := row(out, name)
 		if !strings.HasPrefix(got, "ok") || !strings.Contains(got, want) {
 			t.Errorf("row %q = %q, want ok with %q", name, got, want)
 		}
 	}
-	if strings.Contains(out, r.pdKey) || strings.Contains(out, "dt0c01.doctor.secret") || strings.Contains(out, r.slack.BotToken) {
-		t.Errorf("a secret reached the checklist:\n%s", out)
+	for _, secret := range []string{r.pdKey, "dt0c01.doctor.secret", r.slack.BotToken, doctorFalconSecret, azuretest.Token, gcptest.Token} {
+		if strings.Contains(out, secret) {
+			t.Errorf("a secret reached the checklist:\n%s", out)
+		}
+	}
+	if r.azure.Count("GET", "/subscriptions/"+doctorSubscription+"/providers/Microsoft.Compute/virtualMachines") == 0 ||
+		r.gcp.Count("osconfig.inventories.list") != 1 || r.gcp.Count("oauth2.token") == 0 || r.falcon.Count("/oauth2/token") == 0 {
+		t.Errorf("a cloud was not reached: azure %v, gcp %v", r.azure.Requests(), r.gcp.Counts())
 	}
 	if r.fake.ExternalID(doctorAccount) != "acme-patchgate" {
 		t.Errorf("AssumeRole external ID = %q", r.fake.ExternalID(doctorAccount))
@@ -250,6 +290,12 @@ func TestDoctorNamesEachBrokenIntegration(t *testing.T) {
 			r.fake.AddBaseline(awstest.Baseline{ID: "pb-0default00000000", OperatingSystem: "AMAZON_LINUX_2023",
 				Severities: []string{"Critical"}, Classifications: []string{"Security"}, ApproveAfterDays: 14}, "")
 		}, "aws baseline acme-cu/nonprod", "approve after 14 days, declared 7"},
+		{"azure 403 on the subscription", func(r *doctorRig) { r.azure.Forbid(doctorSubscription) },
+			"azure subscription " + doctorSubscription, "AuthorizationFailed"},
+		{"gcp project without os config", func(r *doctorRig) { r.gcp.DisableOSConfig(doctorProject) },
+			"gcp project " + doctorProject, "OS Config API is not enabled"},
+		{"falcon token lacking a scope", func(r *doctorRig) { r.falcon.SetScopes(falcontest.ScopeHostsRead) },
+			"falcon: API scope Sensor update policies: read", "Sensor update policies: read"},
 		{"dynatrace scope", func(r *doctorRig) { r.dt.Scopes = []string{"entities.read"} }, "dynatrace", "lacks problems.read"},
 		{"pagerduty key", func(r *doctorRig) { r.pdKey = "not-a-key" }, "pagerduty: routing key", "an Events API v2 integration key has 32"},
 		{"terraform workspace", func(r *doctorRig) { r.tfDir = filepath.Join(r.dir, "gone") }, "terraform: init core", "missing"},

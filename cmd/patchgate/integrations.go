@@ -120,7 +120,7 @@ func newFalcon(cfg *config.Config, w wiring) (*falcon.Client, error) {
 	for i, o := range f.Overrides {
 		overrides[i] = falcon.KernelOverride{OS: o.OS, Kernel: o.Kernel, Sensor: o.Sensor, Supported: o.Supported, Reason: o.Reason}
 	}
-	client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud,
+	client, err := falcon.New(falcon.Config{ClientID: id, ClientSecret: secret, Cloud: f.Cloud, BaseURL: f.BaseURL,
 		OnlineWindow: f.LastSeenWithin, Overrides: overrides, StepTimeout: cfg.Engine.StepTimeout, Log: w.log})
 	if err != nil {
 		return nil, fmt.Errorf("providers.falcon: %w", err)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -50,6 +51,11 @@ type Config struct {
 
 	// Cloud is the Falcon cloud: us-1 (default), us-2, eu-1, us-gov-1.
 	Cloud string
+	// BaseURL (scheme and host) points the client at another API host: a
+	// proxy, a private link, a test server. Cloud is then ignored. Plain
+	// http is spoken when its scheme says so (gofalcon itself always
+	// speaks https).
+	BaseURL string
 	// HostOverride and BasePathOverride point the client at another API
 	// host (tests, proxies); Cloud is then ignored.
 	HostOverride     string
@@ -86,6 +92,9 @@ type Config struct {
 
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// plainHTTP: BaseURL is http, so requests gofalcon builds as https
+	// are sent as http.
+	plainHTTP bool
 }
 
 // Client reads Falcon hosts and kernel support. It implements
@@ -128,6 +137,9 @@ func New(cfg Config) (*Client, error) {
 	next := base.Transport
 	if next == nil {
 		next = http.DefaultTransport
+	}
+	if cfg.plainHTTP {
+		next = plainHTTP{next}
 	}
 	base.Transport = &tokenRecorder{next: next, secrets: c.secrets}
 	ctx := context.WithValue(context.Background(), oauth2.HTTPClient, base)
@@ -175,6 +187,13 @@ func (cfg *Config) defaults() error {
 	if hasCreds == (cfg.AccessToken != "") {
 		return errors.New("falcon: set either client_id and client_secret or an access token")
 	}
+	if cfg.BaseURL != "" {
+		u, err := url.Parse(cfg.BaseURL)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return fmt.Errorf("falcon: base URL %q is not an http(s) URL", cfg.BaseURL)
+		}
+		cfg.HostOverride, cfg.plainHTTP = u.Host, u.Scheme == "http"
+	}
 	if cfg.Cloud == "" {
 		cfg.Cloud = DefaultCloud
 	}
@@ -219,6 +238,18 @@ func (c *Client) redact(err error) error {
 		return errors.New(clean)
 	}
 	return err
+}
+
+// plainHTTP sends the requests gofalcon builds for https (it knows no
+// other scheme) as http, for a BaseURL on http.
+type plainHTTP struct{ next http.RoundTripper }
+
+func (t plainHTTP) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Scheme == "https" {
+		req = req.Clone(req.Context())
+		req.URL.Scheme = "http"
+	}
+	return t.next.RoundTrip(req)
 }
 
 var bearerRE = regexp.MustCompile(`(?i)bearer\s+[A-Za-z0-9._~+/=-]+`)

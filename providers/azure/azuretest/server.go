@@ -36,6 +36,7 @@ type Server struct {
 	counts    map[string]int         // "METHOD /lower/path"
 	times     map[string][]time.Time // arrival times, same keys
 	throttles []*throttle
+	forbidden map[string]bool             // lower-case subscription IDs answering 403
 	installs  map[string][]map[string]any // installPatches bodies by lower-case machine ID
 	// PageSize splits list responses into pages joined by nextLink.
 	pageSize int
@@ -123,6 +124,10 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.counts[key]++
 	s.times[key] = append(s.times[key], time.Now())
+	if path == identityPath {
+		s.identityToken(w, r)
+		return
+	}
 	if r.Header.Get("Authorization") != "Bearer "+Token {
 		armError(w, http.StatusUnauthorized, "AuthenticationFailed", "missing or wrong bearer token")
 		return
@@ -139,7 +144,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.route(w, r, strings.Split(strings.Trim(path, "/"), "/"))
+	seg := strings.Split(strings.Trim(path, "/"), "/")
+	if len(seg) >= 2 && seg[0] == "subscriptions" && s.forbidden[seg[1]] {
+		armError(w, http.StatusForbidden, "AuthorizationFailed", fmt.Sprintf(
+			"The client '00000000-0000-0000-0000-000000000001' with object id '00000000-0000-0000-0000-000000000001' does not have authorization to perform action 'Microsoft.Compute/virtualMachines/read' over scope '/subscriptions/%s' or the scope is invalid.", seg[1]))
+		return
+	}
+	s.route(w, r, seg)
+}
+
+// Forbid makes every request on subscription answer 403
+// AuthorizationFailed, as ARM does when the identity has no role there.
+func (s *Server) Forbid(subscription string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.forbidden == nil {
+		s.forbidden = map[string]bool{}
+	}
+	s.forbidden[strings.ToLower(subscription)] = true
 }
 
 // route dispatches on the lower-cased path segments.

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -35,6 +36,7 @@ type Server struct {
 	mu        sync.Mutex
 	counts    map[string]int
 	fail      map[string][]int // method → status codes to answer next
+	disabled  map[string]bool  // projects (ID) whose OS Config API is off
 	instances []*Instance
 	ops       map[string]*operation // by project/zone/name
 	snapshots map[string]*snapshot  // by project/name
@@ -123,6 +125,10 @@ func (s *Server) handle(mux *http.ServeMux, method, pattern string, h func(w htt
 		s.counts[method]++
 		if r.Header.Get("Authorization") == "Bearer "+Token {
 			s.counts["authenticated"]++
+		}
+		if strings.HasPrefix(method, "osconfig.") && s.osconfigDisabled(r.PathValue("project")) {
+			serviceDisabled(w, r.PathValue("project"))
+			return
 		}
 		if q := s.fail[method]; len(q) > 0 {
 			s.fail[method] = q[1:]
