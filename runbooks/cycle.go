@@ -239,6 +239,21 @@ func (c *Cycle) Stage(name string) (*Stage, int) {
 	return nil, -1
 }
 
+// lastDone is when the last stage finished (the cycle's end once all are
+// done, the same time its report was given), or fallback when none has.
+func (c *Cycle) lastDone(fallback time.Time) time.Time {
+	var last time.Time
+	for _, s := range c.Stages {
+		if s.Done.After(last) {
+			last = s.Done
+		}
+	}
+	if last.IsZero() {
+		return fallback
+	}
+	return last
+}
+
 // Current returns the first stage that is not done, or -1 when all are.
 func (c *Cycle) Current() int {
 	for i := range c.Stages {

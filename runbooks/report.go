@@ -19,7 +19,7 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	if _, err := e.deliver(ctx, n); err != nil {
 		return false, err
 	}
-	in, err := e.reportInput(ctx, n)
+	in, err := e.reportInput(ctx, asFiled(n, i, now))
 	if err != nil {
 		return false, err
 	}
@@ -40,6 +40,22 @@ func (e *Engine) report(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 	n.emit(now, n.Stages[i].Name, EvReportDone, ActorSystem, "report at "+rep.Location, details)
 	n.advance(i, now)
 	return true, nil
+}
+
+// asFiled is the cycle as the archive holds it once the report stage i is
+// done: with no stage left after it, the cycle is completed and ended now
+// (ActComplete takes the last stage's end as the cycle's). The reporter
+// runs before those writes, and a report must not call a finished cycle
+// running.
+func asFiled(n *Cycle, i int, now time.Time) *Cycle {
+	f := *n
+	f.Stages = append([]Stage(nil), n.Stages...)
+	s := &f.Stages[i]
+	s.Phase, s.Done = s.phaseAfter(s.Phase), now
+	if f.Status == StatusRunning && f.Current() < 0 {
+		f.Status, f.Ended = StatusCompleted, now
+	}
+	return &f
 }
 
 // ReportInput gathers what the report of cycle id is made from, as the

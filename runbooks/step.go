@@ -108,7 +108,7 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 	case ActReport:
 		return e.report(ctx, n, a.Stage, now)
 	case ActComplete:
-		n.Status, n.Ended = StatusCompleted, now
+		n.Status, n.Ended = StatusCompleted, n.lastDone(now)
 		n.emit(now, "", EvCycleCompleted, ActorSystem, "all stages done", nil)
 		return true, nil
 	case ActPage, ActAck, ActResolve:

@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/patchgate/patchgate/providers/sim"
@@ -50,4 +53,50 @@ func TestReportEvidence(t *testing.T) {
 	if err != nil || len(entries) != 1 || entries[0].Hash != ev.AuditHead || int64(len(ev.Events)) != ev.AuditEntries {
 		t.Errorf("evidence vouches for head %d %s over %d events; the stream says %+v (%v)", ev.AuditEntries, ev.AuditHead, len(ev.Events), entries, err)
 	}
+}
+
+// TestFinishedCycleReportSaysCompleted: the report of a cycle that ran to
+// its end is made before the cycle is marked completed, yet its PDF and
+// JSON say completed with the end time the archived cycle keeps.
+func TestFinishedCycleReportSaysCompleted(t *testing.T) {
+	pdftotext, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("PATCHGATE_REQUIRE_SERVICES") != "" {
+			t.Fatalf("pdftotext is required (PATCHGATE_REQUIRE_SERVICES is set): %v", err)
+		}
+		t.Skipf("pdftotext not installed: %v", err)
+	}
+	ctx := context.Background()
+	h := newGateHarness(t, backends()[0], sim.Faults{})
+	c := h.finish(ctx, h.start(ctx, gateTenant().Name).ID)
+	if c.Report == nil || c.Status != runbooks.StatusCompleted || c.Ended.IsZero() {
+		t.Fatalf("cycle %s ended %v with report %+v; want completed with a report", c.Status, c.Ended, c.Report)
+	}
+	dir := filepath.Dir(c.Report.Location)
+	out, err := exec.Command(pdftotext, "-layout", filepath.Join(dir, reports.PDFName(c.ID)), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := string(out)
+	end := c.Ended.UTC().Format("2006-01-02 15:04Z")
+	if !regexp.MustCompile(`Status\s+completed`).MatchString(text) || !regexp.MustCompile(`Period\s+\S.*→ `+regexp.QuoteMeta(end)).MatchString(text) ||
+		strings.Contains(text, "in progress") || strings.Contains(text, "running") {
+		t.Errorf("PDF does not say completed, ended %s:\n%s", end, firstLines(text, 20))
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev reports.Evidence
+	if err := json.Unmarshal(b, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if ev.Cycle.Status != runbooks.StatusCompleted || !ev.Cycle.Ended.Equal(c.Ended) {
+		t.Errorf("evidence.json cycle %s ended %v; the archive says %s ended %v", ev.Cycle.Status, ev.Cycle.Ended, c.Status, c.Ended)
+	}
+}
+
+func firstLines(s string, n int) string {
+	lines := strings.SplitN(s, "\n", n+1)
+	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
