@@ -80,13 +80,22 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 
 // auditStartRefusal chains a refused start on the tenant's start-refusal
 // stream: no cycle exists to carry it, and an auditor reviewing who may
-// change production needs the attempts as well as the cycles.
+// change production needs the attempts as well as the cycles. The stream
+// never ends as a cycle does, so each refusal is checkpointed at once
+// (refusals are rare): a truncated or deleted refusal stream then no
+// longer matches its anchored head.
 func (e *Engine) auditStartRefusal(ctx context.Context, tenant string, who Person, reason error) {
 	ev := Event{At: e.now(), Tenant: tenant, Type: EvStartRefused, Actor: who.ID, Person: &who,
 		Detail: ErrorMessage(reason), Data: map[string]string{"action": "start", "code": ErrorCode(reason)}}
 	b, _ := json.Marshal(ev)
-	if _, err := e.deps.Store.Append(ctx, StartRefusalStream(tenant), b); err != nil {
+	stream := StartRefusalStream(tenant)
+	en, err := e.deps.Store.Append(ctx, stream, b)
+	if err != nil {
 		e.log.Error("audit start refusal", "tenant", tenant, "requester", who.ID, "err", err)
+	} else if e.deps.Notary != nil {
+		if _, err := e.deps.Notary.Checkpoint(ctx, stream, en.Seq, en.Hash, true); err != nil {
+			e.log.Error("checkpoint start refusal", "tenant", tenant, "stream", stream, "seq", en.Seq, "err", err)
+		}
 	}
 	e.log.Warn("start refused", "tenant", tenant, "requester", who.ID, "code", ErrorCode(reason))
 }

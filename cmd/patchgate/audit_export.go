@@ -17,20 +17,22 @@ import (
 )
 
 func newAuditExportCmd() *cobra.Command {
-	var cfgPath, cycle, format, outPath string
+	var cfgPath, cycle, tenant, format, outPath string
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "export (--cycle ID | --all) [--format chain|siem] [--out FILE]",
+		Use:   "export (--cycle ID | --tenant NAME | --all) [--format chain|siem] [--out FILE]",
 		Short: "Write the audit log as JSON lines: the chain (sequence, hash, previous hash, event) or one SIEM event per line",
 		Long: `export writes audit entries as JSON lines to stdout or --out FILE.
 --format chain (default): each entry with its stream, sequence, time, hash
 and previous hash and the event exactly as hashed, so the chain re-checks
 from the export alone. --format siem: one flat event per line with time,
-cycle, tenant, actor, action, outcome, stage and detail, for a SIEM.`,
+cycle, tenant, actor (ID, name, email), action, outcome, stage and detail,
+for a SIEM. --tenant exports the tenant's refused cycle starts, which
+belong to no cycle; --all includes them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if (cycle == "") == !all {
-				return errors.New("audit export: give exactly one of --cycle ID or --all")
+			if n := btoi(cycle != "") + btoi(tenant != "") + btoi(all); n != 1 {
+				return errors.New("audit export: give exactly one of --cycle ID, --tenant NAME or --all")
 			}
 			if format != "chain" && format != "siem" {
 				return fmt.Errorf("audit export: --format %q: want chain or siem", format)
@@ -40,13 +42,9 @@ cycle, tenant, actor, action, outcome, stage and detail, for a SIEM.`,
 				return err
 			}
 			defer st.Close()
-			streams := []string{runbooks.AuditStream(cycle), runbooks.RefusalStream(cycle)}
-			if all {
-				if streams, err = st.Streams(cmd.Context(), "audit/"); err != nil {
-					return fmt.Errorf("list audit streams: %w", err)
-				}
-			} else if _, err := st.Head(cmd.Context(), streams[0]); errors.Is(err, state.ErrNotFound) {
-				return fmt.Errorf("audit export: cycle %q has no audit log", cycle)
+			streams, err := exportStreams(cmd.Context(), st, cycle, tenant)
+			if err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			if outPath != "" {
@@ -74,11 +72,44 @@ cycle, tenant, actor, action, outcome, stage and detail, for a SIEM.`,
 	}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file (its store section is used)")
 	cmd.Flags().StringVar(&cycle, "cycle", "", "export this cycle's audit log and its refused decisions")
-	cmd.Flags().BoolVar(&all, "all", false, "export every audit stream")
+	cmd.Flags().StringVar(&tenant, "tenant", "", "export this tenant's refused cycle starts")
+	cmd.Flags().BoolVar(&all, "all", false, "export every audit stream, refused starts included")
 	cmd.Flags().StringVar(&format, "format", "chain", "chain (entries as hashed) or siem (one flat event per line)")
 	cmd.Flags().StringVar(&outPath, "out", "", "write to this file instead of stdout")
 	_ = cmd.MarkFlagRequired("config")
 	return cmd
+}
+
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// exportStreams names the streams one export covers: a cycle's events and
+// refused decisions, a tenant's refused starts, or (both empty) every
+// stream under audit/.
+func exportStreams(ctx context.Context, st state.Store, cycle, tenant string) ([]string, error) {
+	switch {
+	case cycle != "":
+		streams := []string{runbooks.AuditStream(cycle), runbooks.RefusalStream(cycle)}
+		if _, err := st.Head(ctx, streams[0]); errors.Is(err, state.ErrNotFound) {
+			return nil, fmt.Errorf("audit export: cycle %q has no audit log", cycle)
+		}
+		return streams, nil
+	case tenant != "":
+		stream := runbooks.StartRefusalStream(tenant)
+		if _, err := st.Head(ctx, stream); errors.Is(err, state.ErrNotFound) {
+			return nil, fmt.Errorf("audit export: tenant %q has no refused starts (%s is empty)", tenant, stream)
+		}
+		return []string{stream}, nil
+	}
+	streams, err := st.Streams(ctx, "audit/")
+	if err != nil {
+		return nil, fmt.Errorf("list audit streams: %w", err)
+	}
+	return streams, nil
 }
 
 // exportLine is one audit entry as exported (see state.ExportLine).
@@ -97,19 +128,24 @@ func chainLine(enc *json.Encoder, stream string, e state.Entry) error {
 // siemEvent is one audit event flattened for a SIEM (Splunk, Elastic,
 // Sentinel): who did what to which cycle, and whether it succeeded.
 type siemEvent struct {
-	Time    time.Time         `json:"time"`
-	Source  string            `json:"source"`
-	Stream  string            `json:"stream"`
-	Seq     int64             `json:"seq"`
-	Cycle   string            `json:"cycle,omitempty"`
-	Tenant  string            `json:"tenant,omitempty"`
-	Actor   string            `json:"actor,omitempty"`
-	Action  string            `json:"action"`
-	Outcome string            `json:"outcome"`
-	Stage   string            `json:"stage,omitempty"`
-	Detail  string            `json:"detail,omitempty"`
-	Data    map[string]string `json:"data,omitempty"`
-	Hash    string            `json:"hash"`
+	Time   time.Time `json:"time"`
+	Source string    `json:"source"`
+	Stream string    `json:"stream"`
+	Seq    int64     `json:"seq"`
+	Cycle  string    `json:"cycle,omitempty"`
+	Tenant string    `json:"tenant,omitempty"`
+	Actor  string    `json:"actor,omitempty"`
+	// ActorName and ActorEmail are who the actor was at the time, as the
+	// directory said; ActorUnresolved says why they could not be read.
+	ActorName       string            `json:"actor_name,omitempty"`
+	ActorEmail      string            `json:"actor_email,omitempty"`
+	ActorUnresolved string            `json:"actor_unresolved,omitempty"`
+	Action          string            `json:"action"`
+	Outcome         string            `json:"outcome"`
+	Stage           string            `json:"stage,omitempty"`
+	Detail          string            `json:"detail,omitempty"`
+	Data            map[string]string `json:"data,omitempty"`
+	Hash            string            `json:"hash"`
 }
 
 func siemLine(enc *json.Encoder, stream string, e state.Entry) error {
@@ -119,16 +155,22 @@ func siemLine(enc *json.Encoder, stream string, e state.Entry) error {
 	if action == "" {
 		action = "unknown"
 	}
-	return enc.Encode(siemEvent{Time: e.Time, Source: "patchgate", Stream: stream, Seq: e.Seq, Cycle: ev.Cycle,
+	line := siemEvent{Time: e.Time, Source: "patchgate", Stream: stream, Seq: e.Seq, Cycle: ev.Cycle,
 		Tenant: ev.Tenant, Actor: ev.Actor, Action: action, Outcome: outcomeOf(stream, action), Stage: ev.Stage,
-		Detail: ev.Detail, Data: ev.Data, Hash: e.Hash})
+		Detail: ev.Detail, Data: ev.Data, Hash: e.Hash}
+	if p := ev.Person; p != nil {
+		line.ActorName, line.ActorEmail, line.ActorUnresolved = p.Name, p.Email, p.Unresolved
+	}
+	return enc.Encode(line)
 }
 
-// outcomeOf classifies an action for a SIEM: refusals are "denied", halts,
-// rejections and failures "failure", everything else "success".
+// outcomeOf classifies an action for a SIEM: refused decisions and starts
+// are "denied", halts, rejections and failures "failure", everything else
+// "success".
 func outcomeOf(stream, action string) string {
 	switch {
-	case strings.HasPrefix(stream, "audit/refusals/") || action == runbooks.EvRefused:
+	case strings.HasPrefix(stream, runbooks.RefusalStream("")) || strings.HasPrefix(stream, runbooks.StartRefusalStream("")) ||
+		action == runbooks.EvRefused || action == runbooks.EvStartRefused:
 		return "denied"
 	case strings.HasSuffix(action, ".failed") || action == runbooks.EvCycleRejected || action == runbooks.EvHalted:
 		return "failure"

@@ -35,6 +35,7 @@ type auditFixture struct {
 	stream    string
 	revision  int64
 	verifyCfg string
+	runCfg    string // the bot's configuration, with the private key
 	raw       rawStreams
 	anchorDir string
 	pubKey    string // PEM of the signing key's public half
@@ -80,7 +81,7 @@ func newAuditFixture(t *testing.T, backend string) *auditFixture {
 		store = fmt.Sprintf("store: {backend: redis, redis: {network: unix, addr: %s, prefix: tamper}}\n", sock)
 		f.raw = redisStreams{rdb: redistest.Client(t, sock), base: "{tamper}:"}
 	}
-	body := store + `engine: {tick: 20ms, lease_ttl: 5s, step_timeout: 2s}
+	body := store + `engine: {tick: 20ms, lease_ttl: 5s, step_timeout: 2s, requesters: [U0REQ00001]}
 providers: {kind: sim, sim: {seed: 3, hosts_per_target: 1}}
 pipeline:
   - {env: nonprod, approvers: [U0ALICE001], min_approvals: 1}
@@ -92,6 +93,7 @@ tenants:
       production: {targets: [{cloud: aws, account: "222222222222", regions: [us-east-1]}]}
 `
 	runCfg := filepath.Join(dir, "run.yaml")
+	f.runCfg = runCfg
 	signing := fmt.Sprintf("audit:\n  signing: {key: \"env:%s\", key_id: ops-test, every: 5}\n  anchor: {dir: %s}\n", auditKeyEnv, f.anchorDir)
 	writeFile(t, runCfg, body+signing)
 	f.verifyCfg = filepath.Join(dir, "verify.yaml")
