@@ -16,8 +16,9 @@ var (
 	hostsColumns = []string{"host_id", "host_name", "cloud", "account", "region", "env", "os", "os_version",
 		"kernel_before", "kernel_after", "pending_kernel", "pending_patches", "last_patched", "managed", "agent_status",
 		"has_sensor", "sensor_version", "sensor_rfm", "result", "reason"}
-	approvalsColumns = []string{"stage", "env", "decision", "by", "at", "message_revision", "interaction", "code", "detail"}
-	eventsColumns    = []string{"seq", "at", "stage", "type", "actor", "detail", "data"}
+	approvalsColumns = []string{"stage", "env", "decision", "by", "at", "message_revision", "interaction", "code", "detail",
+		"by_name", "by_email", "by_lookup"}
+	eventsColumns = []string{"seq", "at", "stage", "type", "actor", "detail", "data", "actor_name", "actor_email", "actor_lookup"}
 )
 
 // hostsCSV writes one row per host in b with what the cycle did to it.
@@ -56,8 +57,9 @@ func approvalsCSV(buf *bytes.Buffer, b *Bundle) error {
 	for i := range b.Cycle.Stages {
 		s := &b.Cycle.Stages[i]
 		for _, a := range s.Approvals {
-			if err := w.Write([]string{cell(s.Name), cell(s.Env), "approved", cell(a.By), csvTime(a.At),
-				strconv.FormatInt(a.Revision, 10), cell(a.Interaction), "", ""}); err != nil {
+			row := []string{cell(s.Name), cell(s.Env), "approved", cell(a.By), csvTime(a.At),
+				strconv.FormatInt(a.Revision, 10), cell(a.Interaction), "", ""}
+			if err := w.Write(append(row, personCells(personOf(a.Person, a.By))...)); err != nil {
 				return err
 			}
 		}
@@ -67,8 +69,9 @@ func approvalsCSV(buf *bytes.Buffer, b *Bundle) error {
 		if s, _ := b.Cycle.Stage(e.Stage); s != nil {
 			env = s.Env
 		}
-		if err := w.Write([]string{cell(e.Stage), cell(env), "refused " + cell(e.Data["action"]), cell(e.Actor), csvTime(e.At),
-			cell(e.Data["seen_revision"]), cell(e.Data["interaction"]), cell(e.Data["code"]), cell(e.Detail)}); err != nil {
+		row := []string{cell(e.Stage), cell(env), "refused " + cell(e.Data["action"]), cell(e.Actor), csvTime(e.At),
+			cell(e.Data["seen_revision"]), cell(e.Data["interaction"]), cell(e.Data["code"]), cell(e.Detail)}
+		if err := w.Write(append(row, personCells(personOf(e.Person, e.Actor))...)); err != nil {
 			return err
 		}
 	}
@@ -92,8 +95,12 @@ func eventsCSV(buf *bytes.Buffer, b *Bundle) error {
 			}
 			data = string(j)
 		}
-		if err := w.Write([]string{strconv.FormatInt(e.Seq, 10), csvTime(e.At), cell(e.Stage), cell(e.Type),
-			cell(e.Actor), cell(e.Detail), data}); err != nil {
+		row := []string{strconv.FormatInt(e.Seq, 10), csvTime(e.At), cell(e.Stage), cell(e.Type),
+			cell(e.Actor), cell(e.Detail), data, "", "", ""}
+		if e.Person != nil {
+			copy(row[7:], personCells(*e.Person))
+		}
+		if err := w.Write(row); err != nil {
 			return err
 		}
 	}

@@ -98,6 +98,7 @@ func TestDemoStory(t *testing.T) {
 			t.Errorf("cycle %s: no hosts.csv in its thread (%q)", id, got)
 		}
 	}
+	checkDemoPeople(t, pdfs)
 	for _, m := range roots {
 		if len(m.Replies) == 0 || m.Edited == 0 {
 			t.Errorf("root message %s: %d thread replies, %d edits; want details in the thread and updates in place", m.TS, len(m.Replies), m.Edited)
