@@ -28,6 +28,7 @@ func Parse(name string, data []byte) (*Config, error) {
 	c := defaults()
 	if root, ok := d.document(data); ok {
 		d.root(root, c)
+		d.followStep(c)
 		d.validate(c)
 	}
 	if len(d.probs) > 0 {

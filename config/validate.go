@@ -27,6 +27,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkHygiene(c)
 	d.checkGCP(&c.Providers.GCP)
 	d.checkAudit(&c.Audit)
+	d.checkBudgets(c)
 }
 
 func (d *decoder) checkStore(s *Store) {

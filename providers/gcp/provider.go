@@ -33,6 +33,9 @@ var (
 	_ runbooks.Patcher   = (*Provider)(nil)
 )
 
+// Attempts is how many attempts one API call gets inside the step budget.
+const Attempts = 4
+
 const cloudPlatform = "https://www.googleapis.com/auth/cloud-platform"
 
 // New builds the Compute and OS Config clients. Credentials are resolved
@@ -57,7 +60,7 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	// Attempts, each attempt's timeout and the waits come from the step
 	// budget, so a call ends inside the step; a silent or non-API answer
 	// becomes a CallError naming the call.
-	b := runbooks.StepBudget(cfg.StepTimeout, 4)
+	b := runbooks.StepBudget(cfg.StepTimeout, Attempts)
 	perTry, maxWait := b.PerAttempt, b.MaxBackoff
 	if cfg.StepTimeout <= 0 {
 		perTry, maxWait = 0, 0 // no step budget given: Google's own pacing

@@ -26,6 +26,10 @@ import (
 // /v2/enqueue and change events to /v2/change/enqueue on it.
 const DefaultEventsURL = "https://events.pagerduty.com"
 
+// DefaultMaxRetries is how often a 429 or 5xx is retried within one call
+// when Config leaves MaxRetries zero.
+const DefaultMaxRetries = 4
+
 // maxSummary is the Events API's limit on a summary, in characters.
 const maxSummary = 1024
 
@@ -89,7 +93,7 @@ func New(cfg Config) (*Client, error) {
 		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
 	}
 	if cfg.MaxRetries <= 0 {
-		cfg.MaxRetries = 4
+		cfg.MaxRetries = DefaultMaxRetries
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = DefaultBackoff
