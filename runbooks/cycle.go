@@ -123,7 +123,9 @@ type Stage struct {
 	Approvals  []Approval `json:"approvals,omitempty"`
 	Gates      []Gate     `json:"gates,omitempty"`
 	Exclusions []Finding  `json:"exclusions,omitempty"`
-	Attempt    int        `json:"attempt"` // grows with every retry, so a retried operation gets a new tag
+	// ExclusionsBlob holds Exclusions when they are too many for the record.
+	ExclusionsBlob *ResultsRef `json:"exclusions_blob,omitempty"`
+	Attempt        int         `json:"attempt"` // grows with every retry, so a retried operation gets a new tag
 	// Errors counts consecutive provider errors in the current phase; a
 	// transient error is retried, a persistent one fails the stage.
 	Errors    int    `json:"errors,omitempty"`
@@ -155,7 +157,10 @@ type Gate struct {
 	At       time.Time `json:"at"`
 	Summary  string    `json:"summary"`
 	Findings []Finding `json:"findings,omitempty"`
-	Problems []Problem `json:"problems,omitempty"`
+	// FindingsBlob holds Findings when they are too many for the record
+	// (see ResultsRef); Findings are read back from it with the cycle.
+	FindingsBlob *ResultsRef `json:"findings_blob,omitempty"`
+	Problems     []Problem   `json:"problems,omitempty"`
 	// Sources are the systems that answered the gate (see Source*), so a
 	// report says where each result came from.
 	Sources []string `json:"sources,omitempty"`
@@ -191,6 +196,8 @@ type Failure struct {
 	At       time.Time `json:"at"`
 	Reason   string    `json:"reason"`
 	Findings []Finding `json:"findings,omitempty"`
+	// FindingsBlob holds Findings when they are too many for the record.
+	FindingsBlob *ResultsRef `json:"findings_blob,omitempty"`
 }
 
 // Incident tracks the one page a failed stage raises. The dedup key is fixed

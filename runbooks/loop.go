@@ -48,7 +48,8 @@ func (e *Engine) Tick(ctx context.Context) error {
 // TickStats is Tick, reporting what it did.
 func (e *Engine) TickStats(ctx context.Context) (TickStats, error) {
 	var st TickStats
-	cycles, err := e.Active(ctx)
+	// The listing decodes the records only: Next needs no per-host results.
+	cycles, err := listCycles(ctx, e.deps.Store, activePrefix)
 	if err != nil {
 		return st, err
 	}

@@ -69,7 +69,11 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 	now = e.now() // stamped when the provider answered
 	op := Op{Tag: req.Tag, Started: now, Total: len(req.Hosts)}
 	data := map[string]string{"tag": req.Tag}
-	if err := e.keepHandle(ctx, &op, handle, data); err != nil {
+	// The provider call may have used up the step budget; storing what it
+	// answered gets the record write's own.
+	wctx, cancel := e.recordContext(ctx)
+	defer cancel()
+	if err := e.keepHandle(wctx, n.ID, &op, handle, data); err != nil {
 		return false, err
 	}
 	*s.op(k) = op
@@ -184,13 +188,13 @@ const inlineHandleMax = 256
 // and describes it in data for the audit event: the handle itself, or its
 // digest, size and blob key so the chained event vouches for the archived
 // payload without carrying it.
-func (e *Engine) keepHandle(ctx context.Context, op *Op, handle string, data map[string]string) error {
+func (e *Engine) keepHandle(ctx context.Context, cycle string, op *Op, handle string, data map[string]string) error {
 	if len(handle) <= inlineHandleMax || e.cfg.WriteFormat < 2 {
 		op.Handle = handle
 		data["handle"] = handle
 		return nil
 	}
-	ref, err := putBlob(ctx, e.deps.Store, []byte(handle))
+	ref, err := putBlob(ctx, e.deps.Store, e.blobOwner(cycle), []byte(handle))
 	if err != nil {
 		return fmt.Errorf("store handle of %s: %w", op.Tag, err)
 	}

@@ -25,9 +25,10 @@ func cycleLeaseKey(id string) string { return "cycle/" + id }
 // RecordFormat is the format this release writes cycle records in. Format 1
 // (no format field) kept operation handles in the record and the inventory
 // as one JSON array; format 2 keeps large handles and the inventory in
-// blobs the records refer to. This release reads both, so cycles in flight
-// across an upgrade finish after it.
-const RecordFormat = 2
+// blobs the records refer to; format 3 also keeps large per-host result
+// lists in blobs, and every blob in the cycle's own key space. This release
+// reads all three, so cycles in flight across an upgrade finish after it.
+const RecordFormat = 3
 
 func decodeCycle(r state.Record) (*Cycle, error) {
 	var c Cycle
@@ -55,7 +56,19 @@ func (e *Engine) Get(ctx context.Context, id string) (*Cycle, error) {
 	if err != nil {
 		return nil, storeErr("read cycle "+id, err)
 	}
-	return decodeCycle(r)
+	return e.decodeWhole(ctx, r)
+}
+
+// decodeWhole decodes a cycle record with its per-host results read back.
+func (e *Engine) decodeWhole(ctx context.Context, r state.Record) (*Cycle, error) {
+	c, err := decodeCycle(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := e.loadResults(ctx, c); err != nil {
+		return nil, storeErr("read cycle "+c.ID, err)
+	}
+	return c, nil
 }
 
 func (e *Engine) getActive(ctx context.Context, id string) (*Cycle, error) {
@@ -66,17 +79,17 @@ func (e *Engine) getActive(ctx context.Context, id string) (*Cycle, error) {
 	if err != nil {
 		return nil, storeErr("read cycle "+id, err)
 	}
-	return decodeCycle(r)
+	return e.decodeWhole(ctx, r)
 }
 
 // Active lists every cycle not yet archived, in ID order.
 func (e *Engine) Active(ctx context.Context) ([]*Cycle, error) {
-	return e.list(ctx, activePrefix)
+	return e.listWhole(ctx, activePrefix)
 }
 
 // Finished lists archived cycles, in ID order.
 func (e *Engine) Finished(ctx context.Context) ([]*Cycle, error) {
-	return e.list(ctx, donePrefix)
+	return e.listWhole(ctx, donePrefix)
 }
 
 // FinishedCycles lists the archived cycles in st, in ID order, for readers
@@ -85,8 +98,18 @@ func FinishedCycles(ctx context.Context, st state.Store) ([]*Cycle, error) {
 	return listCycles(ctx, st, donePrefix)
 }
 
-func (e *Engine) list(ctx context.Context, prefix string) ([]*Cycle, error) {
-	return listCycles(ctx, e.deps.Store, prefix)
+// listWhole lists cycles with their per-host results read back.
+func (e *Engine) listWhole(ctx context.Context, prefix string) ([]*Cycle, error) {
+	cs, err := listCycles(ctx, e.deps.Store, prefix)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		if err := e.loadResults(ctx, c); err != nil {
+			return nil, storeErr("read cycle "+c.ID, err)
+		}
+	}
+	return cs, nil
 }
 
 func listCycles(ctx context.Context, st state.Store, prefix string) ([]*Cycle, error) {
@@ -105,12 +128,16 @@ func listCycles(ctx context.Context, st state.Store, prefix string) ([]*Cycle, e
 	return out, nil
 }
 
-func (e *Engine) encodeCycle(c *Cycle) ([]byte, error) {
+func (e *Engine) encodeCycle(ctx context.Context, c *Cycle) ([]byte, error) {
 	c.Format = e.cfg.WriteFormat
 	if c.Format == 1 {
 		c.Format = 0 // format 1 records carry no format field
 	}
-	b, err := json.Marshal(c)
+	rec, err := e.storeResults(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("encode cycle %s: %w", c.ID, err)
 	}
@@ -120,7 +147,7 @@ func (e *Engine) encodeCycle(c *Cycle) ([]byte, error) {
 // save writes c over the version it was read at, fenced by lease when one is
 // given. c.Version is moved on success.
 func (e *Engine) save(ctx context.Context, lease *state.Lease, c *Cycle) error {
-	b, err := e.encodeCycle(c)
+	b, err := e.encodeCycle(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -191,7 +218,9 @@ func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) erro
 	}
 	b := data // format 1: the hosts themselves
 	if e.cfg.WriteFormat >= 2 {
-		ref, err := putBlob(ctx, e.deps.Store, data)
+		wctx, cancel := e.recordContext(ctx)
+		defer cancel()
+		ref, err := putBlob(wctx, e.deps.Store, e.blobOwner(id), data)
 		if err != nil {
 			return fmt.Errorf("store inventory of %s: %w", id, err)
 		}
@@ -199,7 +228,9 @@ func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) erro
 			return fmt.Errorf("encode inventory record of %s: %w", id, err)
 		}
 	}
-	if _, err := state.Modify(ctx, e.deps.Store, inventoryKey(id), func([]byte, bool) ([]byte, error) { return b, nil }); err != nil {
+	wctx, cancel := e.recordContext(ctx)
+	defer cancel()
+	if _, err := state.Modify(wctx, e.deps.Store, inventoryKey(id), func([]byte, bool) ([]byte, error) { return b, nil }); err != nil {
 		return fmt.Errorf("store inventory of %s: %w", id, err)
 	}
 	return nil

@@ -61,7 +61,7 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	if err := e.lockTenant(ctx, t.Name, c.ID); err != nil {
 		return nil, err
 	}
-	b, err := e.encodeCycle(c)
+	b, err := e.encodeCycle(ctx, c)
 	if err != nil {
 		return nil, err
 	}

@@ -200,7 +200,7 @@ func (e *Engine) archive(ctx context.Context, c *Cycle) error {
 		return err
 	}
 	st := e.deps.Store
-	b, err := e.encodeCycle(c)
+	b, err := e.encodeCycle(ctx, c)
 	if err != nil {
 		return err
 	}
@@ -217,4 +217,11 @@ func (e *Engine) archive(ctx context.Context, c *Cycle) error {
 	}
 	e.log.Info("cycle archived", "cycle", c.ID, "tenant", c.Tenant, "status", string(c.Status))
 	return nil
+}
+
+// recordContext bounds a write that keeps what a provider call returned
+// (a handle, an inventory) by RecordTimeout from now, detached from ctx's
+// step budget, which the call may have used up.
+func (e *Engine) recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), e.cfg.RecordTimeout)
 }

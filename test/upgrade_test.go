@@ -23,15 +23,23 @@ import (
 // cycle up and complete it exactly once: every environment backed up and
 // patched once, the approvals given before the upgrade kept, every audit
 // chain whole.
-func TestUpgradeInFlightFormat1(t *testing.T) {
-	fx := readUpgradeFixture(t, "format1")
+func TestUpgradeInFlightFormat1(t *testing.T) { upgradeInFlight(t, "format1") }
+
+// TestUpgradeInFlightFormat2 is the same upgrade from the release that wrote
+// record format 2: inventories in blobs, per-host results in the records.
+func TestUpgradeInFlightFormat2(t *testing.T) { upgradeInFlight(t, "format2") }
+
+// upgradeInFlight replays the fixtures of an older record format with three
+// replicas of this release and checks every cycle completes exactly once.
+func upgradeInFlight(t *testing.T, format string) {
+	fx := readUpgradeFixture(t, format)
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.open(t)
 			loadFixture(t, st, fx)
 			simPath := filepath.Join(t.TempDir(), "sim.json")
-			copyFile(t, filepath.Join("testdata", "upgrade", "format1", "sim.json"), simPath)
+			copyFile(t, filepath.Join("testdata", "upgrade", format, "sim.json"), simPath)
 			cfg, tenants := upgradeWorld(nil, simPath)
 			cfg.HandleBytes = realHandleBytes
 			h := newHarness(t, st, cfg, 3)
