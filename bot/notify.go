@@ -74,6 +74,13 @@ type Notifier struct {
 	cycles  map[string]*cycleWork
 	work    context.Context // set while Run runs
 	running bool
+
+	// workers counts the per-cycle goroutines; Run returns only once
+	// every one it started has ended.
+	workers sync.WaitGroup
+	// settled is signalled whenever a worker ends or the poster's queues
+	// empty, so the drain wakes to look at idle rather than polling it.
+	settled chan struct{}
 }
 
 var _ runbooks.Chat = (*Notifier)(nil)
@@ -114,12 +121,14 @@ func NewNotifier(api API, store state.Store, opts NotifierOptions) *Notifier {
 		opts.Replica = runbooks.ReplicaID("")
 	}
 	log := opts.Log.With("component", "notifier")
-	return &Notifier{
+	n := &Notifier{
 		api: api, store: store, opts: opts, log: log, replica: opts.Replica,
 		poster:   newPoster(log, opts.UpdateInterval),
 		claimTTL: 2 * time.Minute, pollWait: 200 * time.Millisecond,
-		cycles: map[string]*cycleWork{},
+		cycles: map[string]*cycleWork{}, settled: make(chan struct{}, 1),
 	}
+	n.poster.settled = n.settle
+	return n
 }
 
 // CycleChanged records the cycle as it now is and the events since the
@@ -172,17 +181,17 @@ func (n *Notifier) Run(ctx context.Context) error {
 
 	<-ctx.Done()
 	n.poster.drain()
-	if !n.waitIdle(n.opts.DrainTimeout) {
+	if !n.drain(n.opts.DrainTimeout) {
 		n.log.Warn("stopped with Slack messages unsent", "after", n.opts.DrainTimeout.String())
 	}
 	n.mu.Lock()
 	n.work = nil // what arrives from now on waits for the next Run
 	n.mu.Unlock()
-	cancel()
-	n.waitIdle(time.Second) // workers return as soon as they see ctx end
+	cancel() // workers return as soon as they see it
+	n.workers.Wait()
+	n.poster.stop()
 	n.mu.Lock()
 	n.running = false
-	n.poster.stop()
 	n.mu.Unlock()
 	return nil
 }
@@ -200,15 +209,27 @@ func (n *Notifier) idle() bool {
 	return n.poster.idle()
 }
 
-// waitIdle polls idle for up to d; shutdown is the only caller, so a
-// short poll is simpler than tracking every goroutine's end.
-func (n *Notifier) waitIdle(d time.Duration) bool {
-	deadline := time.Now().Add(d)
+// settle wakes a drain waiting for the notifier to become idle.
+func (n *Notifier) settle() {
+	select {
+	case n.settled <- struct{}{}:
+	default:
+	}
+}
+
+// drain waits up to d for everything queued to be sent, looking again
+// each time a worker ends or a channel's queue empties. Workers may still
+// start meanwhile (a step the engine finishes while shutting down), which
+// is why this waits for idle rather than on the WaitGroup.
+func (n *Notifier) drain(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
 	for !n.idle() {
-		if time.Now().After(deadline) {
-			return false
+		select {
+		case <-n.settled:
+		case <-timer.C:
+			return n.idle()
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
 	return true
 }
@@ -219,7 +240,12 @@ func (n *Notifier) serveLocked(w *cycleWork) {
 		return
 	}
 	w.busy = true
-	go n.serve(n.work, w)
+	n.workers.Add(1)
+	go func(ctx context.Context) {
+		defer n.workers.Done()
+		defer n.settle()
+		n.serve(ctx, w)
+	}(n.work)
 }
 
 // serve brings a cycle's messages up to date until nothing new arrives. A

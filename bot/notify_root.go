@@ -90,8 +90,10 @@ func (n *Notifier) postRoot(ctx context.Context, w *cycleWork, c *runbooks.Cycle
 	}
 	w.ref = msgRef{Channel: channel, TS: ts}
 	n.log.Info("posted cycle message", "cycle", c.ID, "tenant", c.Tenant, "channel", channel, "ts", ts)
-	// Until this is stored the other replicas wait, so keep at it.
-	for attempt := 0; ; attempt++ {
+	// Until this is stored the other replicas wait, so keep at it, up to
+	// maxRecordAttempts; after that the marker goes stale and another
+	// replica (or this one, on the cycle's next change) takes over.
+	for attempt := 1; ; attempt++ {
 		err = modifyChat(ctx, n.store, c.ID, func(r *chatRecord) bool {
 			if r.TS != "" {
 				n.log.Warn("another replica posted this cycle's root message too; keeping theirs",
@@ -109,11 +111,21 @@ func (n *Notifier) postRoot(ctx context.Context, w *cycleWork, c *runbooks.Cycle
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt)); serr != nil {
+		if attempt >= maxRecordAttempts {
+			n.log.Error("could not record the root message; gave up", "cycle", c.ID, "tenant", c.Tenant,
+				"ts", ts, "attempts", attempt, "err", safeErr(err))
+			return fmt.Errorf("record root message of %s: gave up after %d attempts: %w", c.ID, attempt, err)
+		}
+		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt-1)); serr != nil {
 			return err
 		}
 	}
 }
+
+// maxRecordAttempts is how many times the chat record is written after a
+// post before the notifier gives up on it: an unreachable store must not
+// hold a worker, and with it shutdown, for ever.
+const maxRecordAttempts = 10
 
 // queueUpdate queues an update of w's root message. The rendering happens
 // when the update goes out, from the newest cycle seen by then.

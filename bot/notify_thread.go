@@ -68,9 +68,11 @@ func (n *Notifier) postThread(ctx context.Context, ref msgRef, c *runbooks.Cycle
 	}
 }
 
-// markPosted moves Posted to hi and drops this replica's claim.
+// markPosted moves Posted to hi and drops this replica's claim, trying up
+// to maxRecordAttempts times; after that the claim goes stale and is
+// retaken.
 func (n *Notifier) markPosted(ctx context.Context, cycleID string, hi int64) error {
-	for attempt := 0; ; attempt++ {
+	for attempt := 1; ; attempt++ {
 		err := modifyChat(ctx, n.store, cycleID, func(r *chatRecord) bool {
 			r.Posted = max(r.Posted, hi)
 			if r.Claim != nil && r.Claim.Owner == n.replica {
@@ -81,7 +83,12 @@ func (n *Notifier) markPosted(ctx context.Context, cycleID string, hi int64) err
 		if err == nil || ctx.Err() != nil {
 			return err
 		}
-		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt)); serr != nil {
+		if attempt >= maxRecordAttempts {
+			n.log.Error("could not record the thread's posted events; gave up", "cycle", cycleID,
+				"posted", hi, "attempts", attempt, "err", safeErr(err))
+			return fmt.Errorf("record thread of %s: gave up after %d attempts: %w", cycleID, attempt, err)
+		}
+		if serr := ctxsleep.Sleep(ctx, n.poster.retry.backoff(attempt-1)); serr != nil {
 			return err
 		}
 	}

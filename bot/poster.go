@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,7 +15,7 @@ import (
 // queued, and updates to one message coalesce: a newer rendering replaces a
 // queued one, and a message is updated at most once per interval. A call
 // Slack rate-limits waits its Retry-After and is sent again; a transient
-// failure is retried with backoff; neither is ever dropped. While a channel
+// failure is retried with backoff; either up to maxSendAttempts. While a channel
 // waits out a 429, everything queued for it waits too, which is what Slack
 // asks of a client.
 type poster struct {
@@ -22,10 +23,14 @@ type poster struct {
 	interval time.Duration
 	retry    retryPolicy
 
+	// settled, if set, is called whenever a channel's worker ends.
+	settled func()
+
 	mu       sync.Mutex
 	queues   map[string]*channelQueue
 	ctx      context.Context // the context workers run under; nil until start
 	draining bool            // updates go out without waiting for their interval
+	workers  sync.WaitGroup  // one per channel being served
 }
 
 // channelQueue is one channel's pending work.
@@ -80,11 +85,13 @@ func (p *poster) drain() {
 	}
 }
 
-// stop forgets the worker context; later work waits for the next start.
+// stop forgets the worker context and waits for the workers to return
+// (they do once that context ends); later work waits for the next start.
 func (p *poster) stop() {
 	p.mu.Lock()
 	p.ctx = nil
 	p.mu.Unlock()
+	p.workers.Wait()
 }
 
 // idle reports whether no worker runs and nothing is queued that a worker
@@ -146,11 +153,18 @@ func (p *poster) queueLocked(channel string) *channelQueue {
 
 // serveLocked starts q's worker if the poster runs and q has none.
 func (p *poster) serveLocked(q *channelQueue) {
-	if p.ctx == nil || q.active || !q.hasWork() {
+	if p.ctx == nil || p.ctx.Err() != nil || q.active || !q.hasWork() {
 		return
 	}
 	q.active = true
-	go p.work(p.ctx, q)
+	p.workers.Add(1)
+	go func(ctx context.Context) {
+		defer p.workers.Done()
+		p.work(ctx, q)
+		if p.settled != nil {
+			p.settled()
+		}
+	}(p.ctx)
 }
 
 func (q *channelQueue) poke() {
@@ -260,8 +274,17 @@ func (p *poster) next(ctx context.Context, q *channelQueue) (post *postJob, upd 
 	return nil, &updateJob{what: best.what, do: best.do}, 0, true
 }
 
+// maxSendAttempts is how many times one Slack call is sent before the
+// poster gives up on it: a Slack that keeps failing (or keeps asking to
+// wait) must not hold a channel's queue, and with it the notifier's
+// shutdown, for ever. The caller decides what a given-up call means: the
+// root message is tried again on the cycle's next change, a thread
+// message or file is logged and skipped.
+const maxSendAttempts = 8
+
 // send makes one call, waiting out rate limits and retrying transient
-// failures until it succeeds, fails for good, or ctx ends.
+// failures until it succeeds, fails for good, has been tried
+// maxSendAttempts times, or ctx ends.
 func (p *poster) send(ctx context.Context, channel, what string, do func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
 		err := do(ctx)
@@ -274,6 +297,11 @@ func (p *poster) send(ctx context.Context, channel, what string, do func(ctx con
 		wait, again := p.retry.after(err, attempt)
 		if !again {
 			return err
+		}
+		if attempt+1 >= maxSendAttempts {
+			p.log.Error("Slack call given up", "channel", channel, "what", what,
+				"attempts", attempt+1, "err", safeErr(err))
+			return fmt.Errorf("%s: gave up after %d attempts: %w", what, attempt+1, err)
 		}
 		p.log.Warn("Slack call will be retried", "channel", channel, "what", what,
 			"attempt", attempt+1, "wait", wait.String(), "err", safeErr(err))

@@ -11,11 +11,25 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
-// shutdownGrace bounds how long running steps get to reach a safe point
-// after SIGTERM before the store is closed under them.
-const shutdownGrace = 45 * time.Second
+// shutdownGrace bounds how long serve waits, once its context ends, for
+// the components to stop before it closes the store under them. A running
+// step may use its whole step_timeout, then the engine's record timeout to
+// write its outcome; the Slack messages that outcome causes are posted
+// after the engine stopped, within the notifier's drain; shutdownMargin
+// covers the rest stopping meanwhile.
+func shutdownGrace(ec runbooks.Config) time.Duration {
+	return ec.StepTimeout + ec.RecordTimeout + notifierDrain + shutdownMargin
+}
+
+// notifierDrain is how long the notifier goes on posting once the engine
+// stopped; shutdownMargin is the grace beyond the last step's budget.
+const (
+	notifierDrain  = 5 * time.Second
+	shutdownMargin = 5 * time.Second
+)
 
 func newServeCmd() *cobra.Command {
 	var cfgPath, reportDir, metricsListen string
@@ -47,7 +61,8 @@ func newServeCmd() *cobra.Command {
 }
 
 // serve runs every component until ctx ends, then drains: components stop
-// taking work, running steps finish (bounded by shutdownGrace), and the
+// taking work, running steps finish (bounded by shutdownGrace), the
+// notifier posts what they caused, and the
 // store closes last.
 func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	if w.log == nil {
@@ -64,7 +79,14 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	log.Info("patchgate serving", "replica", a.engine.Replica(), "store", cfg.Store.Backend,
 		"tenants", len(cfg.TenantList))
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() error { return a.engine.Run(gctx) })
+	// The notifier stops after the engine, so the outcome of a step that
+	// finishes during shutdown still reaches Slack.
+	chatCtx, stopChat := context.WithCancel(context.WithoutCancel(gctx))
+	defer stopChat()
+	g.Go(func() error {
+		defer stopChat()
+		return a.engine.Run(gctx)
+	})
 	if a.daily == nil {
 		// The daily checks post to Slack; without it they cannot run, and
 		// an operator who scheduled them must hear so rather than wonder.
@@ -84,7 +106,7 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	g.Go(func() error { return sched.Run(gctx) })
 	observe(gctx, g, a, w, log)
 	if a.slack != nil {
-		if err := a.slack.run(gctx, g, cfg.HTTP, w.slackReady); err != nil {
+		if err := a.slack.run(gctx, chatCtx, g, cfg.HTTP, w.slackReady); err != nil {
 			g.Go(func() error { return err }) // stops the rest through gctx
 		}
 	} else {
@@ -96,10 +118,11 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	select {
 	case runErr = <-done:
 	case <-ctx.Done():
-		log.Info("shutting down: draining running steps", "grace", shutdownGrace.String())
+		grace := shutdownGrace(cfg.EngineConfig())
+		log.Info("shutting down: draining running steps", "grace", grace.String())
 		select {
 		case runErr = <-done:
-		case <-time.After(shutdownGrace):
+		case <-time.After(grace):
 			runErr = errors.New("shutdown: steps still running after the grace period")
 		}
 	}

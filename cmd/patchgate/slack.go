@@ -71,7 +71,7 @@ func newSlack(cfg *config.Config, w wiring, m *metrics.Metrics) (*slackParts, er
 func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbooks.Clock, replica string) *bot.Notifier {
 	p.notifier = bot.NewNotifier(p.api, st, bot.NotifierOptions{
 		Channel: p.cfg.Channel, Tenants: bot.TenantNames(cfg.Tenants()), UpdateInterval: p.cfg.UpdateInterval,
-		Clock: clock, Log: p.log, Replica: replica,
+		Clock: clock, Log: p.log, Replica: replica, DrainTimeout: notifierDrain,
 	})
 	return p.notifier
 }
@@ -86,12 +86,12 @@ func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service) {
 		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks})
 }
 
-// run serves Slack until ctx ends: the posting queue, and Socket Mode or
-// the HTTP endpoints within limits. ready, if set, gets the HTTP
-// endpoints' bound address (slack.listen may be ":0").
-func (p *slackParts) run(ctx context.Context, g *errgroup.Group, limits httpserve.Limits, ready func(net.Addr)) error {
+// run serves Slack until ctx ends: Socket Mode or the HTTP endpoints
+// within limits, and the posting queue until chatCtx ends. ready, if set,
+// gets the HTTP endpoints' bound address (slack.listen may be ":0").
+func (p *slackParts) run(ctx, chatCtx context.Context, g *errgroup.Group, limits httpserve.Limits, ready func(net.Addr)) error {
 	if p.cfg.Transport == config.SlackSocket {
-		g.Go(func() error { return p.notifier.Run(ctx) })
+		g.Go(func() error { return p.notifier.Run(chatCtx) })
 		client := socketmode.New(p.api)
 		g.Go(func() error { return p.handler.RunSocketMode(ctx, client) })
 		return nil
@@ -104,7 +104,7 @@ func (p *slackParts) run(ctx context.Context, g *errgroup.Group, limits httpserv
 		ready(l.Addr())
 	}
 	srv := httpserve.New(p.cfg.Listen, p.handler.HTTPHandler(), limits)
-	g.Go(func() error { return p.notifier.Run(ctx) })
+	g.Go(func() error { return p.notifier.Run(chatCtx) })
 	g.Go(func() error { return p.handler.Run(ctx) })
 	g.Go(func() error {
 		err := srv.Serve(l)
