@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // Request verification failures. None of them says more than "refused" to
@@ -60,7 +62,7 @@ func (h *Handler) verify(hdr http.Header, body []byte) error {
 		return errBadTimestamp
 	}
 	if skew := h.opts.Now().Sub(time.Unix(ts, 0)); skew > h.opts.MaxClockSkew || skew < -h.opts.MaxClockSkew {
-		return fmt.Errorf("%w: %s", errStaleTimestamp, skew.Round(time.Second))
+		return fmt.Errorf("%w: %s", errStaleTimestamp, runbooks.ForPeople(skew))
 	}
 	sv, err := slack.NewSecretsVerifier(hdr, h.opts.SigningSecret)
 	if err != nil {

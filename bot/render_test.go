@@ -316,13 +316,17 @@ func checkBlockLimits(t *testing.T, m message) {
 	}
 }
 
-func TestSoakLength(t *testing.T) {
-	for _, tt := range []struct {
-		d    time.Duration
-		want string
-	}{{24 * time.Hour, "24 h"}, {90 * time.Minute, "90 min"}, {2 * time.Minute, "2 min"}, {150 * time.Second, "2 min"}, {3 * time.Second, "3 s"}} {
-		if got := soakLength(tt.d); got != tt.want {
-			t.Errorf("soakLength(%v) = %q, want %q", tt.d, got, tt.want)
-		}
+// TestSoakDoneLineRoundsForPeople: a demo soak measured to the nanosecond
+// reads as whole units in the thread.
+func TestSoakDoneLineRoundsForPeople(t *testing.T) {
+	c := &runbooks.Cycle{ID: "c1", Stages: []runbooks.Stage{{Name: "staging", Kind: runbooks.KindEnvironment,
+		Soak: 2*time.Minute + 229212298*time.Nanosecond}}}
+	got := eventLine(c, runbooks.Event{Type: runbooks.EvStageDone, Stage: "staging"})
+	if want := "✅ *staging* done after its 2m soak"; got != want {
+		t.Errorf("stage.done line %q, want %q", got, want)
+	}
+	now := time.Date(2026, 11, 22, 6, 0, 0, 0, time.UTC)
+	if got, want := left(now, now.Add(22*time.Hour+30*time.Second)), "22h1m left"; got != want {
+		t.Errorf("countdown %q, want %q", got, want)
 	}
 }

@@ -1,8 +1,6 @@
 package bot
 
 import (
-	"fmt"
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -103,17 +101,16 @@ func percent(done, total int) int {
 // utc shows a time the same way to every reader.
 func utc(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 
-// left says how long until t, in whole hours or minutes: "23 h left",
-// "45 min left".
+// left says how long until t for people: "23h left", "1h5m left",
+// "45m left".
 func left(now, t time.Time) string {
 	d := t.Sub(now)
-	switch {
-	case d <= 0:
+	if d <= 0 {
 		return "ending now"
-	case d < time.Hour:
-		return fmt.Sprintf("%d min left", int(math.Ceil(d.Minutes())))
 	}
-	return fmt.Sprintf("%d h left", int(d.Hours()))
+	// Up to the next whole minute: a countdown never shows less time left
+	// than there is.
+	return runbooks.ForPeople((d + time.Minute - 1).Truncate(time.Minute)) + " left"
 }
 
 // clip shortens s to at most n characters, marking the cut.

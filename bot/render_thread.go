@@ -3,7 +3,6 @@ package bot
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/slack-go/slack"
@@ -163,7 +162,7 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 				return "" // the report.done line says it
 			}
 			if s.Soak > 0 {
-				return fmt.Sprintf("✅ %s done after its %s soak", stage, soakLength(s.Soak))
+				return fmt.Sprintf("✅ %s done after its %s soak", stage, runbooks.ForPeople(s.Soak))
 			}
 		}
 		return "✅ " + stage + " done"
@@ -216,20 +215,6 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 		return l
 	}
 	return ""
-}
-
-// soakLength says how long a soak was in the largest whole unit that fits
-// (24 h, 90 min, 30 s), so a short demo soak does not read "0 min".
-func soakLength(d time.Duration) string {
-	switch {
-	case d >= time.Hour && d%time.Hour == 0:
-		return fmt.Sprintf("%d h", d/time.Hour)
-	case d >= time.Minute && d%time.Minute == 0:
-		return fmt.Sprintf("%d min", d/time.Minute)
-	case d >= time.Minute:
-		return fmt.Sprintf("%.0f min", d.Minutes())
-	}
-	return fmt.Sprintf("%d s", int(d.Seconds()))
 }
 
 // faultsOf finds the hosts and problems behind a failure event: in the

@@ -9,6 +9,8 @@ import (
 	"sync"
 	"text/tabwriter"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // parallel bounds how many checks run at once: checks of different
@@ -83,7 +85,7 @@ func Print(w io.Writer, results []Result) (failed int) {
 		if fix == "" {
 			fix = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s (%s)\t%s\n", status, r.Name, oneLine(r.Detail), r.Took.Round(time.Millisecond), oneLine(fix))
+		fmt.Fprintf(tw, "%s\t%s\t%s (%s)\t%s\n", status, r.Name, oneLine(r.Detail), runbooks.ForPeople(r.Took), oneLine(fix))
 	}
 	tw.Flush()
 	if failed > 0 {

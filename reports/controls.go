@@ -227,7 +227,7 @@ func evalCC81(b *Bundle) Result {
 	}
 	if staging != nil && staging.Soak > 0 && !staging.SoakUntil.IsZero() && !staging.Done.IsZero() {
 		observed := staging.Done.Sub(staging.SoakUntil.Add(-staging.Soak))
-		ev = append(ev, fmt.Sprintf("soak observed %s (required %s)", observed, staging.Soak))
+		ev = append(ev, fmt.Sprintf("soak observed %s (required %s)", runbooks.ForPeople(observed), runbooks.ForPeople(staging.Soak)))
 	}
 	return verdict(ev, ex)
 }

@@ -40,7 +40,7 @@ func TestControlsFixture(t *testing.T) {
 		}
 	}
 	cc81 := strings.Join(result(t, fixture(), "CC8.1").Evidence, "\n")
-	for _, s := range []string{"nonprod approved by U0APPROVER1 at 2026-11-22 02:24Z", "production: 2 approval(s) of 2 required, requester excluded", "soak observed 24h0m0s"} {
+	for _, s := range []string{"nonprod approved by U0APPROVER1 at 2026-11-22 02:24Z", "production: 2 approval(s) of 2 required, requester excluded", "soak observed 24h (required 24h)"} {
 		if !strings.Contains(cc81, s) {
 			t.Errorf("CC8.1 evidence lacks %q:\n%s", s, cc81)
 		}

@@ -239,7 +239,7 @@ func within(d time.Duration) string {
 	if d <= 0 {
 		return " within the step budget"
 	}
-	return " within " + d.Round(time.Millisecond).String()
+	return " within " + ForPeople(d)
 }
 
 // clipLine keeps the first line of s, at most n bytes.

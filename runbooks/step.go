@@ -126,7 +126,7 @@ func (e *Engine) overBudget(cctx context.Context, a Action, err error) error {
 	if _, ok := AsCallError(err); ok {
 		return err
 	}
-	return fmt.Errorf("%s: no answer within the step budget (engine.step_timeout %s): %w", a.Kind, e.cfg.StepTimeout, err)
+	return fmt.Errorf("%s: no answer within the step budget (engine.step_timeout %s): %w", a.Kind, ForPeople(e.cfg.StepTimeout), err)
 }
 
 // providerError records a failed provider call on stage i and reports

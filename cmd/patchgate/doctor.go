@@ -16,6 +16,7 @@ import (
 	"github.com/patchgate/patchgate/doctor"
 	"github.com/patchgate/patchgate/metrics"
 	awsprovider "github.com/patchgate/patchgate/providers/aws"
+	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 )
 
@@ -136,7 +137,7 @@ func openStoreTimeout(ctx context.Context, cfg *config.Config) (state.Store, err
 				o.st.Close()
 			}
 		}()
-		return nil, fmt.Errorf("open the %s store: no answer within %s", cfg.Store.Backend, doctor.DefaultTimeout)
+		return nil, fmt.Errorf("open the %s store: no answer within %s", cfg.Store.Backend, runbooks.ForPeople(doctor.DefaultTimeout))
 	}
 }
 
@@ -163,7 +164,7 @@ func storeCheck(cfg *config.Config, st state.Store) doctor.Check {
 		if err := st.Delete(ctx, key, rec.Version); err != nil {
 			return "", doctor.Fix(fmt.Errorf("delete %s: %w", key, err), storeFix(cfg))
 		}
-		return fmt.Sprintf("write, read and delete in %s", time.Since(start).Round(time.Microsecond)), nil
+		return fmt.Sprintf("write, read and delete in %s", runbooks.ForPeople(time.Since(start))), nil
 	}}
 }
 
