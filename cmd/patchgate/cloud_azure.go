@@ -18,6 +18,10 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if !cfg.Providers.Azure.Enabled() {
 		return multi.Cloud{}, false, nil
 	}
+	if w.readOnly {
+		u := unbuilt{"providers.azure"}
+		return multi.Cloud{Inventory: u, Backups: u, Patcher: u}, true, nil
+	}
 	p, err := newAzure(cfg, w)
 	if err != nil {
 		return multi.Cloud{}, false, err

@@ -79,7 +79,8 @@ type wiring struct {
 	// transport); doctor reads the granted scopes off the responses.
 	slackTransport http.RoundTripper
 	// readOnly builds for commands that only read the store (cycle list and
-	// show, report): no Slack client, so its tokens need not be set.
+	// show, report): no Slack, Azure, Dynatrace, PagerDuty or Falcon
+	// client, so their secrets need not be set.
 	readOnly bool
 }
 
@@ -127,9 +128,11 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	if err != nil {
 		return nil, err
 	}
-	services, err := integrations(cfg, w)
-	if err != nil {
-		return nil, err
+	services := unbuiltIntegrations(cfg)
+	if !w.readOnly {
+		if services, err = integrations(cfg, w); err != nil {
+			return nil, err
+		}
 	}
 	chat := w.chat
 	var directory runbooks.Directory
