@@ -2,7 +2,7 @@
 # BENCHMARKS.md.
 GO       ?= go
 
-.PHONY: test bench build fmt vet browser-deps
+.PHONY: test bench build fmt vet lint browser-deps
 
 test: vet browser-deps
 	$(GO) test -race -count=1 -timeout 20m ./...
@@ -21,6 +21,13 @@ vet:
 
 fmt:
 	gofmt -l -w .
+
+# staticcheck at the pinned version; go run keeps the built tool in the
+# build cache, so only the first run compiles it.
+STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
+
+lint:
+	$(GO) run $(STATICCHECK) ./...
 
 # The same static binary the Dockerfile builds: the flags live in
 # scripts/build.sh (VERSION, COMMIT, DATE override the git-derived stamps).

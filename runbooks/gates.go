@@ -82,13 +82,13 @@ func (e *Engine) listHosts(ctx context.Context, tenant string) ([]Host, error) {
 }
 
 // health runs the health gate: open problems in the environment block it.
-func (e *Engine) health(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+func (e *Engine) health(ctx context.Context, n *Cycle, i int) (bool, error) {
 	s := &n.Stages[i]
 	problems, err := e.deps.Health.Problems(ctx, n.Tenant, s.Env)
 	if err != nil {
 		return false, fmt.Errorf("health of %s/%s: %w", n.Tenant, s.Env, err)
 	}
-	now = e.now()
+	now := e.now() // when the provider answered
 	g := Gate{Name: "health", Passed: len(problems) == 0, Problems: problems,
 		Sources: addSource(nil, SourceOf(e.deps.Health)), Summary: fmt.Sprintf("%d open problem(s)", len(problems))}
 	n.gate(i, now, g)
@@ -101,7 +101,7 @@ func (e *Engine) health(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 }
 
 // sensors runs the sensor/kernel gate before anything is installed.
-func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+func (e *Engine) sensors(ctx context.Context, n *Cycle, i int) (bool, error) {
 	hosts, err := e.stageHosts(ctx, n, i)
 	if err != nil {
 		return false, err
@@ -110,7 +110,7 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 	if err != nil {
 		return false, fmt.Errorf("sensor check of %d hosts: %w", len(hosts), err)
 	}
-	now = e.now()
+	now := e.now() // when the provider answered
 	src := SourceOf(e.deps.Sensors)
 	findings = sourceFindings(findings, src)
 	sources := addSource(nil, src)
@@ -139,7 +139,7 @@ func (e *Engine) sensors(ctx context.Context, n *Cycle, i int, now time.Time) (b
 
 // verify checks after patching that nothing is missing or failed and that
 // every sensor came back fully functional.
-func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bool, error) {
+func (e *Engine) verify(ctx context.Context, n *Cycle, i int) (bool, error) {
 	req, err := e.opRequest(ctx, n, i, "verify")
 	if err != nil {
 		return false, err
@@ -168,7 +168,7 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int, now time.Time) (bo
 		}
 		sources = addSource(sources, SourceOf(e.deps.Health))
 	}
-	now = e.now()
+	now := e.now() // when the provider answered
 	summary := fmt.Sprintf("%d host(s) verified, %d problem(s)", len(req.Hosts), len(findings))
 	if n.Stages[i].HealthGate {
 		summary += fmt.Sprintf(", %d open health problem(s)", len(problems))

@@ -97,7 +97,7 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 
 // pollOp polls a stored operation; progress is written without moving the
 // revision, completion moves the stage on or fails it with the hosts at fault.
-func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k opKind) (bool, error) {
+func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, k opKind) (bool, error) {
 	s := &n.Stages[i]
 	op := s.op(k)
 	handle, err := e.opHandle(ctx, op)
@@ -113,7 +113,7 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, now time.Time, k o
 	if err != nil {
 		return false, fmt.Errorf("poll %s %s: %w", k, op.label(), err)
 	}
-	now = e.now()
+	now := e.now() // when the provider answered
 	if st.Total > 0 {
 		op.Total = st.Total
 	}

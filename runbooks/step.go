@@ -89,19 +89,19 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 	case ActInventory:
 		return e.inventory(ctx, n, a.Stage, now)
 	case ActHealth:
-		return e.health(ctx, n, a.Stage, now)
+		return e.health(ctx, n, a.Stage)
 	case ActSensors:
-		return e.sensors(ctx, n, a.Stage, now)
+		return e.sensors(ctx, n, a.Stage)
 	case ActStartBackup:
 		return e.startOp(ctx, n, a.Stage, now, backupOp)
 	case ActPollBackup:
-		return e.pollOp(ctx, n, a.Stage, now, backupOp)
+		return e.pollOp(ctx, n, a.Stage, backupOp)
 	case ActStartPatch:
 		return e.startOp(ctx, n, a.Stage, now, patchOp)
 	case ActPollPatch:
-		return e.pollOp(ctx, n, a.Stage, now, patchOp)
+		return e.pollOp(ctx, n, a.Stage, patchOp)
 	case ActVerify:
-		return e.verify(ctx, n, a.Stage, now)
+		return e.verify(ctx, n, a.Stage)
 	case ActSoakDone:
 		n.advance(a.Stage, now)
 		return true, nil

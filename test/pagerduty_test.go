@@ -200,11 +200,11 @@ func TestPagerDutyOutageAndRestart(t *testing.T) {
 			// PagerDuty is down: the cycle's own transitions go on.
 			srv.Down(pdtest.Failure{Status: 500})
 			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
-			np := failedStage(t, c, "nonprod", runbooks.PhasePatch)
+			failedStage(t, c, "nonprod", runbooks.PhasePatch)
 			key := runbooks.IncidentKey(c.ID, "nonprod")
 			h.ticks(ctx, 2)
 			c = h.cycle(ctx, c.ID)
-			np, _ = c.Stage("nonprod")
+			np, _ := c.Stage("nonprod")
 			if c.Status != runbooks.StatusHalted || np.Incident.Triggered || np.Errors != 0 {
 				t.Fatalf("during the outage: cycle %s, incident %+v, stage errors %d; want halted, not yet paged, no stage errors",
 					c.Status, np.Incident, np.Errors)

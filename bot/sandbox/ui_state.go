@@ -79,7 +79,7 @@ func (s *Server) serveUIState(w http.ResponseWriter, r *http.Request) {
 func (s *Server) stateLocked(viewer, channel string) uiState {
 	st := uiState{Version: s.version, Team: s.opts.Team.Name, Commands: s.opts.Commands}
 	for _, u := range s.opts.Users {
-		st.Users = append(st.Users, uiUser{ID: u.ID, Name: u.Name, Real: u.Real, Role: u.Role})
+		st.Users = append(st.Users, uiUser(u))
 	}
 	for _, c := range s.opts.Channels {
 		st.Channels = append(st.Channels, uiChannel{ID: c.ID, Name: c.Name})

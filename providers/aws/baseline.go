@@ -121,8 +121,8 @@ func (p *Provider) patchGroups(ctx context.Context, c *regional, filters []ec2ty
 	}
 	// Hosts EC2 no longer lists are checked against the default baseline,
 	// which is what SSM would apply to them.
-	for _, id := range slices.Sorted(maps.Keys(want)) {
-		out[""] = append(out[""], id)
+	if len(want) > 0 {
+		out[""] = append(out[""], slices.Sorted(maps.Keys(want))...)
 	}
 	return out, nil
 }

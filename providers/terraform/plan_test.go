@@ -58,11 +58,11 @@ func TestParsePlanJSONPlannedChanges(t *testing.T) {
 
 // With values asked for, plain values appear but sensitive ones stay masked.
 func TestParsePlanJSONValuesMaskSensitive(t *testing.T) {
-	drift, changes, err := ParsePlanJSONWith(readFixture(t, "aws_drift.json"), ParseOptions{IncludeValues: true})
+	drift, _, err := ParsePlanJSONWith(readFixture(t, "aws_drift.json"), ParseOptions{IncludeValues: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, changes, err = ParsePlanJSONWith(readFixture(t, "planned_changes.json"), ParseOptions{IncludeValues: true})
+	_, changes, err := ParsePlanJSONWith(readFixture(t, "planned_changes.json"), ParseOptions{IncludeValues: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ var fieldNames = [5]string{"minute", "hour", "day-of-month", "month", "day-of-we
 // parser accepts five fields plus the Quartz extensions (SUN#4, MON#L, L,
 // 15W). Descriptors and hash (H) expressions are left out on purpose: a
 // schedule in config should read the same to every person on call.
-var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Extended)
+var parser = cron.MustNewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Extended)
 
 // Schedule is a parsed cron expression bound to a time zone. The zero
 // Schedule never fires.
