@@ -123,7 +123,7 @@ tenants:
 
 // runToEnd ticks the engine and approves each waiting stage (two people for
 // production) until no cycle is active.
-func runToEnd(t *testing.T, e *runbooks.Engine) {
+func runToEnd(t testing.TB, e *runbooks.Engine) {
 	t.Helper()
 	ctx := context.Background()
 	for range 500 {
@@ -155,7 +155,7 @@ func runToEnd(t *testing.T, e *runbooks.Engine) {
 	t.Fatal("the cycle did not finish in 500 ticks")
 }
 
-func writeFile(t *testing.T, path, body string) {
+func writeFile(t testing.TB, path, body string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
