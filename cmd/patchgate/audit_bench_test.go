@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/base64"
@@ -198,12 +199,16 @@ func BenchmarkAuditVerify1000(b *testing.B) {
 			}
 			b.Logf("%s: %d cycles made in %v, %d checkpoints", backend, tenants*rounds, time.Since(start).Round(time.Second), countFiles(b, anchorDir))
 			a.store.Close()
+			var out bytes.Buffer
 			b.ResetTimer()
 			for range b.N {
-				if code := run(context.Background(), []string{"audit", "verify", "--config", cfgPath}, io.Discard, io.Discard); code != 0 {
-					b.Fatalf("audit verify: exit %d", code)
+				out.Reset()
+				if code := run(context.Background(), []string{"audit", "verify", "--config", cfgPath}, &out, io.Discard); code != 0 {
+					b.Fatalf("audit verify: exit %d:\n%s", code, out.String())
 				}
 			}
+			b.StopTimer()
+			b.Logf("%s", out.String())
 		})
 	}
 }
