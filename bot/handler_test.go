@@ -95,7 +95,7 @@ func TestCommandReplies(t *testing.T) {
 	}
 	_, decides := r.eng.calls()
 	if len(decides) != 2 || decides[0].Action != runbooks.HaltCycle || decides[0].Reason != "change freeze" ||
-		decides[0].Actor != "U-REQ" || decides[0].SeenVersion != 0 || !strings.HasPrefix(decides[0].InteractionID, "command:trig-") ||
+		decides[0].Actor != "U-REQ" || decides[0].SeenRevision != 0 || !strings.HasPrefix(decides[0].InteractionID, "command:trig-") ||
 		decides[1].Action != runbooks.Resume {
 		t.Fatalf("decisions %+v", decides)
 	}

@@ -45,7 +45,7 @@ func TestHTTPClickDecidesAsTheClicker(t *testing.T) {
 		t.Fatalf("reply %q", text)
 	}
 	_, decides := r.eng.calls()
-	want := runbooks.Decision{Cycle: "acme-cu-1", Stage: "nonprod", Action: runbooks.Approve, Actor: "U-ALICE", SeenVersion: 4,
+	want := runbooks.Decision{Cycle: "acme-cu-1", Stage: "nonprod", Action: runbooks.Approve, Actor: "U-ALICE", SeenRevision: 4,
 		InteractionID: "slack:1700000000.000100:1700000005.000001:U-ALICE:patchgate.approve"}
 	if len(decides) != 1 || decides[0] != want {
 		t.Fatalf("decisions %+v, want [%+v]", decides, want)

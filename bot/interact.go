@@ -90,7 +90,7 @@ func clicksOf(ic slack.InteractionCallback) []click {
 		} else {
 			c.Decision = runbooks.Decision{
 				Cycle: v.Cycle, Stage: v.Stage, Action: v.Action, Actor: ic.User.ID,
-				SeenVersion: v.Revision, InteractionID: c.ID,
+				SeenRevision: v.Revision, InteractionID: c.ID,
 			}
 		}
 		out = append(out, c)

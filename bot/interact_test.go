@@ -20,7 +20,7 @@ func TestClicksOf(t *testing.T) {
 	}
 	c := clicks[0]
 	want := runbooks.Decision{Cycle: "acme-cu-1", Stage: "nonprod", Action: runbooks.Approve, Actor: "U-ALICE",
-		SeenVersion: 7, InteractionID: "slack:1700000000.000100:1700000001.000200:U-ALICE:patchgate.approve"}
+		SeenRevision: 7, InteractionID: "slack:1700000000.000100:1700000001.000200:U-ALICE:patchgate.approve"}
 	if c.Err != nil || c.Decision != want {
 		t.Fatalf("decision %+v (err %v), want %+v", c.Decision, c.Err, want)
 	}

@@ -224,7 +224,7 @@ func (r *engineRun) runToEnd(ctx context.Context, id string, onRound func(c *run
 				a = runbooks.Exclude
 			}
 			if _, err := r.engines[round%len(r.engines)].Decide(ctx, runbooks.Decision{Cycle: id, Stage: f.Name, Action: a,
-				Actor: engAlice, SeenVersion: c.Revision, InteractionID: fmt.Sprintf("click-%s-%s-%d", f.Name, a, round)}); err != nil {
+				Actor: engAlice, SeenRevision: c.Revision, InteractionID: fmt.Sprintf("click-%s-%s-%d", f.Name, a, round)}); err != nil {
 				r.t.Fatalf("%s %s: %v", a, f.Name, err)
 			}
 			r.settle()
@@ -237,7 +237,7 @@ func (r *engineRun) runToEnd(ctx context.Context, id string, onRound func(c *run
 				who := []string{engAlice, engBob}[len(s.Approvals)]
 				e := r.engines[round%len(r.engines)]
 				if _, err := e.Decide(ctx, runbooks.Decision{Cycle: id, Stage: s.Name, Action: runbooks.Approve,
-					Actor: who, SeenVersion: c.Revision, InteractionID: fmt.Sprintf("click-%s-%s", s.Name, who)}); err != nil {
+					Actor: who, SeenRevision: c.Revision, InteractionID: fmt.Sprintf("click-%s-%s", s.Name, who)}); err != nil {
 					r.t.Fatalf("approve %s as %s: %v", s.Name, who, err)
 				}
 				r.settle()

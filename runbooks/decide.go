@@ -28,11 +28,11 @@ type Decision struct {
 	Stage  string // required for approve, reject, retry, exclude
 	Action DecisionAction
 	Actor  string
-	// SeenVersion is the cycle revision the person's message was rendered
+	// SeenRevision is the cycle revision the person's message was rendered
 	// from; a different current revision means they decided on outdated
 	// information and the decision is refused. 0 skips the check (the CLI,
 	// which shows the cycle it acts on).
-	SeenVersion int64
+	SeenRevision int64
 	// InteractionID de-duplicates redelivered clicks.
 	InteractionID string
 	Reason        string
@@ -118,7 +118,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision, who Person) (s
 		return "", err
 	}
 	// Halting is always safe, so a Halt button on an old message still works.
-	if d.SeenVersion != 0 && d.SeenVersion != n.Revision && d.Action != HaltCycle {
+	if d.SeenRevision != 0 && d.SeenRevision != n.Revision && d.Action != HaltCycle {
 		last := "it changed"
 		if len(n.Outbox) > 0 {
 			last = "latest: " + describe(n.Outbox[len(n.Outbox)-1])
@@ -290,7 +290,7 @@ func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, who Per
 	ev := Event{At: e.now(), Cycle: c.ID, Tenant: c.Tenant, Stage: d.Stage, Type: EvRefused,
 		Actor: d.Actor, Person: &who, Detail: ErrorMessage(reason),
 		Data: map[string]string{"action": string(d.Action), "code": ErrorCode(reason),
-			"seen_revision": fmt.Sprint(d.SeenVersion), "revision": fmt.Sprint(c.Revision), "interaction": d.InteractionID}}
+			"seen_revision": fmt.Sprint(d.SeenRevision), "revision": fmt.Sprint(c.Revision), "interaction": d.InteractionID}}
 	b, _ := json.Marshal(ev)
 	if _, err := e.deps.Store.Append(ctx, RefusalStream(c.ID), b); err != nil {
 		e.log.Error("audit refusal", "cycle", c.ID, "actor", d.Actor, "err", err)

@@ -39,11 +39,10 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	c.emitBy(now, "", EvCycleStarted, who, "patch cycle requested", map[string]string{"stages": stageNames(c)})
 
 	// Starts of one tenant are serialised by a short lease held under the
-	// new cycle's ID. Without it, a start that found the tenant lock naming
-	// a cycle not created yet took the lock over as if that start had
-	// crashed, and two concurrent starts both created an active cycle for
-	// the tenant. Now a lock naming a missing cycle is only seen once the
-	// start that wrote it has released or lost this lease.
+	// new cycle's ID, so a tenant lock naming a cycle not created yet is
+	// seen only once the start that wrote it has released or lost this
+	// lease; until then it is a start in progress, not a crashed one, and
+	// two concurrent starts cannot both create an active cycle.
 	lease, err := e.deps.Store.AcquireLease(ctx, tenantStartKey(t.Name), c.ID, e.cfg.LeaseTTL)
 	if errors.Is(err, state.ErrLeaseHeld) {
 		return nil, Errorf(CodeConflict, "tenant %s is being started by someone else; try again", t.Name)

@@ -30,7 +30,7 @@ func (h *harness) driveTo(ctx context.Context, id, stage string) *runbooks.Cycle
 			if s.Name == stage {
 				return c
 			}
-			if _, err := h.engines[0].Decide(ctx, runbooks.Decision{Cycle: id, Stage: s.Name, Action: runbooks.Approve, Actor: alice, SeenVersion: c.Revision}); err != nil {
+			if _, err := h.engines[0].Decide(ctx, runbooks.Decision{Cycle: id, Stage: s.Name, Action: runbooks.Approve, Actor: alice, SeenRevision: c.Revision}); err != nil {
 				h.t.Fatal(err)
 			}
 		}
@@ -85,23 +85,23 @@ func TestConcurrentDecide(t *testing.T) {
 					}
 				}
 				add("dup", 150, func(int) runbooks.Decision {
-					return runbooks.Decision{Actor: first, SeenVersion: rev, InteractionID: click}
+					return runbooks.Decision{Actor: first, SeenRevision: rev, InteractionID: click}
 				})
 				add("other", 100, func(i int) runbooks.Decision {
-					return runbooks.Decision{Actor: other, SeenVersion: rev, InteractionID: fmt.Sprintf("o-%d-%d", round, i)}
+					return runbooks.Decision{Actor: other, SeenRevision: rev, InteractionID: fmt.Sprintf("o-%d-%d", round, i)}
 				})
 				add("self", 100, func(i int) runbooks.Decision {
-					return runbooks.Decision{Actor: requester, SeenVersion: rev, InteractionID: fmt.Sprintf("s-%d-%d", round, i)}
+					return runbooks.Decision{Actor: requester, SeenRevision: rev, InteractionID: fmt.Sprintf("s-%d-%d", round, i)}
 				})
 				add("outsider", 100, func(i int) runbooks.Decision {
 					a := runbooks.Approve
 					if i%2 == 1 {
 						a = runbooks.Reject
 					}
-					return runbooks.Decision{Actor: outsider, Action: a, SeenVersion: rev, InteractionID: fmt.Sprintf("x-%d-%d", round, i)}
+					return runbooks.Decision{Actor: outsider, Action: a, SeenRevision: rev, InteractionID: fmt.Sprintf("x-%d-%d", round, i)}
 				})
 				add("stale", 50, func(i int) runbooks.Decision {
-					return runbooks.Decision{Actor: other, SeenVersion: rev - 1, InteractionID: fmt.Sprintf("st-%d-%d", round, i)}
+					return runbooks.Decision{Actor: other, SeenRevision: rev - 1, InteractionID: fmt.Sprintf("st-%d-%d", round, i)}
 				})
 				if len(cases) != 500 {
 					t.Fatalf("built %d decisions", len(cases))

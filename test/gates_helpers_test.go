@@ -61,7 +61,7 @@ func (h *harness) decide(ctx context.Context, id, stage string, a runbooks.Decis
 	h.t.Helper()
 	c := h.cycle(ctx, id)
 	return h.engines[1].Decide(ctx, runbooks.Decision{Cycle: id, Stage: stage, Action: a, Actor: actor,
-		SeenVersion: c.Revision, InteractionID: fmt.Sprintf("%s-%s-%s-%s-r%d", id, stage, a, actor, c.Revision)})
+		SeenRevision: c.Revision, InteractionID: fmt.Sprintf("%s-%s-%s-%s-r%d", id, stage, a, actor, c.Revision)})
 }
 
 // mustDecide is decide that must be applied.

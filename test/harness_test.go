@@ -161,7 +161,7 @@ func (h *harness) approveWaiting(ctx context.Context) int {
 				h.t.Fatal(err)
 			}
 			d := runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
-				SeenVersion: fresh.Revision, InteractionID: fmt.Sprintf("click-%s-%s-%s", c.ID, s.Name, who)}
+				SeenRevision: fresh.Revision, InteractionID: fmt.Sprintf("click-%s-%s-%s", c.ID, s.Name, who)}
 			outs := make([]runbooks.Outcome, len(h.engines))
 			errs := make([]error, len(h.engines))
 			var wg sync.WaitGroup

@@ -147,7 +147,7 @@ func runToEnd(t testing.TB, e *runbooks.Engine) {
 				who = "U0BOB00002"
 			}
 			if _, err := e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: c.Stages[i].Name, Action: runbooks.Approve,
-				Actor: who, SeenVersion: c.Revision, InteractionID: c.ID + c.Stages[i].Name + who}); err != nil {
+				Actor: who, SeenRevision: c.Revision, InteractionID: c.ID + c.Stages[i].Name + who}); err != nil {
 				t.Fatalf("approve %s as %s: %v", c.Stages[i].Name, who, err)
 			}
 		}

@@ -273,7 +273,7 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 				who = crashSecond
 			}
 			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
-				SeenVersion: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

@@ -103,7 +103,7 @@ func newCycleCmd() *cobra.Command {
 	decide.Flags().StringVar(&d.Stage, "stage", "", "stage name (preflight, an environment, report)")
 	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
 	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject and halt")
-	decide.Flags().Int64Var(&d.SeenVersion, "seen", 0, "cycle revision you decided on (refused if it moved on)")
+	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "cycle revision you decided on (refused if it moved on)")
 	_ = decide.MarkFlagRequired("action")
 	_ = decide.MarkFlagRequired("as")
 

@@ -60,7 +60,7 @@ func finishCycle(t *testing.T, cfgPath, reportDir string) *runbooks.Cycle {
 			who = "U0BOB00002"
 		}
 		if _, err := a.engine.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: c.Stages[i].Name, Action: runbooks.Approve,
-			Actor: who, SeenVersion: c.Revision}); err != nil {
+			Actor: who, SeenRevision: c.Revision}); err != nil {
 			t.Fatalf("approve %s as %s: %v", c.Stages[i].Name, who, err)
 		}
 	}
