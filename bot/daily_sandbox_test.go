@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/bot/sandbox"
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
@@ -71,7 +72,7 @@ func TestDailyOverSandbox(t *testing.T) {
 		Active: newFakeEngine().Active,
 		Chat:   chat,
 	}
-	h := NewHandler(newFakeEngine(), st, NewResponseURLReplier(nil, api), HandlerOptions{Daily: DailyReplies{Checks: svc}, Log: quietLog(&syncBuffer{})})
+	h := NewHandler(newFakeEngine(), st, NewResponseURLReplier(nil, api), HandlerOptions{Daily: DailyReplies{Checks: svc}, Log: quietLog(&testkit.SyncBuffer{})})
 	done := make(chan error, 1)
 	go func() { done <- h.RunSocketMode(ctx, socketmode.New(api)) }()
 	t.Cleanup(func() { cancel(); <-done })

@@ -1,7 +1,6 @@
 package bot
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
@@ -12,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -46,7 +46,7 @@ type engineRun struct {
 	engines   []*runbooks.Engine
 	notifiers []*Notifier
 	tenant    runbooks.Tenant
-	logs      *syncBuffer
+	logs      *testkit.SyncBuffer
 }
 
 const (
@@ -83,7 +83,7 @@ func (l lockstepChat) CycleChanged(ctx context.Context, c *runbooks.Cycle, evs [
 
 func newEngineRun(t *testing.T, o engineRunOptions) *engineRun {
 	t.Helper()
-	r := &engineRun{t: t, api: newRecAPI(t), store: openBolt(t), clock: &manualClock{now: fxStart}, logs: &syncBuffer{}}
+	r := &engineRun{t: t, api: newRecAPI(t), store: openBolt(t), clock: &manualClock{now: fxStart}, logs: &testkit.SyncBuffer{}}
 	r.tenant = sim.GenerateTenants(1, 11)[0]
 	cfg := sim.Config{Seed: 11, Tenants: []runbooks.Tenant{r.tenant}, HostsPerTarget: o.hostsPerTarget,
 		Clock: r.clock, OpDuration: 10 * time.Minute}
@@ -141,24 +141,6 @@ func (r *engineRun) notifier(replica string) *Notifier {
 		Channel: "C-CYCLES", Tenants: TenantNames([]runbooks.Tenant{r.tenant}),
 		UpdateInterval: time.Millisecond, Clock: r.clock, Log: quietLog(r.logs), Replica: replica,
 	})
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writers.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // chatTape records what an engine hands to chat, to replay it.

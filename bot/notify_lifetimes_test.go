@@ -10,6 +10,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -25,7 +26,7 @@ func TestNotifierGivesUpOnSlackAfterMaxAttempts(t *testing.T) {
 		}
 		return nil
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	n := NewNotifier(api, st, NotifierOptions{Channel: "C1", Log: quietLog(logs)})
 	n.poster.retry = retryPolicy{base: time.Millisecond, max: time.Millisecond, minRateWait: time.Millisecond}
 	startNotifier(t, n)
@@ -78,7 +79,7 @@ func (b *blockingPostAPI) PostMessageContext(ctx context.Context, channel string
 // drain timeout and ignores cancellation; the call's goroutine ends first.
 func TestNotifierShutdownWaitsForInFlightPost(t *testing.T) {
 	api := &blockingPostAPI{recAPI: newRecAPI(t), entered: make(chan struct{}, 1), release: make(chan struct{})}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	n := NewNotifier(api, openBolt(t), NotifierOptions{Channel: "C1", Log: quietLog(logs), DrainTimeout: time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
@@ -272,7 +273,7 @@ func TestNotifierHonoursRetryAfter(t *testing.T) {
 		}
 		return nil
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	n := NewNotifier(api, openBolt(t), NotifierOptions{Channel: "C1", UpdateInterval: 10 * time.Millisecond,
 		Clock: runbooks.ClockFunc(func() time.Time { return fxView.Now }), Log: quietLog(logs)})
 	startNotifier(t, n)
@@ -328,7 +329,7 @@ func TestNotifierRetriesTransientErrors(t *testing.T) {
 		}
 		return nil
 	}
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	n := NewNotifier(api, openBolt(t), NotifierOptions{Channel: "C1", Log: quietLog(logs),
 		Clock: runbooks.ClockFunc(func() time.Time { return fxView.Now })})
 	n.poster.retry = retryPolicy{base: 5 * time.Millisecond, max: 20 * time.Millisecond, minRateWait: time.Second}

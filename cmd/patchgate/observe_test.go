@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -11,33 +10,15 @@ import (
 	"net/http"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/metrics/metricstest"
 	"github.com/patchgate/patchgate/runbooks"
 )
-
-// syncBuffer is a log sink written from many goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // TestServeMetrics runs serve with the metrics endpoint on a free port,
 // drives one cycle to completion, and scrapes /metrics, /healthz and
@@ -49,7 +30,7 @@ func TestServeMetrics(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	log, err := newLogger(cfg.Log, &logs)
 	if err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // A replica considers the job at 01:00, goes down, and a new process (same
@@ -35,7 +37,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 					t.Fatal(err)
 				}
 				clk.Set(mustTime(t, tt.resume))
-				var logs syncBuffer
+				var logs testkit.SyncBuffer
 				after := newReplica(t, store, clk, "r0", &logs, job)
 				tick(t, after)
 				tick(t, after)                                     // a second tick finds nothing new

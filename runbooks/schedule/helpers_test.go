@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/patchgate/patchgate/state/redisstore"
@@ -93,26 +93,8 @@ func (r *recorder) keys(t *testing.T) []string {
 	return out
 }
 
-// syncBuffer collects log output written by several goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // newReplica builds a Scheduler named replica with the given jobs.
-func newReplica(t *testing.T, store state.Store, clk *fakeClock, replica string, logs *syncBuffer, jobs ...Job) *Scheduler {
+func newReplica(t *testing.T, store state.Store, clk *fakeClock, replica string, logs *testkit.SyncBuffer, jobs ...Job) *Scheduler {
 	t.Helper()
 	var out *slog.Logger
 	if logs != nil {

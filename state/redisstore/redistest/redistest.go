@@ -6,17 +6,17 @@
 package redistest
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // RequireEnv, when set, turns a missing redis-server into a failure instead
@@ -40,7 +40,7 @@ func Start(t testing.TB) (socketPath string) {
 	}
 	dir := socketDir(t)
 	socketPath = filepath.Join(dir, "redis.sock")
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	cmd := exec.Command(bin,
 		"--port", "0",
 		"--unixsocket", socketPath,
@@ -121,22 +121,4 @@ func stop(t testing.TB, cmd *exec.Cmd, exited <-chan struct{}) {
 		_ = cmd.Process.Kill()
 		<-exited
 	}
-}
-
-// syncBuffer collects server output written from the exec goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

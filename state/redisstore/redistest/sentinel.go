@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // StartSentinel runs a real Redis Sentinel (redis-server --sentinel) that
@@ -35,7 +37,7 @@ func StartSentinel(t testing.TB, masterName, masterAddr string) string {
 	if err := os.WriteFile(conf, []byte(body), 0o600); err != nil {
 		t.Fatalf("write sentinel.conf: %v", err)
 	}
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	cmd := exec.Command(bin, conf, "--sentinel")
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {

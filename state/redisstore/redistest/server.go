@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // ServerOptions shape a Server beyond Start's throwaway defaults.
@@ -35,7 +37,7 @@ type Server struct {
 	Dir    string // data directory (the AOF lives here)
 	cmd    *exec.Cmd
 	exited chan struct{}
-	logs   syncBuffer
+	logs   testkit.SyncBuffer
 }
 
 // StartServer runs a redis-server listening on a unix socket in a fresh
