@@ -118,6 +118,9 @@ func cycleLine(c *runbooks.Cycle) string {
 		if st.Failure != nil {
 			s += " — " + st.Failure.Reason
 		}
+		for _, l := range st.Trouble() {
+			s += "; " + l
+		}
 	}
 	if c.Halt != nil {
 		s += fmt.Sprintf("; halted by %s: %s", mention(c.Halt.By), c.Halt.Reason)

@@ -245,7 +245,11 @@ func rootDetails(c *runbooks.Cycle, v rootView) []string {
 			lines = append(lines, fmt.Sprintf("⏳ *%s* soaking — %s (until %s)", esc(s.Name), left(v.Now, s.SoakUntil), utc(s.SoakUntil)))
 		}
 		if s.Errors > 0 && s.LastError != "" && s.Phase != runbooks.PhaseFailed {
-			lines = append(lines, fmt.Sprintf("⚠️ Retrying after %d provider error(s) in a row: %s", s.Errors, esc(clip(s.LastError, 200))))
+			what := "Retrying after"
+			if c.Status == runbooks.StatusHalted {
+				what = "Halted after"
+			}
+			lines = append(lines, fmt.Sprintf("⚠️ %s %d provider error(s) in a row: %s", what, s.Errors, esc(clip(s.LastError, 200))))
 		}
 	}
 	if s := failedStage(c); s != nil && s.Failure != nil {
@@ -257,6 +261,9 @@ func rootDetails(c *runbooks.Cycle, v rootView) []string {
 			l += " On-call paged."
 		}
 		lines = append(lines, l)
+		if s.Incident.LastError != "" && !s.Incident.Triggered {
+			lines = append(lines, "🚨 Paging failed, nobody was paged: "+esc(clip(s.Incident.LastError, 300)))
+		}
 	}
 	switch c.Status {
 	case runbooks.StatusHalted:

@@ -151,6 +151,12 @@ func printCycle(w io.Writer, c *runbooks.Cycle, events []runbooks.Event) {
 			line += " FAILED: " + s.Failure.Reason
 		}
 		fmt.Fprintln(w, line)
+		if s.Phase == runbooks.PhaseSoak && !s.SoakUntil.IsZero() {
+			fmt.Fprintf(w, "      soaking until %s (%s left)\n", s.SoakUntil.UTC().Format(time.RFC3339), runbooks.ForPeople(time.Until(s.SoakUntil).Round(time.Minute)))
+		}
+		for _, l := range s.Trouble() {
+			fmt.Fprintln(w, "      "+l)
+		}
 	}
 	fmt.Fprintln(w, "events:")
 	for _, ev := range events {
