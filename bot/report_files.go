@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -28,10 +27,6 @@ func reportShared(c *runbooks.Cycle) []runbooks.ArchivedFile {
 	r := c.Report
 	if r == nil {
 		return nil
-	}
-	if len(r.Files) == 0 && r.Location != "" {
-		// A report made before reports listed their files: the PDF alone.
-		return []runbooks.ArchivedFile{{Name: filepath.Base(r.Location), SHA256: r.SHA256, Location: r.Location}}
 	}
 	var pdfs, csvs []runbooks.ArchivedFile
 	for _, f := range r.Files {

@@ -38,8 +38,8 @@ type Config struct {
 	// HTTP bounds every HTTP server patchgate runs (the Slack endpoints
 	// and observability): timeouts and header size per client.
 	HTTP  httpserve.Limits
-	SAML  SAML  // the SAML certificate check (hygiene.go)
-	Drift Drift // the Terraform drift report (hygiene.go)
+	SAML  SAML  // the SAML certificate check (daily.go)
+	Drift Drift // the Terraform drift report (daily.go)
 	Audit Audit // signing and anchoring of the audit chains (audit.go)
 }
 

@@ -24,7 +24,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkIntegrations(c)
 	d.checkSimulate(c)
 	d.checkRuntime(c)
-	d.checkHygiene(c)
+	d.checkDaily(c)
 	d.checkGCP(&c.Providers.GCP)
 	d.checkAudit(&c.Audit)
 	d.checkBudgets(c)

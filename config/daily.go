@@ -1,7 +1,7 @@
 package config
 
 // The saml and drift sections: the daily checks' settings, their keys and
-// docs; validate_hygiene.go checks them.
+// docs; validate_daily.go checks them.
 
 import (
 	"time"

@@ -7,8 +7,8 @@ import (
 	"strings"
 )
 
-// checkHygiene validates the saml and drift sections and their schedules.
-func (d *decoder) checkHygiene(c *Config) {
+// checkDaily validates the saml and drift sections and their schedules.
+func (d *decoder) checkDaily(c *Config) {
 	s := c.SAML
 	d.atLeast("saml.thresholds.page_days", s.PageDays, 1)
 	if s.WarnDays <= s.PageDays {

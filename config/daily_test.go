@@ -7,9 +7,9 @@ import (
 	"time"
 )
 
-// TestHygieneSections: the saml and drift sections and the hygiene
+// TestDailyCheckSections: the saml and drift sections and the daily checks'
 // schedules decode into what the runbooks are built from.
-func TestHygieneSections(t *testing.T) {
+func TestDailyCheckSections(t *testing.T) {
 	c, err := Parse("h.yaml", []byte(minimal+`
 schedules: {saml_check: "0 7 * * *", drift_report: "30 7 * * MON-FRI", status_digest: "0 8 * * *", grace: 2h}
 saml:
