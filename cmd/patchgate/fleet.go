@@ -22,7 +22,7 @@ func simFleet(cfg *config.Config, w wiring) (*sim.Fleet, error) {
 	fleet, err := sim.New(sim.Config{
 		Seed: s.Seed, Tenants: cfg.Tenants(), HostsPerTarget: s.HostsPerTarget,
 		Clock: w.clock, Latency: s.Latency, OpDuration: s.OpDuration, StatePath: s.StatePath, Groups: s.Groups,
-		Faults: w.simFaults,
+		Faults: w.simFaults, Pipeline: cfg.Pipeline(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("providers.sim: %w", err)

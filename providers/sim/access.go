@@ -52,7 +52,7 @@ func (f *Fleet) AccessReport(ctx context.Context, tenant runbooks.Tenant) (runbo
 		if t == nil {
 			return runbooks.Errorf(runbooks.CodeNotFound, "sim: no tenant %q in the simulated fleet", tenant.Name)
 		}
-		rep = accessOf(*t)
+		rep = accessOf(*t, f.cfg.Pipeline)
 		rep.At = f.now().UTC()
 		return nil
 	})
@@ -64,14 +64,14 @@ type cloudAccount struct {
 	account string
 }
 
-func accessOf(t runbooks.Tenant) runbooks.AccessReport {
+func accessOf(t runbooks.Tenant, pipeline runbooks.Pipeline) runbooks.AccessReport {
 	prod := map[cloudAccount]bool{}
 	seen := map[cloudAccount]bool{}
 	var accounts []cloudAccount
 	for _, env := range t.Environments {
 		for _, tg := range env.Targets {
 			k := cloudAccount{tg.Cloud, tg.Account}
-			if env.Name == "production" {
+			if spec, ok := pipeline.Spec(env.Name); ok && spec.Production {
 				prod[k] = true
 			}
 			if !seen[k] {

@@ -39,6 +39,10 @@ type Config struct {
 	HandleBytes map[runbooks.Cloud]int
 	// Groups are the chat user groups GroupMembers resolves.
 	Groups map[string][]string
+	// Pipeline says which environments are production, by the tier flag
+	// config sets, whatever they are called (default
+	// runbooks.DefaultPipeline).
+	Pipeline runbooks.Pipeline
 	// Faults break the fleet on purpose.
 	Faults Faults
 }
@@ -82,6 +86,9 @@ func (c *Config) defaults() error {
 	}
 	if c.HostsPerTarget <= 0 {
 		c.HostsPerTarget = 4
+	}
+	if len(c.Pipeline) == 0 {
+		c.Pipeline = runbooks.DefaultPipeline()
 	}
 	if c.Clock == nil {
 		c.Clock = runbooks.SystemClock
