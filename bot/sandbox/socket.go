@@ -22,6 +22,10 @@ type socketConn struct {
 	wmu       sync.Mutex
 	closeOnce sync.Once
 	done      chan struct{}
+	// retired is set (under Server.mu) once DropConnections has asked this
+	// connection to go away; a retired connection is never chosen for an
+	// envelope, even when its hello was still being written at the time.
+	retired bool
 }
 
 func (c *socketConn) write(v any) error {
@@ -116,9 +120,12 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	s.conns = append(s.conns, c)
-	queued := s.queue
-	s.queue = nil
+	var queued []*envelope
+	if !c.retired {
+		s.conns = append(s.conns, c)
+		queued = s.queue
+		s.queue = nil
+	}
 	s.mu.Unlock()
 	s.log.Info("sandbox slack: socket mode client connected")
 	for _, e := range queued {
@@ -190,7 +197,15 @@ func (s *Server) removeConnLocked(c *socketConn) {
 // the client has not closed them itself.
 func (s *Server) DropConnections() {
 	s.mu.Lock()
-	conns := s.conns
+	// Every connection that has been opened, including one whose hello is
+	// still on its way: a client that has read hello counts as connected.
+	var conns []*socketConn
+	for c := range s.allConns {
+		if !c.retired {
+			c.retired = true
+			conns = append(conns, c)
+		}
+	}
 	s.conns = nil
 	if s.closed {
 		s.mu.Unlock()
