@@ -195,8 +195,11 @@ func (p *slackPeople) button(c *runbooks.Cycle, stage string, action runbooks.De
 }
 
 // awaitEphemeral returns the first ephemeral reply to who not yet read.
+// Every scripted command and click gets one; the wait is long because some
+// replies come after real work (`/patch drift` runs terraform), which on a
+// loaded machine takes seconds, and it ends as soon as the reply arrives.
 func (p *slackPeople) awaitEphemeral(ctx context.Context, who string) string {
-	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); {
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); {
 		if eph := p.sb.Ephemerals(who); len(eph) > p.read[who] {
 			p.read[who] = len(eph)
 			return strings.ReplaceAll(eph[len(eph)-1].Text, "\n", " ")
