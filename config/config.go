@@ -41,6 +41,7 @@ type Config struct {
 	SAML  SAML  // the SAML certificate check (daily.go)
 	Drift Drift // the Terraform drift report (daily.go)
 	Audit Audit // signing and anchoring of the audit chains (audit.go)
+	SLA   SLA   // patch deadlines, KEV and exceptions (sla.go)
 }
 
 // Store selects and configures the durable coordination store.
@@ -119,6 +120,8 @@ type Schedules struct {
 	StatusDigest string
 	// PostureDigest posts the compliance posture across tenants.
 	PostureDigest string
+	// PostureScan runs the daily SLA posture scan (sla section).
+	PostureScan string
 	// Grace is how late a missed firing may still run (a replica that was
 	// down catches up within it); default 1h.
 	Grace time.Duration

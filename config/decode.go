@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -24,6 +24,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"drift_report", "Cron for the morning Terraform drift report; empty runs it only on demand (`/patch drift`).", d.str(&c.Schedules.DriftReport)},
 			field{"status_digest", "Cron for the active-cycle status digest; empty: on demand (`/patch digest`).", d.str(&c.Schedules.StatusDigest)},
 			field{"posture_digest", "Cron for the compliance posture digest across tenants; empty: on demand.", d.str(&c.Schedules.PostureDigest)},
+			field{"posture_scan", "Cron for the daily SLA posture scan (missing patches against `sla` deadlines, KEV breaches paged); empty: on demand (`/patch posture`).", d.str(&c.Schedules.PostureScan)},
 			field{"grace", "How late a missed firing still runs (a replica that was down catches up within it).", d.duration(&c.Schedules.Grace, "m")},
 		)},
 		field{"providers", "The outside systems patchgate drives.", d.section(
@@ -83,6 +84,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
 		field{"audit", "Signing and anchoring of the audit chains, so `audit verify` detects truncation, deleted streams and consistent rewrites, and a report verifies offline.", d.audit(&c.Audit)},
+		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},
 	)
 }
 

@@ -30,6 +30,9 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           grace 1h; saml_check, drift_report, status_digest off
 //	saml:      warn_days 60, page_days 14, fetch_timeout 30s, no sources
 //	drift:     concurrency 4, timeout 10m, no workspaces
+//	sla:       deadlines critical 30, high 30, medium 90, low 180, unrated
+//	           180, kev 14 days; no KEV catalogue; min_approvals 1,
+//	           max_exception_days 365, reminder_days 14; posture_scan off
 //	providers: kind sim, seed 1, hosts_per_target 4, no op_duration or latency;
 //	           gcp (when present): credentials_type service_account,
 //	           inventory_max_age 24h, patch rollout zone_by_zone with a 25%
@@ -58,6 +61,7 @@ func defaults() *Config {
 		Schedules: Schedules{Timezone: "UTC", PatchCycle: "0 2 * * SUN#4", Grace: time.Hour},
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
+		SLA:       slaDefaults(),
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
 			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},

@@ -25,6 +25,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkSimulate(c)
 	d.checkRuntime(c)
 	d.checkDaily(c)
+	d.checkSLA(c)
 	d.checkGCP(&c.Providers.GCP)
 	d.checkAudit(&c.Audit)
 	d.checkBudgets(c)
