@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -46,7 +47,7 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	passed, applicable, rate := ComplianceRate(evs)
 
 	pdf := fpdf.New("L", "mm", "A4", "")
-	pdf.SetCompression(true)
+	pdf.SetCompression(false) // packPDF deflates the streams
 	pdf.SetCatalogSort(true)
 	pdf.SetCreationDate(b.Now)
 	pdf.SetModificationDate(b.Now)
@@ -57,7 +58,6 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	pdf.AddUTF8FontFromBytes(fontFamily, "B", gobold.TTF)
 	pdf.SetMargins(margin, margin, margin)
 	pdf.SetAutoPageBreak(true, 14)
-	pdf.AliasNbPages("{nb}")
 	simulated := b.Simulated()
 	if simulated {
 		pdf.SetHeaderFunc(func() { simulatedBanner(pdf, 3) })
@@ -70,7 +70,7 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 		pdf.SetY(-10)
 		pdf.SetFont(fontFamily, "", 7)
 		pdf.CellFormat(0, 4, b.Cycle.Tenant+" · "+b.Cycle.ID, "", 0, "L", false, 0, "")
-		pdf.CellFormat(0, 4, "Page "+strconv.Itoa(pdf.PageNo())+" of {nb}", "", 0, "R", false, 0, "")
+		pdf.CellFormat(0, 4, "Page "+strconv.Itoa(pdf.PageNo())+" of "+pageCountPlaceholder, "", 0, "R", false, 0, "")
 	})
 
 	r := &renderer{pdf: pdf, b: &b}
@@ -87,7 +87,11 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(w, h)}
 	pages := pdf.PageCount()
-	if err := pdf.Output(cw); err != nil {
+	var raw bytes.Buffer
+	if err := pdf.Output(&raw); err != nil {
+		return Summary{}, fmt.Errorf("render report of %s: %w", b.Cycle.ID, err)
+	}
+	if err := packPDF(cw, raw.Bytes(), pages); err != nil {
 		return Summary{}, fmt.Errorf("render report of %s: %w", b.Cycle.ID, err)
 	}
 	return Summary{
