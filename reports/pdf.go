@@ -125,8 +125,9 @@ func (c *countWriter) Write(p []byte) (int, error) {
 }
 
 type renderer struct {
-	pdf *fpdf.Fpdf
-	b   *Bundle
+	pdf    *fpdf.Fpdf
+	b      *Bundle
+	glyphs glyphSet // characters Go Regular has drawn, for table rows
 }
 
 func (r *renderer) heading(s string) {
@@ -241,14 +242,13 @@ func (r *renderer) summary(evs []Evaluation, passed, applicable int, rate float6
 		}
 		return keys[i][1] < keys[j][1]
 	})
-	t := newTable(r.pdf, []column{{"Cloud", 40}, {"Environment", 50}, {"In scope", 30}, {"Patched", 30}, {"Excluded", 30}, {"Failed", 30}})
+	t := r.newTable([]column{{"Cloud", 40}, {"Environment", 50}, {"In scope", 30}, {"Patched", 30}, {"Excluded", 30}, {"Failed", 30}})
 	t.header()
 	for _, k := range keys {
 		v := byKey[k]
 		t.row(k[0], k[1], strconv.Itoa(v.scope), strconv.Itoa(v.patched), strconv.Itoa(v.excluded), strconv.Itoa(v.failed))
 	}
-	r.pdf.SetFont(fontFamily, "B", 8)
-	t.row("all", "", strconv.Itoa(total.scope), strconv.Itoa(total.patched), strconv.Itoa(total.excluded), strconv.Itoa(total.failed))
+	t.total("all", "", strconv.Itoa(total.scope), strconv.Itoa(total.patched), strconv.Itoa(total.excluded), strconv.Itoa(total.failed))
 }
 
 func (r *renderer) controls(evs []Evaluation) {
@@ -285,7 +285,7 @@ func statusLabel(s ResultStatus) string {
 func (r *renderer) timeline() {
 	r.pdf.AddPage()
 	r.heading("Stage timeline, approvals and refusals")
-	t := newTable(r.pdf, []column{{"Stage", 28}, {"When", 32}, {"What", 40}, {"Who", 35}, {"Code / message", 142}})
+	t := r.newTable([]column{{"Stage", 28}, {"When", 32}, {"What", 40}, {"Who", 35}, {"Code / message", 142}})
 	t.header()
 	c := r.b.Cycle
 	for i := range c.Stages {
@@ -319,7 +319,7 @@ func (r *renderer) timeline() {
 func (r *renderer) hosts() {
 	r.pdf.AddPage()
 	r.heading(fmt.Sprintf("Hosts (%d)", len(r.b.Hosts)))
-	t := newTable(r.pdf, []column{{"Host", 38}, {"Cloud", 12}, {"Account", 28}, {"Env", 18}, {"OS", 30}, {"Kernel before → after", 50}, {"Pending", 13}, {"Sensor", 22}, {"Result", 18}, {"Reason", 48}})
+	t := r.newTable([]column{{"Host", 38}, {"Cloud", 12}, {"Account", 28}, {"Env", 18}, {"OS", 30}, {"Kernel before → after", 50}, {"Pending", 13}, {"Sensor", 22}, {"Result", 18}, {"Reason", 48}})
 	t.header()
 	idx := r.b.index()
 	for i := range r.b.Hosts {
@@ -384,7 +384,7 @@ func (r *renderer) exceptions(evs []Evaluation) {
 func (r *renderer) appendix() {
 	r.pdf.AddPage()
 	r.heading(fmt.Sprintf("Appendix: audit events (%d)", len(r.b.Events)))
-	t := newTable(r.pdf, []column{{"Seq", 12}, {"When", 30}, {"Stage", 25}, {"Type", 38}, {"Actor", 30}, {"Detail", 142}})
+	t := r.newTable([]column{{"Seq", 12}, {"When", 30}, {"Stage", 25}, {"Type", 38}, {"Actor", 30}, {"Detail", 142}})
 	t.header()
 	for _, e := range r.b.Events {
 		t.row(strconv.FormatInt(e.Seq, 10), ts(e.At), e.Stage, e.Type, e.Actor, e.Detail)

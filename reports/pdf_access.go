@@ -21,7 +21,7 @@ func (r *renderer) access() {
 	r.pdf.Ln(2)
 	r.pdf.SetFont(fontFamily, "B", 9)
 	r.pdf.CellFormat(0, 6, "Executors: the identity patchgate acted as in each account", "", 1, "L", false, 0, "")
-	t := newTable(r.pdf, []column{{"Cloud", 15}, {"Account", 60}, {"Principal", 202}})
+	t := r.newTable([]column{{"Cloud", 15}, {"Account", 60}, {"Principal", 202}})
 	t.header()
 	for _, x := range a.Executors {
 		t.row(string(x.Cloud), x.Account, x.Principal)
@@ -29,7 +29,7 @@ func (r *renderer) access() {
 	r.pdf.Ln(3)
 	r.pdf.SetFont(fontFamily, "B", 9)
 	r.pdf.CellFormat(0, 6, "Grants: standing access to the tenant's accounts", "", 1, "L", false, 0, "")
-	t = newTable(r.pdf, []column{{"Cloud", 15}, {"Account", 60}, {"Principal", 70}, {"Type", 18}, {"Permission set", 64}, {"Source", 50}})
+	t = r.newTable([]column{{"Cloud", 15}, {"Account", 60}, {"Principal", 70}, {"Type", 18}, {"Permission set", 64}, {"Source", 50}})
 	t.header()
 	for _, g := range a.Grants {
 		t.row(string(g.Cloud), g.Account, g.Principal, g.PrincipalType, g.PermissionSet, g.Source)

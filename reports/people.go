@@ -95,7 +95,7 @@ func (r *renderer) people() {
 	r.heading("People")
 	r.line("Slack user ID, display name and email as Slack's users.info gave them when each person acted; " +
 		"a later rename does not change them. A failed lookup keeps the ID and says so.")
-	t := newTable(r.pdf, []column{{"Slack ID", 22}, {"Name", 42}, {"Email", 58}, {"Acted as", 85}, {"Note", 70}})
+	t := r.newTable([]column{{"Slack ID", 22}, {"Name", 42}, {"Email", 58}, {"Acted as", 85}, {"Note", 70}})
 	t.header()
 	for _, p := range rows {
 		note := ""
