@@ -19,7 +19,7 @@ type column struct {
 // 20,000-row tables fast.
 //
 // A row is written as one piece of page content (the cells' borders as one
-// path, their text in one text object) with numbers formatted by strconv:
+// path, their text in one text object) with its coordinates formatted once:
 // through fpdf's CellFormat, a 20,000-host table cost 200,000 calls that
 // each format six coordinates with fmt. fpdf embeds only the glyphs its own
 // text calls have used, so a row holding a character no earlier row had is
@@ -33,8 +33,9 @@ type table struct {
 	glyphs *glyphSet // characters the body font has registered
 
 	k, pageH, left, cellMargin, baseline float64
+	rectX, rectWH, textX                 [][]byte // per column, formatted
 	cells                                []string
-	buf                                  []byte
+	buf, num                             []byte
 	rd                                   bytes.Reader
 }
 
@@ -52,6 +53,14 @@ func (r *renderer) newTable(cols []column) *table {
 	t.cellMargin = r.pdf.GetCellMargin()
 	// Where CellFormat puts the baseline of left-aligned text in a cell.
 	t.baseline = .5*rowH + .3*7/t.k
+	// A row's cells differ only in their y: their x and sizes are written once.
+	x := t.left
+	for _, c := range cols {
+		t.rectX = append(t.rectX, pdfNum(nil, x*t.k))
+		t.rectWH = append(t.rectWH, pdfNum(pdfNum(nil, c.width*t.k), -rowH*t.k))
+		t.textX = append(t.textX, pdfNum(nil, (x+t.cellMargin)*t.k))
+		x += c.width
+	}
 	return t
 }
 
@@ -90,36 +99,26 @@ func (t *table) row(cells ...string) {
 	}
 	y := t.pdf.GetY()
 	b := t.buf[:0]
-	top := (t.pageH - y) * t.k
-	x := t.left
-	for _, c := range t.cols {
-		b = pdfNum(b, x*t.k)
-		b = pdfNum(b, top)
-		b = pdfNum(b, c.width*t.k)
-		b = pdfNum(b, -rowH*t.k)
+	t.num = pdfNum(t.num[:0], (t.pageH-y)*t.k)
+	for i := range t.cols {
+		b = append(b, t.rectX[i]...)
+		b = append(b, t.num...)
+		b = append(b, t.rectWH[i]...)
 		b = append(b, "re "...)
-		x += c.width
 	}
 	b = append(b, "S\nq "...)
 	b = t.textColor(b)
-	b = append(b, " BT "...)
-	b = pdfNum(b, (t.left+t.cellMargin)*t.k)
-	b = pdfNum(b, (t.pageH-(y+t.baseline))*t.k)
-	b = append(b, "Td"...)
-	x, at := t.left, t.left
-	for i, c := range t.cols {
-		if s := t.cells[i]; s != "" {
-			if x != at {
-				b = append(b, ' ')
-				b = pdfNum(b, (x-at)*t.k)
-				b = append(b, "0 Td"...)
-				at = x
-			}
-			b = append(b, " ("...)
+	b = append(b, " BT"...)
+	t.num = pdfNum(t.num[:0], (t.pageH-(y+t.baseline))*t.k)
+	for i, s := range t.cells {
+		if s != "" {
+			b = append(b, " 1 0 0 1 "...)
+			b = append(b, t.textX[i]...)
+			b = append(b, t.num...)
+			b = append(b, "Tm ("...)
 			b = appendPDFText(b, s)
 			b = append(b, ")Tj"...)
 		}
-		x += c.width
 	}
 	b = append(b, " ET Q"...)
 	t.buf = b
