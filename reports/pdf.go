@@ -1,7 +1,6 @@
 package reports
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -62,7 +61,9 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	if simulated {
 		pdf.SetHeaderFunc(func() { simulatedBanner(pdf, 3) })
 	}
+	r := &renderer{pdf: pdf, b: &b}
 	pdf.SetFooterFunc(func() {
+		r.closeTable()
 		if simulated {
 			_, h := pdf.GetPageSize()
 			simulatedBanner(pdf, h-14)
@@ -73,7 +74,6 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 		pdf.CellFormat(0, 4, "Page "+strconv.Itoa(pdf.PageNo())+" of "+pageCountPlaceholder, "", 0, "R", false, 0, "")
 	})
 
-	r := &renderer{pdf: pdf, b: &b}
 	r.cover(passed, applicable, rate)
 	r.summary(evs, passed, applicable, rate)
 	r.controls(evs)
@@ -87,11 +87,12 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(w, h)}
 	pages := pdf.PageCount()
-	var raw bytes.Buffer
-	if err := pdf.Output(&raw); err != nil {
-		return Summary{}, fmt.Errorf("render report of %s: %w", b.Cycle.ID, err)
+	pw := &packWriter{w: cw, pages: pages}
+	err := pdf.Output(pw)
+	if err == nil {
+		err = pw.Close()
 	}
-	if err := packPDF(cw, raw.Bytes(), pages); err != nil {
+	if err != nil {
 		return Summary{}, fmt.Errorf("render report of %s: %w", b.Cycle.ID, err)
 	}
 	return Summary{
@@ -128,6 +129,7 @@ type renderer struct {
 	pdf    *fpdf.Fpdf
 	b      *Bundle
 	glyphs glyphSet // characters Go Regular has drawn, for table rows
+	table  *table   // the table last started, whose column lines may be pending
 }
 
 func (r *renderer) heading(s string) {

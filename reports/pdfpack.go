@@ -46,6 +46,38 @@ func packPDF(w io.Writer, src []byte, pages int) error {
 	return p.trailer(src[xref:], len(objs))
 }
 
+// packWriter packs the PDF that fpdf's Output writes to it. Output hands
+// over the whole document in one Write, which is packed there without a
+// copy; a document that arrives in pieces is gathered and packed by Close.
+type packWriter struct {
+	w     io.Writer
+	pages int
+	buf   []byte
+	done  bool
+	err   error
+}
+
+func (p *packWriter) Write(b []byte) (int, error) {
+	if p.done {
+		return 0, fmt.Errorf("pack pdf: write after the end of the document")
+	}
+	if len(p.buf) == 0 && bytes.HasSuffix(b, []byte("%%EOF\n")) {
+		p.done = true
+		p.err = packPDF(p.w, b, p.pages)
+		return len(b), p.err
+	}
+	p.buf = append(p.buf, b...)
+	return len(b), nil
+}
+
+func (p *packWriter) Close() error {
+	if !p.done {
+		p.done = true
+		p.err = packPDF(p.w, p.buf, p.pages)
+	}
+	return p.err
+}
+
 type pdfObject struct {
 	num int
 	off int

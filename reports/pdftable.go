@@ -18,10 +18,12 @@ type column struct {
 // column's width by a character budget rather than measured, which keeps
 // 20,000-row tables fast.
 //
-// A row is written as one piece of page content (the cells' borders as one
-// path, their text in one text object) with its coordinates formatted once:
-// through fpdf's CellFormat, a 20,000-host table cost 200,000 calls that
-// each format six coordinates with fmt. fpdf embeds only the glyphs its own
+// A row is written as one piece of page content (the line under it and its
+// text in one text object) with its coordinates formatted once; the column
+// lines are drawn once for each page's block of rows, when the block ends
+// (a page break, the page's footer, the next table). Through fpdf's
+// CellFormat a 20,000-host table cost 200,000 calls that each format six
+// coordinates with fmt and draw four borders. fpdf embeds only the glyphs its own
 // text calls have used, so a row holding a character no earlier row had is
 // drawn through CellFormat, which registers it; the page looks the same
 // either way.
@@ -32,16 +34,20 @@ type table struct {
 	bottom float64
 	glyphs *glyphSet // characters the body font has registered
 
-	k, pageH, left, cellMargin, baseline float64
-	rectX, rectWH, textX                 [][]byte // per column, formatted
-	cells                                []string
-	buf, num                             []byte
-	rd                                   bytes.Reader
+	k, pageH, left, right, cellMargin, baseline float64
+	blockTop, blockEnd                          float64  // this page's rows
+	lineX, textDX                               [][]byte // formatted once
+	rowLine                                     []byte   // "x0 " … "x1 "
+	cells                                       []string
+	buf, num                                    []byte
+	rd                                          bytes.Reader
 }
 
 // newTable starts a table drawn on r's PDF in the body font (Go Regular, 7 pt).
 func (r *renderer) newTable(cols []column) *table {
+	r.closeTable()
 	t := &table{pdf: r.pdf, cols: cols, budget: make([]int, len(cols)), glyphs: &r.glyphs}
+	r.table = t
 	// Go Regular at 7 pt averages about 1.35 mm per character.
 	for i, c := range cols {
 		t.budget[i] = int((c.width - 1) / 1.35)
@@ -53,14 +59,19 @@ func (r *renderer) newTable(cols []column) *table {
 	t.cellMargin = r.pdf.GetCellMargin()
 	// Where CellFormat puts the baseline of left-aligned text in a cell.
 	t.baseline = .5*rowH + .3*7/t.k
-	// A row's cells differ only in their y: their x and sizes are written once.
+	// Rows differ only in their y: the x of lines and text are written once.
 	x := t.left
-	for _, c := range cols {
-		t.rectX = append(t.rectX, pdfNum(nil, x*t.k))
-		t.rectWH = append(t.rectWH, pdfNum(pdfNum(nil, c.width*t.k), -rowH*t.k))
-		t.textX = append(t.textX, pdfNum(nil, (x+t.cellMargin)*t.k))
+	for i, c := range cols {
+		t.lineX = append(t.lineX, pdfNum(nil, x*t.k))
+		if i > 0 {
+			t.textDX = append(t.textDX, pdfNum(nil, cols[i-1].width*t.k))
+		} else {
+			t.textDX = append(t.textDX, pdfNum(nil, (x+t.cellMargin)*t.k))
+		}
 		x += c.width
 	}
+	t.right = x
+	t.lineX = append(t.lineX, pdfNum(nil, x*t.k))
 	return t
 }
 
@@ -72,13 +83,55 @@ func (t *table) header() {
 	}
 	t.pdf.Ln(-1)
 	t.pdf.SetFont(fontFamily, "", 7)
+	t.blockTop = t.pdf.GetY()
+	t.blockEnd = t.blockTop
+}
+
+// closeTable draws the column lines of the last table's rows on this page.
+func (r *renderer) closeTable() {
+	if r.table != nil {
+		r.table.drawColumns()
+	}
+}
+
+// drawColumns draws the column lines of the rows since the last call.
+func (t *table) drawColumns() {
+	if t.blockEnd <= t.blockTop {
+		return
+	}
+	top := pdfNum(nil, (t.pageH-t.blockTop)*t.k)
+	bottom := pdfNum(nil, (t.pageH-t.blockEnd)*t.k)
+	b := t.buf[:0]
+	for _, x := range t.lineX {
+		b = append(b, x...)
+		b = append(b, top...)
+		b = append(b, "m "...)
+		b = append(b, x...)
+		b = append(b, bottom...)
+		b = append(b, "l "...)
+	}
+	b = append(b, 'S')
+	t.write(b)
+	t.blockTop = t.blockEnd
+}
+
+func (t *table) write(b []byte) {
+	t.buf = b
+	t.rd.Reset(b)
+	t.pdf.RawWriteBuf(&t.rd)
+}
+
+// newPage ends this page's block of rows and starts the next page.
+func (t *table) newPage() {
+	t.drawColumns()
+	t.pdf.AddPage()
+	t.header()
 }
 
 // row draws one row in the body font that header set.
 func (t *table) row(cells ...string) {
 	if t.pdf.GetY()+rowH > t.bottom {
-		t.pdf.AddPage()
-		t.header()
+		t.newPage()
 	}
 	t.cells = t.cells[:0]
 	known := true
@@ -99,39 +152,42 @@ func (t *table) row(cells ...string) {
 	}
 	y := t.pdf.GetY()
 	b := t.buf[:0]
-	t.num = pdfNum(t.num[:0], (t.pageH-y)*t.k)
-	for i := range t.cols {
-		b = append(b, t.rectX[i]...)
-		b = append(b, t.num...)
-		b = append(b, t.rectWH[i]...)
-		b = append(b, "re "...)
-	}
-	b = append(b, "S\nq "...)
+	t.num = pdfNum(t.num[:0], (t.pageH-(y+rowH))*t.k)
+	b = append(b, t.lineX[0]...)
+	b = append(b, t.num...)
+	b = append(b, "m "...)
+	b = append(b, t.lineX[len(t.lineX)-1]...)
+	b = append(b, t.num...)
+	b = append(b, "l S q "...)
 	b = t.textColor(b)
-	b = append(b, " BT"...)
+	b = append(b, " BT "...)
 	t.num = pdfNum(t.num[:0], (t.pageH-(y+t.baseline))*t.k)
 	for i, s := range t.cells {
-		if s != "" {
-			b = append(b, " 1 0 0 1 "...)
-			b = append(b, t.textX[i]...)
+		// Td moves from the previous cell's start; the first sets the row's.
+		b = append(b, t.textDX[i]...)
+		if i == 0 {
 			b = append(b, t.num...)
-			b = append(b, "Tm ("...)
+		} else {
+			b = append(b, "0 "...)
+		}
+		b = append(b, "Td"...)
+		if s != "" {
+			b = append(b, " ("...)
 			b = appendPDFText(b, s)
 			b = append(b, ")Tj"...)
 		}
+		b = append(b, ' ')
 	}
-	b = append(b, " ET Q"...)
-	t.buf = b
-	t.rd.Reset(b)
-	t.pdf.RawWriteBuf(&t.rd)
+	b = append(b, "ET Q"...)
+	t.write(b)
+	t.blockEnd = y + rowH
 	t.pdf.SetY(y + rowH)
 }
 
 // total draws a row in bold, as a table's last line of sums.
 func (t *table) total(cells ...string) {
 	if t.pdf.GetY()+rowH > t.bottom {
-		t.pdf.AddPage()
-		t.header()
+		t.newPage()
 	}
 	t.pdf.SetFont(fontFamily, "B", 8)
 	t.cells = t.cells[:0]
@@ -152,6 +208,7 @@ func (t *table) slowRow() {
 		t.pdf.CellFormat(c.width, rowH, t.cells[i], "1", 0, "L", false, 0, "")
 	}
 	t.pdf.Ln(-1)
+	t.blockEnd = t.pdf.GetY()
 }
 
 // textColor appends the fill-colour operator for the current text colour,
