@@ -37,7 +37,6 @@ type table struct {
 	k, pageH, left, right, cellMargin, baseline float64
 	blockTop, blockEnd                          float64  // this page's rows
 	lineX, textDX                               [][]byte // formatted once
-	rowLine                                     []byte   // "x0 " … "x1 "
 	cells                                       []string
 	buf, num                                    []byte
 	rd                                          bytes.Reader
