@@ -33,12 +33,22 @@ type Agent struct {
 }
 
 // PatchState is what DescribeInstancePatchStates reports; MissingTitles
-// are the missing patches DescribeInstancePatches lists.
+// are missing patches DescribeInstancePatches lists by title alone, and
+// Patches are patches it lists with every documented field.
 type PatchState struct {
 	Missing, Failed, Installed int
 	Operation                  string // Scan or Install
 	End                        time.Time
 	MissingTitles              []string
+	Patches                    []Patch
+}
+
+// Patch is one PatchComplianceData entry of DescribeInstancePatches.
+type Patch struct {
+	Title, KBId, Classification, Severity string
+	State                                 string // MISSING, FAILED, INSTALLED_PENDING_REBOOT, INSTALLED, …
+	CVEIds                                string // comma-separated, as SSM sends it
+	InstalledTime                         time.Time
 }
 
 // Baseline is a patch baseline the fake serves.

@@ -227,10 +227,21 @@ type patchState struct {
 	InstalledCount     int
 }
 
-// describeInstancePatches lists an instance's missing patches (the only
-// state the fake tracks titles for).
+// describeInstancePatches lists an instance's patches in the
+// PatchComplianceData shape, honouring a State filter (its values are
+// spelled Missing, InstalledPendingReboot…; the states in the answer
+// MISSING, INSTALLED_PENDING_REBOOT…).
 func (s *Server) describeInstancePatches(in map[string]any) any {
 	id, _ := in["InstanceId"].(string)
+	want := map[string]bool{}
+	fs, _ := in["Filters"].([]any)
+	for _, f := range fs {
+		if m, _ := f.(map[string]any); m["Key"] == "State" {
+			for _, v := range strs(m["Values"]) {
+				want[filterState(v)] = true
+			}
+		}
+	}
 	s.mu.Lock()
 	var list []map[string]any
 	for _, i := range s.pick([]string{id}) {
@@ -240,14 +251,47 @@ func (s *Server) describeInstancePatches(in map[string]any) any {
 		for _, t := range i.Patches.MissingTitles {
 			kb, _, _ := strings.Cut(t, ":")
 			list = append(list, map[string]any{"Title": t, "KBId": kb, "Classification": "Security",
-				"Severity": "Important", "State": "Missing", "InstalledTime": 0})
+				"Severity": "Important", "State": "MISSING", "InstalledTime": 0})
+		}
+		for _, p := range i.Patches.Patches {
+			m := map[string]any{"Title": p.Title, "KBId": p.KBId, "Classification": p.Classification,
+				"Severity": p.Severity, "State": p.State, "InstalledTime": 0}
+			if !p.InstalledTime.IsZero() {
+				m["InstalledTime"] = float64(p.InstalledTime.Unix())
+			}
+			if p.CVEIds != "" {
+				m["CVEIds"] = p.CVEIds
+			}
+			list = append(list, m)
 		}
 	}
 	s.mu.Unlock()
+	if len(want) > 0 {
+		kept := list[:0]
+		for _, m := range list {
+			if want[m["State"].(string)] {
+				kept = append(kept, m)
+			}
+		}
+		list = kept
+	}
 	items, next := page(in, list, 50)
 	out := map[string]any{"Patches": items}
 	if next != "" {
 		out["NextToken"] = next
 	}
 	return out
+}
+
+// filterState turns a State filter value (InstalledPendingReboot) into the
+// state it selects (INSTALLED_PENDING_REBOOT).
+func filterState(v string) string {
+	var b strings.Builder
+	for i, r := range v {
+		if i > 0 && r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToUpper(b.String())
 }
