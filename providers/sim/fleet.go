@@ -25,6 +25,9 @@ type Fleet struct {
 	errEvery  map[string]int          // injected errors: not persisted
 	errRate   map[string]float64
 	lostEvery map[string]int
+	// anchor is the day the simulated advisories' ages count back from:
+	// the clock's day when the fleet was made (not persisted).
+	anchor time.Time
 }
 
 var (
@@ -57,6 +60,7 @@ func New(cfg Config) (*Fleet, error) {
 		errEvery:  cloneMap(cfg.Faults.ErrorEvery),
 		errRate:   cloneMap(cfg.Faults.ErrorRate),
 		lostEvery: cloneMap(cfg.Faults.LostReplyEvery),
+		anchor:    cfg.Clock.Now().UTC().Truncate(24 * time.Hour),
 	}
 	loaded, err := f.load()
 	if err != nil {

@@ -1,0 +1,103 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+// MethodPatchFindings counts PatchFindings calls.
+const MethodPatchFindings = "PatchFindings"
+
+var _ runbooks.PatchFindings = (*Fleet)(nil)
+
+// advisory is a simulated vendor patch: its severity, CVEs and age in days
+// at the fleet's anchor day.
+type advisory struct {
+	id, title, severity string
+	cves                []string
+	age                 int
+	overdue             bool // only on the few hosts the demo shows as overdue
+}
+
+// The advisories: due-soon critical and high ones on every host, KEV
+// ones among them, and two long-overdue ones only on a couple of hosts.
+var advisories = []advisory{
+	{id: "SIM-2026-0101", title: "openssl security update", severity: runbooks.PatchCritical, cves: []string{SimKEVCVEs[0]}, age: 4},
+	{id: "SIM-2026-0102", title: "glibc security update", severity: runbooks.PatchHigh, cves: []string{"CVE-2026-31102"}, age: 25},
+	{id: "SIM-2026-0103", title: "sudo security update", severity: runbooks.PatchHigh, cves: []string{"CVE-2026-31103"}, age: 12},
+	{id: "SIM-2026-0104", title: "curl security update", severity: runbooks.PatchMedium, cves: []string{"CVE-2026-31104"}, age: 40},
+	{id: "SIM-2026-0105", title: "tzdata enhancement update", severity: runbooks.PatchLow, age: 30},
+	{id: "SIM-2026-0106", title: "systemd bug fix update", severity: runbooks.PatchUnrated, age: 20},
+	{id: "SIM-2026-0090", title: "kernel security update", severity: runbooks.PatchCritical, cves: []string{SimKEVCVEs[1]}, age: 45, overdue: true},
+	{id: "SIM-2026-0050", title: "libxml2 security update", severity: runbooks.PatchMedium, cves: []string{"CVE-2026-30050"}, age: 120, overdue: true},
+}
+
+// SimKEVCVEs are the simulated advisories' CVEs that KEVCatalogue lists.
+var SimKEVCVEs = []string{"CVE-2026-31101", "CVE-2026-30090"}
+
+// overdueShare picks the hosts carrying the overdue advisories: one in this
+// many.
+const overdueShare = 23
+
+// PatchFindings lists each managed host's pending patches as the clouds'
+// patch agents would: PendingPatches of them, drawn from the advisories
+// (release dates counted back from the fleet's anchor day), then numbered
+// low-severity package updates.
+func (f *Fleet) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
+	var out []runbooks.PatchFinding
+	err := f.call(ctx, MethodPatchFindings, func(int) error {
+		now := f.now()
+		for _, want := range hosts {
+			i, ok := f.w.byID[want.ID]
+			if !ok {
+				continue
+			}
+			h := f.view(i, now)
+			if !h.Managed || h.PendingPatches == 0 {
+				continue
+			}
+			out = append(out, f.hostFindings(h)...)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func (f *Fleet) hostFindings(h runbooks.Host) []runbooks.PatchFinding {
+	late := hashOf(h.ID, "overdue")%overdueShare == 0
+	var out []runbooks.PatchFinding
+	add := func(a advisory) {
+		out = append(out, runbooks.PatchFinding{HostID: h.ID, HostName: h.Name, Env: h.Env, PatchID: a.id, Title: a.title,
+			Severity: a.severity, VendorSeverity: a.severity, Classification: "Security", CVEs: a.cves,
+			Released: f.anchor.Add(-time.Duration(a.age) * 24 * time.Hour), State: runbooks.PatchMissing, Source: runbooks.SourceSimulation})
+	}
+	for _, a := range advisories {
+		if len(out) == h.PendingPatches {
+			return out
+		}
+		if !a.overdue || late {
+			add(a)
+		}
+	}
+	for n := 1; len(out) < h.PendingPatches; n++ {
+		add(advisory{id: fmt.Sprintf("SIM-PKG-%03d", n), title: "package update", severity: runbooks.PatchLow, age: 10 + n%50})
+	}
+	return out
+}
+
+// KEVCatalogue is a KEV catalogue in CISA's JSON format listing the
+// simulated KEV CVEs, added to the catalogue a few days before the anchor
+// day, for the demo's sla.kev_catalogue.
+func (f *Fleet) KEVCatalogue() []byte {
+	added := func(days int) string {
+		return f.anchor.Add(-time.Duration(days) * 24 * time.Hour).Format(time.DateOnly)
+	}
+	return []byte(fmt.Sprintf(`{"title": "CISA Catalog of Known Exploited Vulnerabilities (simulated)", "catalogVersion": "sim", "dateReleased": %q, "count": 2,
+ "vulnerabilities": [
+  {"cveID": %q, "vendorProject": "OpenSSL", "product": "OpenSSL", "vulnerabilityName": "Simulated OpenSSL flaw", "dateAdded": %q, "shortDescription": "simulated", "requiredAction": "Apply updates per vendor instructions.", "dueDate": %q, "knownRansomwareCampaignUse": "Unknown", "notes": "", "cwes": []},
+  {"cveID": %q, "vendorProject": "Linux", "product": "Kernel", "vulnerabilityName": "Simulated kernel flaw", "dateAdded": %q, "shortDescription": "simulated", "requiredAction": "Apply updates per vendor instructions.", "dueDate": %q, "knownRansomwareCampaignUse": "Known", "notes": "", "cwes": []}
+ ]}`, f.anchor.Format(time.RFC3339), SimKEVCVEs[0], added(3), added(-11), SimKEVCVEs[1], added(30), added(16)))
+}
