@@ -12,4 +12,7 @@ type Cloud struct {
 	Inventory runbooks.Inventory
 	Backups   runbooks.Backups
 	Patcher   runbooks.Patcher
+	// Findings reads missing patches per host (optional: nil leaves the
+	// cloud's hosts unmeasured by the SLA posture).
+	Findings runbooks.PatchFindings
 }

@@ -1,0 +1,47 @@
+package multi
+
+import (
+	"context"
+
+	"github.com/patchgate/patchgate/runbooks"
+)
+
+var _ runbooks.PatchFindings = (*Router)(nil)
+
+// PatchFindings asks each cloud's provider about its own hosts, side by
+// side. Hosts of a cloud whose provider reads no patch findings are left
+// out; Measured says which those are, so a posture counts them as not
+// measured rather than as clean.
+func (r *Router) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
+	parts := map[runbooks.Cloud][]runbooks.Host{}
+	for _, h := range hosts {
+		if r.Measured(h) {
+			parts[h.Cloud] = append(parts[h.Cloud], h)
+		}
+	}
+	got := map[runbooks.Cloud][]runbooks.PatchFinding{}
+	var mu syncMap
+	err := each(parts, func(name runbooks.Cloud, hs []runbooks.Host) error {
+		fs, err := r.clouds[name].Findings.PatchFindings(ctx, hs)
+		if err != nil {
+			return err
+		}
+		mu.do(func() { got[name] = fs })
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var all []runbooks.PatchFinding
+	for _, name := range sortedKeys(got) {
+		all = append(all, got[name]...)
+	}
+	return all, nil
+}
+
+// Measured reports whether the host's cloud has a provider that reads
+// patch findings.
+func (r *Router) Measured(h runbooks.Host) bool {
+	c, ok := r.clouds[h.Cloud]
+	return ok && c.Findings != nil
+}
