@@ -61,22 +61,7 @@ func (e *Engine) isApprover(ctx context.Context, env, user string) (bool, error)
 	if !ok {
 		return false, nil
 	}
-	if slices.Contains(spec.Approvers, user) {
-		return true, nil
-	}
-	for _, g := range spec.Groups {
-		if e.deps.Directory == nil {
-			break
-		}
-		members, err := e.deps.Directory.GroupMembers(ctx, g)
-		if err != nil {
-			return false, fmt.Errorf("resolve approver group %s: %w", g, err)
-		}
-		if slices.Contains(members, user) {
-			return true, nil
-		}
-	}
-	return false, nil
+	return Approves(ctx, e.deps.Directory, spec.Approvers, spec.Groups, user)
 }
 
 // mayStart reports whether requester may open a cycle. A directory error
