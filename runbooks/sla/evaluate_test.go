@@ -9,13 +9,17 @@ import (
 	"github.com/patchgate/patchgate/test/fakes"
 )
 
+func mustRead(path string) []byte {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
 func loadTestKEV(t *testing.T) *KEV {
 	t.Helper()
-	b, err := os.ReadFile("testdata/kev.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k, err := ParseKEV(b, "testdata/kev.json")
+	k, err := ParseKEV(mustRead("testdata/kev.json"), "testdata/kev.json")
 	if err != nil {
 		t.Fatal(err)
 	}
