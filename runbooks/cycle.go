@@ -78,6 +78,9 @@ type Cycle struct {
 	// retried delivery of the same click is a no-op.
 	Interactions []string `json:"interactions,omitempty"`
 
+	// change record
+	Change *ChangeRef `json:"change,omitempty"`
+
 	// Version is the store record's version (not serialised).
 	Version int64 `json:"-"`
 }
@@ -119,6 +122,12 @@ type Stage struct {
 	// of the record (engine, reports, chat) agrees on what the stage is.
 	Production bool `json:"production,omitempty"`
 	Staging    bool `json:"staging,omitempty"`
+	// RequireChangeApproval holds the stage until the cycle's change
+	// record is approved in the change platform (the tier's
+	// require_change_approval); ChangeError shows a failing change
+	// platform call while this stage is current.
+	RequireChangeApproval bool   `json:"require_change_approval,omitempty"`
+	ChangeError           string `json:"change_error,omitempty"`
 
 	Approvals  []Approval `json:"approvals,omitempty"`
 	Gates      []Gate     `json:"gates,omitempty"`
@@ -311,6 +320,11 @@ func (c *Cycle) Clone() *Cycle {
 	if c.Halt != nil {
 		h := *c.Halt
 		n.Halt = &h
+	}
+	if c.Change != nil {
+		r := *c.Change
+		r.States = append([]string(nil), c.Change.States...)
+		n.Change = &r
 	}
 	return &n
 }

@@ -26,6 +26,9 @@ type Deps struct {
 	Directory Directory
 	Changes   Changes // optional: change events for production patch windows
 	Access    Access  // optional: the access report for CC6.1
+	// ChangeRecords keeps a change record per cycle in ServiceNow or Jira
+	// (optional: nil leaves change records off).
+	ChangeRecords ChangeRecords
 	// Notary signs audit heads and anchors them outside the store
 	// (optional: without it the chains are hash-chained only).
 	Notary Notary
@@ -59,6 +62,9 @@ type Config struct {
 	// every replica of this release writes format 1 until none of the old
 	// release is left; records of either format are always read.
 	WriteFormat int
+	// ChangePoll is how often a change record awaiting approval is looked
+	// at (default DefaultChangePoll).
+	ChangePoll time.Duration
 }
 
 // DefaultConfig is the engine's tuning when nothing else is said; config's
@@ -132,6 +138,9 @@ func New(cfg Config, deps Deps, tenants []Tenant, pipeline Pipeline) (*Engine, e
 		}
 		if s.SensorGate && deps.Sensors == nil {
 			missing = append(missing, "sensors (the "+s.Env+" sensor gate needs it)")
+		}
+		if s.RequireChangeApproval && deps.ChangeRecords == nil {
+			missing = append(missing, "change records (the "+s.Env+" tier requires change approval)")
 		}
 	}
 	if len(missing) > 0 {

@@ -28,6 +28,7 @@ const (
 	ActAck         ActionKind = "ack"
 	ActResolve     ActionKind = "resolve"
 	ActArchive     ActionKind = "archive" // move a finished cycle out of the active set
+	ActChange      ActionKind = "change"  // create, move, look at or close the change record
 )
 
 // Action is what Next decided. Stage indexes Cycle.Stages (-1 when the action
@@ -78,6 +79,9 @@ func Next(c *Cycle, now time.Time) Action {
 
 // work is Next without incidents and delivery.
 func work(c *Cycle, now time.Time) Action {
+	if a, ok := changeAction(c, now); ok {
+		return a
+	}
 	switch c.Status {
 	case StatusCompleted, StatusRejected:
 		if c.pendingDelivery() {
@@ -98,6 +102,9 @@ func work(c *Cycle, now time.Time) Action {
 	s := &c.Stages[i]
 	switch s.Phase {
 	case PhasePending:
+		if a, hold := changeHold(c, i, now); hold {
+			return a
+		}
 		return Action{Kind: ActOpen, Stage: i}
 	case PhaseApproval:
 		return Action{Kind: ActWait, Stage: i, Reason: fmt.Sprintf("awaiting approval %d/%d", len(s.Approvals), s.MinApprovals)}

@@ -28,6 +28,9 @@ type EnvSpec struct {
 	// Staging marks the tier production waits on: production starts only
 	// after it completed and its soak ended, and its failures page as errors.
 	Staging bool
+	// RequireChangeApproval holds the tier's stage until the cycle's change
+	// record is approved in the change platform, besides the chat approvals.
+	RequireChangeApproval bool
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between

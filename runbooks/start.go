@@ -130,8 +130,11 @@ func (e *Engine) plan(t Tenant, requester string) *Cycle {
 			Name: spec.Env, Kind: KindEnvironment, Env: spec.Env, Phase: PhasePending,
 			MinApprovals: spec.MinApprovals, FourEyes: spec.FourEyes, Soak: spec.Soak,
 			HealthGate: spec.HealthGate, SensorGate: spec.SensorGate, SensorExclude: spec.SensorExclude,
-			Production: spec.Production, Staging: spec.Staging,
+			Production: spec.Production, Staging: spec.Staging, RequireChangeApproval: spec.RequireChangeApproval,
 		})
+	}
+	if cr := e.deps.ChangeRecords; cr != nil {
+		c.Change = &ChangeRef{Platform: cr.Platform(), Kind: ChangeNormal}
 	}
 	c.Stages = append(c.Stages, Stage{Name: "report", Kind: KindReport, Phase: PhasePending})
 	return c

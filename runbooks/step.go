@@ -113,6 +113,8 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 		return true, nil
 	case ActPage, ActAck, ActResolve:
 		return e.incident(ctx, n, a, now)
+	case ActChange:
+		return e.changeStep(ctx, n, a, now)
 	}
 	return false, fmt.Errorf("cycle %s: no executor for action %s", n.ID, a)
 }
