@@ -122,6 +122,12 @@ func cycleLine(c *runbooks.Cycle) string {
 			s += "; " + l
 		}
 	}
+	if c.Change != nil {
+		s += "; change " + c.Change.Label()
+		if tr := c.ChangeTrouble(); tr != "" {
+			s += "; " + tr
+		}
+	}
 	if c.Halt != nil {
 		s += fmt.Sprintf("; halted by %s: %s", mention(c.Halt.By), c.Halt.Reason)
 	}

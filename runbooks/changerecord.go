@@ -2,6 +2,7 @@ package runbooks
 
 import (
 	"context"
+	"fmt"
 	"time"
 )
 
@@ -116,6 +117,8 @@ type ChangeRef struct {
 	// A failure never fails a stage: the call is retried at RetryAt.
 	Errors    int    `json:"errors,omitempty"`
 	LastError string `json:"last_error,omitempty"`
+	// LastAction is what the failing call tried (create, close, …).
+	LastAction string `json:"last_action,omitempty"`
 	// RetryAt is when the next call is due: a retry after a failure, or
 	// the next look at the approval.
 	RetryAt time.Time `json:"retry_at,omitempty"`
@@ -138,6 +141,24 @@ func (r *ChangeRef) Label() string {
 		s += " (" + r.PlatformState + ")"
 	}
 	return s
+}
+
+// Trouble says for people what is wrong with the cycle's change record: a
+// call that keeps failing (which, how often, when it is tried again) or a
+// close given up; "" when nothing is. cycle show, /patch status and the
+// cycle's message print it beside the stage's own trouble.
+func (c *Cycle) ChangeTrouble() string {
+	r := c.Change
+	switch {
+	case r == nil:
+		return ""
+	case r.GaveUp != "":
+		return r.Label() + " left open: " + r.GaveUp
+	case r.Errors > 0:
+		return fmt.Sprintf("change record %s in %s failed (%d in a row, next try %s): %s", r.LastAction,
+			PlatformName(r.Platform), r.Errors, r.RetryAt.UTC().Format("15:04:05Z"), r.LastError)
+	}
+	return ""
 }
 
 // PlatformName is how people write a change platform's name.
@@ -190,6 +211,17 @@ func (c *Cycle) changeWant() ChangeState {
 	return ChangeRequested
 }
 
+// changeAfter is the state that follows s.
+func changeAfter(s ChangeState) ChangeState {
+	switch s {
+	case "":
+		return ChangeRequested
+	case ChangeRequested:
+		return ChangeImplementing
+	}
+	return ChangeReviewing
+}
+
 // changeRank orders the neutral states, so a record never moves back.
 func changeRank(s ChangeState) int {
 	switch s {
@@ -225,12 +257,13 @@ func changeAction(c *Cycle, now time.Time) (Action, bool) {
 	case want == ChangeClosed && r.State != ChangeClosed:
 		reason = "close"
 	case changeRank(want) > changeRank(r.State):
-		if want == ChangeImplementing && !r.Approved {
+		if r.State == ChangeRequested && !r.Approved {
 			// The platform moves an unapproved record no further; look at
 			// its approval until it is given.
 			reason = "poll"
 		} else {
-			reason = string(want)
+			// One state at a time, as a change model walks them.
+			reason = string(changeAfter(r.State))
 		}
 	default:
 		return Action{}, false

@@ -99,11 +99,18 @@ func changeOutcome(n *Cycle) ChangeOutcome {
 	switch {
 	case n.Status == StatusRejected:
 		code = CloseCanceled
+	case n.Change != nil && !n.Change.Approved:
+		// A record the platform never approved cannot be closed as
+		// implemented; it is canceled, and the notes say what ran.
+		code = CloseCanceled
 	case n.Status != StatusCompleted:
 		code = CloseUnsuccessful
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "patchgate cycle %s ended %s.", n.ID, n.Status)
+	if n.Change != nil && !n.Change.Approved && n.Status == StatusCompleted {
+		b.WriteString(" The change was not approved in the change platform before the cycle ended.")
+	}
 	for _, s := range n.Stages {
 		if s.Kind != KindEnvironment {
 			continue

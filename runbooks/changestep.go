@@ -45,11 +45,13 @@ func (e *Engine) changeStep(ctx context.Context, n *Cycle, a Action, now time.Ti
 var errChangeBusy = errors.New("change record being created by another replica")
 
 // createChange creates the cycle's record once across replicas: a claim
-// keeps two replicas from creating at once, and the platform's Create
-// finds a record an earlier attempt made (by the cycle ID as correlation
-// ID) before it makes one.
+// per attempt (the record's revision and error count name it) keeps two
+// replicas that both think they hold the cycle from creating at once, and
+// the platform's Create finds a record an earlier attempt made (by the
+// cycle ID as correlation ID) before it makes one.
 func (e *Engine) createChange(ctx context.Context, n *Cycle, now time.Time) (ChangeStatus, error) {
-	won, err := e.deps.Store.Claim(ctx, "change/create/"+n.ID, e.cfg.StepTimeout+e.cfg.RecordTimeout)
+	key := fmt.Sprintf("change/create/%s/%d-%d", n.ID, n.Revision, n.Change.Errors)
+	won, err := e.deps.Store.Claim(ctx, key, e.cfg.StepTimeout+e.cfg.RecordTimeout)
 	if err != nil {
 		return ChangeStatus{}, storeErr("claim change record creation for "+n.ID, err)
 	}
@@ -67,14 +69,16 @@ func (e *Engine) changeSeen(n *Cycle, a Action, st ChangeStatus, now time.Time) 
 	r.ID, r.PlatformState, r.Approval = orDefault(st.ID, r.ID), st.State, st.Approval
 	r.Number, r.URL = orDefault(st.Number, r.Number), orDefault(st.URL, r.URL)
 	r.Approved, r.Rejected = st.Approved, st.Rejected
-	r.Errors, r.LastError, r.RetryAt = 0, "", time.Time{}
+	r.Errors, r.LastError, r.LastAction, r.RetryAt = 0, "", "", time.Time{}
 	data := changeData(r)
 	switch a.Reason {
 	case "create":
 		n.emit(now, "", EvChangeCreated, ActorSystem, fmt.Sprintf("%s %s change %s created", PlatformName(r.Platform), r.Kind, r.Number), data)
 	case "poll":
-		// Looked at the approval; look again after a pause.
-		r.RetryAt = now.Add(e.changePoll())
+		if !r.Approved {
+			// Not approved yet: look again after a pause.
+			r.RetryAt = now.Add(e.changePoll())
+		}
 	case "close":
 		r.State = ChangeClosed
 		r.States = append(r.States, string(ChangeClosed)+": "+st.State)
@@ -90,7 +94,6 @@ func (e *Engine) changeSeen(n *Cycle, a Action, st ChangeStatus, now time.Time) 
 	case r.Rejected && !was.Rejected:
 		n.emit(now, "", EvChangeRejected, ActorSystem, r.Number+" rejected in "+PlatformName(r.Platform), data)
 	}
-	e.setChangeTrouble(n, "")
 }
 
 // changeFailed records a failed change platform call and when it is
@@ -117,25 +120,8 @@ func (e *Engine) changeFailed(n *Cycle, a Action, now time.Time, err error) bool
 		r.GaveUp = fmt.Sprintf("%s not done after %d attempts: %s", a.Reason, r.Errors, r.LastError)
 		n.emit(now, "", EvChangeFailed, ActorSystem, r.Label()+" left open: "+r.GaveUp, data)
 	}
-	e.setChangeTrouble(n, fmt.Sprintf("change record %s failed (%d in a row, next try %s): %s",
-		a.Reason, r.Errors, r.RetryAt.UTC().Format("15:04:05Z"), r.LastError))
+	r.LastAction = a.Reason
 	return true
-}
-
-// setChangeTrouble shows a change platform failure on the current stage
-// (or clears it), where cycle show, /patch status and the message read
-// Stage.Trouble.
-func (e *Engine) setChangeTrouble(n *Cycle, msg string) {
-	for i := range n.Stages {
-		n.Stages[i].ChangeError = ""
-	}
-	i := n.Current()
-	if i < 0 {
-		i = len(n.Stages) - 1
-	}
-	if msg != "" && i >= 0 {
-		n.Stages[i].ChangeError = msg
-	}
 }
 
 // changePoll is how often a record awaiting approval is looked at.

@@ -124,10 +124,8 @@ type Stage struct {
 	Staging    bool `json:"staging,omitempty"`
 	// RequireChangeApproval holds the stage until the cycle's change
 	// record is approved in the change platform (the tier's
-	// require_change_approval); ChangeError shows a failing change
-	// platform call while this stage is current.
-	RequireChangeApproval bool   `json:"require_change_approval,omitempty"`
-	ChangeError           string `json:"change_error,omitempty"`
+	// require_change_approval).
+	RequireChangeApproval bool `json:"require_change_approval,omitempty"`
 
 	Approvals  []Approval `json:"approvals,omitempty"`
 	Gates      []Gate     `json:"gates,omitempty"`

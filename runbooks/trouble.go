@@ -15,9 +15,6 @@ func (s *Stage) Trouble() []string {
 	if s.Errors > 0 && s.LastError != "" && (s.Failure == nil || !strings.Contains(s.Failure.Reason, s.LastError)) {
 		out = append(out, fmt.Sprintf("last provider error (%d in a row): %s", s.Errors, s.LastError))
 	}
-	if s.ChangeError != "" {
-		out = append(out, s.ChangeError)
-	}
 	if s.Incident.LastError != "" {
 		if s.Incident.Triggered {
 			out = append(out, "pager call failed: "+s.Incident.LastError)

@@ -138,6 +138,16 @@ func printCycle(w io.Writer, c *runbooks.Cycle, events []runbooks.Event) {
 		fmt.Fprintf(w, "halted by %s: %s\n", c.Halt.By, c.Halt.Reason)
 	}
 	fmt.Fprintf(w, "scope: %d hosts, %d unmanaged, %d excluded\n", c.Scope.Hosts, c.Scope.Unmanaged, c.Scope.Excluded)
+	if r := c.Change; r != nil {
+		fmt.Fprintf(w, "change: %s %s", r.Label(), r.Kind)
+		if r.URL != "" {
+			fmt.Fprintf(w, "  %s", r.URL)
+		}
+		fmt.Fprintln(w)
+		if tr := c.ChangeTrouble(); tr != "" {
+			fmt.Fprintln(w, "      "+tr)
+		}
+	}
 	for _, s := range c.Stages {
 		var approvers []string
 		for _, a := range s.Approvals {
