@@ -42,6 +42,9 @@ type Config struct {
 	Drift Drift // the Terraform drift report (daily.go)
 	Audit Audit // signing and anchoring of the audit chains (audit.go)
 	SLA   SLA   // patch deadlines, KEV and exceptions (sla.go)
+	// ChangeRecords is the change platform of the cycles' change records
+	// (changes.go).
+	ChangeRecords ChangeRecords
 }
 
 // Store selects and configures the durable coordination store.
@@ -104,6 +107,9 @@ type Tier struct {
 	// reads a tier's name to learn its role.
 	Production bool
 	Staging    bool
+	// RequireChangeApproval holds the tier's stage until the cycle's change
+	// record is approved in the change platform.
+	RequireChangeApproval bool
 }
 
 // Schedules says when recurring work runs.

@@ -38,7 +38,7 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 			Env: t.Env, Approvers: slices.Clone(t.Approvers), Groups: slices.Clone(t.Groups),
 			MinApprovals: t.MinApprovals, FourEyes: t.FourEyes, Soak: t.Soak,
 			HealthGate: t.HealthGate, SensorGate: t.SensorGate, SensorExclude: t.SensorPolicy == SensorExclude,
-			Production: t.Production, Staging: t.Staging,
+			Production: t.Production, Staging: t.Staging, RequireChangeApproval: t.RequireChangeApproval,
 		}
 	}
 	return out
@@ -48,5 +48,7 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 // it must differ per process, so it does not belong in a shared file (see
 // runbooks.ReplicaID).
 func (c *Config) EngineConfig() runbooks.Config {
-	return c.Engine
+	e := c.Engine
+	e.ChangePoll = c.ChangeRecords.Poll
+	return e
 }

@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla, change_records"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -85,6 +85,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
 		field{"audit", "Signing and anchoring of the audit chains, so `audit verify` detects truncation, deleted streams and consistent rewrites, and a report verifies offline.", d.audit(&c.Audit)},
 		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},
+		field{"change_records", "A change record per cycle in the organisation's change management platform (PCI DSS 6.5.1, SOC 2 CC8.1).", d.changeRecords(&c.ChangeRecords)},
 	)
 }
 
@@ -163,6 +164,7 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 				field{"waive_min_approvals", "Let a production tier run with fewer than two approvals: a visible, reviewable line rather than a silent default.", d.boolean(&t.WaiveMinApprovals)},
 				field{"waive_four_eyes", "Let a production tier run without four eyes (same reasoning).", d.boolean(&t.WaiveFourEyes)},
 				field{"production", "This tier serves customers: its failures page as critical, its patch window sends a change event, reports hold it to production's controls. Default: the last tier, when no tier declares it.", d.boolean(&t.Production)},
+				field{"require_change_approval", "Hold this tier's stage, before it opens, until the cycle's change record is approved in the change platform (`change_records`), besides the Slack approvals.", d.boolean(&t.RequireChangeApproval)},
 				field{"staging", "Production waits for this tier to complete and its soak to end; its failures page as errors. Default: the tier before production, unless that is the first tier, when no tier declares it.", d.boolean(&t.Staging)},
 			)
 			t.Production, t.Staging = t.Production || role.production, t.Staging || role.staging

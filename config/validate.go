@@ -29,6 +29,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkGCP(&c.Providers.GCP)
 	d.checkAudit(&c.Audit)
 	d.checkBudgets(c)
+	d.checkChangeRecords(c)
 }
 
 func (d *decoder) checkStore(s *Store) {

@@ -71,7 +71,8 @@ type Config struct {
 // engine section starts from it, so the file's defaults are these.
 func DefaultConfig() Config {
 	return Config{Tick: 2 * time.Second, LeaseTTL: 60 * time.Second, Workers: 8, MaxSteps: 64, MaxErrors: 3,
-		StepTimeout: DefaultStepTimeout, RecordTimeout: DefaultRecordTimeout, WriteFormat: RecordFormat}
+		StepTimeout: DefaultStepTimeout, RecordTimeout: DefaultRecordTimeout, WriteFormat: RecordFormat,
+		ChangePoll: DefaultChangePoll}
 }
 
 func (c *Config) defaults() {

@@ -19,6 +19,8 @@ type integrationPorts struct {
 	Pager   runbooks.Pager
 	Changes runbooks.Changes
 	Sensors runbooks.Sensors
+	// ChangeRecords is the change platform (change_records), nil when off.
+	ChangeRecords runbooks.ChangeRecords
 }
 
 // integrations builds the health checks, pager and sensor checks of the
@@ -45,6 +47,13 @@ func integrations(cfg *config.Config, w wiring) (integrationPorts, error) {
 			return p, err
 		}
 		p.Sensors = client
+	}
+	cr, err := newChangeRecords(cfg, w)
+	if err != nil {
+		return p, err
+	}
+	if cr != nil {
+		p.ChangeRecords = cr
 	}
 	return p, nil
 }
@@ -75,7 +84,7 @@ func integrationChecks(cfg *config.Config, w wiring, failed func(name string, er
 			checks = append(checks, c.Checks()...)
 		}
 	}
-	return checks
+	return append(checks, changeChecks(cfg, w, failed)...)
 }
 
 func newDynatrace(cfg *config.Config, w wiring) (*dynatrace.Client, error) {

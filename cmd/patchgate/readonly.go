@@ -78,5 +78,8 @@ func unbuiltIntegrations(cfg *config.Config) integrationPorts {
 	if cfg.Providers.Falcon.Enabled() {
 		p.Sensors = unbuilt{"providers.falcon"}
 	}
+	if cfg.ChangeRecords.Enabled() {
+		p.ChangeRecords = unbuiltChanges{unbuilt{"change_records"}, cfg.ChangeRecords.Platform}
+	}
 	return p
 }

@@ -162,13 +162,14 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	deps := m.Instrument(runbooks.Deps{
 		Store: st, Clock: w.clock, Log: w.log, Chat: m.Chat(chat),
 		Inventory: fleet.Inventory, Backups: fleet.Backups, Patcher: fleet.Patcher,
-		Sensors:   either(services.Sensors, sims.Sensors),
-		Health:    either(services.Health, sims.Health),
-		Pager:     either(services.Pager, sims.Pager),
-		Changes:   services.Changes,
-		Directory: either(directory, sims.Directory),
-		Access:    either(clouds.access(), sims.Access),
-		Reporter:  reporter, Archive: archive, Notary: signer,
+		Sensors:       either(services.Sensors, sims.Sensors),
+		Health:        either(services.Health, sims.Health),
+		Pager:         either(services.Pager, sims.Pager),
+		Changes:       services.Changes,
+		ChangeRecords: services.ChangeRecords,
+		Directory:     either(directory, sims.Directory),
+		Access:        either(clouds.access(), sims.Access),
+		Reporter:      reporter, Archive: archive, Notary: signer,
 	})
 	ec := cfg.EngineConfig()
 	ec.Replica = replica

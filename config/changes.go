@@ -1,0 +1,87 @@
+package config
+
+import (
+	"net/url"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// ChangeRecords is the change_records section: the change management
+// platform each cycle keeps a change record in (ServiceNow or Jira Service
+// Management). Platform empty leaves change records off.
+type ChangeRecords struct {
+	Platform   string // ChangeServiceNow, ChangeJira or ""
+	ServiceNow ServiceNowChanges
+	// Poll is how often a record awaiting approval is looked at; it is
+	// the engine's ChangePoll.
+	Poll time.Duration
+}
+
+// Change platforms.
+const (
+	ChangeServiceNow = "servicenow"
+	ChangeJira       = "jira"
+)
+
+// Enabled reports whether a change platform is configured.
+func (c ChangeRecords) Enabled() bool { return c.Platform != "" }
+
+// ServiceNowChanges configures ServiceNow's Change Management API.
+type ServiceNowChanges struct {
+	URL             string
+	Username        string
+	Password        Secret
+	Token           Secret
+	AssignmentGroup string
+	Category        string
+	Fields          map[string]string
+}
+
+func (d *decoder) changeRecords(c *ChangeRecords) func(*yaml.Node, string) {
+	return d.section(
+		field{"platform", "`servicenow` or empty (off). Each cycle then keeps one change record there, created when the cycle starts (found again by the cycle ID as correlation ID, so replicas and restarts never make a second), moved as the stages run, closed with the outcome and the report's links.", d.str(&c.Platform)},
+		field{"poll", "How often a record awaiting approval is looked at.", d.duration(&c.Poll, "s")},
+		field{"servicenow", "ServiceNow Change Management REST API (`/api/sn_chg_rest/v1/change`); the account needs the `itil` or `change_manager` role, and its time zone should be UTC (planned start and end are sent in it).", d.section(
+			field{"url", "The instance, e.g. `https://acme.service-now.com`.", d.str(&c.ServiceNow.URL)},
+			field{"username", "The integration user (basic auth, with `password`).", d.str(&c.ServiceNow.Username)},
+			field{"password", "Its password.", text(d, &c.ServiceNow.Password)},
+			field{"token", "An OAuth bearer token instead of username and password.", text(d, &c.ServiceNow.Token)},
+			field{"assignment_group", "Assignment group of new changes (sys_id or name, as the instance accepts).", d.str(&c.ServiceNow.AssignmentGroup)},
+			field{"category", "Category of new changes.", d.str(&c.ServiceNow.Category)},
+			field{"fields", "Further fields set on new changes (e.g. `cmdb_ci`, `business_service`).", d.strMap(&c.ServiceNow.Fields)},
+		)},
+	)
+}
+
+// checkChangeRecords validates the change_records section and the tiers
+// that require a change approval.
+func (d *decoder) checkChangeRecords(c *Config) {
+	cr := c.ChangeRecords
+	switch cr.Platform {
+	case "":
+	case ChangeServiceNow:
+		sn := cr.ServiceNow
+		d.checkSecret("change_records.servicenow.password", sn.Password)
+		d.checkSecret("change_records.servicenow.token", sn.Token)
+		if sn.URL == "" {
+			d.at("change_records.servicenow.url", "is required with platform servicenow (e.g. https://acme.service-now.com)")
+		} else {
+			d.checkURL("change_records.servicenow.url", sn.URL)
+			if u, err := url.Parse(sn.URL); err == nil && u.Scheme == "http" && !loopback(u.Hostname()) {
+				d.at("change_records.servicenow.url", "must be https: the credentials would cross the network in clear text (http is for localhost only)")
+			}
+		}
+		if sn.Token.IsZero() && (sn.Username == "" || sn.Password.IsZero()) {
+			d.at("change_records.servicenow", "needs username and password, or token")
+		}
+	default:
+		d.at("change_records.platform", "unknown change platform %q%s", cr.Platform, want(cr.Platform, ChangeServiceNow))
+	}
+	d.positive("change_records.poll", cr.Poll)
+	for i, t := range c.Tiers {
+		if t.RequireChangeApproval && !cr.Enabled() {
+			d.at(index("pipeline", i)+".require_change_approval", "needs a change platform: set change_records.platform")
+		}
+	}
+}
