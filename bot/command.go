@@ -30,6 +30,7 @@ type Command struct {
 	Cycle  string // halt, resume, report
 	Reason string // halt (optional free text)
 	Topic  string // help (optional subcommand)
+	Args   string // posture, except: the words after the subcommand, parsed by their feature
 }
 
 // subcommandSpec describes one subcommand for parsing and help.
@@ -51,6 +52,8 @@ var subcommands = []subcommandSpec{
 	{CmdSAML, "", "run the SAML certificate check now: runbooks for certificates expiring soon are posted to the channel"},
 	{CmdDrift, "", "run the Terraform drift report now and post the digest to the channel"},
 	{CmdDigest, "", "post the active-cycle status digest to the channel now"},
+	{CmdPosture, slaPostureArgs, slaPostureSummary},
+	{CmdExcept, slaExceptArgs, slaExceptSummary},
 }
 
 func specOf(name Subcommand) (subcommandSpec, bool) {
@@ -63,7 +66,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except …"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -179,6 +182,8 @@ func ParseCommand(text string) (Command, error) {
 		if err := maxArgs(usage, name, args, 0); err != nil {
 			return Command{}, err
 		}
+	case CmdPosture, CmdExcept:
+		cmd.Args = strings.Join(args, " ")
 	}
 	return cmd, nil
 }

@@ -55,6 +55,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.report(ctx, cmd.Cycle, log)
 	case CmdSAML, CmdDrift, CmdDigest:
 		return h.dailyCommand(ctx, cmd.Name, sc.UserID)
+	case CmdPosture, CmdExcept:
+		return h.slaCommand(ctx, cmd, sc.UserID)
 	}
 	return HelpText()
 }

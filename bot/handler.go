@@ -63,6 +63,8 @@ type HandlerOptions struct {
 	// Daily runs /patch saml, drift and digest and the MOP-tick and
 	// drift-decision buttons (nil: they reply that it is not configured).
 	Daily DailyChecks
+	// SLA runs /patch posture and /patch except (nil: not configured).
+	SLA SLACommands
 }
 
 // ReportPoster posts a cycle's report files into the cycle's thread.

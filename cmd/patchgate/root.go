@@ -10,6 +10,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(),
-		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd())
+		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd())
 	return root
 }

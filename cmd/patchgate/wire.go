@@ -14,6 +14,7 @@ import (
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
+	"github.com/patchgate/patchgate/runbooks/sla"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 )
@@ -53,6 +54,9 @@ type app struct {
 	metrics *metrics.Metrics
 	// daily runs the daily checks (nil without Slack).
 	daily *daily.Service
+	// sla is the patch SLA posture and exceptions (nil when no cloud
+	// reads patch findings).
+	sla *sla.Service
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -180,8 +184,9 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	if a.daily, err = newDailyChecks(cfg, st, a, deps.Pager, deps.Directory, w.clock, w.daily, w.log); err != nil {
 		return nil, err
 	}
+	a.sla = newSLA(cfg, st, fleet, a.fleet, deps.Pager, deps.Directory, w.clock, slaChat(cfg, a, w.log), w.log)
 	if a.slack != nil {
-		a.slack.attach(m.Decisions(a.engine), st, a.daily)
+		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla)
 	}
 	return a, nil
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/patchgate/patchgate/bot"
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/multi"
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/sla"
+	"github.com/patchgate/patchgate/state"
+)
+
+// newSLA builds the SLA posture service over the fleet's patch findings;
+// nil when no cloud reads them.
+func newSLA(cfg *config.Config, st state.Store, fleet multi.Cloud, simFleet *sim.Fleet, pager runbooks.Pager, dir runbooks.Directory,
+	clock runbooks.Clock, chat sla.Chat, log *slog.Logger) *sla.Service {
+	if fleet.Findings == nil {
+		return nil
+	}
+	c := cfg.SLA
+	svc := &sla.Service{Store: st, Tenants: cfg.Tenants(), Inventory: fleet.Inventory, Findings: fleet.Findings, Policy: c.Policy(),
+		Pager: pager, Clock: clock, ReminderDays: c.ReminderDays, RiskApprovers: c.RiskApprovers, RiskGroups: c.RiskGroups,
+		MinApprovals: c.MinApprovals, MaxExceptionDays: c.MaxExceptionDays, Directory: dir, Log: log}
+	if chat != nil {
+		svc.Chat = chat
+	}
+	switch {
+	case c.KEVCatalogue != "":
+		where := c.KEVCatalogue
+		svc.KEV = func(ctx context.Context) (*sla.KEV, error) { return sla.LoadKEV(ctx, nil, where) }
+	case simFleet != nil && cfg.Providers.Kind == config.ProviderSim && !anyRealCloud(cfg):
+		// The demo fleet's advisories name simulated CVEs; its own
+		// catalogue lists the KEV ones (never used beside a real cloud).
+		svc.KEV = func(context.Context) (*sla.KEV, error) { return sla.ParseKEV(simFleet.KEVCatalogue(), "simulation") }
+	}
+	return svc
+}
+
+func anyRealCloud(cfg *config.Config) bool {
+	p := cfg.Providers
+	return p.AWS.Enabled() || p.Azure.Enabled() || p.GCP.Configured
+}
+
+// slaJobs is the daily posture scan, claimed once per UTC day across
+// replicas (a second run that day is not an error).
+func slaJobs(cfg *config.Config, svc *sla.Service) []namedJob {
+	if svc == nil {
+		return nil
+	}
+	return []namedJob{{"posture-scan", "schedules.posture_scan", cfg.Schedules.PostureScan, func(ctx context.Context, _ time.Time) error {
+		_, err := svc.ScanDaily(ctx)
+		if errors.Is(err, sla.ErrScanned) {
+			return nil
+		}
+		return err
+	}}}
+}
+
+// slaChat is the Slack channel the digest and reminders go to (nil without
+// Slack).
+func slaChat(cfg *config.Config, a *app, log *slog.Logger) sla.Chat {
+	if a.slack == nil {
+		return nil
+	}
+	chat := bot.NewDailyChat(a.slack.api, cfg.Slack.Channel, log)
+	chat.Tenants = bot.TenantNames(cfg.Tenants())
+	return chat
+}
+
+func newSLACmd() *cobra.Command {
+	var cfgPath, as string
+	cmd := &cobra.Command{Use: "sla", Short: "Patch SLA posture and exceptions (the same functions as /patch posture and /patch except)"}
+	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
+	_ = cmd.MarkPersistentFlagRequired("config")
+	with := func(ctx context.Context, fn func(*sla.Service) (string, error)) (string, error) {
+		cfg, err := config.Load(cfgPath)
+		if err != nil {
+			return "", err
+		}
+		a, err := build(ctx, cfg, wiring{readOnly: true})
+		if err != nil {
+			return "", err
+		}
+		defer a.store.Close()
+		if a.sla == nil {
+			return "", fmt.Errorf("no configured cloud reads patch findings")
+		}
+		return fn(a.sla)
+	}
+	posture := &cobra.Command{Use: "posture [TENANT | scan]", Short: "Print the latest posture, or scan now", Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) { return s.Posture(cmd.Context(), args) })
+			if out != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), out)
+			}
+			if err != nil {
+				return userErr(err)
+			}
+			return nil
+		}}
+	except := &cobra.Command{Use: "except TENANT TARGET UNTIL REASON… control: CONTROL… | approve ID | reject ID | list [TENANT]",
+		Short: "Request, approve, reject or list exceptions, acting as the Slack user --as", Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) { return s.Except(cmd.Context(), args, as) })
+			if err != nil {
+				return userErr(err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), out)
+			return nil
+		}}
+	except.Flags().StringVar(&as, "as", "", "the Slack user ID acting (checked against sla.risk_approvers; four eyes apply)")
+	_ = except.MarkFlagRequired("as")
+	cmd.AddCommand(posture, except)
+	return cmd
+}
