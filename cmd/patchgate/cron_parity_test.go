@@ -49,7 +49,7 @@ func TestCronParityValidateAndScheduler(t *testing.T) {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	for _, field := range []string{"patch_cycle", "saml_check", "drift_report", "status_digest", "posture_digest"} {
+	for _, field := range []string{"patch_cycle", "saml_check", "drift_report", "status_digest", "posture_digest", "posture_scan"} {
 		for _, tz := range []string{"UTC", "America/Chicago"} {
 			for _, expr := range cronParityTable {
 				path := filepath.Join(dir, "cron.yaml")

@@ -19,28 +19,26 @@ type advisory struct {
 	id, title, severity string
 	cves                []string
 	age                 int
-	overdue             bool // only on the few hosts the demo shows as overdue
+	// every: only one host in this many lacks it (0: every host), so the
+	// demo has a few hosts due soon and a couple overdue.
+	every uint64
 }
 
 // The advisories: due-soon critical and high ones on every host, KEV
 // ones among them, and two long-overdue ones only on a couple of hosts.
 var advisories = []advisory{
 	{id: "SIM-2026-0101", title: "openssl security update", severity: runbooks.PatchCritical, cves: []string{SimKEVCVEs[0]}, age: 4},
-	{id: "SIM-2026-0102", title: "glibc security update", severity: runbooks.PatchHigh, cves: []string{"CVE-2026-31102"}, age: 25},
+	{id: "SIM-2026-0102", title: "glibc security update", severity: runbooks.PatchHigh, cves: []string{"CVE-2026-31102"}, age: 25, every: 6},
 	{id: "SIM-2026-0103", title: "sudo security update", severity: runbooks.PatchHigh, cves: []string{"CVE-2026-31103"}, age: 12},
 	{id: "SIM-2026-0104", title: "curl security update", severity: runbooks.PatchMedium, cves: []string{"CVE-2026-31104"}, age: 40},
 	{id: "SIM-2026-0105", title: "tzdata enhancement update", severity: runbooks.PatchLow, age: 30},
 	{id: "SIM-2026-0106", title: "systemd bug fix update", severity: runbooks.PatchUnrated, age: 20},
-	{id: "SIM-2026-0090", title: "kernel security update", severity: runbooks.PatchCritical, cves: []string{SimKEVCVEs[1]}, age: 45, overdue: true},
-	{id: "SIM-2026-0050", title: "libxml2 security update", severity: runbooks.PatchMedium, cves: []string{"CVE-2026-30050"}, age: 120, overdue: true},
+	{id: "SIM-2026-0090", title: "kernel security update", severity: runbooks.PatchCritical, cves: []string{SimKEVCVEs[1]}, age: 45, every: 23},
+	{id: "SIM-2026-0050", title: "libxml2 security update", severity: runbooks.PatchMedium, cves: []string{"CVE-2026-30050"}, age: 120, every: 23},
 }
 
 // SimKEVCVEs are the simulated advisories' CVEs that KEVCatalogue lists.
 var SimKEVCVEs = []string{"CVE-2026-31101", "CVE-2026-30090"}
-
-// overdueShare picks the hosts carrying the overdue advisories: one in this
-// many.
-const overdueShare = 23
 
 // PatchFindings lists each managed host's pending patches as the clouds'
 // patch agents would: PendingPatches of them, drawn from the advisories
@@ -67,7 +65,6 @@ func (f *Fleet) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]run
 }
 
 func (f *Fleet) hostFindings(h runbooks.Host) []runbooks.PatchFinding {
-	late := hashOf(h.ID, "overdue")%overdueShare == 0
 	var out []runbooks.PatchFinding
 	add := func(a advisory) {
 		out = append(out, runbooks.PatchFinding{HostID: h.ID, HostName: h.Name, Env: h.Env, PatchID: a.id, Title: a.title,
@@ -78,7 +75,7 @@ func (f *Fleet) hostFindings(h runbooks.Host) []runbooks.PatchFinding {
 		if len(out) == h.PendingPatches {
 			return out
 		}
-		if !a.overdue || late {
+		if a.every == 0 || hashOf(h.ID, fmt.Sprint(a.every))%a.every == 0 {
 			add(a)
 		}
 	}

@@ -85,6 +85,9 @@ func snapshotOf(r Result, kev *KEV) Snapshot {
 		s.Sources = append(s.Sources, src)
 	}
 	sort.Strings(s.Sources)
+	for _, l := range [][]Item{overdue, due, excepted} {
+		sort.SliceStable(l, func(i, j int) bool { return l[i].Deadline.Before(l[j].Deadline) })
+	}
 	listed := append(append(overdue, due...), excepted...)
 	s.Listed = len(listed)
 	s.Items = listed[:min(len(listed), MaxListed)]
