@@ -54,49 +54,44 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveInteraction acknowledges a click once it is signed and looks like
-// one; decoding the whole payload (Slack sends the full message with every
-// block, often several KB, and slack-go decodes it field by field) is work
-// for the pool, not for the ack.
+// serveInteraction acknowledges a click once it is signed and decoded, and
+// queues each patchgate click in it as its own job, as Socket Mode does:
+// the ack path verifies, decodes once (without the message's blocks) and
+// enqueues; claiming, deciding and replying are the pool's.
 func (h *Handler) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	body, ok := h.readVerified(w, r)
 	if !ok {
 		return
 	}
 	form, err := url.ParseQuery(string(body))
-	var head interactionHead
+	var ic slack.InteractionCallback
 	if err == nil {
-		head, err = peekInteraction([]byte(form.Get("payload")))
+		ic, err = decodeInteraction([]byte(form.Get("payload")))
 	}
 	if err != nil {
 		h.reject(w, r, http.StatusBadRequest, "malformed interaction", err)
 		return
 	}
-	if head.Type != string(slack.InteractionTypeBlockActions) {
-		h.log.Debug("interaction ignored", "type", head.Type)
+	if ic.Type != slack.InteractionTypeBlockActions {
+		h.log.Debug("interaction ignored", "type", string(ic.Type))
 		w.WriteHeader(http.StatusOK)
 		return
 	}
-	payload := []byte(form.Get("payload"))
 	h.ack(w, r, func(ctx context.Context) error {
-		return h.submit(ctx, func(ctx context.Context) { h.interaction(ctx, payload) })
+		for _, c := range clicksOf(ic) {
+			if err := h.enqueue(ctx, []string{clickKey(c.Team, c.ID)}, c.Target,
+				func(ctx context.Context) string { return h.decide(ctx, c) }); err != nil {
+				return err
+			}
+		}
+		for _, c := range dailyClicksOf(ic) {
+			if err := h.enqueue(ctx, []string{clickKey(c.Team, c.ID)}, c.Target,
+				func(ctx context.Context) string { return h.dailyClick(ctx, c) }); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
-}
-
-// interaction decodes a block_actions payload and applies each patchgate
-// click in it once.
-func (h *Handler) interaction(ctx context.Context, payload []byte) {
-	ic, err := decodeInteraction(payload)
-	if err != nil {
-		h.log.Warn("undecodable interaction dropped", "err", err)
-		return
-	}
-	for _, c := range clicksOf(ic) {
-		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.decide(ctx, c) })
-	}
-	for _, c := range dailyClicksOf(ic) {
-		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.dailyClick(ctx, c) })
-	}
 }
 
 // serveEvent answers the Events API's url_verification challenge. The app

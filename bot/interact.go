@@ -18,41 +18,82 @@ const ActionPrefix = "patchgate."
 // errNoPayload: an interaction request without its payload field.
 var errNoPayload = errors.New("no payload")
 
-// decodeInteraction decodes the JSON of an interaction payload (the HTTP
-// form field "payload", or a Socket Mode envelope's payload).
+// decodeInteraction reads the parts of an interaction payload (the HTTP
+// form field "payload") that patchgate acts on into an InteractionCallback:
+// type, team, user, channel, container, message timestamp, response URL and
+// the actions. Slack sends the whole message with every click (every block,
+// often several KB) and slack-go's own decoder builds all of it; the ack
+// path decodes once, without the message's blocks, and hands the clicks to
+// the pool. An action is a block action when its block_id is a string, as
+// slack-go decides.
 func decodeInteraction(payload []byte) (slack.InteractionCallback, error) {
-	if len(payload) == 0 {
-		return slack.InteractionCallback{}, errNoPayload
-	}
 	var ic slack.InteractionCallback
-	if err := json.Unmarshal(payload, &ic); err != nil {
-		return slack.InteractionCallback{}, fmt.Errorf("decode interaction payload: %w", err)
+	if len(payload) == 0 {
+		return ic, errNoPayload
+	}
+	var p interactionFields
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return ic, fmt.Errorf("decode interaction payload: %w", err)
+	}
+	ic.Type = slack.InteractionType(p.Type)
+	ic.Team.ID = p.Team.ID
+	ic.User.ID = p.User.ID
+	ic.Channel.ID = p.Channel.ID
+	ic.Container.ChannelID = p.Container.ChannelID
+	ic.Container.MessageTs = p.Container.MessageTs
+	ic.Message.Timestamp = p.Message.Timestamp
+	ic.ResponseURL = p.ResponseURL
+	ic.ActionTs = p.ActionTs
+	for _, raw := range p.Actions {
+		var a struct {
+			BlockID json.RawMessage `json:"block_id"`
+		}
+		if json.Unmarshal(raw, &a) != nil || len(a.BlockID) == 0 || a.BlockID[0] != '"' {
+			continue // not a block action: nothing patchgate renders
+		}
+		var b blockActionFields
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return ic, fmt.Errorf("decode interaction payload: %w", err)
+		}
+		ic.ActionCallback.BlockActions = append(ic.ActionCallback.BlockActions,
+			&slack.BlockAction{ActionID: b.ActionID, Value: b.Value, ActionTs: b.ActionTs})
+	}
+	if ic.Type == slack.InteractionTypeBlockActions && ic.User.ID == "" {
+		return ic, errors.New("a block action without a user")
 	}
 	return ic, nil
 }
 
-// interactionHead is what the ack path reads of an interaction payload:
-// enough to refuse one that is not JSON or a block action without a user.
-type interactionHead struct {
+// interactionFields is the JSON of an interaction payload that
+// decodeInteraction reads; everything else is skipped unread.
+type interactionFields struct {
 	Type string `json:"type"`
+	Team struct {
+		ID string `json:"id"`
+	} `json:"team"`
 	User struct {
 		ID string `json:"id"`
 	} `json:"user"`
+	Channel struct {
+		ID string `json:"id"`
+	} `json:"channel"`
+	Container struct {
+		ChannelID string `json:"channel_id"`
+		MessageTs string `json:"message_ts"`
+	} `json:"container"`
+	Message struct {
+		Timestamp string `json:"ts"`
+	} `json:"message"`
+	ResponseURL string            `json:"response_url"`
+	ActionTs    string            `json:"action_ts"`
+	Actions     []json.RawMessage `json:"actions"`
 }
 
-// peekInteraction checks an interaction payload cheaply before the ack.
-func peekInteraction(payload []byte) (interactionHead, error) {
-	var head interactionHead
-	if len(payload) == 0 {
-		return head, errNoPayload
-	}
-	if err := json.Unmarshal(payload, &head); err != nil {
-		return head, fmt.Errorf("decode interaction payload: %w", err)
-	}
-	if head.Type == string(slack.InteractionTypeBlockActions) && head.User.ID == "" {
-		return head, errors.New("a block action without a user")
-	}
-	return head, nil
+// blockActionFields is what decodeInteraction reads of a block action.
+type blockActionFields struct {
+	ActionID string `json:"action_id"`
+	Value    string `json:"value"`
+	ActionTs string `json:"action_ts"`
 }
 
 // click is one press of a patchgate button.
