@@ -24,7 +24,8 @@ const (
 // MaxBody) before anything else happens; a request that fails is answered
 // 401, 400 or 413 and leaves no trace: nothing is queued, claimed or
 // replied. A good one is acknowledged with an empty 200 as soon as its work
-// is queued; the work runs in the pool Run works.
+// is queued; the work runs in the pool Run works. A signed interaction is
+// not read before its ack (see serveInteraction).
 func (h *Handler) HTTPHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathCommands, h.serveCommand)
@@ -54,44 +55,45 @@ func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// serveInteraction acknowledges a click once it is signed and decoded, and
-// queues each patchgate click in it as its own job, as Socket Mode does:
-// the ack path verifies, decodes once (without the message's blocks) and
-// enqueues; claiming, deciding and replying are the pool's.
+// serveInteraction acknowledges a click as soon as it is signed and queued:
+// the ack path does what the floor does (read the body, check the HMAC) and
+// enqueues the body. Reading the form and the payload (Slack sends the whole
+// message with every click, often several KB) is the pool's work, so a
+// signed request that does not hold a readable block action is answered
+// 200 like any other and then dropped with a log line; nothing is claimed
+// or replied for it.
 func (h *Handler) serveInteraction(w http.ResponseWriter, r *http.Request) {
 	body, ok := h.readVerified(w, r)
 	if !ok {
 		return
 	}
+	h.ack(w, r, func(ctx context.Context) error {
+		return h.submit(ctx, func(ctx context.Context) { h.interaction(ctx, body) })
+	})
+}
+
+// interaction reads a signed interaction request's body and applies each
+// patchgate click in it once.
+func (h *Handler) interaction(ctx context.Context, body []byte) {
 	form, err := url.ParseQuery(string(body))
 	var ic slack.InteractionCallback
 	if err == nil {
 		ic, err = decodeInteraction([]byte(form.Get("payload")))
 	}
 	if err != nil {
-		h.reject(w, r, http.StatusBadRequest, "malformed interaction", err)
+		h.log.Warn("malformed interaction dropped", "err", err)
 		return
 	}
 	if ic.Type != slack.InteractionTypeBlockActions {
 		h.log.Debug("interaction ignored", "type", string(ic.Type))
-		w.WriteHeader(http.StatusOK)
 		return
 	}
-	h.ack(w, r, func(ctx context.Context) error {
-		for _, c := range clicksOf(ic) {
-			if err := h.enqueue(ctx, []string{clickKey(c.Team, c.ID)}, c.Target,
-				func(ctx context.Context) string { return h.decide(ctx, c) }); err != nil {
-				return err
-			}
-		}
-		for _, c := range dailyClicksOf(ic) {
-			if err := h.enqueue(ctx, []string{clickKey(c.Team, c.ID)}, c.Target,
-				func(ctx context.Context) string { return h.dailyClick(ctx, c) }); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	for _, c := range clicksOf(ic) {
+		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.decide(ctx, c) })
+	}
+	for _, c := range dailyClicksOf(ic) {
+		h.once(ctx, []string{clickKey(c.Team, c.ID)}, c.Target, func(ctx context.Context) string { return h.dailyClick(ctx, c) })
+	}
 }
 
 // serveEvent answers the Events API's url_verification challenge. The app

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -32,7 +33,10 @@ const ackBurst = 200
 // p50, p99 and max over every request to the Handler, warm-p99 over the
 // bursts after the first (the first burst also opens the connections; later
 // ones reuse them, as a keep-alive client would), the bare handler's p99 and
-// warm-p99, and the ratios of the two. Each burst's work (claim, decision or
+// warm-p99, the ratios of the two, the median over iterations of one warm
+// burst's p99 over the bare burst beside it, and the process's CPU time
+// while each kind of burst was answered (the client's share included; the
+// Handler's includes whatever work the pool did meanwhile). Each burst's work (claim, decision or
 // refusal with its audit entry, ephemeral reply) finishes before the next
 // burst, untimed, so bursts do not pile up; the payloads carry a whole cycle
 // message, as Slack's do.
@@ -64,6 +68,11 @@ func BenchmarkAckHTTP(b *testing.B) {
 	runUntilCleanup(b, h)
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * ackBurst, MaxIdleConnsPerHost: ackBurst}}
 
+	var (
+		lat, warm, bareLat, bareWarm []time.Duration
+		realCPU, bareCPU             time.Duration
+		pairRatios                   []float64
+	)
 	users := []string{userAlice, userBob, userOutsider, userRequester}
 	burstTo := func(i int, base string) []time.Duration {
 		reqs := make([]*http.Request, ackBurst)
@@ -95,21 +104,28 @@ func BenchmarkAckHTTP(b *testing.B) {
 				}
 			})
 		}
+		cpu0 := processCPU()
 		b.StartTimer()
 		close(start)
 		wg.Wait()
 		b.StopTimer()
+		cpu := processCPU() - cpu0
+		if base == bare.URL {
+			bareCPU += cpu
+		} else {
+			realCPU += cpu
+		}
 		return burst
 	}
-	var lat, warm, bareLat, bareWarm []time.Duration
 	b.ResetTimer()
 	b.StopTimer()
 	for i := range b.N {
+		var bareBurst []time.Duration
 		if i%2 == 1 {
-			burst := burstTo(i, bare.URL)
-			bareLat = append(bareLat, burst...)
+			bareBurst = burstTo(i, bare.URL)
+			bareLat = append(bareLat, bareBurst...)
 			if i > 1 {
-				bareWarm = append(bareWarm, burst...)
+				bareWarm = append(bareWarm, bareBurst...)
 			}
 		}
 		want := replies.Load() + ackBurst
@@ -124,11 +140,14 @@ func BenchmarkAckHTTP(b *testing.B) {
 			}
 		}
 		if i%2 == 0 {
-			burst := burstTo(i, bare.URL)
-			bareLat = append(bareLat, burst...)
+			bareBurst = burstTo(i, bare.URL)
+			bareLat = append(bareLat, bareBurst...)
 			if i > 0 {
-				bareWarm = append(bareWarm, burst...)
+				bareWarm = append(bareWarm, bareBurst...)
 			}
+		}
+		if i > 1 {
+			pairRatios = append(pairRatios, quantileMS(burst, 0.99)/quantileMS(bareBurst, 0.99))
 		}
 	}
 	p99, bareP99 := quantileMS(lat, 0.99), quantileMS(bareLat, 0.99)
@@ -144,6 +163,14 @@ func BenchmarkAckHTTP(b *testing.B) {
 		b.ReportMetric(bareWP99, "bare-warm-p99-ms")
 		b.ReportMetric(wp99/bareWP99, "warm-p99-ratio")
 	}
+	if len(pairRatios) > 0 {
+		// Each warm burst's p99 over the bare burst next to it: the median
+		// of these is the ratio least moved by other load on the machine.
+		slices.Sort(pairRatios)
+		b.ReportMetric(pairRatios[len(pairRatios)/2], "pair-p99-ratio-median")
+	}
+	b.ReportMetric(float64(realCPU)/float64(time.Millisecond)/float64(b.N), "cpu-ms/burst")
+	b.ReportMetric(float64(bareCPU)/float64(time.Millisecond)/float64(b.N), "bare-cpu-ms/burst")
 	b.ReportMetric(0, "ns/op") // a burst's wall time says little; the quantiles do
 }
 
@@ -170,6 +197,15 @@ func bareAckHandler(secret string) http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
+}
+
+// processCPU is the CPU time this process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // quantileMS is the p-quantile of d in milliseconds (d gets sorted).

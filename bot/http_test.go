@@ -100,9 +100,10 @@ func TestHTTPRejectsWithoutSideEffects(t *testing.T) {
 		{"body edited after signing", PathCommands, slackSign(testSecret, now, cmd), strings.Replace(cmd, "acme-cu", "bayview-cu", 1), http.StatusUnauthorized},
 		{"body truncated after signing", PathInteractions, slackSign(testSecret, now, click), click[:len(click)/2], http.StatusUnauthorized},
 		{"oversized, signed", PathCommands, slackSign(testSecret, now, huge), huge, http.StatusRequestEntityTooLarge},
-		{"malformed payload, signed", PathInteractions, slackSign(testSecret, now, badPayload), badPayload, http.StatusBadRequest},
-		{"no payload, signed", PathInteractions, slackSign(testSecret, now, "a=b"), "a=b", http.StatusBadRequest},
-		{"bad form encoding, signed", PathInteractions, slackSign(testSecret, now, "payload=%zz"), "payload=%zz", http.StatusBadRequest},
+		// A signed interaction is acknowledged unread; the pool drops it.
+		{"malformed payload, signed", PathInteractions, slackSign(testSecret, now, badPayload), badPayload, http.StatusOK},
+		{"no payload, signed", PathInteractions, slackSign(testSecret, now, "a=b"), "a=b", http.StatusOK},
+		{"bad form encoding, signed", PathInteractions, slackSign(testSecret, now, "payload=%zz"), "payload=%zz", http.StatusOK},
 		{"command without a user, signed", PathCommands, slackSign(testSecret, now, noUser), noUser, http.StatusBadRequest},
 		{"event not JSON, signed", PathEvents, slackSign(testSecret, now, "{"), "{", http.StatusBadRequest},
 	}
