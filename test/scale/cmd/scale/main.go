@@ -1,10 +1,13 @@
 // Command scale runs the scale harness (package test/scale) at every size on
 // bbolt (one replica) and Redis (three replicas sharing one server), each run
 // in its own process so its peak RSS is its own, and prints the Markdown
-// tables and text charts BENCHMARKS.md shows.
+// tables and text charts BENCHMARKS.md shows, and with -png a PNG chart of
+// each figure's growth with size.
 //
 //	go run ./test/scale/cmd/scale                  # every size, both backends
 //	go run ./test/scale/cmd/scale -sizes 1000 -backends bolt
+//	go run ./test/scale/cmd/scale -json r.json -png docs/img   # keep results, draw charts
+//	go run ./test/scale/cmd/scale -from r.json -png docs/img   # redraw without running
 package main
 
 import (
@@ -27,6 +30,9 @@ func main() {
 	one := flag.String("one", "", "run one size in this process and print its result as JSON (used by the parent)")
 	backend := flag.String("backend", "bolt", "with -one: the backend")
 	noReport := flag.Bool("no-report", false, "leave the compliance report out")
+	saveJSON := flag.String("json", "", "also write the results to this file")
+	from := flag.String("from", "", "print and chart the results saved in this file instead of running")
+	pngDir := flag.String("png", "", "write a PNG chart per figure into this directory")
 	flag.Parse()
 	if *one != "" {
 		if err := runOne(*one, *backend, *noReport); err != nil {
@@ -36,6 +42,18 @@ func main() {
 		return
 	}
 	var results []scale.Result
+	if *from != "" {
+		data, err := os.ReadFile(*from)
+		if err == nil {
+			err = json.Unmarshal(data, &results)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+		output(results, "", *pngDir)
+		return
+	}
 	for _, b := range strings.Split(*backends, ",") {
 		for _, s := range strings.Split(*sizes, ",") {
 			fmt.Fprintf(os.Stderr, "scale: %s on %s…\n", s, b)
@@ -47,7 +65,33 @@ func main() {
 			results = append(results, r)
 		}
 	}
+	output(results, *saveJSON, *pngDir)
+}
+
+// output prints the tables, and saves the results and draws the charts
+// where asked.
+func output(results []scale.Result, saveJSON, pngDir string) {
 	printTables(os.Stdout, results)
+	if saveJSON != "" {
+		data, err := json.MarshalIndent(results, "", "  ")
+		if err == nil {
+			err = os.WriteFile(saveJSON, append(data, '\n'), 0o644)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+	}
+	if pngDir != "" {
+		paths, err := writeCharts(pngDir, results)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "scale:", err)
+			os.Exit(1)
+		}
+		for _, p := range paths {
+			fmt.Fprintln(os.Stderr, "scale: wrote", p)
+		}
+	}
 }
 
 // child runs one size in a fresh process.
