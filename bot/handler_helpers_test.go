@@ -16,6 +16,7 @@ import (
 
 	"github.com/patchgate/patchgate/bot/sandbox"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
@@ -314,16 +315,10 @@ func buttonValue(cycle, stage string, action runbooks.DecisionAction, rev int64)
 	return EncodeButtonValue(ButtonValue{Cycle: cycle, Stage: stage, Action: action, Revision: rev})
 }
 
-// eventually polls cond until it holds or 10 s pass.
+// waitFor polls cond until it holds; 10 s bounds a broken build.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, what, cond)
 }
 
 func newTestServer(t testing.TB, h http.Handler) string {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/slack-go/slack"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/redisstore"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
@@ -134,10 +135,8 @@ func BenchmarkAckHTTP(b *testing.B) {
 		if i > 0 {
 			warm = append(warm, burst...)
 		}
-		for deadline := time.Now().Add(30 * time.Second); replies.Load() < want; time.Sleep(time.Millisecond) {
-			if time.Now().After(deadline) {
-				b.Fatalf("burst %d: %d of %d replies", i, replies.Load()-want+ackBurst, ackBurst)
-			}
+		if !testkit.Poll(30*time.Second, func() bool { return replies.Load() >= want }) {
+			b.Fatalf("burst %d: %d of %d replies", i, replies.Load()-want+ackBurst, ackBurst)
 		}
 		if i%2 == 0 {
 			bareBurst = burstTo(i, bare.URL)

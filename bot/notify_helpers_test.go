@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/slack-go/slack"
@@ -234,34 +235,24 @@ func startNotifier(t testing.TB, n *Notifier) {
 		}
 	})
 	// Run has started once it serves a queue.
-	for {
+	testkit.Eventually(t, 10*time.Second, "the notifier to run", func() bool {
 		n.mu.Lock()
-		up := n.running
-		n.mu.Unlock()
-		if up {
-			return
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer n.mu.Unlock()
+		return n.running
+	})
 }
 
 // waitIdle waits until every notifier has nothing left to do.
 func waitIdle(t testing.TB, ns ...*Notifier) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		all := true
+	testkit.Eventually(t, 20*time.Second, "every notifier to be idle", func() bool {
 		for _, n := range ns {
-			all = all && n.idle()
+			if !n.idle() {
+				return false
+			}
 		}
-		if all {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("notifier still busy after 20 s")
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+		return true
+	})
 }
 
 // blocksText is every text of a recorded message's blocks, joined.

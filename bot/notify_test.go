@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -281,12 +282,11 @@ func TestNotifierHonoursRetryAfter(t *testing.T) {
 	if err := n.CycleChanged(context.Background(), c, nil); err != nil {
 		t.Fatal(err)
 	}
-	for { // the approval comes while the root message waits out its 429
-		if _, ok := failedAt.Load("chat.postMessage"); ok {
-			break
-		}
-		time.Sleep(time.Millisecond)
-	}
+	// The approval comes while the root message waits out its 429.
+	testkit.Eventually(t, 10*time.Second, "the root post to be rate-limited", func() bool {
+		_, ok := failedAt.Load("chat.postMessage")
+		return ok
+	})
 	c = c.Clone()
 	c.Version++
 	c.Revision++
@@ -414,13 +414,18 @@ func TestNotifierRootClaims(t *testing.T) {
 		api, st := newRecAPI(t), openBolt(t)
 		c := fxCycleAt("production", runbooks.PhaseApproval)
 		mustCreateChat(t, st, c.ID, chatRecord{Channel: "C1", Poster: "other", Since: time.Now()})
-		n := NewNotifier(api, st, NotifierOptions{Channel: "C1", Log: quietLog(nil)})
+		reads := &keyReads{Store: st, key: chatKey(c.ID)}
+		n := NewNotifier(api, reads, NotifierOptions{Channel: "C1", Log: quietLog(nil)})
 		n.pollWait = 5 * time.Millisecond
 		startNotifier(t, n)
 		if err := n.CycleChanged(context.Background(), c, nil); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(50 * time.Millisecond)
+		// Three reads of the fresh marker: the notifier saw it and chose to
+		// wait, twice over.
+		testkit.Eventually(t, 10*time.Second, "the notifier to look at the marker 3 times", func() bool {
+			return reads.n.Load() >= 3
+		})
 		if len(api.roots()) != 0 {
 			t.Fatal("posted a root message while another replica was posting it")
 		}
@@ -535,6 +540,11 @@ func TestNotifierDrainsOnShutdown(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- n.Run(ctx) }()
+	testkit.Eventually(t, 10*time.Second, "the notifier to run", func() bool {
+		n.mu.Lock()
+		defer n.mu.Unlock()
+		return n.running
+	})
 	c := fxCycleAt("production", runbooks.PhaseApproval)
 	for i := range 3 {
 		c = c.Clone()
@@ -544,7 +554,9 @@ func TestNotifierDrainsOnShutdown(t *testing.T) {
 		if err := n.CycleChanged(context.Background(), c, nil); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		if i < 2 { // the root post, then the first update, which need not wait
+			waitIdle(t, n)
+		}
 	}
 	if got := len(api.Calls("chat.update")); got != 1 {
 		t.Fatalf("%d updates before shutdown, want 1 (the next waits an hour)", got)
@@ -567,4 +579,19 @@ func checkNoSecrets(t testing.TB, logs string) {
 			t.Errorf("a log line holds %q:\n%s", s, logs)
 		}
 	}
+}
+
+// keyReads counts the reads of one key, so a test can wait until a
+// notifier has looked at a record rather than for a guessed time.
+type keyReads struct {
+	state.Store
+	key string
+	n   atomic.Int32
+}
+
+func (s *keyReads) Get(ctx context.Context, key string) (state.Record, error) {
+	if key == s.key {
+		s.n.Add(1)
+	}
+	return s.Store.Get(ctx, key)
 }

@@ -6,6 +6,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // A full queue makes submit wait only as long as its ctx allows.
@@ -22,7 +24,15 @@ func TestPoolSubmitWatchesCtx(t *testing.T) {
 	// A submitter blocked on the full queue is released by stop.
 	done := make(chan error)
 	go func() { done <- p.submit(context.Background(), func(context.Context) {}) }()
-	time.Sleep(10 * time.Millisecond)
+	// submit holds the read lock from its closed check until it returns, so
+	// a write lock that cannot be had means it waits on the full queue.
+	testkit.Eventually(t, 10*time.Second, "submit to block on the full queue", func() bool {
+		if p.mu.TryLock() {
+			p.mu.Unlock()
+			return false
+		}
+		return true
+	})
 	p.stop()
 	if err := <-done; !errors.Is(err, ErrStopping) {
 		t.Fatalf("blocked submit after stop: %v", err)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/slack-go/slack"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 func startPoster(t *testing.T, interval time.Duration) *poster {
@@ -22,17 +24,16 @@ func startPoster(t *testing.T, interval time.Duration) *poster {
 	p.start(ctx)
 	t.Cleanup(func() {
 		cancel()
-		for !p.idle() {
-			time.Sleep(time.Millisecond)
-		}
+		testkit.Eventually(t, 10*time.Second, "the poster's workers to return", p.idle)
 	})
 	return p
 }
 
 // TestPosterCoalescesUpdates: 100 updates of one message within the
 // interval make at most two calls, the last sending the newest rendering.
+// The interval is an hour, so nothing but drain lets the second call out.
 func TestPosterCoalescesUpdates(t *testing.T) {
-	p := startPoster(t, 200*time.Millisecond)
+	p := startPoster(t, time.Hour)
 	var (
 		mu   sync.Mutex
 		sent []int
@@ -45,7 +46,8 @@ func TestPosterCoalescesUpdates(t *testing.T) {
 			return nil
 		})
 	}
-	time.Sleep(500 * time.Millisecond)
+	p.drain()
+	testkit.Eventually(t, 10*time.Second, "the drained update to go out", p.idle)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(sent) == 0 || len(sent) > 2 || sent[len(sent)-1] != 99 {
@@ -61,13 +63,7 @@ func TestPosterPaceIsPerMessage(t *testing.T) {
 	for i := range 5 {
 		p.update("C1", fmt.Sprint(i), "update", func(context.Context) error { n.Add(1); return nil })
 	}
-	deadline := time.Now().Add(2 * time.Second)
-	for n.Load() < 5 && time.Now().Before(deadline) {
-		time.Sleep(time.Millisecond)
-	}
-	if n.Load() != 5 {
-		t.Errorf("%d of 5 messages updated", n.Load())
-	}
+	testkit.Eventually(t, 10*time.Second, "5 messages updated", func() bool { return n.Load() == 5 })
 }
 
 // TestPosterPostsInOrder: posts to a channel go out in the order queued,
@@ -169,13 +165,7 @@ func TestPosterWatchesContext(t *testing.T) {
 		t.Errorf("post behind a 429: %v, want the caller's deadline", err)
 	}
 	stop()
-	deadline := time.Now().Add(2 * time.Second)
-	for !p.idle() {
-		if time.Now().After(deadline) {
-			t.Fatal("worker still waiting out a 429 after its context ended")
-		}
-		time.Sleep(time.Millisecond)
-	}
+	testkit.Eventually(t, 10*time.Second, "the worker waiting out a 429 to return after its context ended", p.idle)
 }
 
 func TestRetryPolicy(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
@@ -125,15 +126,13 @@ func redisRestartMidCycle(t *testing.T, how string) {
 	// Back up on the same socket and AOF: the engine resumes by itself.
 	srv.Start()
 	restarted := time.Now()
-	for {
-		err := h.engines[0].Tick(ctx)
-		if err == nil {
-			break
-		}
-		if !errors.Is(err, state.ErrUnavailable) || time.Since(restarted) > 30*time.Second {
-			t.Fatalf("engine did not resume within 30 s of the restart: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	var tickErr error
+	testkit.Poll(30*time.Second, func() bool {
+		tickErr = h.engines[0].Tick(ctx)
+		return !errors.Is(tickErr, state.ErrUnavailable)
+	})
+	if tickErr != nil {
+		t.Fatalf("engine did not resume within 30 s of the restart: %v", tickErr)
 	}
 	t.Logf("engine resumed %s after redis answered again", time.Since(restarted).Round(time.Millisecond))
 	checkStatus(t, probe.URL+"/readyz", http.StatusOK)

@@ -14,6 +14,7 @@ import (
 	"github.com/slack-go/slack/socketmode"
 
 	"github.com/patchgate/patchgate/bot/sandbox"
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 func TestSocketModeSlashCommandAndResponseURL(t *testing.T) {
@@ -261,10 +262,7 @@ func TestDropConnectionsMakesTheClientReconnect(t *testing.T) {
 func TestEnvelopesWaitForAClient(t *testing.T) {
 	srv, opts := start(t, nil)
 	done := async(func() error { return srv.SlashCommand(ctxT(t), requester, channel, "help") })
-	deadline := time.Now().Add(2 * time.Second)
-	for len(srv.Pending()) == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
+	testkit.Poll(10*time.Second, func() bool { return len(srv.Pending()) > 0 })
 	if p := srv.Pending(); len(p) != 1 || p[0].Deliveries != 0 {
 		t.Fatalf("pending = %+v", p)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -76,20 +77,11 @@ func TestConcurrencyIsBoundedPerSubscription(t *testing.T) {
 			return nil
 		})
 	}()
-	// Wait (generously) until both subscriptions are at their limit.
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	testkit.Eventually(t, 30*time.Second, "3 calls running per subscription at once", func() bool {
 		mu.Lock()
-		a, b := running["sub-a"], running["sub-b"]
-		mu.Unlock()
-		if a == 3 && b == 3 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("running = %d/%d, want 3 per subscription at once", a, b)
-		}
-		time.Sleep(time.Millisecond)
-	}
+		defer mu.Unlock()
+		return running["sub-a"] == 3 && running["sub-b"] == 3
+	})
 	close(release)
 	if err := <-done; err != nil {
 		t.Fatal(err)

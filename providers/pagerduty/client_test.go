@@ -16,6 +16,7 @@ import (
 
 	pd "github.com/PagerDuty/go-pagerduty"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/pagerduty"
 	"github.com/patchgate/patchgate/providers/pagerduty/pdtest"
 	"github.com/patchgate/patchgate/runbooks"
@@ -445,9 +446,7 @@ func TestContextEndsRetries(t *testing.T) {
 	srv.Down(pdtest.Failure{Status: 500})
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
-		for srv.Count("resolve", "", 0) == 0 {
-			time.Sleep(time.Millisecond)
-		}
+		testkit.Poll(time.Minute, func() bool { return srv.Count("resolve", "", 0) > 0 })
 		cancel()
 	}()
 	began := time.Now()
