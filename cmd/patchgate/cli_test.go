@@ -16,6 +16,8 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/testkit"
+	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
@@ -180,7 +182,10 @@ func TestServeDrains(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, a.engine, c.ID, func(c *runbooks.Cycle) bool { return c.Stages[1].Backup.Handle != "" })
-	time.Sleep(100 * time.Millisecond) // a few polls of the running backup
+	polled := a.fleet.Stats().Calls[sim.MethodBackupStatus]
+	testkit.Eventually(t, 10*time.Second, "two more polls of the running backup", func() bool {
+		return a.fleet.Stats().Calls[sim.MethodBackupStatus] >= polled+2
+	})
 	if _, err := a.store.AcquireLease(ctx, "cycle/"+c.ID, "other", time.Second); !errors.Is(err, state.ErrLeaseHeld) {
 		t.Fatalf("lease of the polling cycle not kept by the engine: %v", err)
 	}
@@ -210,13 +215,12 @@ func TestVersion(t *testing.T) {
 	}
 }
 
-// waitFor polls a cycle until cond holds (5 s at most).
+// waitFor polls a cycle until cond holds, for up to 60 s (a loaded CI
+// box runs the engine's 20 ms ticks late).
 func waitFor(t *testing.T, e *runbooks.Engine, id string, cond func(*runbooks.Cycle) bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := e.Get(context.Background(), id); err == nil && cond(c) {
-			return
-		}
-	}
-	t.Fatalf("cycle %s never reached the expected state", id)
+	testkit.Eventually(t, 60*time.Second, "cycle "+id+" to reach the expected state", func() bool {
+		c, err := e.Get(context.Background(), id)
+		return err == nil && cond(c)
+	})
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
@@ -256,11 +257,16 @@ func TestCrashChild(t *testing.T) {
 // restart carries the same interaction ID) and stops the server when no
 // cycle is left.
 func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
-	for ctx.Err() == nil {
+	// The parent kills this process long before the bound; Poll paces the
+	// looks at the store.
+	testkit.Poll(time.Hour, func() bool {
+		if ctx.Err() != nil {
+			return true
+		}
 		active, err := e.Active(ctx)
 		if err == nil && len(active) == 0 {
 			stop()
-			return
+			return true
 		}
 		for _, c := range active {
 			i := c.Current()
@@ -275,8 +281,8 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
 				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return false
+	})
 }
 
 // runCLI runs the patchgate command line in-process, output and errors

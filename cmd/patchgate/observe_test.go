@@ -58,7 +58,7 @@ func TestServeMetrics(t *testing.T) {
 	}
 	approvals := 0
 	for _, step := range []struct{ stage, who string }{{"nonprod", "U0ALICE001"}, {"production", "U0ALICE001"}, {"production", "U0BOB00002"}} {
-		waitUntil(t, a.engine, c.ID, func(c *runbooks.Cycle) bool {
+		waitFor(t, a.engine, c.ID, func(c *runbooks.Cycle) bool {
 			s, _ := c.Stage(step.stage)
 			return s.Phase == runbooks.PhaseApproval && !s.ApprovedBy(step.who)
 		})
@@ -67,25 +67,20 @@ func TestServeMetrics(t *testing.T) {
 		}
 		approvals++
 	}
-	waitUntil(t, a.engine, c.ID, func(c *runbooks.Cycle) bool { return c.Status == runbooks.StatusCompleted })
+	waitFor(t, a.engine, c.ID, func(c *runbooks.Cycle) bool { return c.Status == runbooks.StatusCompleted })
 	// The archive step (which logs "cycle archived") follows completion.
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if active, err := a.engine.Active(ctx); err == nil && len(active) == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the completed cycle was never archived")
-		}
-	}
+	testkit.Eventually(t, 60*time.Second, "the completed cycle to be archived", func() bool {
+		active, err := a.engine.Active(ctx)
+		return err == nil && len(active) == 0
+	})
 
 	// Archiving follows completion; wait for the finished count to show.
 	var s metricstest.Scrape
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	testkit.Poll(30*time.Second, func() bool {
 		s = metricstest.Get(t, base+"/metrics")
-		if v, _ := s.Value("patchgate_cycles_finished_total", "status", "completed"); v == 1 || time.Now().After(deadline) {
-			break
-		}
-	}
+		v, _ := s.Value("patchgate_cycles_finished_total", "status", "completed")
+		return v == 1
+	})
 	check := func(name string, ok func(float64) bool, labels ...string) {
 		t.Helper()
 		v, present := s.Value(name, labels...)
@@ -140,18 +135,6 @@ func status(t *testing.T, url string) int {
 	return resp.StatusCode
 }
 
-// waitUntil polls a cycle until cond holds, for up to 60 s (a loaded CI
-// box runs the engine's 20 ms ticks late).
-func waitUntil(t *testing.T, e *runbooks.Engine, id string, cond func(*runbooks.Cycle) bool) {
-	t.Helper()
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if c, err := e.Get(context.Background(), id); err == nil && cond(c) {
-			return
-		}
-	}
-	t.Fatalf("cycle %s never reached the expected state", id)
-}
-
 // TestServeReadyzFollowsSlack serves with Socket Mode against the sandbox
 // Slack: /readyz is 200 once the session is up, the notifier's Web API
 // calls are counted by method, and /readyz turns 503 when Slack goes away.
@@ -197,16 +180,14 @@ func TestServeReadyzFollowsSlack(t *testing.T) {
 	if _, err := a.engine.Start(ctx, "acme-cu", "U0REQUEST1"); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	var posts, opens float64
+	if !testkit.Poll(60*time.Second, func() bool {
 		s := metricstest.Get(t, base+"/metrics")
-		posts, _ := s.Value("patchgate_slack_api_calls_total", "method", "chat.postMessage", "status", "200")
-		opens, _ := s.Value("patchgate_slack_api_calls_total", "method", "apps.connections.open")
-		if posts >= 1 && opens >= 1 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("Slack calls not counted: chat.postMessage %v, apps.connections.open %v", posts, opens)
-		}
+		posts, _ = s.Value("patchgate_slack_api_calls_total", "method", "chat.postMessage", "status", "200")
+		opens, _ = s.Value("patchgate_slack_api_calls_total", "method", "apps.connections.open")
+		return posts >= 1 && opens >= 1
+	}) {
+		t.Fatalf("Slack calls not counted: chat.postMessage %v, apps.connections.open %v", posts, opens)
 	}
 
 	sb.Close()
@@ -219,10 +200,7 @@ func TestServeReadyzFollowsSlack(t *testing.T) {
 func waitStatus(t *testing.T, url string, want int) {
 	t.Helper()
 	got := 0
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if got = status(t, url); got == want {
-			return
-		}
+	if !testkit.Poll(60*time.Second, func() bool { got = status(t, url); return got == want }) {
+		t.Fatalf("GET %s = %d, want %d within 60 s", url, got, want)
 	}
-	t.Fatalf("GET %s = %d, want %d within 60 s", url, got, want)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // slowClientsTimeout is every HTTP timeout of the server under test; the
@@ -51,8 +52,12 @@ func TestSlowClientsDroppedWhileValidRequestsServed(t *testing.T) {
 		}
 	}
 
-	// While they hang on, valid requests are served.
-	for i := range 3 {
+	// While they hang on, valid requests are served: again and again until
+	// the server drops the first of them.
+	served := 0
+	testkit.Poll(8*slowClientsTimeout, func() bool {
+		i := served
+		served++
 		body := `{"type":"url_verification","challenge":"still-serving-` + fmt.Sprint(i) + `"}`
 		req, err := http.NewRequest(http.MethodPost, "http://"+slackAddr+"/slack/events", strings.NewReader(body))
 		if err != nil {
@@ -68,7 +73,15 @@ func TestSlowClientsDroppedWhileValidRequestsServed(t *testing.T) {
 		if got := do(t, hreq); !strings.Contains(got, "ok") {
 			t.Errorf("/healthz while slow clients hang on: %q", got)
 		}
-		time.Sleep(slowClientsTimeout / 4)
+		for _, c := range conns {
+			if len(c.closed) > 0 { // closed, not yet read
+				return served >= 3
+			}
+		}
+		return false
+	})
+	if served < 3 {
+		t.Errorf("%d rounds of valid requests before the first slow client was dropped, want 3 or more", served)
 	}
 
 	bound := 8 * slowClientsTimeout

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
@@ -203,11 +204,10 @@ func TestUnavailableAndBack(t *testing.T) {
 		r   state.Record
 		err error
 	)
-	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if r, err = s.Get(ctx, "cycle"); !errors.Is(err, state.ErrUnavailable) {
-			break
-		}
-	}
+	testkit.Poll(15*time.Second, func() bool {
+		r, err = s.Get(ctx, "cycle")
+		return !errors.Is(err, state.ErrUnavailable)
+	})
 	if err != nil || string(r.Value) != "v1" || r.Version != 1 {
 		t.Fatalf("after restart get = %+v, %v (the failed update must not have applied)", r, err)
 	}
@@ -246,7 +246,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 	}
 	// The replica has the record before the master goes.
 	replica := openTCP(t, redistest.Addr(rport), s.keys.base)
-	waitUntil(t, 15*time.Second, "the replica to have the record", func() bool {
+	testkit.Eventually(t, 15*time.Second, "the replica to have the record", func() bool {
 		r, err := replica.Get(ctx, "cycle")
 		return err == nil && string(r.Value) == "v1"
 	})
@@ -258,7 +258,7 @@ func TestRedisSentinelFailover(t *testing.T) {
 		t.Errorf("get with the master down: %+v, %v; want v1 or state.ErrUnavailable", r, err)
 	}
 	var r state.Record
-	waitUntil(t, 60*time.Second, "the store to reach the promoted replica", func() bool {
+	testkit.Eventually(t, 60*time.Second, "the store to reach the promoted replica", func() bool {
 		r, err = s.Update(ctx, "cycle", []byte("v2"), 1)
 		if err != nil && !errors.Is(err, state.ErrUnavailable) {
 			t.Fatalf("update during the failover: %v (want success or state.ErrUnavailable)", err)
@@ -270,15 +270,5 @@ func TestRedisSentinelFailover(t *testing.T) {
 	}
 	if got, err := replica.Get(ctx, "cycle"); err != nil || string(got.Value) != "v2" {
 		t.Fatalf("the write did not land on the promoted replica: %+v, %v", got, err)
-	}
-}
-
-// waitUntil polls cond until it holds or d passes.
-func waitUntil(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	for deadline := time.Now().Add(d); !cond(); time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", d, what)
-		}
 	}
 }
