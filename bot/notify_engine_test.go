@@ -18,31 +18,13 @@ import (
 	"github.com/patchgate/patchgate/state"
 )
 
-// manualClock moves only when told.
-type manualClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *manualClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *manualClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // engineRun is the real engine on a simulated fleet with notifiers as its
 // chat, all replicas sharing one store and one recording Slack.
 type engineRun struct {
 	t         *testing.T
 	api       *recAPI
 	store     state.Store
-	clock     *manualClock
+	clock     *testkit.Clock
 	engines   []*runbooks.Engine
 	notifiers []*Notifier
 	tenant    runbooks.Tenant
@@ -83,7 +65,7 @@ func (l lockstepChat) CycleChanged(ctx context.Context, c *runbooks.Cycle, evs [
 
 func newEngineRun(t *testing.T, o engineRunOptions) *engineRun {
 	t.Helper()
-	r := &engineRun{t: t, api: newRecAPI(t), store: openBolt(t), clock: &manualClock{now: fxStart}, logs: &testkit.SyncBuffer{}}
+	r := &engineRun{t: t, api: newRecAPI(t), store: openBolt(t), clock: testkit.NewClock(fxStart), logs: &testkit.SyncBuffer{}}
 	r.tenant = sim.GenerateTenants(1, 11)[0]
 	cfg := sim.Config{Seed: 11, Tenants: []runbooks.Tenant{r.tenant}, HostsPerTarget: o.hostsPerTarget,
 		Clock: r.clock, OpDuration: 10 * time.Minute}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/providers/sim"
@@ -53,7 +54,7 @@ func gcpFleet(srv *gcptest.Server, edit func(*gcptest.Instance)) {
 // provider, as separate processes would have.
 func newGCPHarness(t *testing.T, srv *gcptest.Server, replicas int) *harness {
 	t.Helper()
-	h := &harness{t: t, store: backends()[0].open(t), clock: fakes.NewClock(start), chat: fakes.NewChat()}
+	h := &harness{t: t, store: backends()[0].open(t), clock: testkit.NewClock(start), chat: fakes.NewChat()}
 	srv.Now = h.clock.Now
 	fleet, err := sim.New(sim.Config{Seed: 7, Tenants: []runbooks.Tenant{gcpTenant()}, HostsPerTarget: 1, Clock: h.clock})
 	if err != nil {

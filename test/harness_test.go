@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -76,7 +77,7 @@ type harness struct {
 	t       testing.TB
 	store   state.Store
 	fleet   *sim.Fleet
-	clock   *fakes.Clock
+	clock   *testkit.Clock
 	chat    *fakes.Chat
 	engines []*runbooks.Engine
 }
@@ -86,7 +87,7 @@ type harnessOption func(deps *runbooks.Deps, pipeline *runbooks.Pipeline)
 
 func newHarness(t testing.TB, st state.Store, simCfg sim.Config, replicas int, opts ...harnessOption) *harness {
 	t.Helper()
-	h := &harness{t: t, store: st, clock: fakes.NewClock(start), chat: fakes.NewChat()}
+	h := &harness{t: t, store: st, clock: testkit.NewClock(start), chat: fakes.NewChat()}
 	simCfg.Clock = h.clock
 	fleet, err := sim.New(simCfg)
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/pagerduty"
 	"github.com/patchgate/patchgate/providers/pagerduty/pdtest"
 	"github.com/patchgate/patchgate/providers/sim"
@@ -61,7 +62,7 @@ func (h *harness) pdEngines(srv *pdtest.Server) []*runbooks.Engine {
 // through PagerDuty instead of the sim's pager.
 func newPDHarness(t *testing.T, b backend, srv *pdtest.Server, faults sim.Faults) *harness {
 	t.Helper()
-	h := &harness{t: t, store: b.open(t), clock: fakes.NewClock(start), chat: fakes.NewChat()}
+	h := &harness{t: t, store: b.open(t), clock: testkit.NewClock(start), chat: fakes.NewChat()}
 	fleet, err := sim.New(sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()}, HostsPerTarget: 1,
 		Faults: faults, Clock: h.clock})
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
@@ -148,7 +149,7 @@ func runStepBudget(t *testing.T, p budgetPeer) {
 
 func budgetHarness(t *testing.T, b backend, p budgetPeer, peer hostile) *harness {
 	t.Helper()
-	h := &harness{t: t, store: b.open(t), clock: fakes.NewClock(start), chat: fakes.NewChat()}
+	h := &harness{t: t, store: b.open(t), clock: testkit.NewClock(start), chat: fakes.NewChat()}
 	var faults sim.Faults
 	if p.faults != nil {
 		faults = p.faults(p.tenant.Name)

@@ -12,11 +12,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // writeUpgradeFixtures regenerates testdata/upgrade/<format> from the code
@@ -113,7 +113,7 @@ func TestUpgradeFixturesWrite(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	clock := fakes.NewClock(start)
+	clock := testkit.NewClock(start)
 	simPath := filepath.Join(t.TempDir(), "sim.json")
 	cfg, tenants := upgradeWorld(clock, simPath)
 	fleet, err := sim.New(cfg)
@@ -164,7 +164,7 @@ func TestUpgradeFixturesWrite(t *testing.T) {
 
 // driveTo steps cycle id one action at a time, approving and advancing the
 // clock when it waits, until target is reached.
-func driveTo(t *testing.T, e *runbooks.Engine, clock *fakes.Clock, id string, target upgradeTarget) {
+func driveTo(t *testing.T, e *runbooks.Engine, clock *testkit.Clock, id string, target upgradeTarget) {
 	t.Helper()
 	ctx := context.Background()
 	for range 500 {

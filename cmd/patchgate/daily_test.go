@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks/schedule"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // dailyConfig is cliConfig with extra sections appended.
@@ -165,7 +165,7 @@ func TestScheduleDailyJobs(t *testing.T) {
 		{"status-digest", "schedules.status_digest", cfg.Schedules.StatusDigest, job("status")}, // unset: not scheduled
 	}
 	// Monday 2026-11-23 06:00 Chicago (12:00Z).
-	clock := fakes.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	s1, err := scheduler(cfg, a.store, a.engine, clock, log, jobs...)
 	if err != nil {

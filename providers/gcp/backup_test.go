@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -26,7 +27,7 @@ func pollBackup(t *testing.T, p *Provider, handle string) runbooks.OpStatus {
 }
 
 func TestBackupSnapshotsBootDisks(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
@@ -84,7 +85,7 @@ func TestBackupSnapshotsBootDisks(t *testing.T) {
 }
 
 func TestBackupResumeFindsSnapshotsWithoutDuplicates(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	ctx := context.Background()
@@ -121,7 +122,7 @@ func TestBackupResumeFindsSnapshotsWithoutDuplicates(t *testing.T) {
 }
 
 func TestBackupFailureNamesTheHost(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	os := &gcptest.OSInfo{ShortName: "debian"}
 	srv.AddInstance(gcptest.Instance{Project: "p", Zone: "us-east1-b", Name: "ok-1", ID: 1, OS: os})
@@ -171,7 +172,7 @@ func TestLabelValue(t *testing.T) {
 // A process died half-way through StartBackup: the next finds too few
 // snapshots, and its StartBackup takes only the missing ones.
 func TestBackupResumeAfterPartialStart(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	ctx := context.Background()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -13,7 +14,7 @@ import (
 // OS Config inventories: the provider's cost per inventory gate, fake
 // server included.
 func BenchmarkHosts(b *testing.B) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := gcptest.New(b)
 	srv.Now = clk.Now
 	srv.PageSize = 100
@@ -35,7 +36,7 @@ func BenchmarkHosts(b *testing.B) {
 
 // BenchmarkPatchStatus polls a running patch job over 100 VMs.
 func BenchmarkPatchStatus(b *testing.B) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := gcptest.New(b)
 	srv.Now = clk.Now
 	srv.JobPolls = 1 << 30 // never ends

@@ -3,13 +3,15 @@ package gcp
 import (
 	"context"
 	"testing"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // The production path: no WithoutAuthentication, a service-account key
 // file whose token_uri is the fake's token endpoint. Both API clients (the
 // OS Config one through the quota limiter) must send the issued token.
 func TestCredentialsFileAuthenticatesBothAPIs(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	path := srv.ServiceAccountFile(t)

@@ -4,10 +4,10 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/runbooks"
 	"google.golang.org/api/option"
@@ -15,36 +15,8 @@ import (
 
 var t0 = time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 
-// fakeClock is the provider's clock; its Sleep advances time instead of
-// waiting and records how long the limiter asked to wait.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(_ context.Context, d time.Duration) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Slept() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
-
 // fake starts a gcptest server whose clock is clk.
-func fake(t *testing.T, clk *fakeClock) *gcptest.Server {
+func fake(t *testing.T, clk *testkit.Clock) *gcptest.Server {
 	t.Helper()
 	srv := gcptest.New(t)
 	srv.Now = clk.Now
@@ -52,12 +24,12 @@ func fake(t *testing.T, clk *fakeClock) *gcptest.Server {
 }
 
 // newProvider points a real provider at the fake.
-func newProvider(t *testing.T, srv *gcptest.Server, clk *fakeClock, edit ...func(*Config)) *Provider {
+func newProvider(t *testing.T, srv *gcptest.Server, clk *testkit.Clock, edit ...func(*Config)) *Provider {
 	t.Helper()
 	return newProviderB(t, srv, clk, edit...)
 }
 
-func newProviderB(t testing.TB, srv *gcptest.Server, clk *fakeClock, edit ...func(*Config)) *Provider {
+func newProviderB(t testing.TB, srv *gcptest.Server, clk *testkit.Clock, edit ...func(*Config)) *Provider {
 	t.Helper()
 	cfg := Config{
 		ComputeEndpoint: srv.ComputeEndpoint(), OSConfigEndpoint: srv.OSConfigEndpoint(),

@@ -6,12 +6,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
 func TestHostsJoinsComputeWithOSConfig(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
@@ -53,7 +54,7 @@ func TestHostsJoinsComputeWithOSConfig(t *testing.T) {
 }
 
 func TestHostsZonesAndStaleReports(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	srv.AddInstance(gcptest.Instance{Project: "p", Zone: "us-east1-b", Name: "fresh", OS: &gcptest.OSInfo{ShortName: "ubuntu", Version: "22.04"}})
 	srv.AddInstance(gcptest.Instance{Project: "p", Zone: "us-east1-b", Name: "stale", Reported: t0.Add(-72 * time.Hour), OS: &gcptest.OSInfo{ShortName: "ubuntu"}})
@@ -75,7 +76,7 @@ func TestHostsZonesAndStaleReports(t *testing.T) {
 }
 
 func TestOverlappingTargetsListAVMOnce(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
@@ -94,7 +95,7 @@ func TestOverlappingTargetsListAVMOnce(t *testing.T) {
 }
 
 func TestHostsQuotaErrorIsUnavailable(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)

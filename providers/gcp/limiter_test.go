@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // With one write a minute, three patch jobs make the limiter wait twice a
 // minute on the fake clock: nothing sleeps for real, and nothing is timed.
 func TestQuotaSpacesOSConfigWrites(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk, func(c *Config) { c.WritesPerMinute = 1 })
@@ -40,7 +42,7 @@ func TestQuotaSpacesOSConfigWrites(t *testing.T) {
 // Only OS Config spends the budget: Compute calls of the same inventory do
 // not wait.
 func TestQuotaCountsOnlyOSConfigReads(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk, func(c *Config) { c.ReadsPerMinute = 1 })
@@ -57,7 +59,7 @@ func TestQuotaCountsOnlyOSConfigReads(t *testing.T) {
 }
 
 func TestQuotaWaitHonoursCancel(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	q := newQuota(1, clk, func(ctx context.Context, d time.Duration) error { return context.Canceled })
 	ctx := context.Background()
 	if err := q.wait(ctx); err != nil {
@@ -68,7 +70,7 @@ func TestQuotaWaitHonoursCancel(t *testing.T) {
 	}
 	// The cancelled reservation was given back: a minute later one call
 	// goes through without waiting.
-	clk.now = clk.now.Add(time.Minute)
+	clk.Advance(time.Minute)
 	q.sleep = func(context.Context, time.Duration) error { t.Fatal("waited after the budget refilled"); return nil }
 	if err := q.wait(ctx); err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -38,7 +39,7 @@ func pollPatch(t *testing.T, p *Provider, handle string) runbooks.OpStatus {
 }
 
 func TestPatchRunsToCompletion(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk, func(c *Config) {
@@ -109,7 +110,7 @@ func TestPatchRunsToCompletion(t *testing.T) {
 }
 
 func TestPatchFailureNamesTheHost(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	srv.AddInstance(gcptest.Instance{Project: "dr-proj", Zone: "us-central1-b", Name: "db-2", ID: 110, Labels: map[string]string{"env": "prod"},
@@ -138,7 +139,7 @@ func TestPatchFailureNamesTheHost(t *testing.T) {
 // A process that started a patch job dies; the next one, given the stored
 // handle, polls the same job to the end and never executes another.
 func TestPatchRestartResumesTheSameJob(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	srv.JobPolls = 5
 	fleet(srv)
@@ -178,7 +179,7 @@ func TestPatchRestartResumesTheSameJob(t *testing.T) {
 }
 
 func TestFindPatchByTag(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	ctx := context.Background()
@@ -216,7 +217,7 @@ func TestFindPatchByTag(t *testing.T) {
 // A restart between the projects of one request: the job already sent to
 // the first project is reused, only the second is executed.
 func TestStartPatchAfterPartialFindSkipsSentProjects(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	srv.AddInstance(gcptest.Instance{Project: "p1", Zone: "us-east1-b", Name: "a", OS: &gcptest.OSInfo{ShortName: "debian"}})
 	srv.AddInstance(gcptest.Instance{Project: "p2", Zone: "us-east1-b", Name: "b", OS: &gcptest.OSInfo{ShortName: "debian"}})
@@ -249,7 +250,7 @@ func TestStartPatchAfterPartialFindSkipsSentProjects(t *testing.T) {
 }
 
 func TestVerifyFindsUpdatesStillAvailable(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
@@ -260,9 +261,7 @@ func TestVerifyFindsUpdatesStillAvailable(t *testing.T) {
 		t.Fatal(err)
 	}
 	pollPatch(t, p, handle)
-	clk.mu.Lock()
-	clk.now = clk.now.Add(10 * time.Minute)
-	clk.mu.Unlock()
+	clk.Advance(10 * time.Minute)
 	srv.SetAvailable("dr-proj", "us-central1-a", "web-2", []gcptest.Package{{Manager: "apt", Name: "curl", Version: "7.88.1-11", Arch: "amd64"}})
 	fs, err := p.VerifyPatch(ctx, req("c-2026-11/production/verify/0", hosts))
 	if err != nil {
@@ -276,7 +275,7 @@ func TestVerifyFindsUpdatesStillAvailable(t *testing.T) {
 // Requests carrying no GCP host (another cloud's share) start nothing and
 // read as done.
 func TestNoGCPHostsStartsNothing(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	p := newProvider(t, srv, clk)
 	ctx := context.Background()

@@ -6,11 +6,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
 func TestReadsAreRetriedAfter429And503(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)
@@ -37,7 +38,7 @@ func TestReadsAreRetriedAfter429And503(t *testing.T) {
 // A 429 on execute is safe to repeat (Google refused before doing
 // anything); a 503 is not: the job may exist, and FindPatch recovers it.
 func TestExecuteRetriedOnlyWhenRefused(t *testing.T) {
-	clk := &fakeClock{now: t0}
+	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)
 	fleet(srv)
 	p := newProvider(t, srv, clk)

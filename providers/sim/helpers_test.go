@@ -2,31 +2,16 @@ package sim
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// fakeClock is a clock tests move by hand.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock { return &fakeClock{t: time.Date(2025, 10, 26, 2, 0, 0, 0, time.UTC)} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
+// newClock is the clock the sim's tests start from.
+func newClock() *testkit.Clock {
+	return testkit.NewClock(time.Date(2025, 10, 26, 2, 0, 0, 0, time.UTC))
 }
 
 // demoFleet builds a fleet of the demo tenants with the given faults.

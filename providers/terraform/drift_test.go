@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/state/boltstore"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 type groupDir map[string][]string
@@ -48,7 +48,7 @@ func TestDriftReportRealTerraformAndRecordedPlans(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	clock := fakes.NewClock(time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC))
+	clock := testkit.NewClock(time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC))
 	rep := &drift.Report{
 		Store: st, Clock: clock, Groups: []string{"S0CAB"}, Directory: groupDir{"S0CAB": {"U0CAB00001"}},
 		Checker: DriftChecker{New(Options{TerraformPath: bin, Env: env, Concurrency: 2})},

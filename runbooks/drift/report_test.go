@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/state/boltstore"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // scripted is a Checker that returns what the test sets.
@@ -34,7 +34,7 @@ func TestFailedWorkspaceKeepsItemsOpen(t *testing.T) {
 	}
 	defer st.Close()
 	chk := &scripted{results: map[string]Result{"net": {Status: StatusDrift, Drift: []Change{{Address: "aws_vpc.main", Action: "update", Paths: []string{"tags.Owner"}}}}}}
-	rep := &Report{Store: st, Checker: chk, Clock: fakes.NewClock(time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC)),
+	rep := &Report{Store: st, Checker: chk, Clock: testkit.NewClock(time.Date(2026, 11, 23, 7, 0, 0, 0, time.UTC)),
 		Workspaces: []Workspace{{Name: "net", Tenant: "acme-cu"}}, Approvers: []string{"U1"}}
 	if d, _ := rep.Build(ctx); len(d.Groups) != 1 || len(d.Groups[0].Workspaces[0].Items) != 1 {
 		t.Fatalf("digest = %+v", d)

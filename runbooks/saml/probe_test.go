@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/test/fakes"
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // TestSAMLNoCertificateIsAFailedSource: metadata that parses but publishes
@@ -30,7 +30,7 @@ func TestSAMLNoCertificateIsAFailedSource(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "idp.xml")
 	writeMetadata(t, file, noKeys)
-	rb := &Runbook{Store: openStore(t), Chat: &fakeChat{}, Clock: fakes.NewClock(testNow),
+	rb := &Runbook{Store: openStore(t), Chat: &fakeChat{}, Clock: testkit.NewClock(testNow),
 		Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 	res, err := rb.Run(context.Background())
 	if err != nil {
@@ -53,7 +53,7 @@ func TestSAMLNotYetValidReported(t *testing.T) {
 	future := certValidBetween(t, "next", 2, testNow.Add(20*day), testNow.Add(400*day))
 	file := filepath.Join(t.TempDir(), "idp.xml")
 	writeMetadata(t, file, entity("https://okta.bank", keyDesc{"signing", current}, keyDesc{"signing", future}))
-	rb := &Runbook{Store: openStore(t), Chat: &fakeChat{}, Clock: fakes.NewClock(testNow),
+	rb := &Runbook{Store: openStore(t), Chat: &fakeChat{}, Clock: testkit.NewClock(testNow),
 		Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 	res, err := rb.Run(context.Background())
 	if err != nil {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/test/fakes"
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // BenchmarkRunbook100Certs: one daily run over metadata with 100
@@ -28,7 +28,7 @@ func BenchmarkRunbook100Certs(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		st := openStore(b)
-		rb := &Runbook{Store: st, Chat: &fakeChat{}, Pager: &fakePager{}, Clock: fakes.NewClock(testNow),
+		rb := &Runbook{Store: st, Chat: &fakeChat{}, Pager: &fakePager{}, Clock: testkit.NewClock(testNow),
 			Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 		b.StartTimer()
 		res, err := rb.Run(ctx)

@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // fakeChat records what the runbook posted, updated and attached.
@@ -113,7 +113,7 @@ func TestRunbookWarnPageDedupResolve(t *testing.T) {
 		entity("https://okta.bank", keyDesc{"signing", wrap(warn45, 64)}),
 		entity("https://adfs.bank", keyDesc{"signing", page10}),
 		entity("https://other.bank", keyDesc{"signing", newCertB64(t, "healthy", 365, 365*day)}))
-	clock := fakes.NewClock(testNow)
+	clock := testkit.NewClock(testNow)
 	chat, pager := &fakeChat{}, &fakePager{}
 	rb := &Runbook{Store: st, Chat: chat, Pager: pager, Clock: clock,
 		Sources: []Source{FileSource{SourceName: "idp", Kind: KindOkta, Integration: "Online banking", Path: file}}}
@@ -205,7 +205,7 @@ func TestRunbookFailedSourceKeepsRunbooksOpen(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "idp.xml")
 	writeMetadata(t, file, entity("https://okta.bank", keyDesc{"signing", newCertB64(t, "w", 1, 30*day)}))
 	chat := &fakeChat{}
-	rb := &Runbook{Store: st, Chat: chat, Clock: fakes.NewClock(testNow),
+	rb := &Runbook{Store: st, Chat: chat, Clock: testkit.NewClock(testNow),
 		Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 	if res, _ := rb.Run(ctx); len(res.Posted) != 1 || res.Posted[0].Finding.Certificate.Kind != KindGeneric {
 		t.Fatalf("posted %+v", res.Posted)
@@ -231,7 +231,7 @@ func TestRunbookTicks(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "idp.xml")
 	writeMetadata(t, file, entity("https://okta.bank", keyDesc{"signing", newCertB64(t, "w", 1, 30*day)}))
 	chat := &fakeChat{}
-	clock := fakes.NewClock(testNow)
+	clock := testkit.NewClock(testNow)
 	rb := &Runbook{Store: st, Chat: chat, Clock: clock, Sources: []Source{FileSource{SourceName: "idp", Kind: KindAWS, Path: file}}}
 	res, _ := rb.Run(ctx)
 	rec := res.Posted[0]
@@ -283,7 +283,7 @@ func TestRunbookReplicasPostOnce(t *testing.T) {
 	chat, pager := &fakeChat{}, &fakePager{}
 	var wg sync.WaitGroup
 	for range 2 {
-		rb := &Runbook{Store: st, Chat: chat, Pager: pager, Clock: fakes.NewClock(testNow), Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
+		rb := &Runbook{Store: st, Chat: chat, Pager: pager, Clock: testkit.NewClock(testNow), Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 		wg.Add(1)
 		go func() { defer wg.Done(); _, _ = rb.Run(ctx) }()
 	}
@@ -325,7 +325,7 @@ func TestRunbookFailedPostIsRetriedTheSameDay(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "idp.xml")
 	writeMetadata(t, file, entity("https://idp.bank", keyDesc{"signing", newCertB64(t, "c", 1, 30*day)}))
 	chat := &failingChat{fails: 1}
-	rb := &Runbook{Store: st, Chat: chat, Clock: fakes.NewClock(testNow), Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
+	rb := &Runbook{Store: st, Chat: chat, Clock: testkit.NewClock(testNow), Sources: []Source{FileSource{SourceName: "idp", Path: file}}}
 	res, err := rb.Run(ctx)
 	if err != nil || len(res.Errors) != 1 || len(res.Posted) != 0 {
 		t.Fatalf("first run: posted %d, errors %v (err %v); want the post's failure reported", len(res.Posted), res.Errors, err)

@@ -15,21 +15,18 @@ import (
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/patchgate/patchgate/state/redisstore"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
-// fakeClock is the shared test clock, settable and shared by replicas and
+// newClock is the shared test clock, settable and shared by replicas and
 // the bolt store, so leases and claims expire on test time.
-type fakeClock = fakes.Clock
-
-func newClock(t time.Time) *fakeClock { return fakes.NewClock(t) }
+func newClock(t time.Time) *testkit.Clock { return testkit.NewClock(t) }
 
 // backend opens one store shared by every replica of a test. expiresOnClock
 // says whether leases expire on the fake clock (bbolt) or on the server's
 // real clock (Redis).
 type backend struct {
 	name           string
-	open           func(t *testing.T, clk *fakeClock) state.Store
+	open           func(t *testing.T, clk *testkit.Clock) state.Store
 	expiresOnClock bool
 }
 
@@ -38,7 +35,7 @@ var backends = []backend{
 	{"redis", openRedis, false},
 }
 
-func openBolt(t *testing.T, clk *fakeClock) state.Store {
+func openBolt(t *testing.T, clk *testkit.Clock) state.Store {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"), boltstore.WithNow(clk.Now))
 	if err != nil {
@@ -48,7 +45,7 @@ func openBolt(t *testing.T, clk *fakeClock) state.Store {
 	return s
 }
 
-func openRedis(t *testing.T, clk *fakeClock) state.Store {
+func openRedis(t *testing.T, clk *testkit.Clock) state.Store {
 	t.Helper()
 	sock := redistest.Start(t)
 	s, err := redisstore.Open(context.Background(),
@@ -94,7 +91,7 @@ func (r *recorder) keys(t *testing.T) []string {
 }
 
 // newReplica builds a Scheduler named replica with the given jobs.
-func newReplica(t *testing.T, store state.Store, clk *fakeClock, replica string, logs *testkit.SyncBuffer, jobs ...Job) *Scheduler {
+func newReplica(t *testing.T, store state.Store, clk *testkit.Clock, replica string, logs *testkit.SyncBuffer, jobs ...Job) *Scheduler {
 	t.Helper()
 	var out *slog.Logger
 	if logs != nil {

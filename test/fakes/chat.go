@@ -1,3 +1,6 @@
+// Package fakes holds the test doubles shared by the end-to-end tests: a
+// chat that records what it is shown. The fake clock is testkit.Clock, so
+// packages below runbooks can use it too.
 package fakes
 
 import (

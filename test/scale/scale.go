@@ -20,13 +20,13 @@ import (
 
 	"github.com/patchgate/patchgate/bot"
 	"github.com/patchgate/patchgate/bot/sandbox"
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/patchgate/patchgate/state/redisstore"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // RealHandleBytes are the bytes each host adds to an operation handle at
@@ -157,7 +157,7 @@ func openStore(ctx context.Context, o Options) (state.Store, error) {
 type world struct {
 	tenants   []runbooks.Tenant
 	fleet     *sim.Fleet
-	clock     *fakes.Clock
+	clock     *testkit.Clock
 	slack     *sandbox.Server
 	engines   []*runbooks.Engine
 	stopChat  []func()
@@ -166,7 +166,7 @@ type world struct {
 }
 
 func newWorld(ctx context.Context, o Options, st state.Store) (*world, error) {
-	w := &world{clock: fakes.NewClock(start), tenants: sim.GenerateTenants(o.Tenants, 31)}
+	w := &world{clock: testkit.NewClock(start), tenants: sim.GenerateTenants(o.Tenants, 31)}
 	cfg := sim.Config{Seed: 31, Tenants: w.tenants, HostsPerTarget: max(1, o.HostsPerTenant/10), Clock: w.clock,
 		OpDuration: 30 * time.Minute, PageSize: 1000}
 	if o.RealHandles {
