@@ -3,14 +3,8 @@ package aws
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -18,19 +12,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
+	"github.com/patchgate/patchgate/internal/selfsigned"
 	"github.com/patchgate/patchgate/providers/aws/awstest"
 )
 
 // selfSigned makes a signing certificate expiring at notAfter.
 func selfSigned(t *testing.T, cn string, serial int64, notAfter time.Time) []byte {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(serial), Subject: pkix.Name{CommonName: cn},
-		NotBefore: notAfter.Add(-365 * 24 * time.Hour), NotAfter: notAfter}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := selfsigned.DER(selfsigned.Cert{CommonName: cn, Serial: serial,
+		NotBefore: notAfter.Add(-365 * 24 * time.Hour), NotAfter: notAfter})
 	if err != nil {
 		t.Fatal(err)
 	}

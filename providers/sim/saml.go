@@ -1,16 +1,12 @@
 package sim
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
 	"fmt"
-	"math/big"
 	"strings"
 	"time"
+
+	"github.com/patchgate/patchgate/internal/selfsigned"
 )
 
 // IdPCert describes one certificate of a simulated identity provider.
@@ -53,18 +49,8 @@ func SAMLMetadata(now time.Time, certs []IdPCert) ([]byte, error) {
 }
 
 func selfSigned(now time.Time, c IdPCert) ([]byte, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(c.Serial),
-		Subject:      pkix.Name{CommonName: c.CommonName, Organization: []string{"patchgate demo"}},
-		NotBefore:    now.Add(-365 * 24 * time.Hour),
-		NotAfter:     now.Add(c.ValidFor),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	return x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	return selfsigned.DER(selfsigned.Cert{CommonName: c.CommonName, Organization: "patchgate demo", Serial: c.Serial,
+		NotBefore: now.Add(-365 * 24 * time.Hour), NotAfter: now.Add(c.ValidFor)})
 }
 
 func wrap64(s string) string {

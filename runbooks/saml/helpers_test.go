@@ -1,14 +1,7 @@
 package saml
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/base64"
 	"fmt"
-	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -21,22 +14,7 @@ var testNow = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
 // returns it base64-encoded as it would appear in metadata.
 func newCertB64(t testing.TB, cn string, serial int64, validFor time.Duration) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Test CU"}},
-		NotBefore:    testNow.Add(-400 * day),
-		NotAfter:     testNow.Add(validFor),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(der)
+	return certValidBetween(t, cn, serial, testNow.Add(-400*day), testNow.Add(validFor))
 }
 
 // wrap breaks base64 into indented lines, as IdPs publish it.

@@ -2,18 +2,13 @@ package saml
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/base64"
-	"math/big"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/selfsigned"
 	"github.com/patchgate/patchgate/internal/testkit"
 )
 
@@ -76,17 +71,8 @@ func TestSAMLNotYetValidReported(t *testing.T) {
 // notAfter, base64-encoded as in metadata.
 func certValidBetween(t testing.TB, cn string, serial int64, notBefore, notAfter time.Time) string {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"Test CU"}},
-		NotBefore:    notBefore, NotAfter: notAfter,
-		KeyUsage: x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	der, err := selfsigned.DER(selfsigned.Cert{CommonName: cn, Organization: "Test CU", Serial: serial,
+		NotBefore: notBefore, NotAfter: notAfter})
 	if err != nil {
 		t.Fatal(err)
 	}
