@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 func mustRead(path string) []byte {
@@ -38,7 +38,7 @@ func day(s string) time.Time {
 // against the default policy on 2026-12-06 and checks each item's status,
 // the host counts and the compliance rate.
 func TestSLATableOfPatchesGivesCountsAndRate(t *testing.T) {
-	clock := fakes.NewClock(day("2026-12-06").Add(9 * time.Hour))
+	clock := testkit.NewClock(day("2026-12-06").Add(9 * time.Hour))
 	kev := loadTestKEV(t)
 	cases := []struct {
 		host, severity, released string

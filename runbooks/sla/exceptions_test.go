@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 type reminders struct{ got []Exception }
@@ -26,7 +26,7 @@ func (r *reminders) ExceptionReminder(_ context.Context, x Exception) error {
 // overdue and paged again.
 func TestExceptionFourEyesExpiryLapseAndCount(t *testing.T) {
 	ctx := context.Background()
-	clk := fakes.NewClock(start)
+	clk := testkit.NewClock(start)
 	st := openBolt(t, clk)
 	f, p, chat := demoFleet(), &pager{}, &reminders{}
 	s := newService(st, clk, f, p)
@@ -126,7 +126,7 @@ func TestExceptionFourEyesExpiryLapseAndCount(t *testing.T) {
 // TestExceptionRequestNeedsReasonControlAndABoundedEnd: what a request is
 // refused for.
 func TestExceptionRequestNeedsReasonControlAndABoundedEnd(t *testing.T) {
-	clk := fakes.NewClock(start)
+	clk := testkit.NewClock(start)
 	s := newService(openBolt(t, clk), clk, demoFleet(), &pager{})
 	ok := ExceptionRequest{Tenant: "acme", Target: "CVE-2026-1001", Until: start.Add(30 * Day), Reason: "r", Control: "c", Actor: "U1"}
 	for name, mod := range map[string]func(*ExceptionRequest){

@@ -8,15 +8,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
 	"github.com/patchgate/patchgate/state/redisstore"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
-func openBolt(t *testing.T, clk *fakes.Clock) state.Store {
+func openBolt(t *testing.T, clk *testkit.Clock) state.Store {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"), boltstore.WithNow(clk.Now))
 	if err != nil {
@@ -26,7 +26,7 @@ func openBolt(t *testing.T, clk *fakes.Clock) state.Store {
 	return s
 }
 
-func openRedis(t *testing.T, clk *fakes.Clock) state.Store {
+func openRedis(t *testing.T, clk *testkit.Clock) state.Store {
 	t.Helper()
 	sock := redistest.Start(t)
 	s, err := redisstore.Open(context.Background(), redisstore.Options{Network: "unix", Addr: sock, Prefix: "sla"}, redisstore.WithNow(clk.Now))
@@ -136,7 +136,7 @@ func demoFleet() *fleet {
 	}
 }
 
-func newService(st state.Store, clk *fakes.Clock, f *fleet, p *pager) *Service {
+func newService(st state.Store, clk *testkit.Clock, f *fleet, p *pager) *Service {
 	kev := func(context.Context) (*KEV, error) {
 		return ParseKEV(mustRead("testdata/kev.json"), "testdata/kev.json")
 	}

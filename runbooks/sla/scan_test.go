@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks/schedule"
-	"github.com/patchgate/patchgate/test/fakes"
 )
 
 // TestPostureScanThreeReplicasOnRedisScanOncePerDay: three replicas, each
@@ -21,7 +21,7 @@ import (
 // once when it turns overdue.
 func TestPostureScanThreeReplicasOnRedisScanOncePerDay(t *testing.T) {
 	ctx := context.Background()
-	clk := fakes.NewClock(start.Add(-time.Hour))
+	clk := testkit.NewClock(start.Add(-time.Hour))
 	st := openRedis(t, clk)
 	f, p := demoFleet(), &pager{}
 	var reps []*schedule.Scheduler
@@ -104,7 +104,7 @@ func days(h []Snapshot) []string {
 // Redis at the same instant; one scans, two get ErrScanned without reading
 // the fleet.
 func TestPostureScanClaimsTheDayOnce(t *testing.T) {
-	clk := fakes.NewClock(start)
+	clk := testkit.NewClock(start)
 	st := openRedis(t, clk)
 	f, p := demoFleet(), &pager{}
 	var wg sync.WaitGroup
@@ -135,7 +135,7 @@ func TestPostureScanClaimsTheDayOnce(t *testing.T) {
 // TestPostureScanRetriesAPageThePagerRefused: a breach whose trigger fails
 // is not recorded as paged, so the next scan pages it; then never again.
 func TestPostureScanRetriesAPageThePagerRefused(t *testing.T) {
-	clk := fakes.NewClock(start)
+	clk := testkit.NewClock(start)
 	st := openBolt(t, clk)
 	f, p := demoFleet(), &pager{fail: 10}
 	s := newService(st, clk, f, p)
@@ -155,7 +155,7 @@ func TestPostureScanRetriesAPageThePagerRefused(t *testing.T) {
 // TestPostureScanKeepsHistoryFor400Days: snapshots older than HistoryDays
 // are pruned, younger ones kept.
 func TestPostureScanKeepsHistoryFor400Days(t *testing.T) {
-	clk := fakes.NewClock(start)
+	clk := testkit.NewClock(start)
 	st := openBolt(t, clk)
 	s := newService(st, clk, demoFleet(), &pager{})
 	scanAt(t, s)
