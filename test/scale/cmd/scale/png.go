@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -103,7 +104,7 @@ func chartImage(f figure, rs []scale.Result) image.Image {
 		for x := left; x < w-right; x += 6 {
 			hline(img, x, x+3, y(f.limit), target)
 		}
-		text(img, w-right-90, y(f.limit)-4, target, "target "+short(f.limit))
+		text(img, left+4, y(f.limit)-4, target, "target "+short(f.limit))
 	}
 	groupW := (w - left - right) / max(len(sizes), 1)
 	barW := (groupW - 20) / max(len(backends), 1)
@@ -118,7 +119,11 @@ func chartImage(f figure, rs []scale.Result) image.Image {
 			draw.Draw(img, image.Rect(x+2, y(v), x+barW-2, h-bottom), image.NewUniform(palette[b]), image.Point{}, draw.Src)
 			text(img, x+2, y(v)-4, ink, short(v))
 		}
-		text(img, x0, h-bottom+16, ink, s+" hosts")
+		label := s + " hosts"
+		if t, n, ok := strings.Cut(s, "x"); ok {
+			label = t + " tenants x " + n
+		}
+		text(img, x0, h-bottom+16, ink, label)
 	}
 	hline(img, left, w-right, h-bottom, ink)
 	for j, b := range backends {
