@@ -34,12 +34,12 @@ type table struct {
 	bottom float64
 	glyphs *glyphSet // characters the body font has registered
 
-	k, pageH, left, right, cellMargin, baseline float64
-	blockTop, blockEnd                          float64  // this page's rows
-	lineX, textDX                               [][]byte // formatted once
-	cells                                       []string
-	buf, num                                    []byte
-	rd                                          bytes.Reader
+	k, pageH, left, cellMargin, baseline float64
+	blockTop, blockEnd                   float64  // this page's rows
+	lineX, textDX                        [][]byte // formatted once
+	cells                                []string
+	buf, num                             []byte
+	rd                                   bytes.Reader
 }
 
 // newTable starts a table drawn on r's PDF in the body font (Go Regular, 7 pt).
@@ -69,7 +69,6 @@ func (r *renderer) newTable(cols []column) *table {
 		}
 		x += c.width
 	}
-	t.right = x
 	t.lineX = append(t.lineX, pdfNum(nil, x*t.k))
 	return t
 }
