@@ -41,8 +41,9 @@ type Decision struct {
 // Outcome is what a decision did.
 type Outcome struct {
 	Cycle     *Cycle
-	Duplicate bool   // the same interaction was applied before: nothing changed
-	Message   string // a short confirmation to show the person
+	Rollback  *Rollback // set instead of Cycle for a rollback's decision
+	Duplicate bool      // the same interaction was applied before: nothing changed
+	Message   string    // a short confirmation to show the person
 }
 
 // Decide applies a person's decision if the approval policy allows it. It
@@ -52,6 +53,9 @@ type Outcome struct {
 func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
 	if d.Actor == "" || d.Cycle == "" {
 		return Outcome{}, Errorf(CodeInvalid, "a decision needs a cycle and an actor")
+	}
+	if k := e.kindOf(d.Cycle); k != nil { // a rollback or another runbook kind
+		return k.decide(ctx, d)
 	}
 	// Who decided is read once, before the policy is checked, so approvals
 	// and refusals alike record the person as they were at decision time.

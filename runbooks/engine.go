@@ -29,6 +29,9 @@ type Deps struct {
 	// ChangeRecords keeps a change record per cycle in ServiceNow or Jira
 	// (optional: nil leaves change records off).
 	ChangeRecords ChangeRecords
+	// Restorer returns hosts to their pre-patch backups (optional: nil
+	// refuses rollbacks).
+	Restorer Restorer
 	// Notary signs audit heads and anchors them outside the store
 	// (optional: without it the chains are hash-chained only).
 	Notary Notary

@@ -54,6 +54,11 @@ func (h *heldLeases) all() map[string]state.Lease {
 
 // lease returns this replica's lease on a cycle, re-using one it kept.
 func (e *Engine) lease(ctx context.Context, id string) (state.Lease, error) {
+	return e.leaseKey(ctx, id, cycleLeaseKey(id))
+}
+
+// leaseKey is lease for any runbook record: id under lease key key.
+func (e *Engine) leaseKey(ctx context.Context, id, key string) (state.Lease, error) {
 	if h, ok := e.held.get(id); ok {
 		l, err := e.renew(ctx, id, h.lease)
 		if err == nil {
@@ -63,7 +68,7 @@ func (e *Engine) lease(ctx context.Context, id string) (state.Lease, error) {
 			return state.Lease{}, err
 		}
 	}
-	l, err := e.deps.Store.AcquireLease(ctx, cycleLeaseKey(id), e.cfg.Replica, e.cfg.LeaseTTL)
+	l, err := e.deps.Store.AcquireLease(ctx, key, e.cfg.Replica, e.cfg.LeaseTTL)
 	if err != nil {
 		return state.Lease{}, err
 	}

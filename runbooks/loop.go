@@ -85,7 +85,8 @@ func (e *Engine) TickStats(ctx context.Context) (TickStats, error) {
 			err = errors.Join(err, r.err)
 		}
 	}
-	return st, err
+	kst, kerr := e.tickKinds(ctx) // rollbacks and other runbook kinds
+	return st.plus(kst), errors.Join(err, kerr)
 }
 
 type reconcileResult struct {

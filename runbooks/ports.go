@@ -66,6 +66,21 @@ type Backups interface {
 	BackupStatus(ctx context.Context, handle string) (OpStatus, error)
 }
 
+// Restorer returns hosts to their pre-patch backups, keeping each
+// machine's identity (see restore.go for the request and status).
+type Restorer interface {
+	// PrePatchBackups lists, per host, what a backup handle of a cycle made.
+	PrePatchBackups(ctx context.Context, backupHandle string) ([]HostBackup, error)
+	// FindRestore finds a restore an earlier, interrupted step sent with
+	// req.Tag; StartRestore sends its first step. Both answer where the
+	// restore stands now.
+	FindRestore(ctx context.Context, req RestoreRequest) (RestoreStatus, bool, error)
+	StartRestore(ctx context.Context, req RestoreRequest) (RestoreStatus, error)
+	// PollRestore looks at the step handle names and, once it is done,
+	// sends the next one, answering its handle.
+	PollRestore(ctx context.Context, req RestoreRequest, handle string) (RestoreStatus, error)
+}
+
 // Patcher installs patches and verifies them.
 type Patcher interface {
 	StartPatch(ctx context.Context, req OpRequest) (handle string, err error)

@@ -31,6 +31,10 @@ type Faults struct {
 	// PostPatchRFM hosts' sensors enter reduced-functionality mode once
 	// patched, so PostPatch reports them.
 	PostPatchRFM []string
+	// AppBreaks hosts' application fails its health check once they are
+	// patched (Health reports a problem for their environment) until they
+	// are rolled back to their pre-patch backup.
+	AppBreaks []string
 	// HealthProblems maps "tenant/env" to the problems Health reports for it
 	// until SetHealthProblems clears them.
 	HealthProblems map[string][]runbooks.Problem
@@ -58,6 +62,7 @@ const (
 	FaultBackupFail     FaultKind = "backup_fail"
 	FaultPatchFail      FaultKind = "patch_fail"
 	FaultPostPatchRFM   FaultKind = "post_patch_rfm"
+	FaultAppBreaks      FaultKind = "app_breaks"
 )
 
 // hostMut is what faults and repairs changed on one generated host; the zero
@@ -71,6 +76,7 @@ type hostMut struct {
 	BackupFail     bool   `json:"backup_fail,omitempty"`
 	PatchFail      bool   `json:"patch_fail,omitempty"`
 	PostPatchRFM   bool   `json:"post_patch_rfm,omitempty"`
+	AppBreaks      bool   `json:"app_breaks,omitempty"`
 }
 
 // set turns fault k on or off.
@@ -94,6 +100,8 @@ func (m *hostMut) set(k FaultKind, on bool) error {
 		m.PatchFail = on
 	case FaultPostPatchRFM:
 		m.PostPatchRFM = on
+	case FaultAppBreaks:
+		m.AppBreaks = on
 	default:
 		return fmt.Errorf("unknown fault kind %q", k)
 	}
@@ -145,6 +153,7 @@ func (f Faults) hostFaults() []selectedFault {
 	}{
 		{f.NoSensor, FaultNoSensor}, {f.KernelMismatch, FaultKernelMismatch},
 		{f.BackupFail, FaultBackupFail}, {f.PatchFail, FaultPatchFail}, {f.PostPatchRFM, FaultPostPatchRFM},
+		{f.AppBreaks, FaultAppBreaks},
 	} {
 		for _, sel := range l.sels {
 			out = append(out, selectedFault{sel, l.kind, ""})

@@ -22,6 +22,7 @@ type Fleet struct {
 	byHandle  map[string]*operation   // handle → operation
 	byTag     map[string]*operation   // kind/tag → first operation with that tag
 	byStage   map[string][]*operation // cycle/stage → its patch operations
+	restores  restoreIndex            // derived from st.Restores
 	errEvery  map[string]int          // injected errors: not persisted
 	errRate   map[string]float64
 	lostEvery map[string]int
@@ -38,6 +39,7 @@ var (
 	_ runbooks.Health    = (*Fleet)(nil)
 	_ runbooks.Pager     = (*Fleet)(nil)
 	_ runbooks.Directory = (*Fleet)(nil)
+	_ runbooks.Restorer  = (*Fleet)(nil)
 )
 
 // New generates the fleet for cfg.Tenants, then loads cfg.StatePath if it
@@ -171,7 +173,7 @@ func (f *Fleet) view(i int, now time.Time) runbooks.Host {
 	case m.SensorUpgraded:
 		h.HasSensor, h.SensorVersion = true, latestSensor
 	}
-	if at := f.patchedAt[i]; !at.IsZero() && !now.Before(at) {
+	if at := f.patchedAt[i]; !at.IsZero() && !now.Before(at) && !f.restoredSince(i, at, now) {
 		h.PendingPatches, h.LastPatched = 0, at
 		if h.PendingKernel != "" {
 			h.Kernel, h.PendingKernel = h.PendingKernel, ""

@@ -28,6 +28,7 @@ type state struct {
 	Hosts       map[int]hostMut               `json:"hosts"` // by generated index
 	Health      map[string][]runbooks.Problem `json:"health"`
 	Stats       Stats                         `json:"stats"`
+	Restores    []*restoreOp                  `json:"restores,omitempty"`
 }
 
 func newState(fingerprint string) state {
@@ -110,6 +111,7 @@ func (f *Fleet) reindex() {
 	for _, op := range f.st.Ops {
 		f.index(op)
 	}
+	f.reindexRestores()
 }
 
 // commit persists the state if the fleet has a state file. The caller holds

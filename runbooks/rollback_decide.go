@@ -1,0 +1,161 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// decideRollback applies a person's decision to a rollback: the same
+// de-duplication, stale-message refusal, approval policy and audited
+// refusals as a cycle's decision.
+func (e *Engine) decideRollback(ctx context.Context, d Decision) (Outcome, error) {
+	who := e.person(ctx, d.Actor)
+	for range 32 {
+		rb, err := e.getActiveRollback(ctx, d.Cycle)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if d.InteractionID != "" && slices.Contains(rb.Interactions, d.InteractionID) {
+			return Outcome{Rollback: rb, Duplicate: true, Message: "Already recorded."}, nil
+		}
+		n := rb.Clone()
+		msg, err := e.applyRollback(ctx, n, d, who)
+		if err != nil {
+			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
+				e.auditRollbackDecisionRefusal(ctx, rb, d, who, err)
+			}
+			return Outcome{Rollback: rb}, err
+		}
+		if d.InteractionID != "" {
+			n.Interactions = append(n.Interactions, d.InteractionID)
+		}
+		err = e.saveRollback(ctx, nil, n)
+		if errors.Is(err, state.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return Outcome{}, storeErr("record decision", err)
+		}
+		e.log.Info("decision", "rollback", n.ID, "action", string(d.Action), "actor", d.Actor)
+		if _, err := e.deliverRollback(ctx, n); err != nil {
+			e.log.Warn("deliver decision events", "rollback", n.ID, "err", err)
+		}
+		return Outcome{Rollback: n, Message: msg}, nil
+	}
+	return Outcome{}, Errorf(CodeUnavailable, "the rollback is changing too fast to record your decision; try again")
+}
+
+// applyRollback checks d against policy and state and applies it to n.
+func (e *Engine) applyRollback(ctx context.Context, n *Rollback, d Decision, who Person) (string, error) {
+	switch d.Action {
+	case Approve, Reject, Retry, ConfirmManual:
+	default:
+		return "", Errorf(CodeInvalid, "a rollback takes approve, reject, retry or %s, not %q", ConfirmManual, d.Action)
+	}
+	ok, err := e.isApprover(ctx, n.Env, d.Actor)
+	if err != nil {
+		return "", fmt.Errorf("check approvers: %w", errors.Join(Errorf(CodeUnavailable, "Could not check the approver list; nothing was changed. Try again."), err))
+	}
+	if !ok {
+		return "", Errorf(CodeForbidden, "You are not an approver for %s, so you cannot %s this rollback.", n.Env, d.Action)
+	}
+	if d.Action == Approve && n.FourEyes && d.Actor == n.Requester {
+		return "", Errorf(CodeSelfApproval, "You requested this rollback, and %s needs someone else's approval (four eyes).", n.Env)
+	}
+	if err := checkRollbackState(n, d); err != nil {
+		return "", err
+	}
+	if d.SeenRevision != 0 && d.SeenRevision != n.Revision {
+		return "", Errorf(CodeStale, "This message was out of date (the rollback moved to revision %d). It has been refreshed; look again before deciding.", n.Revision)
+	}
+	now := e.now()
+	switch d.Action {
+	case Approve:
+		n.Approvals = append(n.Approvals, Approval{By: d.Actor, At: now, Interaction: d.InteractionID, Revision: n.Revision, Person: &who})
+		k := len(n.Approvals)
+		n.emitBy(now, "", EvApproved, who, fmt.Sprintf("approved (%d/%d)", k, n.MinApprovals), nil)
+		if k < n.MinApprovals {
+			return fmt.Sprintf("Approved the rollback (%d/%d); one more approver needed.", k, n.MinApprovals), nil
+		}
+		n.Status = RollbackRestoring
+		n.emit(now, "", EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded; restoring %d host(s)", k, len(n.Hosts)), nil)
+		return fmt.Sprintf("Approved (%d/%d); restoring %d host(s) now.", k, n.MinApprovals, len(n.Hosts)), nil
+	case Reject:
+		n.Status, n.Ended = RollbackRejected, now
+		n.emitBy(now, "", EvRollbackRejected, who, d.Reason, nil)
+		return "Rejected; the rollback is closed.", nil
+	case Retry:
+		f := n.Failure
+		n.Failure, n.Errors, n.LastError = nil, 0, ""
+		n.Attempt++
+		n.Status = RollbackRestoring
+		if f != nil && f.Phase == Phase(RollbackVerifying) {
+			n.Status = RollbackVerifying
+		}
+		for i := range n.Hosts {
+			if op := &n.Hosts[i].Restore; op.Failed != "" {
+				// A restore the provider gave up on is sent again under a
+				// new tag; one still running is polled, never re-sent.
+				*op = RestoreOp{}
+			}
+		}
+		n.emitBy(now, "", EvRollbackRetry, who, "retry after: "+failureReason(f), nil)
+		return "Retrying the rollback.", nil
+	case ConfirmManual:
+		h, _ := n.host(d.Stage)
+		h.Restore.Done, h.Restore.At, h.Restore.ConfirmedBy = true, now, &who
+		n.emitBy(now, h.Host.ID, EvRestoreConfirmed, who, "manual procedure confirmed done", map[string]string{"backup": h.Backup.ID})
+		return fmt.Sprintf("Recorded: %s restored by hand.", hostLabel(h.Host)), nil
+	}
+	return "", nil
+}
+
+func checkRollbackState(n *Rollback, d Decision) error {
+	if n.Status.Terminal() {
+		return Errorf(CodeConflict, "Rollback %s is already %s.", n.ID, n.Status)
+	}
+	switch d.Action {
+	case Approve:
+		if n.Status != RollbackAwaitingApproval {
+			return Errorf(CodeConflict, "Rollback %s is not awaiting approval (it is %s).", n.ID, n.Status)
+		}
+		if n.ApprovedBy(d.Actor) {
+			return Errorf(CodeConflict, "You already approved rollback %s.", n.ID)
+		}
+	case Reject:
+		if n.Status != RollbackAwaitingApproval && n.Status != RollbackFailed {
+			return Errorf(CodeConflict, "Rollback %s can be rejected only before it starts or after it failed (it is %s).", n.ID, n.Status)
+		}
+	case Retry:
+		if n.Status != RollbackFailed {
+			return Errorf(CodeConflict, "Rollback %s has not failed (it is %s).", n.ID, n.Status)
+		}
+	case ConfirmManual:
+		h, _ := n.host(d.Stage)
+		if h == nil {
+			return Errorf(CodeNotFound, "Rollback %s has no host %q.", n.ID, d.Stage)
+		}
+		if len(h.Restore.Manual) == 0 || h.Restore.Done {
+			return Errorf(CodeConflict, "%s has no manual procedure waiting.", hostLabel(h.Host))
+		}
+	}
+	return nil
+}
+
+func failureReason(f *Failure) string {
+	if f == nil {
+		return "failure"
+	}
+	return f.Reason
+}
+
+// auditRollbackDecisionRefusal chains a refused decision on the
+// rollback's refusal stream.
+func (e *Engine) auditRollbackDecisionRefusal(ctx context.Context, rb *Rollback, d Decision, who Person, reason error) {
+	c := &Cycle{ID: rb.ID, Tenant: rb.Tenant, Revision: rb.Revision}
+	e.auditRefusal(ctx, c, d, who, reason)
+}
