@@ -31,6 +31,10 @@ type Command struct {
 	Reason string // halt (optional free text)
 	Topic  string // help (optional subcommand)
 	Args   string // posture, except: the words after the subcommand, parsed by their feature
+	Env    string // rollback
+	// Hosts are rollback's optional host names, space-separated (a string
+	// keeps Command comparable).
+	Hosts string
 }
 
 // subcommandSpec describes one subcommand for parsing and help.
@@ -54,6 +58,7 @@ var subcommands = []subcommandSpec{
 	{CmdDigest, "", "post the active-cycle status digest to the channel now"},
 	{CmdPosture, slaPostureArgs, slaPostureSummary},
 	{CmdExcept, slaExceptArgs, slaExceptSummary},
+	{CmdRollback, "<cycle> <env> [host…]", "request a rollback of an environment's hosts (all with a pre-patch backup when none is named) to that cycle's pre-patch backups; the environment's approvers approve it on its message"},
 }
 
 func specOf(name Subcommand) (subcommandSpec, bool) {
@@ -66,7 +71,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except …"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | rollback <cycle> <env> [host…]"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -184,6 +189,8 @@ func ParseCommand(text string) (Command, error) {
 		}
 	case CmdPosture, CmdExcept:
 		cmd.Args = strings.Join(args, " ")
+	case CmdRollback:
+		return parseRollback(usage, args)
 	}
 	return cmd, nil
 }

@@ -51,6 +51,10 @@ func TestParseCommand(t *testing.T) {
 		{text: "drift", want: Command{Name: CmdDrift}},
 		{text: "digest", want: Command{Name: CmdDigest}},
 		{text: "drift a b", problem: "drift takes no arguments (got 2).", usage: "/patch drift"},
+		{text: "rollback acme-cu-1 staging", want: Command{Name: CmdRollback, Cycle: "acme-cu-1", Env: "staging"}},
+		{text: "rollback acme-cu-1 production `web-01` db-01", want: Command{Name: CmdRollback, Cycle: "acme-cu-1", Env: "production", Hosts: "web-01 db-01"}},
+		{text: "rollback acme-cu-1", problem: "rollback needs a cycle ID and an environment (the hosts are optional: all with a backup).", usage: "/patch rollback <cycle> <env> [host…]"},
+		{text: "rollback a/b staging", problem: `"a/b" is not a cycle ID (like acme-cu-20261122-0200-1a2b3c).`, usage: "/patch rollback <cycle> <env> [host…]"},
 		{text: "deploy prod", problem: `Unknown subcommand "deploy".`, usage: Usage},
 	}
 	for _, tt := range tests {

@@ -44,3 +44,15 @@ func (d decisions) Decide(ctx context.Context, dec runbooks.Decision) (runbooks.
 	}
 	return out, err
 }
+
+// RequestRollback forwards to the engine, so the bot's /patch rollback
+// reaches it through this wrapper.
+func (d decisions) RequestRollback(ctx context.Context, req runbooks.RollbackRequest) (*runbooks.Rollback, error) {
+	rs, ok := d.Engine.(interface {
+		RequestRollback(context.Context, runbooks.RollbackRequest) (*runbooks.Rollback, error)
+	})
+	if !ok {
+		return nil, runbooks.Errorf(runbooks.CodeUnavailable, "rollback is not available in this deployment")
+	}
+	return rs.RequestRollback(ctx, req)
+}

@@ -9,7 +9,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(),
+	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(),
 		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd())
 	return root
 }

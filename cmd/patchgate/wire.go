@@ -165,7 +165,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	sims := simulated(a.fleet)
 	deps := m.Instrument(runbooks.Deps{
 		Store: st, Clock: w.clock, Log: w.log, Chat: m.Chat(chat),
-		Inventory: fleet.Inventory, Backups: fleet.Backups, Patcher: fleet.Patcher,
+		Inventory: fleet.Inventory, Backups: fleet.Backups, Patcher: fleet.Patcher, Restorer: fleet.Restorer,
 		Sensors:       either(services.Sensors, sims.Sensors),
 		Health:        either(services.Health, sims.Health),
 		Pager:         either(services.Pager, sims.Pager),

@@ -15,4 +15,7 @@ type Cloud struct {
 	// Findings reads missing patches per host (optional: nil leaves the
 	// cloud's hosts unmeasured by the SLA posture).
 	Findings runbooks.PatchFindings
+	// Restorer returns the cloud's hosts to their pre-patch backups
+	// (optional: without it a rollback of the cloud's hosts is refused).
+	Restorer runbooks.Restorer
 }
