@@ -250,4 +250,3 @@ func hostLabel(h Host) string {
 	}
 	return h.ID
 }
-

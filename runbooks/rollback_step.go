@@ -12,8 +12,8 @@ import (
 // rollbackKind plugs rollbacks into the engine (see kinds.go).
 type rollbackKind struct{ e *Engine }
 
-func (rollbackKind) name() string          { return "rollback" }
-func (rollbackKind) owns(id string) bool   { return IsRollbackID(id) }
+func (rollbackKind) name() string        { return "rollback" }
+func (rollbackKind) owns(id string) bool { return IsRollbackID(id) }
 func (k rollbackKind) decide(ctx context.Context, d Decision) (Outcome, error) {
 	return k.e.decideRollback(ctx, d)
 }
