@@ -16,6 +16,9 @@ const actionsBlockID = "patchgate.actions"
 // a person → Resume; finished → none. Each carries the cycle's Revision, so
 // a click on an outdated message is refused.
 func rootActions(c *runbooks.Cycle, v rootView) *slack.ActionBlock {
+	if runbooks.IsRollbackID(c.ID) {
+		return rollbackActions(c)
+	}
 	if c.Status.Terminal() {
 		return nil
 	}
@@ -41,6 +44,9 @@ func rootActions(c *runbooks.Cycle, v rootView) *slack.ActionBlock {
 				WithConfirm(confirm(fmt.Sprintf("Proceed without %s?", nHosts(n)),
 					fmt.Sprintf("They are left out of the rest of this cycle and listed as excluded in its report. *%s* goes on with the others.", esc(f.Name)),
 					"Proceed", "")))
+		}
+		if ok, n := runbooks.RollbackOffered(c, f); ok {
+			buttons = append(buttons, rollbackButton(b(runbooks.RollBack, f.Name, rollbackLabel(n), ""), f, n))
 		}
 		buttons = append(buttons, rejectButton(b(runbooks.Reject, f.Name, "Reject", slack.StyleDanger), c, v))
 	case c.Status == runbooks.StatusHalted:

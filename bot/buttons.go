@@ -32,6 +32,7 @@ type buttonWire struct {
 var buttonActions = map[runbooks.DecisionAction]bool{
 	runbooks.Approve: true, runbooks.Reject: true, runbooks.HaltCycle: true,
 	runbooks.Resume: true, runbooks.Retry: true, runbooks.Exclude: true,
+	runbooks.RollBack: true, runbooks.ConfirmManual: true,
 }
 
 // EncodeButtonValue renders v as a button value; DecodeButtonValue reads it.

@@ -25,7 +25,7 @@ type closeNote struct{ By, Stage, Reason string }
 // what the current stage waits for or does, and the buttons valid now.
 func renderRoot(c *runbooks.Cycle, v rootView) message {
 	blocks := []slack.Block{
-		slack.NewHeaderBlock(plain(clip("Patch cycle · "+v.Tenant, maxHeaderChars))),
+		slack.NewHeaderBlock(plain(clip(rootTitle(c)+" · "+v.Tenant, maxHeaderChars))),
 		slack.NewSectionBlock(nil, rootFields(c, v), nil),
 		section(stageLine(c, v.Now)),
 	}
@@ -59,7 +59,7 @@ func rootFields(c *runbooks.Cycle, v rootView) []*slack.TextBlockObject {
 
 // rootText is the notification text: whose cycle and where it stands.
 func rootText(c *runbooks.Cycle, v rootView) string {
-	what := "patch cycle " + c.ID
+	what := strings.ToLower(rootTitle(c)) + " " + c.ID
 	switch c.Status {
 	case runbooks.StatusCompleted:
 		return fmt.Sprintf("%s: %s completed", v.Tenant, what)

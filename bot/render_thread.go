@@ -37,7 +37,7 @@ func notable(c *runbooks.Cycle, ev runbooks.Event) bool {
 		runbooks.EvRetry, runbooks.EvExclusions, runbooks.EvCycleRejected, runbooks.EvCycleCompleted:
 		return true
 	}
-	return false
+	return rollbackNotable(ev)
 }
 
 // renderThread renders events as thread messages: normally one, split
@@ -214,7 +214,7 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 		}
 		return l
 	}
-	return ""
+	return rollbackEventLine(ev)
 }
 
 // faultsOf finds the hosts and problems behind a failure event: in the

@@ -57,6 +57,9 @@ func (e *Engine) Decide(ctx context.Context, d Decision) (Outcome, error) {
 	if k := e.kindOf(d.Cycle); k != nil { // a rollback or another runbook kind
 		return k.decide(ctx, d)
 	}
+	if d.Action == RollBack { // a cycle's "Roll back N hosts" button
+		return e.rollbackFromCycle(ctx, d)
+	}
 	// Who decided is read once, before the policy is checked, so approvals
 	// and refusals alike record the person as they were at decision time.
 	who := e.person(ctx, d.Actor)

@@ -3,6 +3,7 @@ package test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,9 +99,21 @@ func TestRollbackSimStagingHealthGateFails(t *testing.T) {
 			c = h.runUntil(ctx, c.ID, "staging halts", halted)
 			failedStage(t, c, "staging", runbooks.PhaseVerify)
 
-			rb, err := h.engines[1].RequestRollback(ctx, runbooks.RollbackRequest{Cycle: c.ID, Env: "staging", Requester: requester, Reason: "app broken"})
+			// The "Roll back all hosts" button on the halted cycle's message:
+			// a click on an outdated message is refused, a current one
+			// requests the rollback.
+			click := runbooks.Decision{Cycle: c.ID, Stage: "staging", Action: runbooks.RollBack, Actor: requester, SeenRevision: c.Revision - 1}
+			if _, err := h.engines[1].Decide(ctx, click); runbooks.ErrorCode(err) != runbooks.CodeStale {
+				t.Fatalf("rollback click on an outdated message: %v, want stale", err)
+			}
+			click.SeenRevision = c.Revision
+			out, err := h.engines[1].Decide(ctx, click)
 			if err != nil {
 				t.Fatal(err)
+			}
+			rb := out.Rollback
+			if rb == nil || !strings.Contains(out.Message, "pre-patch backups") {
+				t.Fatalf("rollback click: %+v", out)
 			}
 			if len(rb.Hosts) != 3 || rb.MinApprovals != 1 || rb.Status != runbooks.RollbackAwaitingApproval {
 				t.Fatalf("rollback %+v: want 3 hosts awaiting 1 approval", rb)
