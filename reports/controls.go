@@ -73,6 +73,8 @@ type Bundle struct {
 	// made; nil with AccessError set when it could not be read.
 	Access      *runbooks.AccessReport
 	AccessError string
+	// Rollbacks to this cycle's pre-patch backups (reports/rollback.go).
+	Rollbacks []*runbooks.Rollback
 
 	idx *hostIndex
 	evs []Evaluation // Evaluate's result, when the caller already has it
@@ -265,6 +267,7 @@ func evalA12(b *Bundle) Result {
 			ex = append(ex, fmt.Sprintf("%s was patched without a passed backup gate", s.Name))
 		}
 	}
+	ev, ex = rollbackA12(b, ev, ex)
 	if len(ev)+len(ex) == 0 {
 		return Result{Status: StatusNotApplicable, Evidence: []string{"no stage was patched"}}
 	}
@@ -423,6 +426,7 @@ func evalCC745(b *Bundle) Result {
 			ex = append(ex, fmt.Sprintf("%s: incident %s not resolved", s.Name, s.Incident.Key))
 		}
 	}
+	ev, ex = rollbackCC745(b, ev, ex)
 	if len(ev)+len(ex) == 0 {
 		return Result{Status: StatusNotApplicable, Evidence: []string{"no incident was raised"}}
 	}

@@ -81,6 +81,7 @@ func RenderPDF(w io.Writer, b Bundle) (Summary, error) {
 	r.people()
 	r.hosts()
 	r.exceptions(evs)
+	r.rollbacks()
 	r.access()
 	r.appendix()
 

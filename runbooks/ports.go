@@ -149,6 +149,9 @@ type ReportInput struct {
 	// with AccessError set when it could not be read.
 	Access      *AccessReport
 	AccessError string
+	// Rollbacks are the rollbacks to this cycle's pre-patch backups, open
+	// or finished, for the report's rollback section.
+	Rollbacks []*Rollback
 }
 
 // Reporter produces the cycle's compliance report. Calling it twice for one

@@ -82,6 +82,9 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 	if in.Refusals, err = e.Refusals(ctx, n.ID); err != nil {
 		return in, err
 	}
+	if in.Rollbacks, err = e.RollbacksOf(ctx, n.ID); err != nil {
+		return in, err
+	}
 	if in.HostsBefore, err = e.Inventory(ctx, n.ID); err != nil {
 		return in, err
 	}

@@ -38,6 +38,9 @@ type Rollback struct {
 	Failure   *Failure  `json:"failure,omitempty"`
 	Incident  Incident  `json:"incident"`
 	Restored  time.Time `json:"restored,omitempty"` // every restore finished
+	// Marked says the cycle now lists the restored hosts as "rolled back,
+	// patch pending" (excluded from its patch evidence with that reason).
+	Marked bool `json:"marked,omitempty"`
 	Ended     time.Time `json:"ended,omitempty"`
 
 	// Revision, Outbox, Notified and Interactions work as on a Cycle.
@@ -136,6 +139,7 @@ const (
 	EvRestoreConfirmed  = "restore.confirmed"
 	EvRestoreDone       = "restore.done"
 	EvRestoresDone      = "restore.all_done"
+	EvRollbackMarked    = "rollback.cycle_marked"
 )
 
 // rollbackIDPrefix starts every rollback ID. Cycle IDs start with a

@@ -12,6 +12,7 @@ const (
 	ActRestorePoll    ActionKind = "restore_poll"
 	ActRollbackVerify ActionKind = "rollback_verify"
 	ActRestoresDone   ActionKind = "restores_done"
+	ActMarkCycle      ActionKind = "mark_cycle"
 )
 
 // NextRollback is the rollback's whole decision: given the record and the
@@ -35,6 +36,9 @@ func NextRollback(r *Rollback, now time.Time) Action {
 func rollbackWork(r *Rollback, _ time.Time) Action {
 	switch r.Status {
 	case RollbackCompleted, RollbackRejected:
+		if r.Status == RollbackCompleted && !r.Marked {
+			return Action{Kind: ActMarkCycle, Stage: -1}
+		}
 		if r.pendingDelivery() {
 			return Action{Kind: ActFlush, Stage: -1}
 		}

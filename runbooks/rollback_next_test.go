@@ -25,6 +25,10 @@ func TestNextRollback(t *testing.T) {
 		r.Incident.Triggered = true
 		return r
 	}
+	marked := func(r *Rollback) *Rollback {
+		r.Marked = true
+		return r
+	}
 	outbox := func(r *Rollback) *Rollback {
 		r.Outbox = []Event{{Seq: 4}}
 		r.Revision = 4
@@ -48,8 +52,9 @@ func TestNextRollback(t *testing.T) {
 		{"a paged failure waits for a person", paged(failed(testRollback(RollbackFailed, sent))), Action{Kind: ActWait, Stage: -1, Reason: "failed: boom"}},
 		{"a retried rollback resolves its page", paged(testRollback(RollbackRestoring, sent)), Action{Kind: ActResolve, Stage: -1}},
 		{"a rejected rollback resolves its page", paged(failed(testRollback(RollbackRejected, sent))), Action{Kind: ActResolve, Stage: -1}},
-		{"a finished rollback is archived", testRollback(RollbackCompleted, done), Action{Kind: ActArchive, Stage: -1}},
-		{"a finished rollback delivers first", outbox(testRollback(RollbackCompleted, done)), Action{Kind: ActFlush, Stage: -1}},
+		{"a completed rollback marks its cycle", testRollback(RollbackCompleted, done), Action{Kind: ActMarkCycle, Stage: -1}},
+		{"a finished rollback is archived", marked(testRollback(RollbackCompleted, done)), Action{Kind: ActArchive, Stage: -1}},
+		{"a finished rollback delivers first", outbox(marked(testRollback(RollbackCompleted, done))), Action{Kind: ActFlush, Stage: -1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -110,6 +110,8 @@ func (e *Engine) actRollback(ctx context.Context, n *Rollback, a Action) (bool, 
 		return true, nil
 	case ActRollbackVerify:
 		return e.verifyRollback(ctx, n)
+	case ActMarkCycle:
+		return e.markCycle(ctx, n)
 	case ActPage, ActResolve:
 		return e.rollbackIncident(ctx, n, a, now)
 	}
