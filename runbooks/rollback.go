@@ -40,8 +40,8 @@ type Rollback struct {
 	Restored  time.Time `json:"restored,omitempty"` // every restore finished
 	// Marked says the cycle now lists the restored hosts as "rolled back,
 	// patch pending" (excluded from its patch evidence with that reason).
-	Marked bool `json:"marked,omitempty"`
-	Ended     time.Time `json:"ended,omitempty"`
+	Marked bool      `json:"marked,omitempty"`
+	Ended  time.Time `json:"ended,omitempty"`
 
 	// Revision, Outbox, Notified and Interactions work as on a Cycle.
 	Revision     int64    `json:"revision"`
