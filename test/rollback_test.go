@@ -174,6 +174,21 @@ func TestRollbackSimStagingHealthGateFails(t *testing.T) {
 			if err != nil || len(of) != 1 || len(of[0].PatchPending()) != 3 {
 				t.Errorf("rollbacks of %s: %v, %v; want this one with 3 hosts patch pending", c.ID, of, err)
 			}
+
+			// The cycle now lists the hosts as rolled back, patch pending;
+			// a retried verify leaves them out, and the cycle goes on to its
+			// report, whose evidence carries the rollback.
+			c = h.cycle(ctx, c.ID)
+			st, _ := c.Stage("staging")
+			if len(st.Exclusions) != 3 || !strings.Contains(st.Exclusions[0].Reason, "rolled back") || !strings.Contains(st.Exclusions[0].Reason, "patch pending") {
+				t.Fatalf("staging exclusions after the rollback: %+v", st.Exclusions)
+			}
+			h.mustDecide(ctx, c.ID, "staging", runbooks.Retry, alice)
+			c = h.finish(ctx, c.ID)
+			in, err := h.engines[0].ReportInput(ctx, c.ID)
+			if err != nil || len(in.Rollbacks) != 1 || in.Rollbacks[0].ID != rb.ID {
+				t.Errorf("report input of %s: rollbacks %v, %v", c.ID, in.Rollbacks, err)
+			}
 		})
 	}
 }
