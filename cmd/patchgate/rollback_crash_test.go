@@ -1,0 +1,318 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state/redisstore/redistest"
+)
+
+// The rollback crash test runs `serve` as a child process (this test
+// binary), lets one cycle finish, requests a rollback of production (four
+// eyes, two approvers) through the CLI, and SIGKILLs the child as soon as
+// the rollback's record moves: between every two steps of every host's
+// restore (AWS replace-root-volume; Azure disk, deallocate, swap, start;
+// GCP disk, stop, detach, attach, start). Each host must be restored
+// exactly once, every host must end with its boot disk, and the audit
+// log must verify.
+
+const rollbackChildEnv = "PATCHGATE_ROLLBACK_CHILD"
+
+func TestRollbackCrashResume(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test runs only without -short")
+	}
+	for _, backend := range []string{"bolt", "redis"} {
+		t.Run(backend, func(t *testing.T) { rollbackCrashRun(t, backend) })
+	}
+}
+
+func rollbackCrashRun(t *testing.T, backend string) {
+	dir := t.TempDir()
+	store := fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
+	if backend == "redis" {
+		sock := redistest.Start(t)
+		store = fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: rbcrash}\n", sock)
+	}
+	tenants := sim.GenerateTenants(1, 11)
+	cfgPath := filepath.Join(dir, "patchgate.yaml")
+	writeRollbackConfig(t, cfgPath, store, filepath.Join(dir, "sim.json"), tenants)
+	reports := filepath.Join(dir, "reports")
+	ctx := context.Background()
+	cli := func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if code := runCLI(ctx, &out, append(args, "--config", cfgPath)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", strings.Join(args, " "), code, out.String())
+		}
+		return out.String()
+	}
+
+	out := cli("cycle", "start", tenants[0].Name, "--as", crashReq)
+	cycle := strings.Fields(strings.TrimPrefix(out, "started "))[0]
+	child, _ := startRollbackChild(t, cfgPath, reports)
+	waitChild(t, child, 3*time.Minute)
+
+	out = cli("rollback", "request", cycle, "production", "--as", crashReq, "--reason", "regression after patching")
+	rbID := strings.Fields(strings.TrimPrefix(out, "requested "))[0]
+	if !strings.Contains(out, "ami-sim") || !strings.Contains(out, "snap-sim") {
+		t.Fatalf("rollback request did not list each host's backup:\n%s", out)
+	}
+
+	kills := 0
+	last := rollbackRevision(t, cfgPath, rbID)
+	deadline := time.Now().Add(4 * time.Minute)
+	for kills < 60 && time.Now().Before(deadline) {
+		child, ready := startRollbackChild(t, cfgPath, reports)
+		select {
+		case <-ready:
+		case <-time.After(time.Until(deadline)):
+			t.Fatalf("child never started\n%s", tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+		}
+		done := make(chan error, 1)
+		go func() { done <- child.Wait() }()
+		moved := false
+		for !moved {
+			select {
+			case <-done: // the rollback finished and the child stopped
+				goto finished
+			case <-time.After(5 * time.Millisecond):
+			}
+			rev, open := rollbackProgress(t, cfgPath, backend, rbID)
+			moved = rev > last || !open
+			if moved {
+				last = rev
+			}
+		}
+		_ = child.Process.Signal(syscall.SIGKILL)
+		<-done
+		kills++
+	}
+	// Whatever is left, the last child finishes.
+	waitChild(t, func() *exec.Cmd { c, _ := startRollbackChild(t, cfgPath, reports); return c }(), 3*time.Minute)
+finished:
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(ctx, cfg, wiring{reports: reports})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := a.engine.GetRollback(ctx, rbID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Status != runbooks.RollbackCompleted || !rb.Marked {
+		t.Fatalf("rollback %s is %s (marked %v): %+v", rb.ID, rb.Status, rb.Marked, rb.Failure)
+	}
+	sends := a.fleet.RestoreSends()
+	for _, h := range rb.Hosts {
+		if len(sends[h.Host.ID]) == 0 {
+			t.Errorf("%s was never restored", h.Host.Name)
+		}
+		for step, n := range sends[h.Host.ID] {
+			if n != 1 {
+				t.Errorf("%s: step %s sent %d times, want exactly once", h.Host.Name, step, n)
+			}
+		}
+		if !a.fleet.BootDiskAttached(h.Host.ID) {
+			t.Errorf("%s left without a boot disk", h.Host.Name)
+		}
+	}
+	a.store.Close()
+	t.Logf("%s: %d kills while rolling back %d hosts", backend, kills, len(rb.Hosts))
+	if kills < 8 {
+		t.Errorf("only %d kills landed during the rollback; the test did not test crashes", kills)
+	}
+	if out := cli("audit", "verify"); !strings.Contains(out, "audit OK") {
+		t.Fatalf("audit verify said: %s", out)
+	}
+}
+
+// rollbackProgress reads the rollback's revision and whether it is still
+// open, with no child holding the store (bolt) or beside it (redis).
+func rollbackProgress(t *testing.T, cfgPath, backend, id string) (int64, bool) {
+	t.Helper()
+	if backend == "bolt" {
+		// bbolt's file is locked by the running child: go by the sim's
+		// state file instead, which every restore step rewrites.
+		return simStateStamp(t, cfgPath), true
+	}
+	return rollbackRevision(t, cfgPath, id), rollbackOpen(t, cfgPath, id)
+}
+
+func rollbackRevision(t *testing.T, cfgPath, id string) int64 {
+	t.Helper()
+	rb := readRollback(t, cfgPath, id)
+	if rb == nil {
+		return 0
+	}
+	return rb.Revision
+}
+
+func rollbackOpen(t *testing.T, cfgPath, id string) bool {
+	rb := readRollback(t, cfgPath, id)
+	return rb != nil && !rb.Status.Terminal()
+}
+
+func readRollback(t *testing.T, cfgPath, id string) *runbooks.Rollback {
+	t.Helper()
+	ctx := context.Background()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(ctx, cfg, wiring{readOnly: true})
+	if err != nil {
+		return nil
+	}
+	defer a.store.Close()
+	rb, err := a.engine.GetRollback(ctx, id)
+	if err != nil {
+		return nil
+	}
+	return rb
+}
+
+// simStateStamp changes whenever the simulated clouds were asked to do
+// something (each restore step rewrites the sim's state file).
+func simStateStamp(t *testing.T, cfgPath string) int64 {
+	fi, err := os.Stat(filepath.Join(filepath.Dir(cfgPath), "sim.json"))
+	if err != nil {
+		return 0
+	}
+	return fi.ModTime().UnixNano() + fi.Size()
+}
+
+func waitChild(t *testing.T, child *exec.Cmd, limit time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- child.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("child: %v\n%s", err, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+		}
+	case <-time.After(limit):
+		_ = child.Process.Kill()
+		<-done
+		t.Fatalf("child did not finish in %s\n%s", limit, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+	}
+}
+
+func startRollbackChild(t *testing.T, cfgPath, reports string) (*exec.Cmd, <-chan struct{}) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestRollbackCrashChild$", "-test.v")
+	cmd.Env = append(os.Environ(), rollbackChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=rollback-child")
+	var errBuf bytes.Buffer
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = &errBuf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(out)
+		signalled := false
+		for sc.Scan() {
+			if !signalled && sc.Text() == crashChildReady {
+				close(ready)
+				signalled = true
+			}
+		}
+	}()
+	return cmd, ready
+}
+
+// TestRollbackCrashChild is the child: serve, with approvers who approve
+// every waiting cycle stage and rollback; it exits once nothing is open.
+func TestRollbackCrashChild(t *testing.T) {
+	cfgPath := os.Getenv(rollbackChildEnv)
+	if cfgPath == "" {
+		t.Skip("only runs as the rollback crash test's child process")
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	w := wiring{log: log, reports: os.Getenv("PATCHGATE_REPORTS"),
+		ready: func(a *app) {
+			fmt.Println(crashChildReady)
+			go approveAllUntilDone(ctx, cancel, a.engine)
+		}}
+	if err := serve(ctx, cfg, w); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func approveAllUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
+	for ctx.Err() == nil {
+		active, err1 := e.Active(ctx)
+		open, err2 := e.Rollbacks(ctx, false)
+		if err1 == nil && err2 == nil && len(active) == 0 && len(open) == 0 {
+			stop()
+			return
+		}
+		for _, c := range active {
+			i := c.Current()
+			if i < 0 || c.Status != runbooks.StatusRunning || c.Stages[i].Phase != runbooks.PhaseApproval {
+				continue
+			}
+			s := c.Stages[i]
+			who := crashApprover
+			if len(s.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
+				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+		}
+		for _, rb := range open {
+			if rb.Status != runbooks.RollbackAwaitingApproval {
+				continue
+			}
+			who := crashApprover
+			if len(rb.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: rb.ID, Action: runbooks.Approve, Actor: who,
+				SeenRevision: rb.Revision, InteractionID: "click-" + rb.ID + "-" + who})
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func writeRollbackConfig(t *testing.T, path, store, simState string, tenants []runbooks.Tenant) {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString(store)
+	b.WriteString("engine: {tick: 20ms, lease_ttl: 20s, step_timeout: 10s, workers: 4}\n")
+	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 1, op_duration: 300ms, latency: 2ms, state_path: %s}\n", simState)
+	fmt.Fprintf(&b, "pipeline:\n")
+	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1, sensor_gate: true}\n", crashApprover)
+	fmt.Fprintf(&b, "  - {env: staging, approvers: [%s], min_approvals: 1, soak: 300ms, sensor_gate: true}\n", crashApprover)
+	fmt.Fprintf(&b, "  - {env: production, approvers: [%s, %s, %s], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}\n", crashApprover, crashSecond, crashReq)
+	b.WriteString(tenantsYAML(tenants))
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
