@@ -32,11 +32,12 @@ func (r *renderer) rollbacks() {
 			rule += ", not the requester (four eyes)"
 		}
 		r.line(fmt.Sprintf("Approved by %s (%s).", orNone(strings.Join(by, "; ")), rule))
-		t := newTable(r.pdf, []column{{"Host", 45}, {"Cloud", 14}, {"Backup", 50}, {"Kind", 22}, {"Taken", 32}, {"By cycle", 50}, {"Restore", 64}})
+		t := r.newTable([]column{{"Host", 45}, {"Cloud", 14}, {"Backup", 50}, {"Kind", 22}, {"Taken", 32}, {"By cycle", 50}, {"Restore", 64}})
 		t.header()
 		for _, h := range rb.Hosts {
 			t.row(h.Host.Name, string(h.Host.Cloud), h.Backup.ID, h.Backup.Kind, ts(h.Backup.TakenAt), h.Backup.Cycle, restoreResult(h))
 		}
+		r.closeTable()
 		for _, g := range rb.Gates {
 			verdict := "passed"
 			if !g.Passed {
