@@ -31,11 +31,13 @@ var iamName = map[string]string{"s3:ListObjectsV2": "s3:ListBucket"}
 // impliedActions are what IAM also checks for a call: tag-on-create needs
 // the tagging action, and SSE-KMS objects need the key.
 var impliedActions = map[string][]string{
-	"ec2:CreateImage":             {"ec2:CreateTags"},
-	"rds:CreateDBSnapshot":        {"rds:AddTagsToResource"},
-	"rds:CreateDBClusterSnapshot": {"rds:AddTagsToResource"},
-	"s3:PutObject":                {"kms:GenerateDataKey", "s3:PutObjectRetention"},
-	"s3:GetObject":                {"kms:Decrypt", "s3:GetObjectVersion"}, // the anchor reads by VersionId
+	"ec2:CreateImage": {"ec2:CreateTags"},
+	// Tagging the replace-root-volume task on create needs ec2:CreateTags.
+	"ec2:CreateReplaceRootVolumeTask": {"ec2:CreateTags"},
+	"rds:CreateDBSnapshot":            {"rds:AddTagsToResource"},
+	"rds:CreateDBClusterSnapshot":     {"rds:AddTagsToResource"},
+	"s3:PutObject":                    {"kms:GenerateDataKey", "s3:PutObjectRetention"},
+	"s3:GetObject":                    {"kms:Decrypt", "s3:GetObjectVersion"}, // the anchor reads by VersionId
 }
 
 // iamNames are the calls whose IAM action is not named after the API
