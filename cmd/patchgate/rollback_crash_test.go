@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -91,6 +92,11 @@ func rollbackCrashRun(t *testing.T, backend string) {
 				goto finished
 			case <-time.After(5 * time.Millisecond):
 			}
+			if time.Now().After(deadline) {
+				_ = child.Process.Kill()
+				<-done
+				t.Fatalf("the rollback stopped moving after %d kills: %+v\n%s", kills, readRollback(t, cfgPath, rbID), tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+			}
 			rev, open := rollbackProgress(t, cfgPath, backend, rbID)
 			moved = rev > last || !open
 			if moved {
@@ -169,23 +175,29 @@ func rollbackOpen(t *testing.T, cfgPath, id string) bool {
 	return rb != nil && !rb.Status.Terminal()
 }
 
+// readRollback reads the rollback's record straight from the store (no
+// simulated fleet is built: loading the sim's state beside a running child
+// would sweep the child's half-written state file).
 func readRollback(t *testing.T, cfgPath, id string) *runbooks.Rollback {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Load(cfgPath)
+	st, _, err := openStoreFromFile(ctx, cfgPath)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := build(ctx, cfg, wiring{readOnly: true})
-	if err != nil {
-		return nil
+	defer st.Close()
+	for _, key := range []string{"runbooks/rollback/active/" + id, "runbooks/rollback/done/" + id} {
+		r, err := st.Get(ctx, key)
+		if err != nil {
+			continue
+		}
+		var rb runbooks.Rollback
+		if err := json.Unmarshal(r.Value, &rb); err != nil {
+			t.Fatal(err)
+		}
+		return &rb
 	}
-	defer a.store.Close()
-	rb, err := a.engine.GetRollback(ctx, id)
-	if err != nil {
-		return nil
-	}
-	return rb
+	return nil
 }
 
 // simStateStamp changes whenever the simulated clouds were asked to do
