@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -13,6 +16,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/multi"
 	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/sla"
 	"github.com/patchgate/patchgate/state"
@@ -118,6 +122,34 @@ func newSLACmd() *cobra.Command {
 		}}
 	except.Flags().StringVar(&as, "as", "", "the Slack user ID acting (checked against sla.risk_approvers; four eyes apply)")
 	_ = except.MarkFlagRequired("as")
-	cmd.AddCommand(posture, except)
+	var month, tenant, outDir string
+	report := &cobra.Command{Use: "report --month YYYY-MM --tenant NAME --out DIR", Short: "Write a tenant's monthly patch SLA posture PDF", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) {
+				m, err := s.MonthReport(cmd.Context(), tenant, month)
+				if err != nil {
+					return "", err
+				}
+				path := filepath.Join(outDir, "sla-posture-"+tenant+"-"+month+".pdf")
+				var buf bytes.Buffer
+				if err := reports.RenderSLAPDF(&buf, m, time.Now()); err != nil {
+					return "", err
+				}
+				if err := os.MkdirAll(outDir, 0o755); err != nil {
+					return "", err
+				}
+				return path, os.WriteFile(path, buf.Bytes(), 0o644)
+			})
+			if err != nil {
+				return userErr(err)
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), out)
+			return nil
+		}}
+	report.Flags().StringVar(&month, "month", time.Now().UTC().Format("2006-01"), "the month, YYYY-MM")
+	report.Flags().StringVar(&tenant, "tenant", "", "the tenant")
+	report.Flags().StringVar(&outDir, "out", ".", "directory to write the PDF to")
+	_ = report.MarkFlagRequired("tenant")
+	cmd.AddCommand(posture, except, report)
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestSLACommandsOnTheCLI: `patchgate sla posture scan` scans the sim
@@ -45,5 +46,11 @@ func TestSLACommandsOnTheCLI(t *testing.T) {
 	}
 	if code, out := cli("sla", "except", "approve", id[1], "--as", "U0BOB00002"); code != 0 || !strings.Contains(out, "in force now") {
 		t.Errorf("approval: exit %d\n%s", code, out)
+	}
+	month := time.Now().UTC().Format("2006-01")
+	if code, out := cli("sla", "report", "--tenant", "acme-cu", "--month", month, "--out", dir); code != 0 || !strings.HasSuffix(strings.TrimSpace(out), ".pdf") {
+		t.Errorf("sla report: exit %d\n%s", code, out)
+	} else if b, err := os.ReadFile(strings.TrimSpace(out)); err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
+		t.Errorf("sla report wrote no PDF: %v", err)
 	}
 }

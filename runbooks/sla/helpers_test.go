@@ -16,7 +16,7 @@ import (
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
 
-func openBolt(t *testing.T, clk *testkit.Clock) state.Store {
+func openBolt(t testing.TB, clk *testkit.Clock) state.Store {
 	t.Helper()
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "state.db"), boltstore.WithNow(clk.Now))
 	if err != nil {

@@ -1,0 +1,109 @@
+package reports
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/internal/testkit"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/sla"
+	"github.com/patchgate/patchgate/state/boltstore"
+)
+
+// slaFleet: web-1 lacks a critical patch released 2026-10-01 (past one
+// month), web-2 one released 2026-11-20 (within), db-1 nothing, legacy-1 an
+// old critical one under an exception, dark-1 is unmanaged.
+type slaFleet struct{}
+
+func (slaFleet) Hosts(context.Context, runbooks.Tenant, runbooks.Environment) ([]runbooks.Host, error) {
+	return []runbooks.Host{{ID: "i-web1", Name: "web-1", Env: "production", Managed: true}, {ID: "i-web2", Name: "web-2", Env: "production", Managed: true},
+		{ID: "i-db1", Name: "db-1", Env: "production", Managed: true}, {ID: "i-legacy", Name: "legacy-1", Env: "production", Managed: true},
+		{ID: "i-dark", Name: "dark-1", Env: "production"}}, nil
+}
+
+func (slaFleet) PatchFindings(context.Context, []runbooks.Host) ([]runbooks.PatchFinding, error) {
+	d := func(s string) time.Time { t, _ := time.Parse(time.DateOnly, s); return t }
+	return []runbooks.PatchFinding{
+		{HostID: "i-web1", HostName: "web-1", PatchID: "ALAS-1", Severity: runbooks.PatchCritical, Released: d("2026-10-01"), State: runbooks.PatchMissing, Source: "aws-ssm DescribeInstancePatches"},
+		{HostID: "i-web2", HostName: "web-2", PatchID: "ALAS-2", Severity: runbooks.PatchCritical, Released: d("2026-11-20"), State: runbooks.PatchMissing, Source: "aws-ssm DescribeInstancePatches"},
+		{HostID: "i-legacy", HostName: "legacy-1", PatchID: "KB-OLD", Severity: runbooks.PatchCritical, Released: d("2026-03-01"), State: runbooks.PatchFailed, Source: "aws-ssm DescribeInstancePatches"},
+	}, nil
+}
+
+// TestSLAReportPCILineAgreesWithTheEvaluation: the monthly posture PDF,
+// read back with pdftotext, states PCI DSS 6.3.3 exactly as the evaluation
+// of the same findings measures it (critical patches within one month of
+// release; the excepted host out of the count), lists the exception with
+// who accepted it, and shows the 12-month trend rows.
+func TestSLAReportPCILineAgreesWithTheEvaluation(t *testing.T) {
+	pdftotext := needTool(t, "pdftotext")
+	ctx := context.Background()
+	clk := testkit.NewClock(time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC))
+	st, err := boltstore.Open(filepath.Join(t.TempDir(), "s.db"), boltstore.WithNow(clk.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tenant := runbooks.Tenant{Name: "acme", Environments: []runbooks.Environment{{Name: "production"}}}
+	svc := &sla.Service{Store: st, Tenants: []runbooks.Tenant{tenant}, Inventory: slaFleet{}, Findings: slaFleet{},
+		Policy: sla.Policy{Default: sla.DefaultDeadlines()}, Clock: clk, RiskApprovers: []string{"U0RISK1", "U0RISK2"}, MinApprovals: 1, MaxExceptionDays: 365}
+	// October's last scan, then the exception, then November's.
+	clk.Set(time.Date(2026, 10, 31, 5, 0, 0, 0, time.UTC))
+	if _, err := svc.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	clk.Set(time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC))
+	x, err := svc.RequestException(ctx, sla.ExceptionRequest{Tenant: "acme", Target: "host:i-legacy", Until: time.Date(2027, 1, 31, 0, 0, 0, 0, time.UTC),
+		Reason: "vendor appliance", Control: "isolated VLAN", Actor: "U0RISK1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.ApproveException(ctx, x.ID, "U0RISK2"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Scan(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hosts, _ := slaFleet{}.Hosts(ctx, tenant, tenant.Environments[0])
+	fs, _ := slaFleet{}.PatchFindings(ctx, hosts)
+	xs, _ := svc.Exceptions(ctx, "acme")
+	want := sla.Evaluate(sla.Input{Tenant: "acme", Now: clk.Now(), Deadlines: sla.DefaultDeadlines(), Exceptions: xs, Hosts: hosts, Findings: fs})
+	if want.PCI633 != p.Tenants[0].PCI633 || want.PCI633.Within != 2 || want.PCI633.Overdue != 1 || want.PCI633.Excepted != 1 {
+		t.Fatalf("scan %+v, evaluation %+v: want 2 within, 1 overdue (web-1), 1 excepted", p.Tenants[0].PCI633, want.PCI633)
+	}
+
+	m, err := svc.MonthReport(ctx, "acme", "2026-11")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := RenderSLAPDF(&buf, m, clk.Now()); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "posture.pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(pdftotext, path, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, s := range []string{
+		sla.PCIText(want.PCI633), // "… 66.7% (2 of 3 measured hosts; 1 excepted, 1 unmanaged not measured)"
+		"2026-10 2026-10-31", "2026-11 2026-11-30",
+		x.ID, "accepted by U0RISK2", "isolated VLAN",
+		"findings from aws-ssm DescribeInstancePatches",
+	} {
+		if !strings.Contains(text, strings.Join(strings.Fields(s), " ")) {
+			t.Errorf("the PDF lacks %q:\n%s", s, text)
+		}
+	}
+}
