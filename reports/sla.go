@@ -53,7 +53,7 @@ func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
 	}
 	s := m.Latest
 	text(8, fmt.Sprintf("Measured by the daily posture scan of %s (%s); findings from %s; KEV catalogue %s. A patch's deadline counts from its vendor release date, or from the day patchgate first saw it missing when the source gives none.",
-		s.Day, s.At.UTC().Format(time.RFC3339), orNone(strings.Join(s.Sources, ", ")), orNone(s.KEV)))
+		s.Day, s.At.UTC().Format(time.RFC3339), slaOrNone(strings.Join(s.Sources, ", ")), slaOrNone(s.KEV)))
 	head("PCI DSS 6.3.3")
 	text(9, sla.PCIText(s.PCI633))
 	head("Hosts by SLA status")
@@ -110,7 +110,7 @@ func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
 	return pdf.Output(w)
 }
 
-func orNone(s string) string {
+func slaOrNone(s string) string {
 	if s == "" {
 		return "none"
 	}
