@@ -69,8 +69,8 @@ func (s *Service) MonthReport(ctx context.Context, tenant, month string) (Month,
 	}
 	for _, e := range evs {
 		at, _ := time.Parse(time.RFC3339Nano, fmt.Sprint(e["at"]))
-		if e["tenant"] == tenant && !at.Before(m0) && !at.After(end) {
-			m.Paged++
+		if l, ok := e["paged"].([]any); ok && e["tenant"] == tenant && !at.Before(m0) && !at.After(end) {
+			m.Paged += len(l)
 		}
 	}
 	return m, nil

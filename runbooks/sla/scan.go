@@ -222,8 +222,9 @@ func (s *Service) firstSeen(ctx context.Context, tenant string, fs []runbooks.Pa
 }
 
 // page triggers one incident per overdue critical or KEV host-patch the
-// tenant has not been paged for, and records it after the pager accepted
-// it, so a failed trigger is tried again by the next scan.
+// tenant has not been paged for, then records those the pager accepted in
+// one write and one audit entry, so a failed trigger is tried again by the
+// next scan and a large first scan costs one write, not one per page.
 func (s *Service) page(ctx context.Context, tenant string, items []Item, now time.Time) (int, error) {
 	if s.Pager == nil {
 		return 0, nil
@@ -233,7 +234,7 @@ func (s *Service) page(ctx context.Context, tenant string, items []Item, now tim
 		return 0, err
 	}
 	var errs []error
-	n := 0
+	var paged []PagedBreach
 	for i := range items {
 		it := &items[i]
 		key := it.HostID + "|" + it.PatchID
@@ -253,26 +254,37 @@ func (s *Service) page(ctx context.Context, tenant string, items []Item, now tim
 			errs = append(errs, fmt.Errorf("page %s: %w", pg.DedupKey, err))
 			continue
 		}
-		_, err := state.ModifyJSON(ctx, s.Store, pagedPrefix+tenant, func(cur *map[string]time.Time) (*map[string]time.Time, error) {
-			next := map[string]time.Time{}
-			if cur != nil {
-				next = *cur
-			}
-			next[key] = now
-			return &next, nil
-		})
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		n++
-		dl := it.Deadline
-		if err := appendAudit(ctx, s.Store, auditEvent{Type: EventBreachPaged, Tenant: tenant, Host: it.HostID, Patch: it.PatchID,
-			KEV: it.KEV, Deadline: &dl, Source: it.Source, At: now}); err != nil {
-			errs = append(errs, err)
-		}
+		paged = append(paged, PagedBreach{Host: it.HostID, Patch: it.PatchID, KEV: it.KEV, Deadline: it.Deadline, Source: it.Source})
 	}
-	return n, errors.Join(errs...)
+	if len(paged) == 0 {
+		return 0, errors.Join(errs...)
+	}
+	_, err = state.ModifyJSON(ctx, s.Store, pagedPrefix+tenant, func(cur *map[string]time.Time) (*map[string]time.Time, error) {
+		next := map[string]time.Time{}
+		if cur != nil {
+			next = *cur
+		}
+		for _, p := range paged {
+			next[p.Host+"|"+p.Patch] = now
+		}
+		return &next, nil
+	})
+	if err != nil {
+		return 0, errors.Join(append(errs, err)...)
+	}
+	if err := appendAudit(ctx, s.Store, auditEvent{Type: EventBreachPaged, Tenant: tenant, Paged: paged, At: now}); err != nil {
+		errs = append(errs, err)
+	}
+	return len(paged), errors.Join(errs...)
+}
+
+// PagedBreach is one host-patch a scan paged for, as audited.
+type PagedBreach struct {
+	Host     string    `json:"host"`
+	Patch    string    `json:"patch"`
+	KEV      string    `json:"kev,omitempty"`
+	Deadline time.Time `json:"deadline"`
+	Source   string    `json:"source,omitempty"`
 }
 
 func hostLabel(it *Item) string {

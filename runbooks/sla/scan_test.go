@@ -87,8 +87,13 @@ func TestPostureScanThreeReplicasOnRedisScanOncePerDay(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if keys, _ := p.count(); len(evs) != keys {
-		t.Errorf("%d breach.paged audit events for %d pages", len(evs), keys)
+	audited := 0
+	for _, e := range evs {
+		l, _ := e["paged"].([]any)
+		audited += len(l)
+	}
+	if keys, _ := p.count(); audited != keys || len(evs) != 2 {
+		t.Errorf("%d breaches in %d breach.paged audit entries for %d pages; want one entry per scan that paged", audited, len(evs), keys)
 	}
 }
 

@@ -65,8 +65,10 @@ type auditEvent struct {
 	Exception *Exception `json:"exception,omitempty"`
 	Actor     string     `json:"actor,omitempty"`
 	Counts    *Counts    `json:"counts,omitempty"`
-	Source    string     `json:"source,omitempty"`
-	At        time.Time  `json:"at"`
+	// Paged lists the breaches a scan paged for (EventBreachPaged).
+	Paged  []PagedBreach `json:"paged,omitempty"`
+	Source string        `json:"source,omitempty"`
+	At     time.Time     `json:"at"`
 }
 
 func appendAudit(ctx context.Context, st state.Store, ev auditEvent) error {
