@@ -107,3 +107,41 @@ func TestSLAReportPCILineAgreesWithTheEvaluation(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkSLAPDF renders a monthly posture PDF with a full item list
+// (sla.MaxListed items), twelve trend rows and 20 exceptions.
+//
+//	go test -run '^$' -bench SLAPDF -benchmem ./reports/
+func BenchmarkSLAPDF(b *testing.B) {
+	at := time.Date(2026, 11, 30, 5, 0, 0, 0, time.UTC)
+	snap := sla.Snapshot{Tenant: "acme", Day: "2026-11-30", At: at, ByEnv: map[string]sla.Counts{
+		"staging":    {Hosts: 10000, Within: 9000, Due: 600, Overdue: 300, Excepted: 50, Unmanaged: 50},
+		"production": {Hosts: 10000, Within: 9100, Due: 500, Overdue: 250, Excepted: 100, Unmanaged: 50}},
+		OverdueBySeverity: map[string]int{runbooks.PatchCritical: 120, runbooks.PatchHigh: 300}, CriticalAges: map[string]int{"0-7": 40, "61+": 3},
+		Sources: []string{"aws-ssm DescribeInstancePatches"}, KEV: "2026.11.30", Listed: sla.MaxListed}
+	snap.Total = snap.ByEnv["staging"].Plus(snap.ByEnv["production"])
+	snap.PCI633 = snap.Total
+	for i := range sla.MaxListed {
+		snap.Items = append(snap.Items, sla.Item{PatchFinding: runbooks.PatchFinding{HostID: "i-" + strings.Repeat("0", 8), PatchID: "ALAS-2026-" + string(rune('a'+i%26)), Severity: runbooks.PatchHigh},
+			Status: sla.Overdue, Deadline: at, Start: at.AddDate(0, -2, 0), StartSource: sla.StartReleased})
+	}
+	m := sla.Month{Tenant: "acme", Month: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Latest: &snap}
+	for i := range 12 {
+		t := snap
+		t.Day = at.AddDate(0, i-11, 0).Format(time.DateOnly)
+		m.Trend = append(m.Trend, t)
+	}
+	for range 20 {
+		m.Exceptions = append(m.Exceptions, sla.Exception{ID: "exc-0123456789ab", Tenant: "acme", Scope: sla.ScopeHost, Target: "i-legacy",
+			Until: at.AddDate(0, 2, 0), Reason: "vendor appliance", Control: "isolated VLAN", Status: sla.ExceptionApproved})
+	}
+	var size int
+	for b.Loop() {
+		var buf bytes.Buffer
+		if err := RenderSLAPDF(&buf, m, at); err != nil {
+			b.Fatal(err)
+		}
+		size = buf.Len()
+	}
+	b.ReportMetric(float64(size), "pdf-bytes")
+}
