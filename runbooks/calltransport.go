@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -31,9 +32,10 @@ type describingTransport struct {
 }
 
 func (t *describingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	req, tries := countTry(req)
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		return nil, t.callError(req, 0, err)
+		return nil, t.callError(req, tries, 0, err)
 	}
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	if resp.StatusCode < 500 && !strings.Contains(ct, "html") {
@@ -43,16 +45,17 @@ func (t *describingTransport) RoundTrip(req *http.Request) (*http.Response, erro
 	resp.Body.Close()
 	raw := fmt.Errorf("%s %s: HTTP %d (%s): %s", req.Method, req.URL.Path, resp.StatusCode, orDefault(ct, "no content type"),
 		strings.TrimSpace(string(bytes.ToValidUTF8(snippet, nil))))
-	ce := t.callError(req, resp.StatusCode, raw)
+	ce := t.callError(req, tries, resp.StatusCode, raw)
 	if strings.Contains(ct, "html") || (len(snippet) > 0 && !jsonOrXML(snippet)) {
 		ce.Cause = Classify(fmt.Errorf("text/html: %w", raw), resp.StatusCode, t.timeout, t.endpoint).Text
 	}
 	return nil, ce
 }
 
-func (t *describingTransport) callError(req *http.Request, status int, err error) *CallError {
+func (t *describingTransport) callError(req *http.Request, tries *atomic.Int32, status int, err error) *CallError {
 	ce := t.describe(req)
 	ce.Status, ce.Timeout, ce.Endpoint, ce.Err = status, t.timeout, t.endpoint, err
+	ce.Attempts = int(tries.Load())
 	return &ce
 }
 

@@ -34,7 +34,7 @@ func cloudTenant(name string, tg runbooks.Target) runbooks.Tenant {
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func TestStepBudgetAWS(t *testing.T) {
-	runStepBudget(t, budgetPeer{name: "aws", stage: "preflight", phase: runbooks.PhaseInventory,
+	runStepBudget(t, budgetPeer{name: "aws", retries: true, stage: "preflight", phase: runbooks.PhaseInventory,
 		tenant: cloudTenant("harbor-cu", runbooks.Target{Cloud: runbooks.AWS, Account: "123456789012",
 			Regions: []string{"eu-west-1"}, Selector: map[string]string{"PatchGroup": "web"}}),
 		names: regexp.MustCompile(`aws (ec2|ssm) Describe\w+ \(account 123456789012, eu-west-1\)`),
@@ -54,7 +54,7 @@ func TestStepBudgetAWS(t *testing.T) {
 }
 
 func TestStepBudgetAzure(t *testing.T) {
-	runStepBudget(t, budgetPeer{name: "azure", stage: "preflight", phase: runbooks.PhaseInventory,
+	runStepBudget(t, budgetPeer{name: "azure", retries: true, stage: "preflight", phase: runbooks.PhaseInventory,
 		tenant: cloudTenant("contoso-cu", runbooks.Target{Cloud: runbooks.Azure, Account: azureSub,
 			Groups: []string{"rg-web"}, Selector: map[string]string{"patch-group": "web"}}),
 		names: regexp.MustCompile(`azure \w+ GET \w+.* \(subscription ` + azureSub + `\)`),
@@ -69,7 +69,7 @@ func TestStepBudgetAzure(t *testing.T) {
 }
 
 func TestStepBudgetGCP(t *testing.T) {
-	runStepBudget(t, budgetPeer{name: "gcp", stage: "preflight", phase: runbooks.PhaseInventory,
+	runStepBudget(t, budgetPeer{name: "gcp", retries: true, stage: "preflight", phase: runbooks.PhaseInventory,
 		tenant: cloudTenant("cascade-cu", runbooks.Target{Cloud: runbooks.GCP, Account: "cascade-prod",
 			Regions: []string{"us-central1"}, Selector: map[string]string{"patch-group": "web"}}),
 		names: regexp.MustCompile(`gcp (compute|osconfig) GET \w+ \(project cascade-prod`),

@@ -118,6 +118,9 @@ type budgetPeer struct {
 	// (a patch fault) and the page is what cannot get through.
 	pager  bool
 	faults func(tn string) sim.Faults
+	// retries: the client retries a 500, so an HTML 500's failure must
+	// say how many attempts it made.
+	retries bool
 	// wire replaces one dependency with the real client on peer.
 	wire func(t *testing.T, peer hostile, d *runbooks.Deps)
 }
@@ -214,6 +217,9 @@ func stepBudgetScenario(t *testing.T, b backend, p budgetPeer, kind string, peer
 		}
 		if !p.names.MatchString(s.Failure.Reason) || !causes[kind].MatchString(s.Failure.Reason) {
 			t.Errorf("failure %q: want it to name %s and say %s", s.Failure.Reason, p.names, causes[kind])
+		}
+		if p.retries && kind == "html-500" && !regexp.MustCompile(`after [2-9] attempts`).MatchString(s.Failure.Reason) {
+			t.Errorf("failure %q: want it to say how many attempts the client made", s.Failure.Reason)
 		}
 		h.tickAll(ctx) // pages, if the halting tick did not
 		checkIncident(t, h.fleet.Stats(), runbooks.IncidentKey(c.ID, p.stage), sim.IncidentTriggered, 1, 0, 0)

@@ -15,8 +15,17 @@ import (
 func budgeted(co *policy.ClientOptions, b runbooks.Budget, endpointKey string) {
 	co.Retry = policy.RetryOptions{MaxRetries: int32(b.Attempts - 1), TryTimeout: b.PerAttempt,
 		RetryDelay: max(b.MaxBackoff/4, 1), MaxRetryDelay: b.MaxBackoff}
+	co.PerCallPolicies = append(co.PerCallPolicies, countTries{})
 	co.Transport = &http.Client{Transport: runbooks.DescribeTransport(http.DefaultTransport.(*http.Transport).Clone(),
 		b.PerAttempt, endpointKey, describeARM)}
+}
+
+// countTries gives each call one attempt counter that the retry policy's
+// tries share, so a failure says how many attempts it made.
+type countTries struct{}
+
+func (countTries) Do(req *policy.Request) (*http.Response, error) {
+	return req.WithContext(runbooks.CountTries(req.Raw().Context())).Next()
 }
 
 // describeARM names an ARM request: the resource provider as the service,

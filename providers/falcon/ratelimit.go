@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // rateLimiter is the outermost transport: it keeps Falcon's rate-limit
@@ -41,6 +43,9 @@ func (rl *rateLimiter) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			runbooks.CountRetry(req)
+		}
 		if err := rl.waitWindow(ctx); err != nil {
 			return nil, err
 		}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // retrying repeats a request Google refused for load (429), and a read
@@ -24,6 +26,9 @@ type retrying struct {
 
 func (r *retrying) RoundTrip(req *http.Request) (*http.Response, error) {
 	for attempt := 1; ; attempt++ {
+		if attempt > 1 {
+			runbooks.CountRetry(req)
+		}
 		treq, cancel := perTry(req, r.perTry)
 		resp, err := r.base.RoundTrip(treq)
 		if err != nil {
