@@ -84,12 +84,14 @@ func newSLACmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "sla", Short: "Patch SLA posture and exceptions (the same functions as /patch posture and /patch except)"}
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkPersistentFlagRequired("config")
-	with := func(ctx context.Context, fn func(*sla.Service) (string, error)) (string, error) {
+	// with builds the service; a scan or an exception decision builds the
+	// providers, pager and Slack for real, reading the posture does not.
+	with := func(ctx context.Context, readOnly bool, fn func(*sla.Service) (string, error)) (string, error) {
 		cfg, err := config.Load(cfgPath)
 		if err != nil {
 			return "", err
 		}
-		a, err := build(ctx, cfg, wiring{readOnly: true})
+		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
 		if err != nil {
 			return "", err
 		}
@@ -101,7 +103,8 @@ func newSLACmd() *cobra.Command {
 	}
 	posture := &cobra.Command{Use: "posture [TENANT | scan]", Short: "Print the latest posture, or scan now", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) { return s.Posture(cmd.Context(), args) })
+			scan := len(args) == 1 && args[0] == "scan"
+			out, err := with(cmd.Context(), !scan, func(s *sla.Service) (string, error) { return s.Posture(cmd.Context(), args) })
 			if out != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), out)
 			}
@@ -113,7 +116,7 @@ func newSLACmd() *cobra.Command {
 	except := &cobra.Command{Use: "except TENANT TARGET UNTIL REASON… control: CONTROL… | approve ID | reject ID | list [TENANT]",
 		Short: "Request, approve, reject or list exceptions, acting as the Slack user --as", Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) { return s.Except(cmd.Context(), args, as) })
+			out, err := with(cmd.Context(), false, func(s *sla.Service) (string, error) { return s.Except(cmd.Context(), args, as) })
 			if err != nil {
 				return userErr(err)
 			}
@@ -125,7 +128,7 @@ func newSLACmd() *cobra.Command {
 	var month, tenant, outDir string
 	report := &cobra.Command{Use: "report --month YYYY-MM --tenant NAME --out DIR", Short: "Write a tenant's monthly patch SLA posture PDF", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			out, err := with(cmd.Context(), func(s *sla.Service) (string, error) {
+			out, err := with(cmd.Context(), true, func(s *sla.Service) (string, error) {
 				m, err := s.MonthReport(cmd.Context(), tenant, month)
 				if err != nil {
 					return "", err

@@ -40,8 +40,15 @@ func (r *Router) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]ru
 }
 
 // Measured reports whether the host's cloud has a provider that reads
-// patch findings.
+// patch findings, and that provider reads this host (one that can say so,
+// like Azure's for Arc servers, is asked).
 func (r *Router) Measured(h runbooks.Host) bool {
 	c, ok := r.clouds[h.Cloud]
-	return ok && c.Findings != nil
+	if !ok || c.Findings == nil {
+		return false
+	}
+	if m, ok := c.Findings.(interface{ Measured(runbooks.Host) bool }); ok {
+		return m.Measured(h)
+	}
+	return true
 }

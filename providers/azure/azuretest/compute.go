@@ -145,8 +145,22 @@ func (s *Server) assessVM(w http.ResponseWriter, v *VM) {
 			return map[string]any{
 				"status": "Succeeded", "assessmentActivityId": "assess-" + started.Format("150405.000"),
 				"criticalAndSecurityPatchCount": v.CriticalAndSecurity, "otherPatchCount": v.Other,
-				"rebootPending": false, "startDateTime": started.Format(time.RFC3339), "availablePatches": []any{},
+				"rebootPending": false, "startDateTime": started.Format(time.RFC3339), "availablePatches": availablePatches(v, started),
 			}
 		},
 	}, v.Subscription, "Microsoft.Compute", v.Location, computeAPI)
+}
+
+// availablePatches renders v.Patches as assessPatches lists them.
+func availablePatches(v *VM, at time.Time) []any {
+	out := []any{}
+	for _, p := range v.Patches {
+		out = append(out, map[string]any{
+			"patchId": p.PatchID, "name": p.Name, "version": p.Version, "kbId": p.KBID, "classifications": p.Classifications,
+			"rebootBehavior": "CanRequestReboot", "activityId": "assess-" + at.Format("150405.000"),
+			"publishedDate": p.Published.UTC().Format(time.RFC3339), "lastModifiedDateTime": at.Format(time.RFC3339),
+			"assessmentState": "Available",
+		})
+	}
+	return out
 }

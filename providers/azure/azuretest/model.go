@@ -23,6 +23,16 @@ type VM struct {
 	LastPatched                time.Time
 	// Install is what an installPatches on this VM does.
 	Install Outcome
+	// Patches are the availablePatches an assessPatches lists.
+	Patches []AvailablePatch
+}
+
+// AvailablePatch is one entry of a VM's assessPatches availablePatches
+// (VirtualMachineSoftwarePatchProperties).
+type AvailablePatch struct {
+	PatchID, Name, Version, KBID string
+	Classifications              []string
+	Published                    time.Time
 }
 
 // Arc is one Microsoft.HybridCompute (Arc-enabled) machine.
