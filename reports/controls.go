@@ -283,16 +283,22 @@ func evalCC71(b *Bundle) Result {
 	if g == nil {
 		return Result{Status: StatusException, Exceptions: []string{"no preflight inventory was recorded"}}
 	}
-	withSensor := 0
-	for i := range b.Hosts {
-		if b.Hosts[i].HasSensor {
+	withSensor, measured := 0, sensorMeasured(b.Hosts)
+	for _, h := range measured {
+		if h.HasSensor {
 			withSensor++
 		}
 	}
 	ev := []string{
 		fmt.Sprintf("preflight inventory at %s: %s", ts(g.At), g.Summary) + sourceNote(g.Sources),
 		fmt.Sprintf("hosts inventoried: %d, unmanaged: %d", len(b.Hosts), len(g.Findings)),
-		fmt.Sprintf("EDR coverage: %d/%d hosts (%s)", withSensor, len(b.Hosts), pct(withSensor, len(b.Hosts))),
+	}
+	if len(measured) > 0 {
+		ev = append(ev, fmt.Sprintf("EDR coverage: %d/%d hosts (%s)", withSensor, len(measured), pct(withSensor, len(measured)))+
+			sourceNote(sensorSourceList(measured)))
+	}
+	if n := len(b.Hosts) - len(measured); n > 0 {
+		ev = append(ev, fmt.Sprintf("EDR coverage not measured on %d host(s): no EDR source reported them", n))
 	}
 	for i, f := range g.Findings {
 		if i == maxListed {
@@ -491,9 +497,14 @@ func evalPCI5(b *Bundle) Result {
 		return Result{Status: StatusNotApplicable, Evidence: []string{"no hosts in scope"}}
 	}
 	var ex []string
+	measured := sensorMeasured(b.Hosts)
+	if n := len(b.Hosts) - len(measured); n > 0 {
+		// Not measured is an exception, never a pass and never "no sensor".
+		ex = append(ex, fmt.Sprintf("anti-malware sensor not measured on %d/%d hosts: no EDR source reported them", n, len(b.Hosts)))
+	}
 	ok, bad := 0, 0
-	for i := range b.Hosts {
-		h := &b.Hosts[i]
+	for i := range measured {
+		h := &measured[i]
 		if h.HasSensor && !h.SensorRFM {
 			ok++
 			continue
@@ -510,5 +521,10 @@ func evalPCI5(b *Bundle) Result {
 	if bad > maxListed {
 		ex = append(ex, fmt.Sprintf("… and %d more hosts", bad-maxListed))
 	}
-	return verdict([]string{fmt.Sprintf("anti-malware sensor active on %d/%d hosts (%s)", ok, len(b.Hosts), pct(ok, len(b.Hosts))) + sourceNote(hostSourceList(b.Hosts))}, ex)
+	var ev []string
+	if len(measured) > 0 {
+		ev = append(ev, fmt.Sprintf("anti-malware sensor active on %d/%d measured hosts (%s)", ok, len(measured), pct(ok, len(measured)))+
+			sourceNote(sensorSourceList(measured)))
+	}
+	return verdict(ev, ex)
 }

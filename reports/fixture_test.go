@@ -58,7 +58,7 @@ func fixture() Bundle {
 
 	host := func(id, name string, cloud rb.Cloud, env string, pending int) rb.Host {
 		return rb.Host{ID: id, Name: name, Cloud: cloud, Account: "acct-" + string(cloud), Env: env, OS: "Amazon Linux", OSVersion: "2023",
-			Kernel: "6.1.115", Managed: true, HasSensor: true, SensorVersion: "7.18", PendingPatches: pending, LastPatched: at(29)}
+			Kernel: "6.1.115", Managed: true, HasSensor: true, SensorVersion: "7.18", SensorSource: "falcon", PendingPatches: pending, LastPatched: at(29)}
 	}
 	hosts := []rb.Host{
 		host("i-np-1", "nonprod-web-1", rb.AWS, "nonprod", 0),

@@ -92,3 +92,25 @@ func hostSourceList(hs []runbooks.Host) []string {
 	}
 	return sortedKeys(set)
 }
+
+// sensorMeasured are the hosts whose sensor state an EDR source reported.
+func sensorMeasured(hs []runbooks.Host) []runbooks.Host {
+	var out []runbooks.Host
+	for i := range hs {
+		if hs[i].SensorSource != "" {
+			out = append(out, hs[i])
+		}
+	}
+	return out
+}
+
+// sensorSourceList are the distinct systems that measured hosts' sensors.
+func sensorSourceList(hs []runbooks.Host) []string {
+	set := map[string]bool{}
+	for i := range hs {
+		if hs[i].SensorSource != "" {
+			set[hs[i].SensorSource] = true
+		}
+	}
+	return sortedKeys(set)
+}

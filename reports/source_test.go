@@ -148,3 +148,41 @@ func TestEvidenceSourceSimulatedAccessReportMarksTheReport(t *testing.T) {
 		t.Error("real sources mark the report")
 	}
 }
+
+// TestEvidenceSourceUnmeasuredSensorsAreAnException: hosts listed by a
+// patch agent (aws-ssm) carry no EDR data, so the EDR lines count only the
+// hosts an EDR source measured, and hosts nobody measured are an exception
+// — never "no sensor" and never a pass.
+func TestEvidenceSourceUnmeasuredSensorsAreAnException(t *testing.T) {
+	b := fixture()
+	hosts := append([]rb.Host(nil), b.Hosts...)
+	for i := range hosts {
+		hosts[i].Source = rb.SourceAWSSSM
+		if i < 3 {
+			hosts[i].HasSensor, hosts[i].SensorVersion, hosts[i].SensorSource = false, "", ""
+		}
+	}
+	b.Hosts = hosts
+	pci := result(t, b, "5.x")
+	if pci.Status != StatusException {
+		t.Errorf("5.x is %s with 3 hosts unmeasured, want an exception", pci.Status)
+	}
+	all := strings.Join(append(pci.Evidence, pci.Exceptions...), "\n")
+	for _, want := range []string{
+		"anti-malware sensor not measured on 3/7 hosts",
+		"anti-malware sensor active on 4/4 measured hosts (100.0%) (source: falcon)",
+	} {
+		if !strings.Contains(all, want) {
+			t.Errorf("5.x lacks %q:\n%s", want, all)
+		}
+	}
+	if strings.Contains(all, "aws-ssm") || strings.Contains(all, "no EDR sensor") {
+		t.Errorf("5.x credits the patch agent or calls unmeasured hosts sensorless:\n%s", all)
+	}
+	cc71 := strings.Join(result(t, b, "CC7.1").Evidence, "\n")
+	for _, want := range []string{"EDR coverage: 4/4 hosts (100.0%) (source: falcon)", "EDR coverage not measured on 3 host(s)"} {
+		if !strings.Contains(cc71, want) {
+			t.Errorf("CC7.1 lacks %q:\n%s", want, cc71)
+		}
+	}
+}

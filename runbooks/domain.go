@@ -68,6 +68,10 @@ type Host struct {
 	HasSensor     bool   `json:"has_sensor"`
 	SensorVersion string `json:"sensor_version,omitempty"`
 	SensorRFM     bool   `json:"sensor_rfm,omitempty"` // reduced-functionality mode
+	// SensorSource is the system that measured the three fields above
+	// (falcon, simulation); empty when nothing did, and then they say
+	// nothing about the host's sensor.
+	SensorSource string `json:"sensor_source,omitempty"`
 
 	PendingPatches int       `json:"pending_patches"`
 	PendingKernel  string    `json:"pending_kernel,omitempty"` // kernel a patch would install

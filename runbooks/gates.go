@@ -25,7 +25,7 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 	now = e.now() // the gate's result is stamped when it is known
 	scope := Scope{Hosts: len(hosts), ByCloud: map[Cloud]int{}, ByEnv: map[string]int{}}
 	var unmanaged []Finding
-	noSensor := 0
+	noSensor, unmeasured := 0, 0
 	for _, h := range hosts {
 		scope.ByCloud[h.Cloud]++
 		scope.ByEnv[h.Env]++
@@ -36,13 +36,21 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 			}
 			unmanaged = append(unmanaged, Finding{HostID: h.ID, HostName: h.Name, Reason: reason, Source: h.Source})
 		}
-		if !h.HasSensor {
+		switch {
+		case h.SensorSource == "":
+			unmeasured++
+		case !h.HasSensor:
 			noSensor++
 		}
 	}
 	scope.Unmanaged = len(unmanaged)
 	n.Scope = scope
 	summary := fmt.Sprintf("%d hosts, %d unmanaged, %d without EDR sensor", len(hosts), len(unmanaged), noSensor)
+	if unmeasured > 0 {
+		// The patch agents' inventories carry no EDR data: say so rather
+		// than count those hosts as without a sensor, or with one.
+		summary += fmt.Sprintf(", EDR sensor not measured on %d", unmeasured)
+	}
 	n.gate(i, now, Gate{Name: "inventory", Passed: len(unmanaged) == 0, Summary: summary, Findings: unmanaged, Sources: hostSources(hosts)})
 	if len(unmanaged) > 0 {
 		n.fail(i, now, fmt.Sprintf("%d host(s) are running but not managed by the patch agent", len(unmanaged)), unmanaged)

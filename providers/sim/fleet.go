@@ -156,7 +156,7 @@ func (f *Fleet) putMut(i int, m hostMut) {
 // repairs, then any patch that has finished by now.
 func (f *Fleet) view(i int, now time.Time) runbooks.Host {
 	h := f.w.hosts[i]
-	h.Source = runbooks.SourceSimulation
+	h.Source, h.SensorSource = runbooks.SourceSimulation, runbooks.SourceSimulation
 	m := f.st.Hosts[i]
 	if m.Unmanaged {
 		h.Managed, h.AgentStatus = false, m.AgentStatus

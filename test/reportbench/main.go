@@ -94,7 +94,7 @@ func syntheticInput(n int) rb.ReportInput {
 		h := rb.Host{ID: fmt.Sprintf("i-%012x", i), Name: fmt.Sprintf("acme-%s-web-%05d", envs[i%3], i),
 			Cloud: clouds[i%3], Account: fmt.Sprintf("acct-%s-%d", clouds[i%3], i%7), Region: "us-east-1", Env: envs[i%3],
 			OS: "Amazon Linux", OSVersion: "2023", Kernel: "6.1.115-126.197.amzn2023.x86_64", Managed: true, AgentStatus: "Online",
-			HasSensor: true, SensorVersion: "7.18.18803", LastPatched: at(20)}
+			HasSensor: true, SensorVersion: "7.18.18803", SensorSource: "falcon", LastPatched: at(20)}
 		before[i] = h
 		before[i].Kernel, before[i].PendingPatches = "6.1.102-111.182.amzn2023.x86_64", 12
 		if i%500 == 0 {
