@@ -70,7 +70,8 @@ func defaults() *Config {
 		HTTP:          httpserve.DefaultLimits(),
 		Audit: Audit{Signing: AuditSigning{Every: 100, Interval: 15 * time.Minute},
 			Anchor: AuditAnchor{S3: AuditS3{RetentionDays: 400, Mode: "COMPLIANCE"}}},
-		ChangeRecords: ChangeRecords{Poll: runbooks.DefaultChangePoll, ServiceNow: ServiceNowChanges{Category: "Software"}},
+		ChangeRecords: ChangeRecords{Poll: runbooks.DefaultChangePoll, ServiceNow: ServiceNowChanges{Category: "Software"},
+			Jira: JiraChanges{IssueType: "Change"}},
 	}
 	for _, s := range runbooks.DefaultPipeline() {
 		c.Tiers = append(c.Tiers, tierFrom(s))

@@ -33,13 +33,23 @@ const (
 // url, as three processes would; a rebuilt set is a restart.
 func (h *harness) snEngines(url string, pipeline runbooks.Pipeline, stepTimeout time.Duration) []*runbooks.Engine {
 	h.t.Helper()
-	var out []*runbooks.Engine
-	for i := range 3 {
+	return h.changeEngines(pipeline, stepTimeout, func() runbooks.ChangeRecords {
 		cr, err := servicenow.New(servicenow.Config{URL: url, Username: snUser, Password: snPassword, StepTimeout: stepTimeout})
 		if err != nil {
 			h.t.Fatal(err)
 		}
 		cr.SetSleep(func(ctx context.Context, d time.Duration) error { return ctx.Err() })
+		return cr
+	})
+}
+
+// changeEngines builds three replicas, each with its own change platform
+// client from newClient.
+func (h *harness) changeEngines(pipeline runbooks.Pipeline, stepTimeout time.Duration, newClient func() runbooks.ChangeRecords) []*runbooks.Engine {
+	h.t.Helper()
+	var out []*runbooks.Engine
+	for i := range 3 {
+		cr := newClient()
 		e, err := runbooks.New(runbooks.Config{Replica: fmt.Sprintf("replica-%d", i), Workers: 8, LeaseTTL: 30 * time.Second,
 			StepTimeout: stepTimeout},
 			runbooks.Deps{Store: h.store, Clock: h.clock, Inventory: h.fleet, Sensors: h.fleet, Backups: h.fleet,

@@ -6,6 +6,7 @@ import (
 
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/doctor"
+	"github.com/patchgate/patchgate/providers/jira"
 	"github.com/patchgate/patchgate/providers/servicenow"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -37,6 +38,30 @@ func newChangeRecords(cfg *config.Config, w wiring) (changeClient, error) {
 			AssignmentGroup: sn.AssignmentGroup, Category: sn.Category, Fields: sn.Fields, StepTimeout: cfg.Engine.StepTimeout})
 		if err != nil {
 			return nil, fmt.Errorf("change_records.servicenow: %w", err)
+		}
+		return c, nil
+	case config.ChangeJira:
+		j := cr.Jira
+		apiToken, err := j.APIToken.Resolve(w.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("change_records.jira.api_token: %w", err)
+		}
+		token, err := j.Token.Resolve(w.lookup)
+		if err != nil {
+			return nil, fmt.Errorf("change_records.jira.token: %w", err)
+		}
+		statuses := map[string]string{}
+		for k, v := range jira.DefaultStatuses {
+			statuses[k] = v
+		}
+		for k, v := range j.Statuses {
+			statuses[k] = v
+		}
+		c, err := jira.New(jira.Config{URL: j.URL, Email: j.Email, APIToken: apiToken, Token: token, Project: j.Project,
+			IssueType: j.IssueType, Statuses: statuses, ApprovedStatuses: j.ApprovedStatuses, Fields: j.Fields,
+			StepTimeout: cfg.Engine.StepTimeout})
+		if err != nil {
+			return nil, fmt.Errorf("change_records.jira: %w", err)
 		}
 		return c, nil
 	}
