@@ -156,7 +156,7 @@ func TestChangeRecordServiceNowLostAnswerMakesOneRecord(t *testing.T) {
 	fake.SetFail(func(w http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodPost && dropped.CompareAndSwap(false, true) {
 			fake.SetFail(nil)
-			fake.ServeHTTP(httptest.NewRecorder(), r) // the record is made…
+			fake.ServeHTTP(httptest.NewRecorder(), r)    // the record is made…
 			w.WriteHeader(http.StatusServiceUnavailable) // …and the answer lost
 			return true
 		}
