@@ -47,7 +47,7 @@ func rootFields(c *runbooks.Cycle, v rootView) []*slack.TextBlockObject {
 	field := func(name, value string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+name+"*\n"+value, maxFieldChars), false, false)
 	}
-	return []*slack.TextBlockObject{
+	fields := []*slack.TextBlockObject{
 		field("Tenant", tenant),
 		field("Cycle", "`"+esc(c.ID)+"`"),
 		field("Requested by", userLink(c.Requester)),
@@ -55,6 +55,10 @@ func rootFields(c *runbooks.Cycle, v rootView) []*slack.TextBlockObject {
 		field("Scope", scopeText(c)),
 		field("Started", utc(c.Created)),
 	}
+	if ch := changeField(c); ch != "" {
+		fields = append(fields, field("Change", ch))
+	}
+	return fields
 }
 
 // rootText is the notification text: whose cycle and where it stands.
@@ -252,6 +256,7 @@ func rootDetails(c *runbooks.Cycle, v rootView) []string {
 			lines = append(lines, fmt.Sprintf("⚠️ %s %d provider error(s) in a row: %s", what, s.Errors, esc(clip(s.LastError, 200))))
 		}
 	}
+	lines = append(lines, changeLines(c)...)
 	if s := failedStage(c); s != nil && s.Failure != nil {
 		l := fmt.Sprintf("❌ *%s* failed at *%s*: %s", esc(s.Name), phaseName(s.Failure.Phase), esc(clip(s.Failure.Reason, 500)))
 		if n := len(s.Failure.Findings); n > 0 {

@@ -37,7 +37,7 @@ func notable(c *runbooks.Cycle, ev runbooks.Event) bool {
 		runbooks.EvRetry, runbooks.EvExclusions, runbooks.EvCycleRejected, runbooks.EvCycleCompleted:
 		return true
 	}
-	return rollbackNotable(ev)
+	return rollbackNotable(ev) || changeNotable(ev.Type)
 }
 
 // renderThread renders events as thread messages: normally one, split
@@ -203,6 +203,9 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 		return l
 	case runbooks.EvCycleCompleted:
 		return "🎉 Cycle completed: every stage is done."
+	case runbooks.EvChangeCreated, runbooks.EvChangeTransition, runbooks.EvChangeApproved,
+		runbooks.EvChangeRejected, runbooks.EvChangeClosed, runbooks.EvChangeFailed:
+		return changeEventLine(ev)
 	case runbooks.EvReportDone:
 		loc := ev.Data["location"]
 		if loc == "" {

@@ -97,6 +97,7 @@ var Controls = []Control{
 	{ID: "6.3.3", Framework: "PCI DSS v4.0", Title: "Critical/high patches installed within one month", Evaluate: evalPCI633},
 	{ID: "10.2", Framework: "PCI DSS v4.0", Title: "Audit log of actions", Evaluate: evalPCI102},
 	{ID: "5.x", Framework: "PCI DSS v4.0", Title: "Anti-malware present and active", Evaluate: evalPCI5},
+	{ID: "6.5.1", Framework: "PCI DSS v4.0", Title: "Change record: reason, impact, approval, testing, back-out", Evaluate: evalPCI651},
 }
 
 // Evaluate judges every control against b.
@@ -227,6 +228,7 @@ func evalCC81(b *Bundle) Result {
 			ex = append(ex, fmt.Sprintf("%s ran at %s before %s's soak ended at %s", s.Name, ts(start), staging.Name, ts(staging.SoakUntil)))
 		}
 	}
+	ev = append(ev, changeEvidence(c)...)
 	if staging != nil && staging.Soak > 0 && !staging.SoakUntil.IsZero() && !staging.Done.IsZero() {
 		observed := staging.Done.Sub(staging.SoakUntil.Add(-staging.Soak))
 		ev = append(ev, fmt.Sprintf("soak observed %s (required %s)", runbooks.ForPeople(observed), runbooks.ForPeople(staging.Soak)))
