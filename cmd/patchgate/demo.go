@@ -91,11 +91,17 @@ func runDemo(ctx context.Context, o demoOptions) error {
 	if err != nil {
 		return fmt.Errorf("seed the demo's certificates and drift: %w", err)
 	}
-	cfg, err := demoConfig(o, sb.APIURL(), dailyYAML)
+	snow, err := sim.StartServiceNow(demoSNUser, demoSNPassword)
+	if err != nil {
+		return fmt.Errorf("start the simulated ServiceNow: %w", err)
+	}
+	defer snow.Close()
+	cfg, err := demoConfig(o, sb.APIURL(), dailyYAML+demoChanges(snow.URL))
 	if err != nil {
 		return err
 	}
-	secrets := map[string]string{"PATCHGATE_DEMO_BOT_TOKEN": sbOpts.BotToken, "PATCHGATE_DEMO_APP_TOKEN": sbOpts.AppToken}
+	secrets := map[string]string{"PATCHGATE_DEMO_BOT_TOKEN": sbOpts.BotToken, "PATCHGATE_DEMO_APP_TOKEN": sbOpts.AppToken,
+		"PATCHGATE_DEMO_SN_PASSWORD": demoSNPassword}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var (
@@ -110,7 +116,8 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		daily:     hw,
 		ready: func(a *app) {
 			fmt.Fprintf(o.out, "patchgate demo: %d simulated hosts in 3 credit unions on aws, azure and gcp; state %s\n", a.fleet.Size(), o.statePath)
-			fmt.Fprintf(o.out, "Slack sandbox: %s  (switch users at the top; type /patch help)\n\n", url)
+			fmt.Fprintf(o.out, "Slack sandbox: %s  (switch users at the top; type /patch help)\n", url)
+			fmt.Fprintf(o.out, "Simulated ServiceNow (change records, linked from each cycle's message): %s\n\n", snow.URL)
 			if o.ready != nil {
 				o.ready(url, sb, a)
 			}
@@ -144,7 +151,7 @@ providers: {kind: sim, sim: {seed: %d, hosts_per_target: 4, op_duration: %s}}
 pipeline:
   - {env: nonprod, groups: [S0SRE], min_approvals: 1, sensor_gate: true}
   - {env: staging, groups: [S0SRE], min_approvals: 1, soak: %s, sensor_gate: true}
-  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true}
+  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true, require_change_approval: true}
 slack:
   transport: socket
   bot_token: env:PATCHGATE_DEMO_BOT_TOKEN
@@ -154,6 +161,19 @@ slack:
   update_interval: 500ms
 %s%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, demoChannel, apiURL, tenantsYAML(fleet.Tenants), extra)
 	return config.Parse("demo.yaml", []byte(yaml))
+}
+
+// The simulated ServiceNow's integration user.
+const (
+	demoSNUser     = "patchgate.demo"
+	demoSNPassword = "demo-only-password"
+)
+
+// demoChanges is the demo's change_records section: every cycle keeps a
+// change record in the simulated ServiceNow, and production waits for its
+// approval there (the simulated CAB approves when asked).
+func demoChanges(url string) string {
+	return fmt.Sprintf("change_records:\n  platform: servicenow\n  poll: 2s\n  servicenow: {url: %q, username: %s, password: env:PATCHGATE_DEMO_SN_PASSWORD}\n", url, demoSNUser)
 }
 
 // syncWriter serialises writes from several goroutines.

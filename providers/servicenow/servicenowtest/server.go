@@ -61,6 +61,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if f := s.failer(); f != nil && f(w, r) {
 		return
 	}
+	if s.servePage(w, r) {
+		return
+	}
 	if u, p, ok := r.BasicAuth(); !ok || u != s.User || p != s.Password {
 		writeErr(w, http.StatusUnauthorized, "User Not Authenticated", "Required to provide Auth information")
 		return
