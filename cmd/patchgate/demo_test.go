@@ -106,6 +106,20 @@ func TestDemoStory(t *testing.T) {
 		if strings.Contains(m.Text, "not an approver") {
 			t.Errorf("a refusal reached the channel: %q", m.Text)
 		}
+		// The root links the cycle's change record in the simulated
+		// ServiceNow (its last edit may still be on its way when the story
+		// ends); the thread announced its opening and closing.
+		unescape := strings.NewReplacer(`\u003c`, "<", `\u003e`, ">").Replace
+		if !regexp.MustCompile(`\*Change\*\\nServiceNow <http://127\.0\.0\.1:\d+/change_request\.do\?sys_id=[0-9a-f]+\|CHG\d{7}> · \w+ · approval Approved`).MatchString(unescape(string(m.Blocks))) {
+			t.Errorf("root message %s does not link its closed change record: %s", m.TS, m.Blocks)
+		}
+		var thread strings.Builder
+		for _, r := range m.Replies {
+			thread.WriteString(unescape(string(r.Blocks)))
+		}
+		if !strings.Contains(thread.String(), "change <http://127.0.0.1") || !strings.Contains(thread.String(), "closed successful") {
+			t.Errorf("thread of %s does not announce the change record's opening and closing", m.TS)
+		}
 	}
 	var refusals int
 	for _, e := range sb.Ephemerals(demoOutsider) {
