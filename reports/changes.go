@@ -30,7 +30,7 @@ func changeEvidence(c *runbooks.Cycle) []string {
 	if len(r.States) > 0 {
 		out = append(out, "change states: "+strings.Join(r.States, " → "))
 	}
-	approval := fmt.Sprintf("change approval in %s: %s", runbooks.PlatformName(r.Platform), orNone(r.Approval))
+	approval := fmt.Sprintf("change approval in %s: %s", runbooks.PlatformName(r.Platform), orNotRead(r.Approval))
 	return append(out, approval)
 }
 
@@ -41,7 +41,7 @@ func changeFailure(r *runbooks.ChangeRef) string {
 	return fmt.Sprintf(" (%d failed attempt(s): %s)", r.Errors, r.LastError)
 }
 
-func orNone(s string) string {
+func orNotRead(s string) string {
 	if s == "" {
 		return "not read yet"
 	}
