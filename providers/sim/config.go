@@ -64,6 +64,8 @@ const (
 	MethodStartRestore = "StartRestore"
 	MethodFindRestore  = "FindRestore"
 	MethodPollRestore  = "PollRestore"
+	MethodListBackups  = "ListPrePatchBackups"
+	MethodDeleteBackup = "DeleteBackup"
 	MethodTrigger      = "Trigger"
 	MethodAcknowledge  = "Acknowledge"
 	MethodResolve      = "Resolve"

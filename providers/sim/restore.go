@@ -80,24 +80,37 @@ func (f *Fleet) PrePatchBackups(ctx context.Context, handle string) ([]runbooks.
 		if !ok || op.Kind != kindBackup {
 			return runbooks.Errorf(runbooks.CodeNotFound, "sim: no backup operation %q", handle)
 		}
-		for pos, i := range op.Hosts {
-			if _, failed := op.failed(pos); failed || i < 0 {
-				continue
-			}
-			h := f.w.hosts[i]
-			b := runbooks.HostBackup{HostID: h.ID, HostName: h.Name, Cloud: h.Cloud, TakenAt: op.DoneAt.UTC(),
-				Cycle: op.Cycle, Tag: op.Tag, Source: runbooks.SourceSimulation}
-			num := strings.TrimPrefix(op.Handle, "sim-backup-")
-			if h.Cloud == runbooks.AWS {
-				b.Kind, b.ID = runbooks.BackupImage, fmt.Sprintf("ami-sim%s%04d", num, pos)
-			} else {
-				b.Kind, b.ID = runbooks.BackupDiskSnapshot, fmt.Sprintf("snap-sim-%s-%04d", num, pos)
+		for _, b := range f.backupsOf(op) {
+			if _, gone := f.st.Deleted[b.ID]; gone {
+				continue // deleted by retention: nothing to return to
 			}
 			out = append(out, b)
 		}
 		return nil
 	})
 	return out, err
+}
+
+// backupsOf is what a backup operation made, one backup per host that
+// succeeded. The caller holds f.mu.
+func (f *Fleet) backupsOf(op *operation) []runbooks.HostBackup {
+	var out []runbooks.HostBackup
+	num := strings.TrimPrefix(op.Handle, "sim-backup-")
+	for pos, i := range op.Hosts {
+		if _, failed := op.failed(pos); failed || i < 0 {
+			continue
+		}
+		h := f.w.hosts[i]
+		b := runbooks.HostBackup{HostID: h.ID, HostName: h.Name, Cloud: h.Cloud, TakenAt: op.DoneAt.UTC(),
+			Cycle: op.Cycle, Tag: op.Tag, Source: runbooks.SourceSimulation}
+		if h.Cloud == runbooks.AWS {
+			b.Kind, b.ID = runbooks.BackupImage, fmt.Sprintf("ami-sim%s%04d", num, pos)
+		} else {
+			b.Kind, b.ID = runbooks.BackupDiskSnapshot, fmt.Sprintf("snap-sim-%s-%04d", num, pos)
+		}
+		out = append(out, b)
+	}
+	return out
 }
 
 // FindRestore finds the restore sent with req's tag and answers where it
