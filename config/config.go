@@ -42,6 +42,8 @@ type Config struct {
 	Drift Drift // the Terraform drift report (daily.go)
 	Audit Audit // signing and anchoring of the audit chains (audit.go)
 	SLA   SLA   // patch deadlines, KEV and exceptions (sla.go)
+	// Rollback is the pre-patch backups' retention (rollback.go).
+	Rollback Rollback
 	// ChangeRecords is the change platform of the cycles' change records
 	// (changes.go).
 	ChangeRecords ChangeRecords

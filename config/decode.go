@@ -84,6 +84,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
 		field{"audit", "Signing and anchoring of the audit chains, so `audit verify` detects truncation, deleted streams and consistent rewrites, and a report verifies offline.", d.audit(&c.Audit)},
+		field{"rollback", "Rollbacks to the pre-patch backups: how long those backups are kept and when the retention job deletes older ones.", d.rollbackSection(&c.Rollback)},
 		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},
 		field{"change_records", "A change record per cycle in the organisation's change management platform (PCI DSS 6.5.1, SOC 2 CC8.1).", d.changeRecords(&c.ChangeRecords)},
 	)

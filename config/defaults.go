@@ -62,6 +62,7 @@ func defaults() *Config {
 		SAML:      SAML{WarnDays: 60, PageDays: 14, FetchTimeout: 30 * time.Second},
 		Drift:     Drift{Concurrency: 4, Timeout: 10 * time.Minute},
 		SLA:       slaDefaults(),
+		Rollback:  rollbackDefaults(),
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
 			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},

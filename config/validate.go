@@ -26,6 +26,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkRuntime(c)
 	d.checkDaily(c)
 	d.checkSLA(c)
+	d.checkRollback(c)
 	d.checkGCP(&c.Providers.GCP)
 	d.checkAudit(&c.Audit)
 	d.checkBudgets(c)

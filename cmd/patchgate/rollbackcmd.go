@@ -112,7 +112,38 @@ func newRollbackCmd() *cobra.Command {
 	_ = decide.MarkFlagRequired("action")
 	_ = decide.MarkFlagRequired("as")
 
-	cmd.AddCommand(request, list, show, decide)
+	var dryRun bool
+	var olderThan time.Duration
+	prune := &cobra.Command{Use: "prune", Short: "Delete pre-patch backups older than rollback.backup_retention that no open cycle or rollback needs (audited)", Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := config.Load(cfgPath)
+			if err != nil {
+				return err
+			}
+			a, err := build(cmd.Context(), cfg, wiring{})
+			if err != nil {
+				return err
+			}
+			defer a.store.Close()
+			cat, err := backupCatalog(a)
+			if err != nil {
+				return userErr(err)
+			}
+			age := cfg.Rollback.BackupRetention
+			if olderThan > 0 {
+				age = olderThan
+			}
+			res, err := a.engine.PruneBackups(cmd.Context(), cat, age, dryRun)
+			if err != nil {
+				return err
+			}
+			printRetention(cmd.OutOrStdout(), res, dryRun)
+			return nil
+		}}
+	prune.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete and audit nothing")
+	prune.Flags().DurationVar(&olderThan, "older-than", 0, "override rollback.backup_retention (e.g. 336h)")
+
+	cmd.AddCommand(request, list, show, decide, prune)
 	return cmd
 }
 
