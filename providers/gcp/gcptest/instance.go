@@ -23,6 +23,8 @@ type Instance struct {
 	// successful patch job installs them all.
 	Available []Package
 	Reported  time.Time // inventory update time; default the server's now
+	// Vulnerabilities are what its OS Config vulnerability report lists.
+	Vulnerabilities []Vulnerability
 	// PatchFailure, when set, makes patch jobs fail on this VM with this
 	// failure reason.
 	PatchFailure string
@@ -114,4 +116,13 @@ func (s *Server) SetAvailable(project, zone, name string, pkgs []Package) {
 		in.Available = pkgs
 		in.Reported = s.now()
 	}
+}
+
+// Vulnerability is one entry of a VM's vulnerability report.
+type Vulnerability struct {
+	CVE, Severity string  // severity as the OS feed says: CRITICAL, HIGH, MEDIUM, LOW, MINIMAL
+	CVSSv3        float64 // baseScore
+	Fix           string  // the AVAILABLE_PACKAGE inventory item that fixes it; "" when none
+	Installed     string  // the INSTALLED_PACKAGE item it affects
+	Detected      time.Time
 }

@@ -12,6 +12,7 @@ import (
 
 func (s *Server) osconfigRoutes(mux *http.ServeMux) {
 	s.handle(mux, "osconfig.inventories.list", "GET /v1/projects/{project}/locations/{location}/instances/{instance}/inventories", s.listInventories)
+	s.handle(mux, "osconfig.vulnerabilityReports.list", "GET /v1/projects/{project}/locations/{location}/instances/{instance}/vulnerabilityReports", s.listVulnerabilityReports)
 	s.handle(mux, "osconfig.patchJobs.execute", "POST /v1/projects/{project}/patchJobs:execute", s.executePatchJob)
 	s.handle(mux, "osconfig.patchJobs.list", "GET /v1/projects/{project}/patchJobs", s.listPatchJobs)
 	s.handle(mux, "osconfig.patchJobs.get", "GET /v1/projects/{project}/patchJobs/{id}", s.getPatchJob)
