@@ -152,8 +152,3 @@ func TestInventoryGateRetryAfterFix(t *testing.T) {
 		})
 	}
 }
-
-// TestSensorKernelGate: a RHEL host offered a kernel its Falcon sensor does
-// not support stops nonprod before anything is backed up or patched; after
-// the sensor is upgraded a retry passes and the host ends on the new kernel
-// with a fully functional sensor.

@@ -22,6 +22,76 @@ import (
 	"github.com/patchgate/patchgate/test/fakes"
 )
 
+// verifyAllStreams re-walks every audit chain in the store.
+func verifyAllStreams(t *testing.T, st state.Store) {
+	t.Helper()
+	ctx := context.Background()
+	streams, err := st.Streams(ctx, "audit/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(streams) == 0 {
+		t.Fatal("no audit streams")
+	}
+	for _, s := range streams {
+		v, err := st.Verify(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !v.OK() {
+			t.Errorf("%s broken at %d: %s", s, v.BrokenAt, v.Problem)
+		}
+	}
+}
+
+// driveTo runs a cycle (approving earlier stages as alice) until stage
+// waits for approval.
+func (h *harness) driveTo(ctx context.Context, id, stage string) *runbooks.Cycle {
+	h.t.Helper()
+	for range 60 {
+		h.tickAll(ctx)
+		c, err := h.engines[0].Get(ctx, id)
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		i := c.Current()
+		if i < 0 || c.Status != runbooks.StatusRunning {
+			h.t.Fatalf("cycle %s is %s before reaching %s", id, c.Status, stage)
+		}
+		s := c.Stages[i]
+		if s.Phase == runbooks.PhaseApproval {
+			if s.Name == stage {
+				return c
+			}
+			if _, err := h.engines[0].Decide(ctx, runbooks.Decision{Cycle: id, Stage: s.Name, Action: runbooks.Approve, Actor: alice, SeenRevision: c.Revision}); err != nil {
+				h.t.Fatal(err)
+			}
+		}
+		h.clock.Advance(time.Hour)
+	}
+	h.t.Fatalf("cycle %s never reached %s", id, stage)
+	return nil
+}
+
+// recordedChanges is a runbooks.Changes that keeps what it was sent.
+type recordedChanges struct {
+	mu  sync.Mutex
+	evs []runbooks.ChangeEvent
+}
+
+func (r *recordedChanges) Change(_ context.Context, ev runbooks.ChangeEvent) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.evs = append(r.evs, ev)
+	return nil
+}
+
+func (r *recordedChanges) all() []runbooks.ChangeEvent {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]runbooks.ChangeEvent(nil), r.evs...)
+}
+
 // People of the test organisation.
 const (
 	requester = "U-REQ"
@@ -216,3 +286,5 @@ func (h *harness) runToEnd(ctx context.Context, maxRounds int) {
 	}
 	h.t.Fatalf("%d cycles still active after %d rounds", len(active), maxRounds)
 }
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -11,68 +11,40 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-func TestSensorKernelGate(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			tn := gateTenant().Name
-			rhel := hostName(tn, "nonprod", "web-01")
-			h := newGateHarness(t, b, sim.Faults{KernelMismatch: []string{rhel}})
-			before, _ := h.fleet.Host(rhel)
-			if !strings.HasPrefix(before.OS, "Red Hat") || before.PendingKernel == "" {
-				t.Fatalf("%s is %s with pending kernel %q; want RHEL with a new kernel", rhel, before.OS, before.PendingKernel)
-			}
-			c := h.start(ctx, tn)
-			c = h.runUntil(ctx, c.ID, "nonprod awaits approval", awaiting("nonprod"))
-			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Approve, alice)
-			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
-
-			np := failedStage(t, c, "nonprod", runbooks.PhaseSensors)
-			if len(np.Failure.Findings) != 1 || np.Failure.Findings[0].HostName != rhel {
-				t.Fatalf("sensor findings %+v, want only %s", np.Failure.Findings, rhel)
-			}
-			reason := np.Failure.Findings[0].Reason
-			if !strings.Contains(reason, "does not support kernel "+before.PendingKernel) || !strings.Contains(reason, before.SensorVersion) {
-				t.Errorf("finding reason %q does not name sensor %s and kernel %s", reason, before.SensorVersion, before.PendingKernel)
-			}
-			if g := np.Gates[len(np.Gates)-1]; g.Name != "sensors" || g.Passed {
-				t.Errorf("last gate %+v, want sensors failed", g)
-			}
-			scope := tn + "/nonprod"
-			st := h.fleet.Stats()
-			if st.Backups.ByScope[scope] != 0 || st.Patches.ByScope[scope] != 0 || st.Calls[sim.MethodStartBackup] != 0 || st.Calls[sim.MethodStartPatch] != 0 {
-				t.Fatalf("after the sensor gate failed: backups %v, patches %v, calls %v; want nothing started",
-					st.Backups.ByScope, st.Patches.ByScope, st.Calls)
-			}
-			key := runbooks.IncidentKey(c.ID, "nonprod")
-			h.ticks(ctx, 5)
-			checkIncident(t, h.fleet.Stats(), key, sim.IncidentTriggered, 1, 0, 0)
-			if sev := h.fleet.Stats().Incidents[key].Severity; sev != runbooks.SeverityWarning {
-				t.Errorf("nonprod page severity %s, want warning", sev)
-			}
-
-			if err := h.fleet.FixHost(rhel); err != nil {
-				t.Fatal(err)
-			}
-			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Retry, alice)
-			h.tickAll(ctx)
-			c = h.cycle(ctx, c.ID)
-			np, _ = c.Stage("nonprod")
-			if g := np.Gates; len(g) < 2 || g[1].Name != "sensors" || !g[1].Passed {
-				t.Fatalf("nonprod gates after retry %+v, want sensors passed", g)
-			}
-			checkIncident(t, h.fleet.Stats(), key, sim.IncidentResolved, 1, 1, 1)
-
-			h.finish(ctx, c.ID)
-			st = h.fleet.Stats()
-			if st.Backups.ByScope[scope] != 1 || st.Patches.ByScope[scope] != 1 {
-				t.Errorf("nonprod backed up %d and patched %d times, want 1 and 1", st.Backups.ByScope[scope], st.Patches.ByScope[scope])
-			}
-			after, _ := h.fleet.Host(rhel)
-			if after.Kernel != before.PendingKernel || after.SensorRFM || after.PendingPatches != 0 {
-				t.Errorf("%s after the cycle: kernel %s (want %s), RFM %v, %d pending", rhel, after.Kernel, before.PendingKernel, after.SensorRFM, after.PendingPatches)
-			}
-		})
+// TestHealthAfterProductionPatch: a problem that opens during production
+// patching fails the stage at verify, with the problem in the gate; and a
+// change event marks the production patch window.
+func TestHealthAfterProductionPatch(t *testing.T) {
+	ctx := context.Background()
+	tn := gateTenant().Name
+	changes := &recordedChanges{}
+	// Operations take 30 minutes, so the problem can open while production
+	// is being patched.
+	h := newHarness(t, backends()[0].open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()},
+		HostsPerTarget: 1, OpDuration: 30 * time.Minute}, 3, func(d *runbooks.Deps, _ *runbooks.Pipeline) { d.Changes = changes })
+	c := h.start(ctx, tn)
+	c = h.runUntil(ctx, c.ID, "production awaits approval", awaiting("production"))
+	h.mustDecide(ctx, c.ID, "production", runbooks.Approve, alice)
+	h.mustDecide(ctx, c.ID, "production", runbooks.Approve, bob)
+	c = h.runUntil(ctx, c.ID, "production patching", func(c *runbooks.Cycle) bool {
+		s, _ := c.Stage("production")
+		return s.Patch.Handle != "" && !s.Patch.Done
+	})
+	problem := runbooks.Problem{ID: "P-9", Title: "Login failures on online banking"}
+	if err := h.fleet.SetHealthProblems(tn, "production", []runbooks.Problem{problem}); err != nil {
+		t.Fatal(err)
+	}
+	c = h.runUntil(ctx, c.ID, "production fails after patching", halted)
+	prod := failedStage(t, c, "production", runbooks.PhaseVerify)
+	if !strings.Contains(prod.Failure.Reason, problem.Title) || !strings.Contains(prod.Failure.Reason, "after patching") {
+		t.Errorf("failure %q does not name the problem opened after patching", prod.Failure.Reason)
+	}
+	if g := prod.Gates[len(prod.Gates)-1]; g.Name != "verify" || g.Passed || len(g.Problems) != 1 {
+		t.Errorf("verify gate %+v, want failed with the problem", g)
+	}
+	evs := changes.all()
+	if len(evs) != 1 || evs[0].Details["stage"] != "production" || !strings.Contains(evs[0].Summary, "production") {
+		t.Errorf("change events %+v, want one for the production patch window", evs)
 	}
 }
 
@@ -170,7 +142,3 @@ func TestHealthGateAndSoak(t *testing.T) {
 		})
 	}
 }
-
-// TestPatchGateRetry: a host whose patch fails stops the stage naming it;
-// each retry sends the patch again under a new attempt tag, never twice
-// under one; a retry that fails again pages again on the same incident.

@@ -5,12 +5,63 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/boltstore"
 )
+
+// TestGateOneActiveCyclePerTenant: starts of one tenant racing on every
+// replica (a double-clicked /patch start, a redelivered command) open
+// exactly one cycle; every other start is refused as a conflict.
+func TestGateOneActiveCyclePerTenant(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			tenants := sim.GenerateTenants(30, gateSeed)
+			h := newHarness(t, b.open(t), sim.Config{Seed: gateSeed, Tenants: tenants, HostsPerTarget: 1}, 3)
+			for _, tn := range tenants {
+				const starts = 6
+				ids := make([]string, starts)
+				errs := make([]error, starts)
+				var wg sync.WaitGroup
+				for i := range starts {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						c, err := h.engines[i%len(h.engines)].Start(ctx, tn.Name, requester)
+						if err == nil {
+							ids[i] = c.ID
+						}
+						errs[i] = err
+					}()
+				}
+				wg.Wait()
+				won := 0
+				for i, err := range errs {
+					switch {
+					case err == nil:
+						won++
+					case runbooks.ErrorCode(err) != runbooks.CodeConflict:
+						t.Errorf("%s: start %d refused with %v, want a conflict", tn.Name, i, err)
+					}
+				}
+				if won != 1 {
+					t.Errorf("%s: %d of %d concurrent starts opened a cycle (%v), want 1", tn.Name, won, starts, ids)
+				}
+			}
+			active, err := h.engines[0].Active(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(active) != len(tenants) {
+				t.Errorf("%d active cycles for %d tenants", len(active), len(tenants))
+			}
+		})
+	}
+}
 
 // TestOnlyRequestersStartCycles: with a requesters policy, a person outside
 // it is refused (and nothing is opened), a listed user and a member of a

@@ -5,40 +5,10 @@ import (
 	"fmt"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 )
-
-// driveTo runs a cycle (approving earlier stages as alice) until stage
-// waits for approval.
-func (h *harness) driveTo(ctx context.Context, id, stage string) *runbooks.Cycle {
-	h.t.Helper()
-	for range 60 {
-		h.tickAll(ctx)
-		c, err := h.engines[0].Get(ctx, id)
-		if err != nil {
-			h.t.Fatal(err)
-		}
-		i := c.Current()
-		if i < 0 || c.Status != runbooks.StatusRunning {
-			h.t.Fatalf("cycle %s is %s before reaching %s", id, c.Status, stage)
-		}
-		s := c.Stages[i]
-		if s.Phase == runbooks.PhaseApproval {
-			if s.Name == stage {
-				return c
-			}
-			if _, err := h.engines[0].Decide(ctx, runbooks.Decision{Cycle: id, Stage: s.Name, Action: runbooks.Approve, Actor: alice, SeenRevision: c.Revision}); err != nil {
-				h.t.Fatal(err)
-			}
-		}
-		h.clock.Advance(time.Hour)
-	}
-	h.t.Fatalf("cycle %s never reached %s", id, stage)
-	return nil
-}
 
 type decideCase struct {
 	kind string
@@ -198,4 +168,42 @@ func countRefusals(t *testing.T, h *harness, id string) int {
 		t.Fatal(err)
 	}
 	return len(r)
+}
+
+// TestFourEyes: the requester, though a production approver, cannot approve
+// their own cycle's production stage; the refusal is audited.
+func TestFourEyes(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			tn := gateTenant().Name
+			h := newGateHarness(t, b, sim.Faults{})
+			c := h.start(ctx, tn)
+			c = h.runUntil(ctx, c.ID, "production awaits approval", awaiting("production"))
+
+			h.refused(ctx, c.ID, "production", runbooks.Approve, requester, runbooks.CodeSelfApproval)
+			h.mustDecide(ctx, c.ID, "production", runbooks.Approve, alice)
+			h.refused(ctx, c.ID, "production", runbooks.Approve, requester, runbooks.CodeSelfApproval)
+			refs := h.refusals(ctx, c.ID)
+			if len(refs) != 2 {
+				t.Fatalf("%d refusals, want 2", len(refs))
+			}
+			for _, r := range refs {
+				if r.Actor != requester || r.Stage != "production" || r.Data["code"] != runbooks.CodeSelfApproval {
+					t.Errorf("refusal %+v, want the requester's self-approval of production", r)
+				}
+			}
+			c = h.cycle(ctx, c.ID)
+			if prod, _ := c.Stage("production"); prod.Phase != runbooks.PhaseApproval || len(prod.Approvals) != 1 || prod.ApprovedBy(requester) {
+				t.Fatalf("production %s with approvals %v", prod.Phase, prod.Approvals)
+			}
+			// The requester may still halt their own cycle, and alice resume it.
+			h.mustDecide(ctx, c.ID, "", runbooks.HaltCycle, requester)
+			h.mustDecide(ctx, c.ID, "", runbooks.Resume, alice)
+			h.mustDecide(ctx, c.ID, "production", runbooks.Approve, bob)
+			c = h.finish(ctx, c.ID)
+			checkApprovals(t, c)
+			verifyAllStreams(t, h.store)
+		})
+	}
 }

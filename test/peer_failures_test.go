@@ -2,7 +2,6 @@ package test
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"testing"
 
@@ -10,104 +9,63 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-func TestPatchGateRetry(t *testing.T) {
+// TestChatDown: while chat fails the cycle still moves and its audit trail
+// stays complete; once chat is back it is shown every event once, in order.
+func TestChatDown(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			tn := gateTenant().Name
-			bad := hostName(tn, "nonprod", "app-01")
-			h := newGateHarness(t, b, sim.Faults{PatchFail: []string{bad}})
+			h := newGateHarness(t, b, sim.Faults{BackupFail: []string{hostName(tn, "staging", "web-01")}})
+			h.chat.Fail = true // no engine goroutine runs between ticks
 			c := h.start(ctx, tn)
-			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
-			np := failedStage(t, c, "nonprod", runbooks.PhasePatch)
-			if len(np.Failure.Findings) != 1 || np.Failure.Findings[0].HostName != bad || !strings.Contains(np.Failure.Findings[0].Reason, "exit code 1") {
-				t.Fatalf("patch findings %+v, want only %s with its exit code", np.Failure.Findings, bad)
+			c = h.runUntil(ctx, c.ID, "staging fails", halted)
+			failedStage(t, c, "staging", runbooks.PhaseBackup)
+			if n := len(h.chat.Events(c.ID)); n != 0 {
+				t.Fatalf("chat down, yet showed %d events", n)
 			}
-			if !strings.Contains(np.Failure.Reason, "patch failed on 1 host(s)") {
-				t.Errorf("failure reason %q", np.Failure.Reason)
-			}
-			tag := func(attempt int) string { return fmt.Sprintf("%s/nonprod/patch/%d", c.ID, attempt) }
-			if np.Patch.Tag != tag(0) {
-				t.Errorf("first patch tag %q, want %q", np.Patch.Tag, tag(0))
+			if got := h.events(ctx, c.ID); int64(len(got)) != c.Revision || got[len(got)-1].Type != runbooks.EvIncidentOpened {
+				t.Fatalf("audit has %d events (revision %d), last %s; want all, ending with the page", len(got), c.Revision, got[len(got)-1].Type)
 			}
 
-			// Retry without a repair: attempt 1 fails the same way.
-			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Retry, alice)
-			c = h.runUntil(ctx, c.ID, "nonprod fails again", halted)
-			np = failedStage(t, c, "nonprod", runbooks.PhasePatch)
-			if np.Attempt != 1 || np.Patch.Tag != tag(1) {
-				t.Errorf("second failure at attempt %d tag %q, want 1 and %q", np.Attempt, np.Patch.Tag, tag(1))
+			// Chat back for a while: it catches up on everything.
+			h.chat.Fail = false
+			h.tickAll(ctx)
+			c = h.cycle(ctx, c.ID)
+			h.checkTrail(ctx, c)
+			if c.Notified != c.Revision || len(c.Outbox) != 0 {
+				t.Errorf("after catching up: notified %d of %d, %d in the outbox", c.Notified, c.Revision, len(c.Outbox))
 			}
-			key := runbooks.IncidentKey(c.ID, "nonprod")
+
+			// Down again for the rest of the cycle, decisions included.
+			h.chat.Fail = true
+			h.mustDecide(ctx, c.ID, "staging", runbooks.Exclude, alice)
+			c = h.runUntil(ctx, c.ID, "the cycle completes", func(c *runbooks.Cycle) bool { return c.Status == runbooks.StatusCompleted })
 			h.ticks(ctx, 3)
-			checkIncident(t, h.fleet.Stats(), key, sim.IncidentAcknowledged, 2, 1, 0)
+			if active, _ := h.engines[0].Active(ctx); len(active) != 1 {
+				t.Fatalf("%d active cycles; a completed cycle must stay until chat was told", len(active))
+			}
+			c = h.cycle(ctx, c.ID)
+			if audit := h.events(ctx, c.ID); int64(len(audit)) != c.Revision || audit[len(audit)-1].Type != runbooks.EvCycleCompleted {
+				t.Fatalf("audit has %d events (revision %d) while chat is down", len(audit), c.Revision)
+			}
+			if shown := h.chat.Events(c.ID); len(shown) >= int(c.Revision) {
+				t.Fatalf("chat down, yet showed %d of %d events", len(shown), c.Revision)
+			}
 
-			if err := h.fleet.FixHost(bad); err != nil {
-				t.Fatal(err)
+			h.chat.Fail = false
+			h.runToEnd(ctx, 3)
+			c = h.cycle(ctx, c.ID)
+			if c.Status != runbooks.StatusCompleted {
+				t.Fatalf("archived as %s", c.Status)
 			}
-			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Retry, alice)
-			c = h.finish(ctx, c.ID)
-			np, _ = c.Stage("nonprod")
-			if np.Attempt != 2 || np.Patch.Tag != tag(2) {
-				t.Errorf("final attempt %d tag %q, want 2 and %q", np.Attempt, np.Patch.Tag, tag(2))
+			h.checkTrail(ctx, c)
+			// Every decision was made while chat was down, so each event
+			// reached chat in one of the two catch-ups, none twice.
+			if h.chat.Redelivery != 0 {
+				t.Errorf("chat was handed %d events it had already shown", h.chat.Redelivery)
 			}
-			st := h.fleet.Stats()
-			for a := range 3 {
-				if st.Patches.ByTag[tag(a)] != 1 {
-					t.Errorf("patch %s sent %d times, want 1", tag(a), st.Patches.ByTag[tag(a)])
-				}
-			}
-			if st.Patches.ByScope[tn+"/nonprod"] != 3 || st.Patches.Duplicates != 0 {
-				t.Errorf("nonprod patches %d, duplicates %d; want 3 attempts, 0 duplicates", st.Patches.ByScope[tn+"/nonprod"], st.Patches.Duplicates)
-			}
-			if st.Backups.ByScope[tn+"/nonprod"] != 1 {
-				t.Errorf("nonprod backed up %d times; a patch retry must not back up again", st.Backups.ByScope[tn+"/nonprod"])
-			}
-			checkIncident(t, st, key, sim.IncidentResolved, 2, 2, 1)
-			checkPatched(t, h.fleet, []string{bad}, nil)
-		})
-	}
-}
-
-// TestBackupGateExclusions: a failed backup stops the stage before any
-// patch; proceeding without the host patches the others only.
-func TestBackupGateExclusions(t *testing.T) {
-	for _, b := range backends() {
-		t.Run(b.name, func(t *testing.T) {
-			ctx := context.Background()
-			tn := gateTenant().Name
-			bad := hostName(tn, "nonprod", "app-01")
-			h := newGateHarness(t, b, sim.Faults{BackupFail: []string{bad}})
-			c := h.start(ctx, tn)
-			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
-			np := failedStage(t, c, "nonprod", runbooks.PhaseBackup)
-			if len(np.Failure.Findings) != 1 || np.Failure.Findings[0].HostName != bad || !strings.Contains(np.Failure.Findings[0].Reason, "backup failed") {
-				t.Fatalf("backup findings %+v, want only %s", np.Failure.Findings, bad)
-			}
-			scope := tn + "/nonprod"
-			if st := h.fleet.Stats(); st.Patches.ByScope[scope] != 0 {
-				t.Fatalf("nonprod patched %d times behind a failed backup", st.Patches.ByScope[scope])
-			}
-			h.refused(ctx, c.ID, "nonprod", runbooks.Resume, alice, runbooks.CodeConflict)
-
-			c = h.mustDecide(ctx, c.ID, "nonprod", runbooks.Exclude, alice)
-			if np, _ = c.Stage("nonprod"); np.Phase != runbooks.PhasePatch || len(np.Exclusions) != 1 || np.Exclusions[0].HostName != bad || c.Scope.Excluded != 1 {
-				t.Fatalf("after exclusion: nonprod %s, exclusions %v, scope %+v", np.Phase, np.Exclusions, c.Scope)
-			}
-			c = h.finish(ctx, c.ID)
-			st := h.fleet.Stats()
-			if st.Backups.ByScope[scope] != 1 || st.Patches.ByScope[scope] != 1 || st.Patches.Duplicates != 0 {
-				t.Errorf("nonprod backups %d, patches %d, duplicates %d; want 1, 1, 0", st.Backups.ByScope[scope], st.Patches.ByScope[scope], st.Patches.Duplicates)
-			}
-			started := stageEvents(h.events(ctx, c.ID), "nonprod", runbooks.EvPatchStarted)
-			if len(started) != 1 || !strings.HasPrefix(started[0].Detail, "patch started on 2 host(s)") {
-				t.Errorf("nonprod patch.started %+v, want one on 2 hosts", started)
-			}
-			if c.Scope.Excluded != 1 {
-				t.Errorf("final scope %+v, want 1 excluded", c.Scope)
-			}
-			checkPatched(t, h.fleet, []string{hostName(tn, "nonprod", "web-01"), hostName(tn, "nonprod", "db-01")}, []string{bad})
-			checkIncident(t, st, runbooks.IncidentKey(c.ID, "nonprod"), sim.IncidentResolved, 1, 1, 1)
+			verifyAllStreams(t, h.store)
 		})
 	}
 }
@@ -239,6 +197,78 @@ func TestLostReplyFindsOperation(t *testing.T) {
 			}
 			if st.Patches.Duplicates != 0 || st.Backups.Duplicates != 0 || st.PageTriggers != 0 {
 				t.Errorf("duplicates: patches %d backups %d; pages %d", st.Patches.Duplicates, st.Backups.Duplicates, st.PageTriggers)
+			}
+		})
+	}
+}
+
+// TestTransientPagerErrors: a pager that cannot be reached delays the
+// acknowledgement of a retried stage's incident, but its errors are not the
+// stage's: one later transient StartPatch error is retried like any other
+// instead of failing the stage on errors the patch provider never made.
+func TestTransientPagerErrors(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			tn := gateTenant().Name
+			bad := hostName(tn, "nonprod", "app-01")
+			h := newGateHarness(t, b, sim.Faults{PatchFail: []string{bad}})
+			c := h.start(ctx, tn)
+			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
+			failedStage(t, c, "nonprod", runbooks.PhasePatch)
+			if err := h.fleet.FixHost(bad); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.fleet.SetErrorEvery(sim.MethodAcknowledge, 1); err != nil {
+				t.Fatal(err)
+			}
+			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Retry, alice)
+			h.ticks(ctx, 4)
+			if st := h.fleet.Stats(); st.InjectedErrors[sim.MethodAcknowledge] < 3 {
+				t.Fatalf("only %d acknowledgements failed", st.InjectedErrors[sim.MethodAcknowledge])
+			}
+			// The pager is back; the next StartPatch (call 2) fails once.
+			if err := h.fleet.SetErrorEvery(sim.MethodAcknowledge, 0); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.fleet.SetErrorEvery(sim.MethodStartPatch, 2); err != nil {
+				t.Fatal(err)
+			}
+			c = h.finish(ctx, c.ID)
+			st := h.fleet.Stats()
+			if st.InjectedErrors[sim.MethodStartPatch] < 1 || st.PageTriggers != 1 {
+				t.Errorf("%d StartPatch errors, %d pages; want ≥1 and 1", st.InjectedErrors[sim.MethodStartPatch], st.PageTriggers)
+			}
+			checkIncident(t, st, runbooks.IncidentKey(c.ID, "nonprod"), sim.IncidentResolved, 1, 1, 1)
+		})
+	}
+}
+
+// TestTransientPollErrorsRetry: a patch whose status cannot be read fails
+// the stage after MaxErrors polls; the retry polls the patch already
+// running instead of sending a second one to the same hosts.
+func TestTransientPollErrorsRetry(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			tn := gateTenant().Name
+			h := newGateHarness(t, b, sim.Faults{ErrorEvery: map[string]int{sim.MethodPatchStatus: 1}})
+			c := h.start(ctx, tn)
+			c = h.runUntil(ctx, c.ID, "nonprod fails", halted)
+			np := failedStage(t, c, "nonprod", runbooks.PhasePatch)
+			if !strings.Contains(np.Failure.Reason, "poll_patch failed 3 times") {
+				t.Errorf("failure reason %q", np.Failure.Reason)
+			}
+			handle := np.Patch.Handle
+			if err := h.fleet.SetErrorEvery(sim.MethodPatchStatus, 0); err != nil {
+				t.Fatal(err)
+			}
+			h.mustDecide(ctx, c.ID, "nonprod", runbooks.Retry, alice)
+			c = h.finish(ctx, c.ID)
+			np, _ = c.Stage("nonprod")
+			st := h.fleet.Stats()
+			if st.Patches.ByScope[tn+"/nonprod"] != 1 || np.Patch.Handle != handle {
+				t.Errorf("nonprod patched %d times, final handle %s; want 1 and the first patch %s", st.Patches.ByScope[tn+"/nonprod"], np.Patch.Handle, handle)
 			}
 		})
 	}
