@@ -253,9 +253,9 @@ func TestCrashChild(t *testing.T) {
 	}
 }
 
-// approveUntilDone approves every waiting stage (the same click after a
-// restart carries the same interaction ID) and stops the server when no
-// cycle is left.
+// approveUntilDone approves every waiting stage and rollback (the same
+// click after a restart carries the same interaction ID) and stops the
+// server when no cycle or rollback is left open.
 func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 	// The parent kills this process long before the bound; Poll paces the
 	// looks at the store.
@@ -263,8 +263,9 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 		if ctx.Err() != nil {
 			return true
 		}
-		active, err := e.Active(ctx)
-		if err == nil && len(active) == 0 {
+		active, err1 := e.Active(ctx)
+		open, err2 := e.Rollbacks(ctx, false)
+		if err1 == nil && err2 == nil && len(active) == 0 && len(open) == 0 {
 			stop()
 			return true
 		}
@@ -280,6 +281,17 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			}
 			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
 				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+		}
+		for _, rb := range open {
+			if rb.Status != runbooks.RollbackAwaitingApproval {
+				continue
+			}
+			who := crashApprover
+			if len(rb.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: rb.ID, Action: runbooks.Approve, Actor: who,
+				SeenRevision: rb.Revision, InteractionID: "click-" + rb.ID + "-" + who})
 		}
 		return false
 	})

@@ -275,46 +275,10 @@ func TestRollbackCrashChild(t *testing.T) {
 	w := wiring{log: log, reports: os.Getenv("PATCHGATE_REPORTS"),
 		ready: func(a *app) {
 			fmt.Println(crashChildReady)
-			go approveAllUntilDone(ctx, cancel, a.engine)
+			go approveUntilDone(ctx, cancel, a.engine)
 		}}
 	if err := serve(ctx, cfg, w); err != nil {
 		t.Fatal(err)
-	}
-}
-
-func approveAllUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
-	for ctx.Err() == nil {
-		active, err1 := e.Active(ctx)
-		open, err2 := e.Rollbacks(ctx, false)
-		if err1 == nil && err2 == nil && len(active) == 0 && len(open) == 0 {
-			stop()
-			return
-		}
-		for _, c := range active {
-			i := c.Current()
-			if i < 0 || c.Status != runbooks.StatusRunning || c.Stages[i].Phase != runbooks.PhaseApproval {
-				continue
-			}
-			s := c.Stages[i]
-			who := crashApprover
-			if len(s.Approvals) > 0 {
-				who = crashSecond
-			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
-				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
-		}
-		for _, rb := range open {
-			if rb.Status != runbooks.RollbackAwaitingApproval {
-				continue
-			}
-			who := crashApprover
-			if len(rb.Approvals) > 0 {
-				who = crashSecond
-			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: rb.ID, Action: runbooks.Approve, Actor: who,
-				SeenRevision: rb.Revision, InteractionID: "click-" + rb.ID + "-" + who})
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
