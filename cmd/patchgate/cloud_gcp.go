@@ -21,7 +21,7 @@ func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p}, true, nil
+	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}, true, nil
 }
 
 // newGCP builds the provider of providers.gcp (serve and doctor).

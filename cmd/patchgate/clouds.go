@@ -40,7 +40,7 @@ func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds,
 	}
 	if p != nil {
 		r.aws = p
-		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p}
+		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
 		if cfg.Providers.AWS.Archive.Bucket != "" {
 			r.archive = p
 		}

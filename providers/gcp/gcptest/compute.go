@@ -15,6 +15,7 @@ func (s *Server) computeRoutes(mux *http.ServeMux) {
 	s.handle(mux, "compute.zoneOperations.get", "GET "+base+"/zones/{zone}/operations/{op}", s.getOperation)
 	s.handle(mux, "compute.snapshots.list", "GET "+base+"/global/snapshots", s.listSnapshots)
 	s.handle(mux, "compute.snapshots.get", "GET "+base+"/global/snapshots/{name}", s.getSnapshot)
+	s.restoreRoutes(mux, base)
 }
 
 func (s *Server) instanceJSON(in *Instance) map[string]any {
@@ -22,12 +23,15 @@ func (s *Server) instanceJSON(in *Instance) map[string]any {
 	if in.RegionalBootDisk {
 		disk = selfLink("projects/%s/regions/%s/disks/%s", in.Project, in.Zone[:len(in.Zone)-2], in.BootDisk)
 	}
+	disks := []map[string]any{{"kind": "compute#attachedDisk", "type": "PERSISTENT", "mode": "READ_WRITE",
+		"boot": true, "deviceName": in.device(), "source": disk, "index": 0}}
+	if in.BootDisk == "" { // detached by a restore, not yet replaced
+		disks = []map[string]any{}
+	}
 	return map[string]any{
 		"kind": "compute#instance", "id": strconv.FormatUint(in.ID, 10), "name": in.Name,
 		"zone":   selfLink("projects/%s/zones/%s", in.Project, in.Zone),
-		"status": in.Status, "labels": in.Labels,
-		"disks": []map[string]any{{"kind": "compute#attachedDisk", "type": "PERSISTENT", "mode": "READ_WRITE",
-			"boot": true, "deviceName": in.BootDisk, "source": disk, "index": 0}},
+		"status": in.Status, "labels": in.Labels, "disks": disks,
 		"selfLink": selfLink("projects/%s/zones/%s/instances/%s", in.Project, in.Zone, in.Name),
 	}
 }

@@ -15,6 +15,7 @@ type Instance struct {
 	Labels              map[string]string
 	Status              string // default RUNNING
 	BootDisk            string // default the instance name
+	Device              string // the boot disk's device name (default BootDisk)
 	RegionalBootDisk    bool
 	// OS is what the OS Config agent reports; nil means the VM has no
 	// agent report at all (no inventory).

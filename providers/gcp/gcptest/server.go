@@ -40,6 +40,8 @@ type Server struct {
 	instances []*Instance
 	ops       map[string]*operation // by project/zone/name
 	snapshots map[string]*snapshot  // by project/name
+	disks     map[string]*disk      // by project/zone/name (restore.go)
+	sent      map[string]int        // restore steps by instance/kind
 	jobs      []*patchJob
 	executed  []json.RawMessage
 	nextID    uint64

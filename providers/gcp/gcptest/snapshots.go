@@ -15,6 +15,12 @@ type operation struct {
 	polls                       int
 	err                         string
 	snapshot                    *snapshot
+	// kind, id, created and effect describe an operation other than
+	// createSnapshot (disk and instance changes, restore.go): effect runs
+	// when it finishes.
+	kind, created string
+	id            uint64
+	effect        func()
 }
 
 type snapshot struct {
@@ -70,9 +76,13 @@ func (s *Server) operationJSON(op *operation) map[string]any {
 	case op.polls > 0:
 		status, progress = "RUNNING", 50
 	}
-	m := map[string]any{"kind": "compute#operation", "id": strconv.FormatUint(op.snapshot.id+1, 10), "name": op.name,
-		"zone": selfLink("projects/%s/zones/%s", op.project, op.zone), "operationType": "createSnapshot",
-		"targetLink": op.target, "status": status, "progress": progress, "insertTime": op.snapshot.created,
+	id, kind, created := op.id, op.kind, op.created
+	if op.snapshot != nil {
+		id, kind, created = op.snapshot.id+1, "createSnapshot", op.snapshot.created
+	}
+	m := map[string]any{"kind": "compute#operation", "id": strconv.FormatUint(id, 10), "name": op.name,
+		"zone": selfLink("projects/%s/zones/%s", op.project, op.zone), "operationType": kind,
+		"targetLink": op.target, "status": status, "progress": progress, "insertTime": created,
 		"selfLink": selfLink("projects/%s/zones/%s/operations/%s", op.project, op.zone, op.name)}
 	if status == "DONE" && op.err != "" {
 		m["error"] = map[string]any{"errors": []map[string]string{{"code": "RESOURCE_OPERATION_FAILED", "message": op.err}}}
@@ -96,6 +106,12 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 // becomes READY (or FAILED).
 func (s *Server) tick(op *operation) {
 	op.polls++
+	if op.snapshot == nil {
+		if op.polls == s.OpPolls && op.effect != nil && op.err == "" {
+			op.effect()
+		}
+		return
+	}
 	if op.polls >= s.OpPolls {
 		if op.err != "" {
 			op.snapshot.status = "FAILED"
