@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
 )
 
 // Azure configures the Azure provider: VMs and Arc-enabled servers patched
@@ -65,14 +67,17 @@ func (a Azure) CredentialKind() string {
 	return AzureDefault
 }
 
+// azureDefaults is the provider's own settings.Defaults.
 func azureDefaults() Azure {
+	def := azuresettings.Defaults()
 	return Azure{
-		Cloud:                      "public",
-		Patch:                      AzurePatch{MaximumDuration: 2 * time.Hour, RebootSetting: "IfRequired", Classifications: []string{"Critical", "Security"}},
-		ConcurrencyPerSubscription: 8,
-		ArcBackup:                  "finding",
-		PollInterval:               10 * time.Second,
-		AssessTimeout:              30 * time.Minute,
+		Cloud: def.Cloud,
+		Patch: AzurePatch{MaximumDuration: def.Patch.MaximumDuration, RebootSetting: def.Patch.RebootSetting,
+			Classifications: def.Patch.Classifications},
+		ConcurrencyPerSubscription: def.ConcurrencyPerSubscription,
+		ArcBackup:                  def.ArcBackup,
+		PollInterval:               def.PollInterval,
+		AssessTimeout:              def.AssessTimeout,
 	}
 }
 

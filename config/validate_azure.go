@@ -4,16 +4,18 @@ import (
 	"net"
 	"net/url"
 	"slices"
-	"time"
+
+	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
 )
 
-// Values Azure accepts (kept here so config does not import the SDK).
+// Values Azure accepts come from the provider's settings package, which
+// does not link the SDK.
 var (
 	azureCredentials     = []string{AzureDefault, AzureClientSecret}
-	azureClouds          = []string{"public", "usgovernment", "china"}
-	azureReboots         = []string{"IfRequired", "Never", "Always"}
-	azureArcBackups      = []string{"finding", "skip"}
-	azureClassifications = []string{"Critical", "Security", "Other", "UpdateRollUp", "FeaturePack", "ServicePack", "Definition", "Tools", "Updates"}
+	azureClouds          = azuresettings.Clouds
+	azureReboots         = azuresettings.RebootSettings
+	azureArcBackups      = azuresettings.ArcBackups
+	azureClassifications = azuresettings.Classifications()
 )
 
 // checkAzure validates providers.azure: a usable credential, an https
@@ -50,7 +52,7 @@ func (d *decoder) checkAzure(a Azure) {
 	}
 	p := a.Patch
 	d.positive("providers.azure.patch.maximum_duration", p.MaximumDuration)
-	if p.MaximumDuration > 4*time.Hour {
+	if p.MaximumDuration > azuresettings.MaxInstallDuration {
 		d.at("providers.azure.patch.maximum_duration", "Azure allows at most 4h for one install, got %v", p.MaximumDuration)
 	}
 	if !slices.Contains(azureReboots, p.RebootSetting) {

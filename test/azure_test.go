@@ -7,6 +7,7 @@ import (
 
 	"github.com/patchgate/patchgate/providers/azure"
 	"github.com/patchgate/patchgate/providers/azure/azuretest"
+	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -49,7 +50,7 @@ func newAzureHarness(t *testing.T, b backend, srv *azuretest.Server) *harness {
 	return newHarness(t, b.open(t), sim.Config{Seed: 3, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: 1}, 2,
 		func(deps *runbooks.Deps, pipeline *runbooks.Pipeline) {
 			p, err := azure.New(azure.Config{Credential: azuretest.Credential{}, Endpoint: srv.URL,
-				ArcBackup: azure.ArcBackupSkip, PollInterval: 1, Log: deps.Log})
+				ArcBackup: azuresettings.ArcBackupSkip, PollInterval: 1, Log: deps.Log})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -21,8 +21,8 @@ const (
 )
 
 // StartBackup snapshots the OS disk of every Azure VM in the request. Arc
-// machines have no managed disk: they are reported (ArcBackupFinding) or
-// recorded as skipped (ArcBackupSkip).
+// machines have no managed disk: they are reported (settings.ArcBackupFinding) or
+// recorded as skipped (settings.ArcBackupSkip).
 func (p *Provider) StartBackup(ctx context.Context, req runbooks.OpRequest) (string, error) {
 	hosts := azureHosts(req.Hosts)
 	h := handle{Kind: kindSnapshots, Tag: req.Tag, Entries: make([]entry, len(hosts))}

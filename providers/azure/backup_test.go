@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/patchgate/patchgate/providers/azure/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -54,7 +55,7 @@ func TestBackupSnapshotsEachVMsOSDisk(t *testing.T) {
 
 func TestBackupCanRecordArcSkips(t *testing.T) {
 	f := newFleet(t)
-	p := f.provider(t, func(c *Config) { c.ArcBackup = ArcBackupSkip })
+	p := f.provider(t, func(c *Config) { c.ArcBackup = settings.ArcBackupSkip })
 	ctx := context.Background()
 	h, err := p.StartBackup(ctx, f.request(t, p, "tag-skip", "vm-web-1", "arc-db-1"))
 	if err != nil {

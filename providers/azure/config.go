@@ -10,6 +10,8 @@ import (
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
+
+	"github.com/patchgate/patchgate/providers/azure/settings"
 )
 
 // clouds are the Azure clouds by their config name.
@@ -46,9 +48,9 @@ type Config struct {
 	// read/write budgets.
 	ConcurrencyPerSubscription int
 	// ArcBackup says what a backup does with an Arc-enabled server, which
-	// has no Azure managed disk to snapshot: ArcBackupFinding (default)
+	// has no Azure managed disk to snapshot: settings.ArcBackupFinding (default)
 	// reports it so the backup gate fails until someone decides, and
-	// ArcBackupSkip records the skip and counts it done.
+	// settings.ArcBackupSkip records the skip and counts it done.
 	ArcBackup string
 	// PollInterval is the least time between two polls of one machine's
 	// install or assessment (default 10s), which keeps a large fleet's
@@ -64,71 +66,56 @@ type Config struct {
 	Log         *slog.Logger
 }
 
-// ArcBackup values.
-const (
-	ArcBackupFinding = "finding"
-	ArcBackupSkip    = "skip"
-)
+var errNoCredentialSettings = errors.New("client_secret needs tenant_id and client_id")
 
-// RebootSettings and Classifications Azure accepts.
-var (
-	RebootSettings          = []string{"IfRequired", "Never", "Always"}
-	LinuxClassifications    = []string{"Critical", "Security", "Other"}
-	WindowsClassifications  = []string{"Critical", "Security", "UpdateRollUp", "FeaturePack", "ServicePack", "Definition", "Tools", "Updates"}
-	maxInstallDuration      = 4 * time.Hour
-	defaultClassifications  = []string{"Critical", "Security"}
-	defaultMaximumDuration  = 2 * time.Hour
-	defaultConcurrency      = 8
-	defaultPollInterval     = 10 * time.Second
-	errNoCredentialSettings = errors.New("client_secret needs tenant_id and client_id")
-)
-
-// withDefaults fills the optional fields and checks the rest.
+// withDefaults fills the optional fields from settings.Defaults and checks
+// the rest.
 func (c Config) withDefaults() (Config, error) {
+	def := settings.Defaults()
 	if c.Cloud == "" {
-		c.Cloud = "public"
+		c.Cloud = def.Cloud
 	}
 	if _, ok := clouds[c.Cloud]; !ok {
 		return c, fmt.Errorf("cloud %q: want public, usgovernment or china", c.Cloud)
 	}
 	if c.MaximumDuration == 0 {
-		c.MaximumDuration = defaultMaximumDuration
+		c.MaximumDuration = def.Patch.MaximumDuration
 	}
-	if c.MaximumDuration < time.Minute || c.MaximumDuration > maxInstallDuration {
-		return c, fmt.Errorf("maximum_duration %v: want 1m to %v", c.MaximumDuration, maxInstallDuration)
+	if c.MaximumDuration < time.Minute || c.MaximumDuration > settings.MaxInstallDuration {
+		return c, fmt.Errorf("maximum_duration %v: want 1m to %v", c.MaximumDuration, settings.MaxInstallDuration)
 	}
 	if c.RebootSetting == "" {
-		c.RebootSetting = "IfRequired"
+		c.RebootSetting = def.Patch.RebootSetting
 	}
-	if !slices.Contains(RebootSettings, c.RebootSetting) {
-		return c, fmt.Errorf("reboot_setting %q: want one of %s", c.RebootSetting, strings.Join(RebootSettings, ", "))
+	if !slices.Contains(settings.RebootSettings, c.RebootSetting) {
+		return c, fmt.Errorf("reboot_setting %q: want one of %s", c.RebootSetting, strings.Join(settings.RebootSettings, ", "))
 	}
 	if len(c.Classifications) == 0 {
-		c.Classifications = defaultClassifications
+		c.Classifications = def.Patch.Classifications
 	}
 	for _, k := range c.Classifications {
-		if !slices.Contains(LinuxClassifications, k) && !slices.Contains(WindowsClassifications, k) {
+		if !slices.Contains(settings.LinuxClassifications, k) && !slices.Contains(settings.WindowsClassifications, k) {
 			return c, fmt.Errorf("classification %q: not a Linux (%s) or Windows (%s) classification", k,
-				strings.Join(LinuxClassifications, ", "), strings.Join(WindowsClassifications, ", "))
+				strings.Join(settings.LinuxClassifications, ", "), strings.Join(settings.WindowsClassifications, ", "))
 		}
 	}
 	if c.ConcurrencyPerSubscription == 0 {
-		c.ConcurrencyPerSubscription = defaultConcurrency
+		c.ConcurrencyPerSubscription = def.ConcurrencyPerSubscription
 	}
 	if c.ConcurrencyPerSubscription < 1 {
 		return c, fmt.Errorf("concurrency_per_subscription %d: want at least 1", c.ConcurrencyPerSubscription)
 	}
 	if c.ArcBackup == "" {
-		c.ArcBackup = ArcBackupFinding
+		c.ArcBackup = def.ArcBackup
 	}
-	if c.ArcBackup != ArcBackupFinding && c.ArcBackup != ArcBackupSkip {
-		return c, fmt.Errorf("arc_backup %q: want %s or %s", c.ArcBackup, ArcBackupFinding, ArcBackupSkip)
+	if !slices.Contains(settings.ArcBackups, c.ArcBackup) {
+		return c, fmt.Errorf("arc_backup %q: want %s", c.ArcBackup, strings.Join(settings.ArcBackups, " or "))
 	}
 	if c.PollInterval <= 0 {
-		c.PollInterval = defaultPollInterval
+		c.PollInterval = def.PollInterval
 	}
 	if c.AssessTimeout <= 0 {
-		c.AssessTimeout = 30 * time.Minute
+		c.AssessTimeout = def.AssessTimeout
 	}
 	if c.Credential == nil && c.ClientSecret != "" && (c.TenantID == "" || c.ClientID == "") {
 		return c, errNoCredentialSettings

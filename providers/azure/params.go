@@ -9,6 +9,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/hybridcompute/armhybridcompute/v2"
+
+	"github.com/patchgate/patchgate/providers/azure/settings"
 )
 
 // isoDuration writes d as the ISO 8601 duration installPatches expects
@@ -47,10 +49,10 @@ func (p *Provider) vmInstallParams(os string) armcompute.VirtualMachineInstallPa
 	}
 	if isWindows(os) {
 		in.WindowsParameters = &armcompute.WindowsParameters{
-			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, WindowsClassifications)}
+			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, settings.WindowsClassifications)}
 	} else {
 		in.LinuxParameters = &armcompute.LinuxParameters{
-			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, LinuxClassifications)}
+			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, settings.LinuxClassifications)}
 	}
 	return in
 }
@@ -62,10 +64,10 @@ func (p *Provider) arcInstallParams(os string) armhybridcompute.MachineInstallPa
 	}
 	if isWindows(os) {
 		in.WindowsParameters = &armhybridcompute.WindowsParameters{
-			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, WindowsClassifications)}
+			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, settings.WindowsClassifications)}
 	} else {
 		in.LinuxParameters = &armhybridcompute.LinuxParameters{
-			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, LinuxClassifications)}
+			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, settings.LinuxClassifications)}
 	}
 	return in
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/compute/armcompute/v8"
 
+	"github.com/patchgate/patchgate/providers/azure/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -29,7 +30,7 @@ func (p *Provider) snapshotHost(ctx context.Context, req runbooks.OpRequest, h r
 		return e
 	}
 	if r.kind == kindArc {
-		if p.cfg.ArcBackup == ArcBackupSkip {
+		if p.cfg.ArcBackup == settings.ArcBackupSkip {
 			e.Skip = arcNoDisk
 			p.cfg.Log.Info("azure backup skips an Arc machine", "host", h.Name, "tag", req.Tag, "reason", arcNoDisk)
 		} else {
