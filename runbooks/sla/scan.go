@@ -127,6 +127,7 @@ func (s *Service) Scan(ctx context.Context) (Posture, error) {
 	if err := s.prune(ctx, now); err != nil {
 		errs = append(errs, err)
 	}
+	s.log().Info("sla posture scan", "tenants", len(p.Tenants), "paged", p.Paged, "lapsed", len(p.Lapsed), "reminded", len(p.Reminded), "errors", len(errs))
 	if s.Chat != nil {
 		if err := s.Chat.PostSLAPosture(ctx, p); err != nil {
 			errs = append(errs, fmt.Errorf("post the posture digest: %w", err))
