@@ -75,6 +75,9 @@ type Bundle struct {
 	AccessError string
 	// Rollbacks to this cycle's pre-patch backups (reports/rollback.go).
 	Rollbacks []*runbooks.Rollback
+	// SLA is the tenant's latest patch SLA posture, when the posture scan
+	// runs: PCI DSS 6.3.3 is then measured from release dates (sla.go).
+	SLA *SLAPosture
 
 	idx *hostIndex
 	evs []Evaluation // Evaluate's result, when the caller already has it
@@ -442,6 +445,9 @@ func evalCC745(b *Bundle) Result {
 }
 
 func evalPCI633(b *Bundle) Result {
+	if r, ok := slaPCI633(b); ok {
+		return r
+	}
 	if len(b.Hosts) == 0 {
 		return Result{Status: StatusNotApplicable, Evidence: []string{"no hosts in scope"}}
 	}

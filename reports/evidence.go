@@ -86,6 +86,9 @@ type Dir struct {
 	Archive runbooks.Archive
 	// Sealer signs the manifest when the input carries a signed checkpoint.
 	Sealer Sealer
+	// SLA reads the tenant's latest patch SLA posture (nil: no posture
+	// scan; PCI DSS 6.3.3 then falls back to when hosts were last patched).
+	SLA func(ctx context.Context, tenant string) (*SLAPosture, error)
 }
 
 var _ runbooks.Reporter = (*Dir)(nil)
@@ -117,6 +120,7 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	}
 	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, HostsBefore: in.HostsBefore, Refusals: in.Refusals, Now: at,
 		Chain: chain, KernelBefore: before, Access: in.Access, AccessError: in.AccessError, Rollbacks: in.Rollbacks}
+	b.SLA = d.slaPosture(ctx, c.Tenant)
 	b.evs = Evaluate(&b)
 	verdict := complianceOf(b.evs)
 

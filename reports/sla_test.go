@@ -106,6 +106,22 @@ func TestSLAReportPCILineAgreesWithTheEvaluation(t *testing.T) {
 			t.Errorf("the PDF lacks %q:\n%s", s, text)
 		}
 	}
+	// The cycle report's 6.3.3 is measured from the same posture and says
+	// the same, with the overdue critical patch as its exception.
+	b := fixture()
+	b.SLA = &SLAPosture{Snapshot: &p.Tenants[0], Exceptions: xs}
+	r := result(t, b, "6.3.3")
+	if r.Status != StatusException || !strings.HasPrefix(r.Evidence[0], sla.PCIText(want.PCI633)) || len(r.Exceptions) != 1 || !strings.Contains(r.Exceptions[0], "web-1") {
+		t.Errorf("cycle 6.3.3 = %+v", r)
+	}
+	cyclePDF, _ := renderFile(t, b)
+	out, err = exec.Command(pdftotext, cyclePDF, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(strings.Fields(string(out)), " "); !strings.Contains(got, strings.Join(strings.Fields(sla.PCIText(want.PCI633)), " ")) {
+		t.Errorf("the cycle PDF lacks the 6.3.3 line %q", sla.PCIText(want.PCI633))
+	}
 }
 
 // BenchmarkSLAPDF renders a monthly posture PDF with a full item list

@@ -48,6 +48,29 @@ func newSLA(cfg *config.Config, st state.Store, fleet multi.Cloud, simFleet *sim
 	return svc
 }
 
+// slaForReports lets the cycle report measure PCI DSS 6.3.3 from the
+// tenant's latest posture scan (nil without the service).
+func slaForReports(svc *sla.Service) func(ctx context.Context, tenant string) (*reports.SLAPosture, error) {
+	if svc == nil {
+		return nil
+	}
+	return func(ctx context.Context, tenant string) (*reports.SLAPosture, error) {
+		snaps, err := svc.Latest(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		xs, err := svc.Exceptions(ctx, tenant)
+		if err != nil {
+			return nil, err
+		}
+		p := &reports.SLAPosture{Exceptions: xs}
+		if len(snaps) > 0 {
+			p.Snapshot = &snaps[0]
+		}
+		return p, nil
+	}
+}
+
 func anyRealCloud(cfg *config.Config) bool {
 	p := cfg.Providers
 	return p.AWS.Enabled() || p.Azure.Enabled() || p.GCP.Configured

@@ -185,6 +185,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 		return nil, err
 	}
 	a.sla = newSLA(cfg, st, fleet, a.fleet, deps.Pager, deps.Directory, w.clock, slaChat(cfg, a, w.log), w.log)
+	reporter.SLA = slaForReports(a.sla)
 	if a.slack != nil {
 		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla)
 	}
