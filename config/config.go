@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/patchgate/patchgate/internal/httpserve"
+	falconsettings "github.com/patchgate/patchgate/providers/falcon/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -188,6 +189,12 @@ type KernelOverride struct {
 
 // Enabled reports whether Falcon is configured.
 func (f Falcon) Enabled() bool { return !f.ClientID.IsZero() || !f.ClientSecret.IsZero() }
+
+// falconDefaults is the provider's own settings.Defaults.
+func falconDefaults() Falcon {
+	def := falconsettings.Defaults()
+	return Falcon{Cloud: def.Cloud, LastSeenWithin: def.LastSeenWithin}
+}
 
 // PagerDuty configures paging through the Events API v2.
 type PagerDuty struct {

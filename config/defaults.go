@@ -64,7 +64,7 @@ func defaults() *Config {
 		SLA:       slaDefaults(),
 		Rollback:  rollbackDefaults(),
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
-			Falcon: Falcon{Cloud: "us-1", LastSeenWithin: 15 * time.Minute}, GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
+			Falcon: falconDefaults(), GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},
 		Log:           Log{Format: LogJSON, Level: "info"},
 		Observability: Observability{Listen: ":9090"},

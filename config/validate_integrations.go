@@ -4,10 +4,12 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+
+	falconsettings "github.com/patchgate/patchgate/providers/falcon/settings"
 )
 
-// falconClouds are the Falcon API regions patchgate knows.
-var falconClouds = []string{"us-1", "us-2", "eu-1", "us-gov-1"}
+// falconClouds are the Falcon API regions the provider knows.
+var falconClouds = falconsettings.Clouds
 
 // checkIntegrations validates the Falcon, PagerDuty and Dynatrace sections:
 // credentials are references, every required piece is there, and every

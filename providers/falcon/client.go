@@ -19,6 +19,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/patchgate/patchgate/internal/ctxsleep"
+	"github.com/patchgate/patchgate/providers/falcon/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -31,8 +32,6 @@ const (
 
 // Defaults for Config fields left zero.
 const (
-	DefaultCloud         = "us-1"
-	DefaultOnlineWindow  = 15 * time.Minute
 	DefaultMaxRetries    = 4
 	DefaultMaxRetryWait  = 2 * time.Minute
 	defaultFilterBatch   = 100  // values per FQL filter
@@ -195,13 +194,13 @@ func (cfg *Config) defaults() error {
 		cfg.HostOverride, cfg.plainHTTP = u.Host, u.Scheme == "http"
 	}
 	if cfg.Cloud == "" {
-		cfg.Cloud = DefaultCloud
+		cfg.Cloud = settings.Defaults().Cloud
 	}
 	if strings.EqualFold(cfg.Cloud, "autodiscover") && cfg.HostOverride == "" {
 		return errors.New("falcon: name the cloud (us-1, us-2, eu-1, us-gov-1); autodiscovery is not used")
 	}
 	if cfg.OnlineWindow <= 0 {
-		cfg.OnlineWindow = DefaultOnlineWindow
+		cfg.OnlineWindow = settings.Defaults().LastSeenWithin
 	}
 	if cfg.PageSize <= 0 || cfg.PageSize > MaxPageSize {
 		cfg.PageSize = MaxPageSize
