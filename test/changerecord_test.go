@@ -114,6 +114,7 @@ func TestChangeRecordOneChangePerCycleFollowsStages(t *testing.T) {
 				t.Fatalf("cycle %s", c.Status)
 			}
 			recs := fake.Records()
+			t.Logf("requests to ServiceNow for one cycle: %v", fake.Requests)
 			if len(recs) != 1 || fake.Count("POST /change/normal") != 1 {
 				t.Fatalf("%d records after %d creates, want one", len(recs), fake.Count("POST /change/normal"))
 			}
