@@ -26,7 +26,7 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p}, true, nil
+	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}, true, nil
 }
 
 // newAzure builds the provider of providers.azure (serve and doctor).

@@ -45,6 +45,7 @@ var (
 type subClients struct {
 	vms   *armcompute.VirtualMachinesClient
 	snaps *armcompute.SnapshotsClient
+	disks *armcompute.DisksClient // restores (restore.go)
 	arcs  *armhybridcompute.MachinesClient
 }
 
@@ -114,7 +115,11 @@ func (p *Provider) sub(id string) (*subClients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("arc machines client for subscription %s: %w", id, err)
 	}
-	c := &subClients{vms: vms, snaps: snaps, arcs: arcs}
+	disks, err := armcompute.NewDisksClient(id, p.cred, p.opts)
+	if err != nil {
+		return nil, fmt.Errorf("disks client for subscription %s: %w", id, err)
+	}
+	c := &subClients{vms: vms, snaps: snaps, disks: disks, arcs: arcs}
 	p.clients[id] = c
 	return c, nil
 }

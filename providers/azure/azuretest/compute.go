@@ -27,6 +27,9 @@ func (s *Server) vmRoute(w http.ResponseWriter, r *http.Request, sub, rg string,
 	if len(seg) > 1 {
 		action = seg[1]
 	}
+	if s.vmRestoreAction(w, r, sub, v, action) {
+		return
+	}
 	switch {
 	case action == "" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, vmJSON(v))

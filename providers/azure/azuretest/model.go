@@ -18,6 +18,9 @@ type VM struct {
 	Agent        string
 	AgentVersion string
 	PowerState   string // running (default), deallocated, stopped
+	// OSDisk is the OS disk's ID once a restore swapped it (default the
+	// VM's own <name>_OsDisk_1).
+	OSDisk string
 	// The latest patch assessment and installation.
 	CriticalAndSecurity, Other int
 	LastPatched                time.Time
@@ -81,6 +84,9 @@ func (v VM) ID() string {
 
 // OSDiskID is the managed OS disk the fake gives every VM.
 func (v VM) OSDiskID() string {
+	if v.OSDisk != "" {
+		return v.OSDisk
+	}
 	return fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/disks/%s_OsDisk_1", v.Subscription, v.ResourceGroup, v.Name)
 }
 

@@ -31,6 +31,8 @@ type Server struct {
 	vms       map[string]*VM  // by lower-case resource ID
 	arcs      map[string]*Arc // by lower-case resource ID
 	snapshots map[string]*Snapshot
+	disks     map[string]*Disk // restores (restore.go)
+	sent      map[string]int   // restore steps by vm/kind
 	ops       map[string]*op
 	nextOp    int
 	counts    map[string]int         // "METHOD /lower/path"
@@ -204,6 +206,8 @@ func (s *Server) groupScope(w http.ResponseWriter, r *http.Request, sub, rg stri
 		s.vmRoute(w, r, sub, rg, seg[2:])
 	case "microsoft.compute/snapshots":
 		s.snapshotRoute(w, r, sub, rg, seg[2:])
+	case "microsoft.compute/disks":
+		s.diskRoute(w, r, sub, rg, seg[2:])
 	case "microsoft.hybridcompute/machines":
 		s.arcRoute(w, r, sub, rg, seg[2:])
 	default:
