@@ -1,9 +1,12 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	gcpsettings "github.com/patchgate/patchgate/providers/gcp/settings"
 )
 
 // GCP configures the Google Cloud provider: Compute Engine inventory and
@@ -52,9 +55,11 @@ type GCPQuota struct {
 
 // GCP defaults: see defaults.go.
 func gcpDefaults() GCP {
-	return GCP{CredentialsType: "service_account", InventoryMaxAge: 24 * time.Hour,
-		Patch: GCPPatch{RolloutMode: "zone_by_zone", DisruptionBudgetPercent: 25, RebootConfig: "default", Duration: 2 * time.Hour},
-		Quota: GCPQuota{ReadsPerMinute: 600, WritesPerMinute: 60}}
+	def := gcpsettings.Defaults()
+	return GCP{CredentialsType: def.CredentialsType, InventoryMaxAge: def.InventoryMaxAge,
+		Patch: GCPPatch{RolloutMode: strings.ToLower(def.Patch.RolloutMode), DisruptionBudgetPercent: def.Patch.DisruptionBudgetPercent,
+			RebootConfig: strings.ToLower(def.Patch.RebootConfig), Duration: def.Patch.Duration},
+		Quota: GCPQuota{ReadsPerMinute: def.ReadsPerMinute, WritesPerMinute: def.WritesPerMinute}}
 }
 
 func (d *decoder) gcp(g *GCP) func(*yaml.Node, string) {

@@ -5,12 +5,14 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	gcpsettings "github.com/patchgate/patchgate/providers/gcp/settings"
 )
 
 var (
-	gcpCredentialTypes = []string{"service_account", "external_account", "authorized_user", "impersonated_service_account"}
-	gcpRolloutModes    = []string{"zone_by_zone", "concurrent_zones"}
-	gcpRebootConfigs   = []string{"default", "always", "never"}
+	gcpCredentialTypes = gcpsettings.CredentialTypes
+	gcpRolloutModes    = lower(gcpsettings.RolloutModes)
+	gcpRebootConfigs   = lower(gcpsettings.RebootConfigs)
 	windowsPath        = regexp.MustCompile(`^[A-Za-z]:\\`)
 )
 
@@ -57,4 +59,13 @@ func (d *decoder) checkGCP(g *GCP) {
 	}
 	d.atLeast(at+"quota.reads_per_minute", g.Quota.ReadsPerMinute, 1)
 	d.atLeast(at+"quota.writes_per_minute", g.Quota.WritesPerMinute, 1)
+}
+
+// lower spells OS Config's values as the configuration file does.
+func lower(vs []string) []string {
+	out := make([]string, len(vs))
+	for i, v := range vs {
+		out[i] = strings.ToLower(v)
+	}
+	return out
 }

@@ -4,11 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
 
 	"google.golang.org/api/option"
 
 	"github.com/patchgate/patchgate/internal/ctxsleep"
+	"github.com/patchgate/patchgate/providers/gcp/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -75,37 +78,29 @@ type PatchSettings struct {
 	PostStepLinux, PostStepWindows string
 }
 
-// Rollout modes and reboot settings as OS Config spells them.
-const (
-	RolloutZoneByZone      = "ZONE_BY_ZONE"
-	RolloutConcurrentZones = "CONCURRENT_ZONES"
-	RebootDefault          = "DEFAULT"
-	RebootAlways           = "ALWAYS"
-	RebootNever            = "NEVER"
-)
-
 func (c *Config) defaults() error {
+	def := settings.Defaults()
 	p := &c.Patch
 	if p.RolloutMode == "" {
-		p.RolloutMode = RolloutZoneByZone
+		p.RolloutMode = def.Patch.RolloutMode
 	}
 	if p.DisruptionBudgetPercent == 0 {
-		p.DisruptionBudgetPercent = 25
+		p.DisruptionBudgetPercent = def.Patch.DisruptionBudgetPercent
 	}
 	if p.RebootConfig == "" {
-		p.RebootConfig = RebootDefault
+		p.RebootConfig = def.Patch.RebootConfig
 	}
 	if p.Duration == 0 {
-		p.Duration = 2 * time.Hour
+		p.Duration = def.Patch.Duration
 	}
 	if c.ReadsPerMinute == 0 {
-		c.ReadsPerMinute = 600
+		c.ReadsPerMinute = def.ReadsPerMinute
 	}
 	if c.WritesPerMinute == 0 {
-		c.WritesPerMinute = 60
+		c.WritesPerMinute = def.WritesPerMinute
 	}
 	if c.InventoryMaxAge == 0 {
-		c.InventoryMaxAge = 24 * time.Hour
+		c.InventoryMaxAge = def.InventoryMaxAge
 	}
 	if c.PollLimit == 0 {
 		c.PollLimit = 50
@@ -120,12 +115,12 @@ func (c *Config) defaults() error {
 		c.Log = slog.Default()
 	}
 	switch {
-	case p.RolloutMode != RolloutZoneByZone && p.RolloutMode != RolloutConcurrentZones:
-		return fmt.Errorf("patch rollout mode %q: want %s or %s", p.RolloutMode, RolloutZoneByZone, RolloutConcurrentZones)
+	case !slices.Contains(settings.RolloutModes, p.RolloutMode):
+		return fmt.Errorf("patch rollout mode %q: want %s", p.RolloutMode, strings.Join(settings.RolloutModes, " or "))
 	case p.DisruptionBudgetPercent < 1 || p.DisruptionBudgetPercent > 100:
 		return fmt.Errorf("patch disruption budget %d%%: want 1 to 100", p.DisruptionBudgetPercent)
-	case p.RebootConfig != RebootDefault && p.RebootConfig != RebootAlways && p.RebootConfig != RebootNever:
-		return fmt.Errorf("patch reboot config %q: want %s, %s or %s", p.RebootConfig, RebootDefault, RebootAlways, RebootNever)
+	case !slices.Contains(settings.RebootConfigs, p.RebootConfig):
+		return fmt.Errorf("patch reboot config %q: want %s, %s or %s", p.RebootConfig, settings.RebootDefault, settings.RebootAlways, settings.RebootNever)
 	case p.Duration < 0:
 		return fmt.Errorf("patch duration %v: must not be negative", p.Duration)
 	case c.ReadsPerMinute < 0 || c.WritesPerMinute < 0:

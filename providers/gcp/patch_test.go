@@ -9,6 +9,7 @@ import (
 
 	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
+	"github.com/patchgate/patchgate/providers/gcp/settings"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -44,7 +45,7 @@ func TestPatchRunsToCompletion(t *testing.T) {
 	fleet(srv)
 	p := newProvider(t, srv, clk, func(c *Config) {
 		c.Patch.PreStepLinux = "/opt/patchgate/drain.sh"
-		c.Patch.RebootConfig = RebootAlways
+		c.Patch.RebootConfig = settings.RebootAlways
 	})
 	ctx := context.Background()
 	r := req("c-2026-11/production/patch/0", prodHosts(t, srv, p))
