@@ -33,6 +33,8 @@ type Device struct {
 
 	Prevention   Policy
 	SensorUpdate Policy
+	// Groups are the IDs of the host groups the device is in.
+	Groups []string
 }
 
 // Policy is a policy assigned to a device.
@@ -201,6 +203,7 @@ func toDevice(r *models.DeviceapiDeviceSwagger) Device {
 		Platform:                 r.PlatformName,
 		OSVersion:                r.OsVersion,
 		Status:                   r.Status,
+		Groups:                   r.Groups,
 	}
 	d.LastSeen, _ = time.Parse(time.RFC3339, r.LastSeen)
 	if p := r.DevicePolicies; p != nil {

@@ -1,6 +1,7 @@
 package falcon
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -35,12 +36,21 @@ type fakeFalcon struct {
 	scrollLimit []int64           // limit of every scroll request
 	detailSizes []int             // ids per details request
 	filters     []string          // every FQL filter seen
+	updates     map[string]fakeUpdatePolicy
 }
 
 type fakeDevice struct {
 	ID, Hostname, InstanceID, Account string
 	Agent, Kernel, RFM, LastSeen      string
 	Platform, OSVersion               string
+	Groups                            []string
+	Prevention, SensorUpdate          string // policy IDs; "" is prev-1 and su-1
+}
+
+// fakeUpdatePolicy is a sensor-update policy: the version it targets.
+type fakeUpdatePolicy struct {
+	Version string
+	Enabled bool
 }
 
 type fakeKernel struct {
@@ -57,6 +67,7 @@ func newFake(t *testing.T, now time.Time) (*fakeFalcon, *httptest.Server) {
 	mux.HandleFunc("GET /devices/queries/devices-scroll/v1", f.api(f.scroll))
 	mux.HandleFunc("POST /devices/entities/devices/v2", f.api(f.details))
 	mux.HandleFunc("GET /policy/combined/sensor-update-kernels/v1", f.api(f.kernelsQuery))
+	mux.HandleFunc("GET /policy/entities/sensor-update/v2", f.api(f.updatePolicies))
 	srv := httptest.NewTLSServer(mux)
 	t.Cleanup(srv.Close)
 	return f, srv
@@ -197,14 +208,19 @@ func (f *fakeFalcon) details(w http.ResponseWriter, r *http.Request) {
 		if !slices.Contains(body.IDs, d.ID) {
 			continue
 		}
+		prev, upd := cmp.Or(d.Prevention, "prev-1"), cmp.Or(d.SensorUpdate, "su-1")
+		groups := d.Groups
+		if groups == nil {
+			groups = []string{}
+		}
 		res = append(res, map[string]any{
-			"device_id": d.ID, "cid": "cid1", "hostname": d.Hostname, "agent_version": d.Agent,
+			"groups": groups, "device_id": d.ID, "cid": "cid1", "hostname": d.Hostname, "agent_version": d.Agent,
 			"kernel_version": d.Kernel, "reduced_functionality_mode": d.RFM, "last_seen": d.LastSeen,
 			"instance_id": d.InstanceID, "service_provider": "AWS_EC2_V2", "service_provider_account_id": d.Account,
 			"platform_name": d.Platform, "os_version": d.OSVersion, "status": "normal",
 			"device_policies": map[string]any{
-				"prevention":    map[string]any{"policy_type": "prevention", "policy_id": "prev-1", "applied": true, "applied_date": "2026-11-01T10:00:00.000Z"},
-				"sensor_update": map[string]any{"policy_type": "sensor-update", "policy_id": "su-1", "applied": true},
+				"prevention":    map[string]any{"policy_type": "prevention", "policy_id": prev, "applied": true, "applied_date": "2026-11-01T10:00:00.000Z"},
+				"sensor_update": map[string]any{"policy_type": "sensor-update", "policy_id": upd, "applied": true},
 			},
 		})
 	}
@@ -243,6 +259,38 @@ func (f *fakeFalcon) kernelsQuery(w http.ResponseWriter, r *http.Request) {
 		"meta":      map[string]any{"query_time": 0.01, "trace_id": "t", "pagination": map[string]any{"offset": offset, "limit": limit, "total": total}},
 		"resources": res[min(offset, total):end], "errors": []any{},
 	})
+}
+
+// updatePolicies answers GET /policy/entities/sensor-update/v2?ids=… in
+// the shape of gofalcon's models.SensorUpdateRespV2 (SensorUpdatePolicyV2,
+// SensorUpdateSettingsRespV2); unknown IDs answer 404 with the rest.
+func (f *fakeFalcon) updatePolicies(w http.ResponseWriter, r *http.Request) {
+	ids := r.URL.Query()["ids"]
+	if len(ids) == 0 || len(ids) > 100 {
+		writeJSON(w, http.StatusBadRequest, meta(nil))
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	res := []map[string]any{}
+	for _, id := range ids {
+		p, ok := f.updates[id]
+		if !ok {
+			continue
+		}
+		res = append(res, map[string]any{
+			"id": id, "cid": "cid1", "name": "policy " + id, "description": "", "platform_name": "Linux", "enabled": p.Enabled,
+			"created_by": "admin", "created_timestamp": "2026-01-01T00:00:00Z", "modified_by": "admin", "modified_timestamp": "2026-11-01T00:00:00Z",
+			"groups": []any{},
+			"settings": map[string]any{"build": "19113|n-1|tagged|17", "sensor_version": p.Version, "stage": "prod",
+				"show_early_adopter_builds": false, "uninstall_protection": "ENABLED", "variants": []any{}},
+		})
+	}
+	code := http.StatusOK
+	if len(res) < len(ids) {
+		code = http.StatusNotFound
+	}
+	writeJSON(w, code, map[string]any{"meta": map[string]any{"query_time": 0.01, "trace_id": "t"}, "resources": res, "errors": []any{}})
 }
 
 func meta(errs []any) map[string]any {
