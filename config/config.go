@@ -48,6 +48,7 @@ type Config struct {
 	// ChangeRecords is the change platform of the cycles' change records
 	// (changes.go).
 	ChangeRecords ChangeRecords
+	EDR           EDR // Falcon sensor expectations and coverage digest (edr.go)
 }
 
 // Store selects and configures the durable coordination store.

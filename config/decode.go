@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla, change_records"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla, change_records, edr"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -87,6 +87,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"rollback", "Rollbacks to the pre-patch backups: how long those backups are kept and when the retention job deletes older ones.", d.rollbackSection(&c.Rollback)},
 		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},
 		field{"change_records", "A change record per cycle in the organisation's change management platform (PCI DSS 6.5.1, SOC 2 CC8.1).", d.changeRecords(&c.ChangeRecords)},
+		field{"edr", "The EDR (CrowdStrike Falcon sensor) lifecycle: what each environment's sensors must be, checked by sensor coverage and validation.", d.edrSection(&c.EDR)},
 	)
 }
 

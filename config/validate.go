@@ -31,6 +31,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkAudit(&c.Audit)
 	d.checkBudgets(c)
 	d.checkChangeRecords(c)
+	d.checkEDR(c)
 }
 
 func (d *decoder) checkStore(s *Store) {
