@@ -58,6 +58,7 @@ var subcommands = []subcommandSpec{
 	{CmdDigest, "", "post the active-cycle status digest to the channel now"},
 	{CmdPosture, slaPostureArgs, slaPostureSummary},
 	{CmdExcept, slaExceptArgs, slaExceptSummary},
+	{CmdSensors, sensorsArgs, sensorsSummary},
 	{CmdRollback, "<cycle> <env> [host…]", "request a rollback of an environment's hosts (all with a pre-patch backup when none is named) to that cycle's pre-patch backups; the environment's approvers approve it on its message"},
 }
 
@@ -71,7 +72,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | rollback <cycle> <env> [host…]"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | rollback <cycle> <env> [host…]"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -188,6 +189,11 @@ func ParseCommand(text string) (Command, error) {
 			return Command{}, err
 		}
 	case CmdPosture, CmdExcept:
+		cmd.Args = strings.Join(args, " ")
+	case CmdSensors:
+		if err := maxArgs(usage, name, args, 1); err != nil {
+			return Command{}, err
+		}
 		cmd.Args = strings.Join(args, " ")
 	case CmdRollback:
 		return parseRollback(usage, args)

@@ -57,6 +57,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.dailyCommand(ctx, cmd.Name, sc.UserID)
 	case CmdPosture, CmdExcept:
 		return h.slaCommand(ctx, cmd, sc.UserID)
+	case CmdSensors:
+		return h.sensorsCommand(ctx, cmd, sc.UserID)
 	case CmdRollback:
 		return h.rollback(ctx, cmd, sc.UserID, "requested with /patch rollback", log)
 	}

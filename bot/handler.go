@@ -65,6 +65,8 @@ type HandlerOptions struct {
 	Daily DailyChecks
 	// SLA runs /patch posture and /patch except (nil: not configured).
 	SLA SLACommands
+	// Sensors runs /patch sensors (nil: not configured).
+	Sensors SensorCommands
 }
 
 // ReportPoster posts a cycle's report files into the cycle's thread.
