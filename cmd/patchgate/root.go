@@ -10,6 +10,6 @@ func newRoot() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(),
-		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd())
+		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd(), newSensorsCmd())
 	return root
 }

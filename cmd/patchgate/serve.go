@@ -98,7 +98,7 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 			}
 		}
 	}
-	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, append(append(dailyJobs(cfg, a.daily), slaJobs(cfg, a.sla)...), retentionJobs(cfg, a, log)...)...)
+	sched, err := scheduler(cfg, a.store, a.engine, w.clock, log, append(append(append(dailyJobs(cfg, a.daily), slaJobs(cfg, a.sla)...), retentionJobs(cfg, a, log)...), edrJobs(cfg, a.edr)...)...)
 	if err != nil {
 		closeStore(context.WithoutCancel(ctx), a)
 		return err

@@ -20,6 +20,7 @@ import (
 	"github.com/patchgate/patchgate/metrics"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
+	"github.com/patchgate/patchgate/runbooks/edr"
 	"github.com/patchgate/patchgate/runbooks/sla"
 	"github.com/patchgate/patchgate/state"
 )
@@ -78,7 +79,7 @@ func (p *slackParts) notifierFor(cfg *config.Config, st state.Store, clock runbo
 }
 
 // attach builds the handler once the engine exists.
-func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service, slaSvc *sla.Service) {
+func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service, slaSvc *sla.Service, edrSvc *edr.Service) {
 	var checks bot.DailyChecks // no service must stay a nil interface
 	if svc != nil {
 		checks = bot.DailyReplies{Checks: svc}
@@ -87,8 +88,12 @@ func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service, sl
 	if slaSvc != nil {
 		slaCmds = slaSvc
 	}
+	var sensors bot.SensorCommands
+	if edrSvc != nil {
+		sensors = edrSvc
+	}
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks, SLA: slaCmds})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks, SLA: slaCmds, Sensors: sensors})
 }
 
 // run serves Slack until ctx ends: Socket Mode or the HTTP endpoints

@@ -14,6 +14,7 @@ import (
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
+	"github.com/patchgate/patchgate/runbooks/edr"
 	"github.com/patchgate/patchgate/runbooks/sla"
 	"github.com/patchgate/patchgate/state"
 	"github.com/patchgate/patchgate/state/boltstore"
@@ -57,6 +58,8 @@ type app struct {
 	// sla is the patch SLA posture and exceptions (nil when no cloud
 	// reads patch findings).
 	sla *sla.Service
+	// edr is the EDR sensor coverage (nil when nothing reads sensors).
+	edr *edr.Service
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -186,8 +189,11 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	}
 	a.sla = newSLA(cfg, st, fleet, a.fleet, deps.Pager, deps.Directory, w.clock, slaChat(cfg, a, w.log), w.log)
 	reporter.SLA = slaForReports(a.sla)
+	if a.edr, err = newEDR(cfg, w, fleet, a.fleet, edrChat(cfg, a, w.log), w.log); err != nil {
+		return nil, err
+	}
 	if a.slack != nil {
-		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla)
+		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla, a.edr)
 	}
 	return a, nil
 }

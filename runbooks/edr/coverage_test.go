@@ -123,3 +123,29 @@ func TestSensorCoverageNamesSimulationAsSource(t *testing.T) {
 		t.Errorf("no fleet: %v", err)
 	}
 }
+
+type recordChat struct{ posted []Coverage }
+
+func (r *recordChat) PostSensorCoverage(_ context.Context, c Coverage) error {
+	r.posted = append(r.posted, c)
+	return nil
+}
+
+func TestSensorCoverageDigestPostsEveryTenant(t *testing.T) {
+	tenants := []runbooks.Tenant{{Name: "cu1", Environments: []runbooks.Environment{{Name: "nonprod"}}},
+		{Name: "cu2", Environments: []runbooks.Environment{{Name: "nonprod"}}}}
+	inv := stubInventory{"cu1/nonprod": {{ID: "i-1", Name: "h1"}}, "cu2/nonprod": {{ID: "i-2", Name: "h2"}}}
+	chat := &recordChat{}
+	svc := &Service{Tenants: tenants, Inventory: inv, Chat: chat,
+		Fleet: stubFleet{sensors: map[string]Sensor{"i-1": {Version: "7.1"}}, source: runbooks.SourceFalcon}}
+	if _, err := svc.Digest(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if len(chat.posted) != 1 || len(chat.posted[0].Envs) != 2 || chat.posted[0].Envs[1].Count(GapMissing) != 1 {
+		t.Fatalf("posted %+v, want one digest over both tenants with cu2's host missing", chat.posted)
+	}
+	text := CoverageText(chat.posted[0])
+	if !strings.Contains(text, "cu1/nonprod: 1 of 1") || !strings.Contains(text, "cu2/nonprod: 0 of 1") {
+		t.Errorf("digest text:\n%s", text)
+	}
+}
