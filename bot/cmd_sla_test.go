@@ -31,10 +31,10 @@ func (slaFleet) PatchFindings(context.Context, []runbooks.Host) ([]runbooks.Patc
 // excepted and lists who accepted it.
 func TestExceptionThroughSlashCommands(t *testing.T) {
 	clock := runbooks.ClockFunc(func() time.Time { return time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC) })
-	svc := &sla.Service{Store: openInboundBolt(t), Tenants: []runbooks.Tenant{{Name: "acme", Environments: []runbooks.Environment{{Name: "production"}}}},
+	svc := &sla.Service{Store: openBolt(t), Tenants: []runbooks.Tenant{{Name: "acme", Environments: []runbooks.Environment{{Name: "production"}}}},
 		Inventory: slaFleet{}, Findings: slaFleet{}, Policy: sla.Policy{Default: sla.DefaultDeadlines()}, Clock: clock,
 		RiskApprovers: []string{"U0RISK1", "U0RISK2"}, MinApprovals: 1, MaxExceptionDays: 365}
-	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{SLA: svc})
+	h := NewHandler(newFakeEngine(), openBolt(t), nil, HandlerOptions{SLA: svc})
 	run := func(user, text string) string {
 		return h.runCommand(context.Background(), slack.SlashCommand{UserID: user, Text: text})
 	}

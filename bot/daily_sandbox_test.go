@@ -50,7 +50,7 @@ func TestDailyOverSandbox(t *testing.T) {
 	t.Cleanup(func() { sb.Close() })
 	channel := opts.Channels[0].ID
 	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(opts.AppToken))
-	st := openInboundBolt(t)
+	st := openBolt(t)
 
 	now := time.Now()
 	md, err := sim.SAMLMetadata(now, []sim.IdPCert{

@@ -26,7 +26,7 @@ func TestDailyClicksAreNotCycleDecisions(t *testing.T) {
 	if len(hc) != 2 || hc[0].ID == hc[1].ID || hc[0].Actor != "U1" {
 		t.Fatalf("daily-check clicks = %+v", hc)
 	}
-	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{})
+	h := NewHandler(newFakeEngine(), openBolt(t), nil, HandlerOptions{})
 	if got := h.dailyClick(context.Background(), hc[0]); !strings.Contains(got, "not configured") {
 		t.Errorf("without daily checks: %q", got)
 	}

@@ -14,7 +14,7 @@ import (
 // wins its keys. Claiming on past a lost key once let two copies split the
 // keys and both drop the work.
 func TestClaimAllExactlyOneWinner(t *testing.T) {
-	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{})
+	h := NewHandler(newFakeEngine(), openBolt(t), nil, HandlerOptions{})
 	ctx := context.Background()
 	for round := range 50 {
 		payload := fmt.Sprintf("slack/seen/click/T1/round-%d", round)
@@ -43,7 +43,7 @@ func TestClaimAllExactlyOneWinner(t *testing.T) {
 // envelope key and not yet the payload key when copy B arrives. B must give
 // up without touching the payload key, so A's next claim still wins it.
 func TestClaimAllLeavesLaterKeysToTheWinner(t *testing.T) {
-	st := openInboundBolt(t)
+	st := openBolt(t)
 	h := NewHandler(newFakeEngine(), st, nil, HandlerOptions{})
 	ctx := context.Background()
 	env, payload := envelopeKey("env-1"), "slack/seen/click/T1/x"

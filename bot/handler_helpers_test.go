@@ -19,7 +19,6 @@ import (
 	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
-	"github.com/patchgate/patchgate/state/boltstore"
 )
 
 const testSecret = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -121,16 +120,6 @@ func (s *claimStore) claimed() []string {
 	return append([]string(nil), s.claims...)
 }
 
-func openInboundBolt(t testing.TB) state.Store {
-	t.Helper()
-	st, err := boltstore.Open(t.TempDir() + "/state.db")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 // replySink stands in for Slack's response_url endpoint.
 type replySink struct {
 	srv     *httptest.Server
@@ -197,7 +186,7 @@ type rig struct {
 
 func newRig(t *testing.T, opts HandlerOptions) *rig {
 	t.Helper()
-	r := &rig{eng: newFakeEngine(), store: &claimStore{Store: openInboundBolt(t)}, sink: newReplySink(t)}
+	r := &rig{eng: newFakeEngine(), store: &claimStore{Store: openBolt(t)}, sink: newReplySink(t)}
 	if opts.SigningSecret == "" {
 		opts.SigningSecret = testSecret
 	}

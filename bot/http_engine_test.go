@@ -52,7 +52,7 @@ func newSimEngine(t testing.TB, st state.Store, replica string) *runbooks.Engine
 // approver's click goes through, its redelivery does nothing.
 func TestHTTPWithTheRealEngine(t *testing.T) {
 	ctx := context.Background()
-	st := openInboundBolt(t)
+	st := openBolt(t)
 	eng := newSimEngine(t, st, "r1")
 	sink := newReplySink(t)
 	h := NewHandler(eng, st, NewResponseURLReplier(sink.srv.Client(), nil), HandlerOptions{SigningSecret: testSecret, Log: inboundLog(t)})

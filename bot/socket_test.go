@@ -93,7 +93,7 @@ func TestSocketModeAcksFirstAndDeduplicates(t *testing.T) {
 	ss := newSocketServer(t)
 	eng := newFakeEngine()
 	eng.gate, eng.entered = make(chan struct{}), make(chan struct{}, 8)
-	store := &claimStore{Store: openInboundBolt(t)}
+	store := &claimStore{Store: openBolt(t)}
 	sink := newReplySink(t)
 	h := NewHandler(eng, store, NewResponseURLReplier(sink.srv.Client(), nil), HandlerOptions{Log: inboundLog(t)})
 
@@ -177,7 +177,7 @@ func TestSocketModeAcksFirstAndDeduplicates(t *testing.T) {
 func TestSocketModeReturnsWhenTheClientGivesUp(t *testing.T) {
 	ss := newSocketServer(t)
 	api := slack.New("xoxb-test", slack.OptionAppLevelToken("xapp-1-WRONG"), slack.OptionAPIURL(ss.srv.URL+"/api/"))
-	h := NewHandler(newFakeEngine(), openInboundBolt(t), NewResponseURLReplier(nil, nil), HandlerOptions{Log: inboundLog(t)})
+	h := NewHandler(newFakeEngine(), openBolt(t), NewResponseURLReplier(nil, nil), HandlerOptions{Log: inboundLog(t)})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := h.RunSocketMode(ctx, socketmode.New(api, socketmode.OptionLog(log.New(io.Discard, "", 0))))
