@@ -33,7 +33,7 @@ func (sensorFleet) EvidenceSource() string { return runbooks.SourceFalcon }
 func TestSensorCoverageThroughSlashCommand(t *testing.T) {
 	svc := &edr.Service{Tenants: []runbooks.Tenant{{Name: "acme", Environments: []runbooks.Environment{{Name: "production"}}}},
 		Inventory: sensorFleet{}, Fleet: sensorFleet{}, Tiers: map[string]edr.Tier{"production": {MinVersion: "7.14"}}}
-	h := NewHandler(newFakeEngine(), openInboundBolt(t), nil, HandlerOptions{Sensors: svc})
+	h := NewHandler(newFakeEngine(), openBolt(t), nil, HandlerOptions{Sensors: svc})
 	run := func(text string) string {
 		return h.runCommand(context.Background(), slack.SlashCommand{UserID: "U1", Text: text})
 	}
