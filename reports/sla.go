@@ -1,6 +1,7 @@
 package reports
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"sort"
@@ -65,6 +66,9 @@ func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
 	grid(pdf, rows, []float64{60, 25, 25, 25, 25, 25, 25, 50})
 	text(8, sla.CountsText(s.Total))
 
+	if err := slaCharts(pdf, m, s); err != nil {
+		return err
+	}
 	head("Compliance rate, last 12 months (last scan of each month)")
 	rows = [][]string{{"month", "scan", "rate", "measured hosts", "overdue", "excepted", "PCI 6.3.3"}}
 	for _, t := range m.Trend {
@@ -151,4 +155,36 @@ func envNames(m map[string]sla.Counts) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// slaCharts puts the three charts side by side under the counts.
+func slaCharts(pdf *fpdf.Fpdf, m sla.Month, s *sla.Snapshot) error {
+	charts := []struct {
+		name string
+		draw func() ([]byte, error)
+		w    float64
+	}{
+		{"trend", func() ([]byte, error) { return chartTrend(m) }, 110},
+		{"overdue", func() ([]byte, error) { return chartOverdue(s) }, 80},
+		{"ages", func() ([]byte, error) { return chartAges(s) }, 80},
+	}
+	pdf.Ln(2)
+	y := pdf.GetY()
+	if y > 130 {
+		pdf.AddPage()
+		y = pdf.GetY()
+	}
+	x := margin
+	for _, c := range charts {
+		b, err := c.draw()
+		if err != nil {
+			return err
+		}
+		opt := fpdf.ImageOptions{ImageType: "PNG"}
+		pdf.RegisterImageOptionsReader("sla-"+c.name, opt, bytes.NewReader(b))
+		pdf.ImageOptions("sla-"+c.name, x, y, c.w, 0, false, opt, 0, "")
+		x += c.w + 3
+	}
+	pdf.SetY(y + 62)
+	return pdf.Error()
 }

@@ -91,6 +91,17 @@ func TestSLAReportPCILineAgreesWithTheEvaluation(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	// The three charts are PNG images in the PDF (gonum/plot).
+	imgs, err := exec.Command(needTool(t, "pdfimages"), "-list", path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(imgs), " rgb "); n != 3 {
+		t.Errorf("%d images in the posture PDF, want the 3 charts:\n%s", n, imgs)
+	}
+	if out, err := exec.Command(needTool(t, "qpdf"), "--check", path).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf --check: %v\n%s", err, out)
+	}
 	out, err := exec.Command(pdftotext, path, "-").Output()
 	if err != nil {
 		t.Fatal(err)
