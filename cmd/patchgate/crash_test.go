@@ -74,7 +74,7 @@ func crashRun(t *testing.T, backend string) {
 	last := progress(t, cfgPath)
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		child, ready := startChild(t, cfgPath, reports)
+		child, ready := startChild(t, cycleChild, cfgPath, reports)
 		if kills < crashKills {
 			// The kill lands a random moment after the child's engine runs,
 			// not after its process starts: a race-built binary takes a
@@ -195,14 +195,23 @@ func progress(t *testing.T, cfgPath string) crashProgress {
 	return p
 }
 
+// crashChild names a child test: the test function that serves, and the
+// variable that hands it its config path.
+type crashChild struct{ test, env string }
+
+var (
+	cycleChild    = crashChild{test: "TestCrashChild", env: crashChildEnv}
+	rollbackChild = crashChild{test: "TestRollbackCrashChild", env: rollbackChildEnv}
+)
+
 // startChild re-executes this test binary as a patchgate server.
-func startChild(t *testing.T, cfgPath, reports string) (*exec.Cmd, <-chan struct{}) {
+func startChild(t *testing.T, c crashChild, cfgPath, reports string) (*exec.Cmd, <-chan struct{}) {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.v")
+	cmd := exec.Command(os.Args[0], "-test.run=^"+c.test+"$", "-test.v")
 	// Each child is the same replica restarted (as a pod keeps its name), so
 	// it takes its own leases back at once; the report step (a PDF) may take
 	// seconds under -race, hence the long step timeout and lease.
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=crash-child")
+	cmd.Env = append(os.Environ(), c.env+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=crash-child")
 	var errBuf bytes.Buffer
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -231,10 +240,15 @@ const crashChildReady = "crash-child: engine running"
 
 // TestCrashChild is the child side: the real serve path plus approvers who
 // click Approve on whatever waits. It exits once no cycle is active.
-func TestCrashChild(t *testing.T) {
-	cfgPath := os.Getenv(crashChildEnv)
+func TestCrashChild(t *testing.T) { serveAsChild(t, cycleChild) }
+
+// serveAsChild serves the config c's variable names, with approvers who
+// approve every waiting stage and rollback, until nothing is open; outside
+// a child process it skips.
+func serveAsChild(t *testing.T, c crashChild) {
+	cfgPath := os.Getenv(c.env)
 	if cfgPath == "" {
-		t.Skip("only runs as the crash test's child process")
+		t.Skip("only runs as a crash test's child process")
 	}
 	cfg, err := config.Load(cfgPath)
 	if err != nil {

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -64,7 +62,7 @@ func rollbackCrashRun(t *testing.T, backend string) {
 
 	out := cli("cycle", "start", tenants[0].Name, "--as", crashReq)
 	cycle := strings.Fields(strings.TrimPrefix(out, "started "))[0]
-	child, _ := startRollbackChild(t, cfgPath, reports)
+	child, _ := startChild(t, rollbackChild, cfgPath, reports)
 	waitChild(t, child, 3*time.Minute)
 
 	out = cli("rollback", "request", cycle, "production", "--as", crashReq, "--reason", "regression after patching")
@@ -77,7 +75,7 @@ func rollbackCrashRun(t *testing.T, backend string) {
 	last := rollbackRevision(t, cfgPath, rbID)
 	deadline := time.Now().Add(4 * time.Minute)
 	for kills < 60 && time.Now().Before(deadline) {
-		child, ready := startRollbackChild(t, cfgPath, reports)
+		child, ready := startChild(t, rollbackChild, cfgPath, reports)
 		select {
 		case <-ready:
 		case <-time.After(time.Until(deadline)):
@@ -108,7 +106,7 @@ func rollbackCrashRun(t *testing.T, backend string) {
 		kills++
 	}
 	// Whatever is left, the last child finishes.
-	waitChild(t, func() *exec.Cmd { c, _ := startRollbackChild(t, cfgPath, reports); return c }(), 3*time.Minute)
+	waitChild(t, func() *exec.Cmd { c, _ := startChild(t, rollbackChild, cfgPath, reports); return c }(), 3*time.Minute)
 finished:
 	cfg, err := config.Load(cfgPath)
 	if err != nil {
@@ -231,56 +229,9 @@ func waitChild(t *testing.T, child *exec.Cmd, limit time.Duration) {
 	}
 }
 
-func startRollbackChild(t *testing.T, cfgPath, reports string) (*exec.Cmd, <-chan struct{}) {
-	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestRollbackCrashChild$", "-test.v")
-	cmd.Env = append(os.Environ(), rollbackChildEnv+"="+cfgPath, "PATCHGATE_REPORTS="+reports, "PATCHGATE_REPLICA=rollback-child")
-	var errBuf bytes.Buffer
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = &errBuf
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	ready := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(out)
-		signalled := false
-		for sc.Scan() {
-			if !signalled && sc.Text() == crashChildReady {
-				close(ready)
-				signalled = true
-			}
-		}
-	}()
-	return cmd, ready
-}
-
 // TestRollbackCrashChild is the child: serve, with approvers who approve
 // every waiting cycle stage and rollback; it exits once nothing is open.
-func TestRollbackCrashChild(t *testing.T) {
-	cfgPath := os.Getenv(rollbackChildEnv)
-	if cfgPath == "" {
-		t.Skip("only runs as the rollback crash test's child process")
-	}
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	w := wiring{log: log, reports: os.Getenv("PATCHGATE_REPORTS"),
-		ready: func(a *app) {
-			fmt.Println(crashChildReady)
-			go approveUntilDone(ctx, cancel, a.engine)
-		}}
-	if err := serve(ctx, cfg, w); err != nil {
-		t.Fatal(err)
-	}
-}
+func TestRollbackCrashChild(t *testing.T) { serveAsChild(t, rollbackChild) }
 
 func writeRollbackConfig(t *testing.T, path, store, simState string, tenants []runbooks.Tenant) {
 	t.Helper()
