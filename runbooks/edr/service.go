@@ -28,6 +28,10 @@ type Service struct {
 	Chat  Chat           // nil: no digest
 	Clock runbooks.Clock // nil: the wall clock
 	Log   *slog.Logger
+	// Timeout bounds each read of one environment's inventory and sensors
+	// (engine.step_timeout), so a silent peer marks that environment not
+	// measured instead of holding the command; 0: no bound.
+	Timeout time.Duration
 }
 
 // Coverage is the sensor coverage of tenants' environments at one time.
@@ -53,31 +57,113 @@ func (s *Service) Coverage(ctx context.Context, tenant string) (Coverage, error)
 	}
 	out := Coverage{At: s.now()}
 	var errs []error
-	source := runbooks.SourceOf(s.Fleet)
 	for _, t := range ts {
 		for _, env := range t.Environments {
-			tier := s.Tiers[env.Name]
-			tier.Env = env.Name
-			hosts, err := s.Inventory.Hosts(ctx, t, env)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("list hosts of %s/%s: %w", t.Name, env.Name, err))
-				out.Envs = append(out.Envs, EnvCoverage{Tenant: t.Name, Env: env.Name, MinVersion: tier.MinVersion,
-					Error: "inventory not read: " + runbooks.ErrorMessage(err)})
+			r := s.read(ctx, t, env)
+			if r.err != nil {
+				errs = append(errs, r.err)
+				out.Envs = append(out.Envs, EnvCoverage{Tenant: t.Name, Env: env.Name, Hosts: len(r.hosts), MinVersion: r.tier.MinVersion,
+					Sources: r.sources, Error: r.problem})
 				continue
 			}
-			sensors, err := s.Fleet.SensorsOf(ctx, hosts)
-			if err != nil {
-				errs = append(errs, fmt.Errorf("read sensors of %d hosts of %s/%s from %s: %w", len(hosts), t.Name, env.Name, source, err))
-				c := EnvCoverage{Tenant: t.Name, Env: env.Name, Hosts: len(hosts), MinVersion: tier.MinVersion,
-					Error: "sensors not read from " + source + ": " + runbooks.ErrorMessage(err)}
-				for _, h := range hosts {
-					c.Sources = addSource(c.Sources, h.Source)
-				}
-				out.Envs = append(out.Envs, c)
-				continue
-			}
-			out.Envs = append(out.Envs, Evaluate(t.Name, tier, hosts, sensors, source))
+			out.Envs = append(out.Envs, Evaluate(t.Name, r.tier, r.hosts, r.sensors, r.source))
 		}
+	}
+	return out, errors.Join(errs...)
+}
+
+// envRead is one environment's hosts and sensors, or what could not be
+// read.
+type envRead struct {
+	tier    Tier
+	hosts   []runbooks.Host
+	sensors map[string]Sensor
+	source  string
+	sources []string // of the hosts, when only they were read
+	err     error
+	problem string // err as the reply shows it
+}
+
+// read lists one environment's hosts and reads their sensors, each within
+// the service's timeout.
+func (s *Service) read(ctx context.Context, t runbooks.Tenant, env runbooks.Environment) envRead {
+	r := envRead{tier: s.Tiers[env.Name], source: runbooks.SourceOf(s.Fleet)}
+	r.tier.Env = env.Name
+	var err error
+	s.bounded(ctx, func(ctx context.Context) { r.hosts, err = s.Inventory.Hosts(ctx, t, env) })
+	if err != nil {
+		r.err = fmt.Errorf("list hosts of %s/%s: %w", t.Name, env.Name, err)
+		r.problem = "inventory not read: " + plain(err)
+		return r
+	}
+	s.bounded(ctx, func(ctx context.Context) { r.sensors, err = s.Fleet.SensorsOf(ctx, r.hosts) })
+	if err != nil {
+		r.err = fmt.Errorf("read sensors of %d hosts of %s/%s from %s: %w", len(r.hosts), t.Name, env.Name, r.source, err)
+		r.problem = "sensors not read from " + r.source + ": " + plain(err)
+		for _, h := range r.hosts {
+			r.sources = addSource(r.sources, h.Source)
+		}
+	}
+	return r
+}
+
+func (s *Service) bounded(ctx context.Context, fn func(context.Context)) {
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	fn(ctx)
+}
+
+// plain is err as an operator reads it: a failed outside call names the
+// system, operation and cause (providers scrub secrets from it); other
+// errors show their user-safe message.
+func plain(err error) string {
+	if ce, ok := runbooks.AsCallError(err); ok {
+		return ce.Error()
+	}
+	return runbooks.ErrorMessage(err)
+}
+
+// Validation is the validation of tenants' environments at one time.
+type Validation struct {
+	At   time.Time       `json:"at"`
+	Envs []EnvValidation `json:"envs"`
+}
+
+// Validate checks the hosts of tenant's environment env (every
+// environment when "") against the environment's expectations.
+func (s *Service) Validate(ctx context.Context, tenant, env string) (Validation, error) {
+	if s.Fleet == nil {
+		return Validation{}, ErrNoFleet
+	}
+	if tenant == "" {
+		return Validation{}, runbooks.Errorf(runbooks.CodeInvalid, "Name the tenant to validate. Usage: %s", CommandUsage)
+	}
+	ts, err := s.tenants(tenant)
+	if err != nil {
+		return Validation{}, err
+	}
+	t := ts[0]
+	envs := t.Environments
+	if env != "" {
+		e, ok := t.Env(env)
+		if !ok {
+			return Validation{}, runbooks.Errorf(runbooks.CodeNotFound, "Tenant %s has no environment %q.", t.Name, env)
+		}
+		envs = []runbooks.Environment{e}
+	}
+	out := Validation{At: s.now()}
+	var errs []error
+	for _, e := range envs {
+		r := s.read(ctx, t, e)
+		if r.err != nil {
+			errs = append(errs, r.err)
+			out.Envs = append(out.Envs, EnvValidation{Tenant: t.Name, Env: e.Name, Hosts: len(r.hosts), Sources: r.sources, Error: r.problem})
+			continue
+		}
+		out.Envs = append(out.Envs, Validate(t.Name, r.tier, r.hosts, r.sensors, r.source))
 	}
 	return out, errors.Join(errs...)
 }
@@ -99,6 +185,20 @@ func (s *Service) Digest(ctx context.Context) (Coverage, error) {
 // Command answers `/patch sensors [tenant]` and `patchgate sensors
 // [tenant]`.
 func (s *Service) Command(ctx context.Context, args []string) (string, error) {
+	if len(args) > 0 && args[0] == "validate" {
+		if len(args) < 2 || len(args) > 3 {
+			return "", runbooks.Errorf(runbooks.CodeInvalid, "Usage: %s", CommandUsage)
+		}
+		env := ""
+		if len(args) == 3 {
+			env = args[2]
+		}
+		v, err := s.Validate(ctx, args[1], env)
+		if len(v.Envs) == 0 {
+			return "", err
+		}
+		return ValidationText(v), err
+	}
 	if len(args) > 1 {
 		return "", runbooks.Errorf(runbooks.CodeInvalid, "Usage: %s", CommandUsage)
 	}
@@ -115,7 +215,7 @@ func (s *Service) Command(ctx context.Context, args []string) (string, error) {
 
 // CommandUsage is the usage of the sensors command, the same in Slack and
 // on the CLI.
-const CommandUsage = "sensors [tenant]"
+const CommandUsage = "sensors [tenant] | sensors validate <tenant> [env]"
 
 func (s *Service) tenants(name string) ([]runbooks.Tenant, error) {
 	if name == "" {

@@ -1,7 +1,10 @@
 // Package falcontest is a CrowdStrike Falcon API stand-in for tests outside
 // providers/falcon: an httptest server speaking the documented OAuth2
 // client-credentials token endpoint and the API shapes patchgate calls
-// (devices-scroll query, device details v2, combined sensor-update kernels),
+// (devices-scroll query, device details v2 with host groups and policies,
+// sensor-update policy entities v2, combined sensor-update kernels) as
+// gofalcon's models (DeviceapiDeviceSwagger, SensorUpdatePolicyV2) define
+// them,
 // with the API client's scopes enforced as Falcon does: a call outside them
 // answers 403 with Falcon's error envelope.
 package falcontest
@@ -10,7 +13,9 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -28,10 +33,36 @@ type Server struct {
 	ClientID     string
 	ClientSecret string
 
-	mu     sync.Mutex
-	token  string
-	scopes []string
-	counts map[string]int
+	mu      sync.Mutex
+	token   string
+	scopes  []string
+	counts  map[string]int
+	devices []Device
+	updates map[string]string // sensor-update policy ID → target version
+}
+
+// Device is one host's sensor as Falcon's device details show it.
+type Device struct {
+	ID, Hostname, InstanceID, AccountID string
+	AgentVersion, KernelVersion         string
+	RFM                                 bool
+	LastSeen                            string // RFC 3339
+	Groups                              []string
+	Prevention, SensorUpdate            string // policy IDs
+}
+
+// AddDevice registers a device.
+func (s *Server) AddDevice(d Device) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.devices = append(s.devices, d)
+}
+
+// SetUpdatePolicy makes a sensor-update policy exist, targeting version.
+func (s *Server) SetUpdatePolicy(id, version string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.updates[id] = version
 }
 
 // New starts a fake on plain http (patchgate's base_url allows http on
@@ -39,11 +70,13 @@ type Server struct {
 // ends.
 func New(t testing.TB, clientID, clientSecret string) *Server {
 	s := &Server{ClientID: clientID, ClientSecret: clientSecret, token: "falcontest-bearer-token",
-		scopes: []string{ScopeHostsRead, ScopeSensorUpdatePoliciesRead}, counts: map[string]int{}}
+		scopes: []string{ScopeHostsRead, ScopeSensorUpdatePoliciesRead}, counts: map[string]int{},
+		updates: map[string]string{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /oauth2/token", s.oauthToken)
 	mux.HandleFunc("GET /devices/queries/devices-scroll/v1", s.api(ScopeHostsRead, s.scroll))
-	mux.HandleFunc("POST /devices/entities/devices/v2", s.api(ScopeHostsRead, s.empty))
+	mux.HandleFunc("POST /devices/entities/devices/v2", s.api(ScopeHostsRead, s.details))
+	mux.HandleFunc("GET /policy/entities/sensor-update/v2", s.api(ScopeSensorUpdatePoliciesRead, s.updatePolicies))
 	mux.HandleFunc("GET /policy/combined/sensor-update-kernels/v1", s.api(ScopeSensorUpdatePoliciesRead, s.empty))
 	srv := httptest.NewServer(mux)
 	s.URL = srv.URL
@@ -97,11 +130,90 @@ func (s *Server) api(scope string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) scroll(w http.ResponseWriter, _ *http.Request) {
+// fqlRE reads the filters patchgate sends: field:['a','b'].
+var fqlRE = regexp.MustCompile(`^(\w+):\[(.*)\]$`)
+
+// scroll answers the devices-scroll query for instance_id or hostname
+// filters, in one page.
+func (s *Server) scroll(w http.ResponseWriter, r *http.Request) {
+	var ids []string
+	if m := fqlRE.FindStringSubmatch(r.URL.Query().Get("filter")); m != nil {
+		var vals []string
+		for _, v := range strings.Split(m[2], ",") {
+			vals = append(vals, strings.ToLower(strings.Trim(v, "'")))
+		}
+		s.mu.Lock()
+		for _, d := range s.devices {
+			v := map[string]string{"instance_id": d.InstanceID, "hostname": d.Hostname}[m[1]]
+			if v != "" && slices.Contains(vals, strings.ToLower(v)) {
+				ids = append(ids, d.ID)
+			}
+		}
+		s.mu.Unlock()
+	}
 	writeJSON(w, http.StatusOK, map[string]any{
-		"meta":      map[string]any{"query_time": 0.01, "trace_id": "t", "pagination": map[string]any{"offset": "", "limit": 1, "total": 0, "expires_at": 0}},
-		"resources": []any{}, "errors": []any{},
+		"meta":      map[string]any{"query_time": 0.01, "trace_id": "t", "pagination": map[string]any{"offset": "", "limit": 10000, "total": len(ids), "expires_at": 0}},
+		"resources": append([]string{}, ids...), "errors": []any{},
 	})
+}
+
+// details answers device details v2 (POST {"ids": […]}).
+func (s *Server) details(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		IDs []string `json:"ids"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&body); err != nil || len(body.IDs) == 0 || len(body.IDs) > 5000 {
+		writeJSON(w, http.StatusBadRequest, envelope([]any{map[string]any{"code": 400, "message": "invalid ids"}}))
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res := []map[string]any{}
+	for _, d := range s.devices {
+		if !slices.Contains(body.IDs, d.ID) {
+			continue
+		}
+		rfm := "no"
+		if d.RFM {
+			rfm = "yes"
+		}
+		res = append(res, map[string]any{
+			"device_id": d.ID, "cid": "falcontest-cid", "hostname": d.Hostname, "agent_version": d.AgentVersion,
+			"kernel_version": d.KernelVersion, "reduced_functionality_mode": rfm, "last_seen": d.LastSeen,
+			"instance_id": d.InstanceID, "service_provider": "AWS_EC2_V2", "service_provider_account_id": d.AccountID,
+			"platform_name": "Linux", "status": "normal", "groups": append([]string{}, d.Groups...),
+			"device_policies": map[string]any{
+				"prevention":    map[string]any{"policy_type": "prevention", "policy_id": d.Prevention, "applied": true},
+				"sensor_update": map[string]any{"policy_type": "sensor-update", "policy_id": d.SensorUpdate, "applied": true},
+			},
+		})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"meta": map[string]any{"query_time": 0.01, "trace_id": "t"}, "resources": res, "errors": []any{}})
+}
+
+// updatePolicies answers GET /policy/entities/sensor-update/v2?ids=…;
+// an unknown ID makes it 404 with the known ones, as Falcon does.
+func (s *Server) updatePolicies(w http.ResponseWriter, r *http.Request) {
+	ids := r.URL.Query()["ids"]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	res := []map[string]any{}
+	for _, id := range ids {
+		v, ok := s.updates[id]
+		if !ok {
+			continue
+		}
+		res = append(res, map[string]any{"id": id, "cid": "falcontest-cid", "name": "policy " + id, "description": "",
+			"platform_name": "Linux", "enabled": true, "groups": []any{},
+			"created_by": "admin", "created_timestamp": "2026-01-01T00:00:00Z", "modified_by": "admin", "modified_timestamp": "2026-11-01T00:00:00Z",
+			"settings": map[string]any{"build": "19113|n-1|tagged|17", "sensor_version": v, "stage": "prod",
+				"show_early_adopter_builds": false, "uninstall_protection": "ENABLED", "variants": []any{}}})
+	}
+	code := http.StatusOK
+	if len(res) < len(ids) {
+		code = http.StatusNotFound
+	}
+	writeJSON(w, code, map[string]any{"meta": map[string]any{"query_time": 0.01, "trace_id": "t"}, "resources": res, "errors": []any{}})
 }
 
 func (s *Server) empty(w http.ResponseWriter, _ *http.Request) {
