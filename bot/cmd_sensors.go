@@ -13,8 +13,8 @@ import (
 const CmdSensors Subcommand = "sensors"
 
 const (
-	sensorsArgs    = "[tenant]"
-	sensorsSummary = "EDR (Falcon) sensor coverage per tenant and environment: hosts without a registered sensor, outdated (below the tier's minimum or the update policy's target) or in reduced-functionality mode, each with its fix and the sources read"
+	sensorsArgs    = "[tenant] | validate <tenant> [env]"
+	sensorsSummary = "EDR (Falcon) sensor coverage per tenant and environment: hosts without a registered sensor, outdated (below the tier's minimum or the update policy's target) or in reduced-functionality mode, each with its fix and the sources read; `validate` checks each host's registration (instance ID), host group, prevention and sensor-update policies, version and RFM against edr.tiers"
 )
 
 // SensorCommands answers /patch sensors; the CLI calls the same method

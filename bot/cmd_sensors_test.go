@@ -44,8 +44,15 @@ func TestSensorCoverageThroughSlashCommand(t *testing.T) {
 			t.Errorf("reply lacks %q:\n%s", want, got)
 		}
 	}
-	if got := run("sensors acme extra"); !strings.Contains(got, "/patch sensors [tenant]") {
+	if got := run("sensors acme extra"); !strings.Contains(got, "sensors [tenant] | sensors validate <tenant> [env]") {
 		t.Errorf("two arguments: %q", got)
+	}
+	got = run("sensors validate acme production")
+	for _, want := range []string{"acme/production: 0 of 2 hosts pass, 2 failed checks (source: aws-ssm, falcon)",
+		"web-1 (i-1) version: 7.9.1, want ≥ 7.14", "web-2 (i-2) registered: no device"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("validate reply lacks %q:\n%s", want, got)
+		}
 	}
 	if got := run("sensors nope"); !strings.Contains(got, "Unknown tenant") {
 		t.Errorf("unknown tenant: %q", got)

@@ -72,7 +72,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | rollback <cycle> <env> [host…]"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…]"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -191,7 +191,7 @@ func ParseCommand(text string) (Command, error) {
 	case CmdPosture, CmdExcept:
 		cmd.Args = strings.Join(args, " ")
 	case CmdSensors:
-		if err := maxArgs(usage, name, args, 1); err != nil {
+		if err := maxArgs(usage, name, args, 3); err != nil {
 			return Command{}, err
 		}
 		cmd.Args = strings.Join(args, " ")

@@ -35,7 +35,7 @@ func newEDR(cfg *config.Config, w wiring, fleet multi.Cloud, simFleet *sim.Fleet
 		return nil, nil
 	}
 	svc := &edr.Service{Tenants: cfg.Tenants(), Inventory: fleet.Inventory, Fleet: source, Tiers: cfg.EDR.ByEnv(),
-		Clock: w.clock, Log: log}
+		Clock: w.clock, Log: log, Timeout: cfg.Engine.StepTimeout}
 	if chat != nil {
 		svc.Chat = chat
 	}
@@ -66,8 +66,9 @@ func edrJobs(cfg *config.Config, svc *edr.Service) []namedJob {
 
 func newSensorsCmd() *cobra.Command {
 	var cfgPath string
-	cmd := &cobra.Command{Use: "sensors [TENANT]", Short: "EDR sensor coverage per tenant and environment (the same function as /patch sensors)",
-		Args: cobra.MaximumNArgs(1),
+	cmd := &cobra.Command{Use: "sensors [TENANT] | sensors validate TENANT [ENV]",
+		Short: "EDR sensor coverage per tenant and environment, or validation of each host against edr.tiers (the same function as /patch sensors)",
+		Args:  cobra.MaximumNArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := config.Load(cfgPath)
 			if err != nil {

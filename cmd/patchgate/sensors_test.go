@@ -16,7 +16,7 @@ func TestSensorCoverageOnTheCLI(t *testing.T) {
 	dir := t.TempDir()
 	path := cliConfig(t, dir, 0)
 	b, _ := os.ReadFile(path)
-	if err := os.WriteFile(path, append(b, []byte("edr: {tiers: [{env: production, min_version: \"7.99\"}]}\n")...), 0o600); err != nil {
+	if err := os.WriteFile(path, append(b, []byte("edr: {tiers: [{env: production, min_version: \"7.99\", host_group: sim-hg-production, prevention_policy: sim-prevention-production}]}\n")...), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
@@ -30,6 +30,12 @@ func TestSensorCoverageOnTheCLI(t *testing.T) {
 	}
 	if code != 0 {
 		t.Errorf("exit %d", code)
+	}
+	out.Reset()
+	code = run(ctx, []string{"sensors", "validate", "acme-cu", "production", "-c", path}, &out, &out)
+	if got := out.String(); !strings.Contains(got, "acme-cu/production: 0 of 1 hosts pass, 1 failed checks (source: simulation)") ||
+		!strings.Contains(got, "version: ") || !strings.Contains(got, "want ≥ 7.99") {
+		t.Errorf("sensors validate: exit %d\n%s", code, got)
 	}
 	out.Reset()
 	if code := run(ctx, []string{"sensors", "nope", "-c", path}, &out, &out); code == 0 || !strings.Contains(out.String(), "Unknown tenant") {
