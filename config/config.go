@@ -114,6 +114,14 @@ type Tier struct {
 	// RequireChangeApproval holds the tier's stage until the cycle's change
 	// record is approved in the change platform.
 	RequireChangeApproval bool
+
+	// change governance: windows, freezes, expiry, emergency
+	// Window is the tier's change window (runbooks.ParseWindow); empty lets
+	// an approved stage start at once. Tenants may override it.
+	Window string
+	// MinRemaining is the least time left in the window for a new
+	// operation (backup, patch) to start.
+	MinRemaining time.Duration
 }
 
 // Schedules says when recurring work runs.

@@ -15,7 +15,8 @@ import (
 func (c *Config) Tenants() []runbooks.Tenant {
 	out := make([]runbooks.Tenant, len(c.TenantList))
 	for i, t := range c.TenantList {
-		out[i] = runbooks.Tenant{Name: t.Name, Display: t.Display, Environments: make([]runbooks.Environment, len(t.Environments))}
+		out[i] = runbooks.Tenant{Name: t.Name, Display: t.Display, Environments: make([]runbooks.Environment, len(t.Environments)),
+			Windows: maps.Clone(t.Windows)}
 		for j, e := range t.Environments {
 			out[i].Environments[j] = runbooks.Environment{Name: e.Name, Targets: make([]runbooks.Target, len(e.Targets))}
 			for k, tg := range e.Targets {
@@ -39,6 +40,7 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 			MinApprovals: t.MinApprovals, FourEyes: t.FourEyes, Soak: t.Soak,
 			HealthGate: t.HealthGate, SensorGate: t.SensorGate, SensorExclude: t.SensorPolicy == SensorExclude,
 			Production: t.Production, Staging: t.Staging, RequireChangeApproval: t.RequireChangeApproval,
+			Window: t.Window, MinRemaining: t.MinRemaining,
 		}
 	}
 	return out

@@ -167,6 +167,8 @@ func (d *decoder) pipeline(dst *[]Tier) func(*yaml.Node, string) {
 				field{"waive_four_eyes", "Let a production tier run without four eyes (same reasoning).", d.boolean(&t.WaiveFourEyes)},
 				field{"production", "This tier serves customers: its failures page as critical, its patch window sends a change event, reports hold it to production's controls. Default: the last tier, when no tier declares it.", d.boolean(&t.Production)},
 				field{"require_change_approval", "Hold this tier's stage, before it opens, until the cycle's change record is approved in the change platform (`change_records`), besides the Slack approvals.", d.boolean(&t.RequireChangeApproval)},
+				field{"window", "Change window: an approved stage waits for it to open. `SUN 02:00-06:00 America/Chicago` (every Sunday, local wall-clock times) or `SUN#4 02:00 4h` (the 4th Sunday, 4 hours; `SUN#L` is the last); no zone means UTC. Across DST an end time is wall-clock time and a length is elapsed time. Empty: no window. A tenant may override it (`tenants[].windows`).", d.str(&t.Window)},
+				field{"min_remaining", "No new operation (backup, patch) starts when less than this is left in the window; it waits for the next opening. An operation already running finishes and is reported as a window overrun. Needs `window`.", d.duration(&t.MinRemaining, "m")},
 				field{"staging", "Production waits for this tier to complete and its soak to end; its failures page as errors. Default: the tier before production, unless that is the first tier, when no tier declares it.", d.boolean(&t.Staging)},
 			)
 			t.Production, t.Staging = t.Production || role.production, t.Staging || role.staging
@@ -190,6 +192,7 @@ func (d *decoder) tenants(dst *[]runbooks.Tenant) func(*yaml.Node, string) {
 				field{"name", "Short ID used in commands (`/patch start acme-cu`), store keys and tags. Required; unique.", d.str(&t.Name)},
 				field{"display", "Name shown in Slack and reports.", d.str(&t.Display)},
 				field{"environments", "The tenant's environments by pipeline tier name; a tenant may skip a tier.", d.environments(&t.Environments)},
+				field{"windows", "Tier name → change window for this tenant, replacing the tier's `window` (same spelling, e.g. `SUN 02:00-06:00 America/Chicago`).", d.strMap(&t.Windows)},
 			)
 			out = append(out, t)
 		})

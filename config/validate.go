@@ -18,6 +18,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkEngine(&c.Engine)
 	d.checkPipeline(c.Tiers)
 	d.checkTenants(c.TenantList, c.Tiers)
+	d.checkWindows(c)
 	d.checkSchedules(&c.Schedules)
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)

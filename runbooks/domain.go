@@ -18,6 +18,9 @@ type Tenant struct {
 	Name         string        `json:"name"`
 	Display      string        `json:"display,omitempty"`
 	Environments []Environment `json:"environments"`
+	// Windows maps a tier to this tenant's change window, replacing the
+	// tier's own (see Window).
+	Windows map[string]string `json:"windows,omitempty"`
 }
 
 // Env returns the tenant's environment called name.

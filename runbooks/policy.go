@@ -31,6 +31,13 @@ type EnvSpec struct {
 	// RequireChangeApproval holds the tier's stage until the cycle's change
 	// record is approved in the change platform, besides the chat approvals.
 	RequireChangeApproval bool
+
+	// change governance: windows, freezes, expiry, emergency
+	// Window is the tier's change window spec (ParseWindow); empty: none.
+	Window string
+	// MinRemaining is the least time left in the window for a new backup or
+	// patch to start.
+	MinRemaining time.Duration
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between
