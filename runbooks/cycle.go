@@ -25,7 +25,7 @@ const (
 )
 
 // Phase is where a stage stands. An environment stage walks
-// pending → awaiting_approval → health → sensors → backup → patch → verify →
+// pending → awaiting_approval → [awaiting_window] → health → sensors → backup → patch → verify →
 // [soak] → done; preflight is pending → inventory → done; report is
 // pending → report → done. Any working phase may end in failed.
 type Phase string
@@ -33,6 +33,7 @@ type Phase string
 const (
 	PhasePending   Phase = "pending"
 	PhaseApproval  Phase = "awaiting_approval"
+	PhaseWindow    Phase = "awaiting_window" // approved; its change window is closed
 	PhaseInventory Phase = "inventory"
 	PhaseHealth    Phase = "health"
 	PhaseSensors   Phase = "sensors"
@@ -146,6 +147,17 @@ type Stage struct {
 	Done      time.Time `json:"done,omitempty"`
 	Failure   *Failure  `json:"failure,omitempty"`
 	Incident  Incident  `json:"incident"`
+
+	// change governance: windows, freezes, expiry, emergency
+	// Window is the stage's change window (the tenant's or the tier's
+	// spec, see ParseWindow); empty lets it run at any time.
+	Window       string        `json:"window,omitempty"`
+	MinRemaining time.Duration `json:"min_remaining,omitempty"`
+	// WindowWait is the opening the stage was last recorded waiting for.
+	WindowWait time.Time `json:"window_wait,omitempty"`
+	// WindowRuns are the stage's operations with the window occurrence
+	// each started in: the evidence that it ran inside its window.
+	WindowRuns []WindowRun `json:"window_runs,omitempty"`
 }
 
 // Approval is one person's approval of a stage.
@@ -307,6 +319,7 @@ func (c *Cycle) Clone() *Cycle {
 		s.Approvals = append([]Approval(nil), s.Approvals...)
 		s.Gates = append([]Gate(nil), s.Gates...)
 		s.Exclusions = append([]Finding(nil), s.Exclusions...)
+		s.WindowRuns = append([]WindowRun(nil), s.WindowRuns...)
 		if s.Failure != nil {
 			f := *s.Failure
 			s.Failure = &f

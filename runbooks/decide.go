@@ -143,7 +143,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision, who Person) (s
 		}
 		n.emit(now, s.Name, EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded", k), nil)
 		n.advance(i, now)
-		return fmt.Sprintf("Approved %s (%d/%d); it starts now.", s.Name, k, s.MinApprovals), nil
+		return fmt.Sprintf("Approved %s (%d/%d); %s.", s.Name, k, s.MinApprovals, s.approvedNote(now)), nil
 	case Reject:
 		n.Status, n.Ended = StatusRejected, now
 		n.emitBy(now, s.Name, EvCycleRejected, who, d.Reason, nil)

@@ -27,8 +27,10 @@ const (
 	ActPage        ActionKind = "page"
 	ActAck         ActionKind = "ack"
 	ActResolve     ActionKind = "resolve"
-	ActArchive     ActionKind = "archive" // move a finished cycle out of the active set
-	ActChange      ActionKind = "change"  // create, move, look at or close the change record
+	ActArchive     ActionKind = "archive"     // move a finished cycle out of the active set
+	ActChange      ActionKind = "change"      // create, move, look at or close the change record
+	ActWindowOpen  ActionKind = "window_open" // the stage's change window opened: go on
+	ActWindowHold  ActionKind = "window_hold" // record that the stage waits for its window
 )
 
 // Action is what Next decided. Stage indexes Cycle.Stages (-1 when the action
@@ -108,6 +110,11 @@ func work(c *Cycle, now time.Time) Action {
 		return Action{Kind: ActOpen, Stage: i}
 	case PhaseApproval:
 		return Action{Kind: ActWait, Stage: i, Reason: fmt.Sprintf("awaiting approval %d/%d", len(s.Approvals), s.MinApprovals)}
+	case PhaseWindow:
+		if a, held := s.windowGate(i, now, "the stage"); held {
+			return a
+		}
+		return Action{Kind: ActWindowOpen, Stage: i}
 	case PhaseInventory:
 		return Action{Kind: ActInventory, Stage: i}
 	case PhaseHealth:
@@ -116,11 +123,17 @@ func work(c *Cycle, now time.Time) Action {
 		return Action{Kind: ActSensors, Stage: i}
 	case PhaseBackup:
 		if !s.Backup.Sent() {
+			if a, held := s.windowGate(i, now, "the backup"); held {
+				return a
+			}
 			return Action{Kind: ActStartBackup, Stage: i}
 		}
 		return Action{Kind: ActPollBackup, Stage: i}
 	case PhasePatch:
 		if !s.Patch.Sent() {
+			if a, held := s.windowGate(i, now, "patching"); held {
+				return a
+			}
 			return Action{Kind: ActStartPatch, Stage: i}
 		}
 		return Action{Kind: ActPollPatch, Stage: i}
@@ -146,7 +159,7 @@ func work(c *Cycle, now time.Time) Action {
 func (c *Cycle) pendingDelivery() bool { return len(c.Outbox) > 0 || c.Notified < c.Revision }
 
 // envPhases is the order an environment stage walks.
-var envPhases = []Phase{PhaseApproval, PhaseHealth, PhaseSensors, PhaseBackup, PhasePatch, PhaseVerify, PhaseSoak, PhaseDone}
+var envPhases = []Phase{PhaseApproval, PhaseWindow, PhaseHealth, PhaseSensors, PhaseBackup, PhasePatch, PhaseVerify, PhaseSoak, PhaseDone}
 
 // phaseAfter returns the phase that follows p in s, skipping gates the stage
 // does not have.
@@ -186,6 +199,8 @@ func (s *Stage) has(p Phase) bool {
 		return s.SensorGate
 	case PhaseSoak:
 		return s.Soak > 0
+	case PhaseWindow:
+		return s.Window != ""
 	}
 	return true
 }

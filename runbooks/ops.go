@@ -77,6 +77,7 @@ func (e *Engine) startOp(ctx context.Context, n *Cycle, i int, now time.Time, k 
 		return false, err
 	}
 	*s.op(k) = op
+	n.windowStarted(i, k, now)
 	detail := fmt.Sprintf("%s started on %d host(s)", k, len(req.Hosts))
 	if found {
 		detail += " (found the earlier request after a restart)"
@@ -127,6 +128,7 @@ func (e *Engine) pollOp(ctx context.Context, n *Cycle, i int, k opKind) (bool, e
 		return false, err
 	}
 	op.Done = true
+	n.windowFinished(i, k, now)
 	gate := string(k)
 	passed := st.Failed == 0 && len(st.Findings) == 0
 	// The provider that listed a host is the one that backed it up or

@@ -105,6 +105,9 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 	case ActSoakDone:
 		n.advance(a.Stage, now)
 		return true, nil
+	case ActWindowOpen, ActWindowHold:
+		n.windowStep(a, now)
+		return true, nil
 	case ActReport:
 		return e.report(ctx, n, a.Stage, now)
 	case ActComplete:
