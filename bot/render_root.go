@@ -201,6 +201,9 @@ func stageState(c *runbooks.Cycle, i int, now time.Time) (icon, note string) {
 
 // workingNote says what a stage in a working phase is doing.
 func workingNote(s *runbooks.Stage, now time.Time) string {
+	if w := windowNote(s, now); w != "" {
+		return w
+	}
 	switch s.Phase {
 	case runbooks.PhaseInventory:
 		return "checking inventory"

@@ -111,6 +111,13 @@ func TestRootMessageGolden(t *testing.T) {
 			s.SoakUntil = fxAt(2*time.Hour + 40*time.Minute + 24*time.Hour)
 			return c, fxView
 		}},
+		{"root-awaiting-window", func() (*runbooks.Cycle, rootView) {
+			c := fxCycleAt("production", runbooks.PhaseWindow)
+			s := &c.Stages[3]
+			s.Approvals = []runbooks.Approval{{By: fxAlice, At: fxAt(3 * time.Hour)}, {By: fxBob, At: fxAt(3 * time.Hour)}}
+			s.Window, s.WindowWait = "SUN 02:00-06:00 America/Chicago", time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
+			return c, fxView
+		}},
 		{"root-patching", func() (*runbooks.Cycle, rootView) {
 			c := fxCycleAt("production", runbooks.PhasePatch)
 			s := &c.Stages[3]
