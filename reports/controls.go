@@ -215,6 +215,8 @@ func evalCC81(b *Bundle) Result {
 		if !s.Production {
 			continue
 		}
+		wev, wex := windowEvidence(s)
+		ev, ex = append(ev, wev...), append(ex, wex...)
 		if g := passedGate(s, "health"); g != nil {
 			ev = append(ev, fmt.Sprintf("%s: health gate passed at %s", s.Name, ts(g.At))+sourceNote(g.Sources))
 		} else if lastGate(s, "sensors") != nil || lastGate(s, "backup") != nil || patched(s) {
