@@ -45,6 +45,8 @@ type Config struct {
 	SLA   SLA   // patch deadlines, KEV and exceptions (sla.go)
 	// Rollback is the pre-patch backups' retention (rollback.go).
 	Rollback Rollback
+	// Freezes are the configured change freezes (freezes.go).
+	Freezes []Freeze
 	// ChangeRecords is the change platform of the cycles' change records
 	// (changes.go).
 	ChangeRecords ChangeRecords

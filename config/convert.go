@@ -52,5 +52,6 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 func (c *Config) EngineConfig() runbooks.Config {
 	e := c.Engine
 	e.ChangePoll = c.ChangeRecords.Poll
+	e.Freezes = c.engineFreezes()
 	return e
 }

@@ -9,7 +9,7 @@ import (
 // This file is the schema: which keys each section has and how each value
 // decodes. Rules that need more than one value live in validate*.go.
 
-const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla, change_records, edr"
+const sectionList = "store, engine, pipeline, tenants, schedules, providers, slack, log, observability, http, saml, drift, audit, sla, change_records, edr, freezes"
 
 func (d *decoder) root(n *yaml.Node, c *Config) {
 	d.fields(n, "",
@@ -83,6 +83,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		)},
 		field{"saml", "The daily SAML certificate check: where identity-provider metadata is read and how early to warn and page.", d.saml(&c.SAML)},
 		field{"drift", "The morning Terraform drift report.", d.drift(&c.Drift)},
+		field{"freezes", "Change freezes (blackouts: month-end processing, holidays) per tenant or for all: no cycle starts, no environment stage opens or starts an operation, running operations finish. Approvers add freezes with `/patch freeze`. Overlapping freezes of one tenant (or of all) are refused.", d.freezes(&c.Freezes)},
 		field{"audit", "Signing and anchoring of the audit chains, so `audit verify` detects truncation, deleted streams and consistent rewrites, and a report verifies offline.", d.audit(&c.Audit)},
 		field{"rollback", "Rollbacks to the pre-patch backups: how long those backups are kept and when the retention job deletes older ones.", d.rollbackSection(&c.Rollback)},
 		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},

@@ -19,6 +19,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkPipeline(c.Tiers)
 	d.checkTenants(c.TenantList, c.Tiers)
 	d.checkWindows(c)
+	d.checkFreezes(c)
 	d.checkSchedules(&c.Schedules)
 	d.checkProviders(&c.Providers)
 	d.checkSlack(&c.Slack)

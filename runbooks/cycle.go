@@ -82,6 +82,10 @@ type Cycle struct {
 	// change record
 	Change *ChangeRef `json:"change,omitempty"`
 
+	// change governance: windows, freezes, expiry, emergency
+	// Frozen is the freeze holding the cycle back, once recorded.
+	Frozen *Freeze `json:"frozen,omitempty"`
+
 	// Version is the store record's version (not serialised).
 	Version int64 `json:"-"`
 }

@@ -68,6 +68,10 @@ type Config struct {
 	// ChangePoll is how often a change record awaiting approval is looked
 	// at (default DefaultChangePoll).
 	ChangePoll time.Duration
+
+	// Freezes are the configured change freezes (the freezes section);
+	// approvers add others by command (see Engine.Freeze).
+	Freezes []Freeze
 }
 
 // DefaultConfig is the engine's tuning when nothing else is said; config's

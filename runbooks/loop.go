@@ -54,12 +54,18 @@ func (e *Engine) TickStats(ctx context.Context) (TickStats, error) {
 		return st, err
 	}
 	st.Active = len(cycles)
+	// Freezes are read once per tick: a freeze set meanwhile holds from
+	// the next tick, and an operation it would stop is never half-sent.
+	fz, err := e.Freezes(ctx)
+	if err != nil {
+		return st, err
+	}
 	now := e.now()
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(e.cfg.Workers)
 	results := make(chan reconcileResult, len(cycles))
 	for _, c := range cycles {
-		if !Next(c, now).NeedsIO() {
+		if !NextUnderFreeze(c, now, fz).NeedsIO() {
 			continue
 		}
 		if gctx.Err() != nil {
@@ -67,7 +73,7 @@ func (e *Engine) TickStats(ctx context.Context) (TickStats, error) {
 		}
 		id := c.ID
 		g.Go(func() error {
-			results <- e.reconcile(gctx, id)
+			results <- e.reconcile(gctx, id, fz)
 			return nil
 		})
 	}
@@ -99,7 +105,7 @@ type reconcileResult struct {
 // progress, or MaxSteps is reached. A cycle that will need this replica
 // again next tick (an operation still running) keeps its lease, so a busy
 // tick costs a read and a poll, not two lease writes per cycle.
-func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
+func (e *Engine) reconcile(ctx context.Context, id string, fz []Freeze) reconcileResult {
 	lease, err := e.lease(ctx, id)
 	if errors.Is(err, state.ErrLeaseHeld) {
 		return reconcileResult{held: true}
@@ -107,7 +113,7 @@ func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
 	if err != nil {
 		return reconcileResult{err: err}
 	}
-	res, keep := e.steps(ctx, id, &lease)
+	res, keep := e.steps(ctx, id, &lease, fz)
 	if keep && ctx.Err() == nil {
 		return res
 	}
@@ -117,7 +123,7 @@ func (e *Engine) reconcile(ctx context.Context, id string) reconcileResult {
 
 // steps runs the step loop on a leased cycle. keep reports whether the cycle
 // still has work for this replica on the next tick.
-func (e *Engine) steps(ctx context.Context, id string, lease *state.Lease) (res reconcileResult, keep bool) {
+func (e *Engine) steps(ctx context.Context, id string, lease *state.Lease, fz []Freeze) (res reconcileResult, keep bool) {
 	var d delivered
 	for res.steps < e.cfg.MaxSteps && ctx.Err() == nil {
 		c, err := e.getActive(ctx, id)
@@ -127,7 +133,7 @@ func (e *Engine) steps(ctx context.Context, id string, lease *state.Lease) (res 
 			}
 			return res, false
 		}
-		a := Next(c, e.now())
+		a := NextUnderFreeze(c, e.now(), fz)
 		if !a.NeedsIO() {
 			return res, false
 		}

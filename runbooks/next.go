@@ -31,6 +31,8 @@ const (
 	ActChange      ActionKind = "change"      // create, move, look at or close the change record
 	ActWindowOpen  ActionKind = "window_open" // the stage's change window opened: go on
 	ActWindowHold  ActionKind = "window_hold" // record that the stage waits for its window
+	ActFreezeHold  ActionKind = "freeze_hold" // record that a freeze holds the cycle
+	ActFreezeEnd   ActionKind = "freeze_end"  // record that the freeze holding it ended
 )
 
 // Action is what Next decided. Stage indexes Cycle.Stages (-1 when the action
@@ -40,6 +42,8 @@ type Action struct {
 	Stage  int
 	Until  time.Time
 	Reason string
+	// Freeze is the freeze an ActFreezeHold records.
+	Freeze *Freeze
 }
 
 // NeedsIO reports whether executing the action calls a provider or writes;

@@ -31,6 +31,12 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 		e.auditStartRefusal(ctx, t.Name, who, refusal)
 		return nil, refusal
 	}
+	if err := e.frozenStart(ctx, t.Name); err != nil {
+		if ErrorCode(err) == CodeConflict {
+			e.auditStartRefusal(ctx, t.Name, who, err)
+		}
+		return nil, err
+	}
 	now := e.now()
 	c := e.plan(t, requester)
 	c.ID = fmt.Sprintf("%s-%s-%s", t.Name, now.Format("20060102-1504"), randHex(3))

@@ -108,6 +108,9 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 	case ActWindowOpen, ActWindowHold:
 		n.windowStep(a, now)
 		return true, nil
+	case ActFreezeHold, ActFreezeEnd:
+		n.freezeStep(a, now)
+		return true, nil
 	case ActReport:
 		return e.report(ctx, n, a.Stage, now)
 	case ActComplete:
