@@ -117,7 +117,7 @@ func (d *decoder) checkFreezes(c *Config) {
 
 // engineFreezes converts the configured freezes for the engine.
 func (c *Config) engineFreezes() []runbooks.Freeze {
-	out := make([]runbooks.Freeze, 0, len(c.Freezes))
+	var out []runbooks.Freeze
 	for _, f := range c.Freezes {
 		out = append(out, runbooks.Freeze{Tenant: f.Tenant, From: f.Start, Until: f.End, Reason: f.Reason, Source: runbooks.FreezeConfig})
 	}
