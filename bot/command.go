@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // Subcommand names a /patch subcommand.
@@ -60,6 +62,8 @@ var subcommands = []subcommandSpec{
 	{CmdExcept, slaExceptArgs, slaExceptSummary},
 	{CmdSensors, sensorsArgs, sensorsSummary},
 	{CmdRollback, "<cycle> <env> [host…]", "request a rollback of an environment's hosts (all with a pre-patch backup when none is named) to that cycle's pre-patch backups; the environment's approvers approve it on its message"},
+	{CmdFreeze, runbooks.FreezeUsage, freezeSummary},
+	{CmdUnfreeze, runbooks.UnfreezeUsage, unfreezeSummary},
 }
 
 func specOf(name Subcommand) (subcommandSpec, bool) {
@@ -72,7 +76,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…]"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…] | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -188,7 +192,7 @@ func ParseCommand(text string) (Command, error) {
 		if err := maxArgs(usage, name, args, 0); err != nil {
 			return Command{}, err
 		}
-	case CmdPosture, CmdExcept:
+	case CmdPosture, CmdExcept, CmdFreeze, CmdUnfreeze:
 		cmd.Args = strings.Join(args, " ")
 	case CmdSensors:
 		if err := maxArgs(usage, name, args, 3); err != nil {

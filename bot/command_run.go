@@ -61,6 +61,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.sensorsCommand(ctx, cmd, sc.UserID)
 	case CmdRollback:
 		return h.rollback(ctx, cmd, sc.UserID, "requested with /patch rollback", log)
+	case CmdFreeze, CmdUnfreeze:
+		return h.freezeCommand(ctx, cmd, sc.UserID)
 	}
 	return HelpText()
 }
@@ -99,17 +101,18 @@ func (h *Handler) status(ctx context.Context, tenant string) string {
 			lines = append(lines, "• "+cycleLine(c))
 		}
 	}
+	freezes := h.freezeStatus(ctx)
 	switch {
 	case len(lines) == 0 && tenant != "":
-		return fmt.Sprintf("%s has no active cycle. Start one with `/patch start %s`.", tenant, tenant)
+		return freezes + fmt.Sprintf("%s has no active cycle. Start one with `/patch start %s`.", tenant, tenant)
 	case len(lines) == 0:
-		return "No active cycles."
+		return freezes + "No active cycles."
 	}
 	head := fmt.Sprintf("Active cycles (%d):", len(lines))
 	if tenant != "" {
 		head = fmt.Sprintf("Active cycles of %s (%d):", tenant, len(lines))
 	}
-	return head + "\n" + strings.Join(lines, "\n")
+	return freezes + head + "\n" + strings.Join(lines, "\n")
 }
 
 // cycleLine is one cycle in a status reply.
@@ -136,6 +139,9 @@ func cycleLine(c *runbooks.Cycle) string {
 	}
 	if c.Halt != nil {
 		s += fmt.Sprintf("; halted by %s: %s", mention(c.Halt.By), c.Halt.Reason)
+	}
+	if n := frozenNote(c); n != "" {
+		s += "; " + n
 	}
 	return s
 }

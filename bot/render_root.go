@@ -243,6 +243,9 @@ func phaseName(p runbooks.Phase) string {
 // soak, failure, halt, the end.
 func rootDetails(c *runbooks.Cycle, v rootView) []string {
 	var lines []string
+	if n := frozenNote(c); n != "" {
+		lines = append(lines, n)
+	}
 	if s := currentStage(c); s != nil && !c.Status.Terminal() {
 		lines = append(lines, approvalLines(c, s)...)
 		if l := progressLine(s); l != "" {

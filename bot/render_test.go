@@ -118,6 +118,14 @@ func TestRootMessageGolden(t *testing.T) {
 			s.Window, s.WindowWait = "SUN 02:00-06:00 America/Chicago", time.Date(2026, 11, 29, 8, 0, 0, 0, time.UTC)
 			return c, fxView
 		}},
+		{"root-frozen", func() (*runbooks.Cycle, rootView) {
+			c := fxCycleAt("production", runbooks.PhasePatch)
+			s := &c.Stages[3]
+			s.Approvals = []runbooks.Approval{{By: fxAlice, At: fxAt(3 * time.Hour)}, {By: fxBob, At: fxAt(3 * time.Hour)}}
+			s.Backup = runbooks.Op{Handle: "backup-2", Total: 1200, Succeeded: 1200, Done: true}
+			c.Frozen = &runbooks.Freeze{Tenant: runbooks.FreezeAll, Until: fxAt(48 * time.Hour), Reason: "INC-7 <declared>", Source: runbooks.FreezeCommand, By: fxBob}
+			return c, fxView
+		}},
 		{"root-patching", func() (*runbooks.Cycle, rootView) {
 			c := fxCycleAt("production", runbooks.PhasePatch)
 			s := &c.Stages[3]

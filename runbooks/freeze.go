@@ -75,7 +75,7 @@ func (f Freeze) Describe() string {
 	}
 	s := fmt.Sprintf("%s frozen until %s: %s", scope, f.Until.UTC().Format("2006-01-02 15:04 UTC"), f.Reason)
 	if f.Source == FreezeCommand && f.By != "" {
-		s += " (set by <@" + f.By + ">)"
+		s += " (set by " + f.By + ")"
 	} else if f.Source == FreezeConfig {
 		s += " (configured)"
 	}

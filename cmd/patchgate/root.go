@@ -11,5 +11,6 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(),
 		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd(), newSensorsCmd())
+	root.AddCommand(newFreezeCmds()...)
 	return root
 }
