@@ -28,6 +28,9 @@ type threadPost struct {
 // which the engine records in the very next step, so the report and its
 // file arrive with "cycle completed" in one message.
 func notable(c *runbooks.Cycle, ev runbooks.Event) bool {
+	if governanceLine(ev) != "" {
+		return true
+	}
 	switch ev.Type {
 	case runbooks.EvStageDone:
 		s, _ := c.Stage(ev.Stage)
@@ -151,6 +154,9 @@ func gateLine(ev runbooks.Event) string {
 
 // eventLine is the one line an event shows as, or "" for none.
 func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
+	if l := governanceLine(ev); l != "" {
+		return l
+	}
 	stage, who, detail := "*"+esc(ev.Stage)+"*", userLink(ev.Actor), esc(clip(ev.Detail, 500))
 	switch ev.Type {
 	case runbooks.EvStageDone:

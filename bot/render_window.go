@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -28,4 +29,24 @@ func until(d time.Duration) string {
 		return runbooks.ForPeople(d.Truncate(time.Minute))
 	}
 	return fmt.Sprintf("%dd%dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}
+
+// governanceLine is the thread line of a change-window or freeze event, or
+// "" for other events; these events each get a thread message, so the
+// thread says when a waiting stage starts and why it is held.
+func governanceLine(ev runbooks.Event) string {
+	stage, detail := "*"+esc(ev.Stage)+"*", esc(clip(ev.Detail, 500))
+	switch ev.Type {
+	case runbooks.EvWindowWait:
+		return "🕑 " + stage + ": " + detail
+	case runbooks.EvWindowOpened:
+		return "🟢 " + stage + ": " + detail
+	case runbooks.EvWindowOverrun:
+		return "⚠️ " + stage + ": " + detail
+	case runbooks.EvFreezeHolding:
+		return "🧊 " + stage + " held: " + esc(clip(strings.TrimPrefix(ev.Detail, "frozen: "), 500))
+	case runbooks.EvFreezeEnded:
+		return "🟢 " + detail + "; the cycle goes on"
+	}
+	return ""
 }
