@@ -11,7 +11,7 @@ import (
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/test/fakes"
+	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // TestFreezeHoldsNewStagesAndCycles: an approver freezes all tenants while
@@ -119,7 +119,7 @@ func TestFreezeFromConfigRefusesStarts(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			tenants := sim.GenerateTenants(2, gateSeed)
-			clock := fakes.NewClock(start)
+			clock := testkit.NewClock(start)
 			fleet, err := sim.New(sim.Config{Seed: gateSeed, Tenants: tenants, HostsPerTarget: 1, Clock: clock})
 			if err != nil {
 				t.Fatal(err)
