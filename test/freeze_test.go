@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/internal/testkit"
 )
 
 // TestFreezeHoldsNewStagesAndCycles: an approver freezes all tenants while
