@@ -24,6 +24,9 @@ func PostureBlocks(p daily.Posture, names map[string]string) (text string, block
 		contextLine(fmt.Sprintf("As of %s · control mapping %s · trend over the last %d reports",
 			p.At.UTC().Format("2006-01-02 15:04 UTC"), p.Mapping, daily.PostureTrend)),
 	}
+	if e := p.ExpiredText(); e != "" {
+		blocks = append(blocks, contextLine("⌛ Cycles closed because an approval expired: "+esc(e)))
+	}
 	if len(p.Tenants) == 0 {
 		return text, append(blocks, section("No finished cycle has a report yet."))
 	}

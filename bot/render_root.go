@@ -69,6 +69,8 @@ func rootText(c *runbooks.Cycle, v rootView) string {
 		return fmt.Sprintf("%s: %s completed", v.Tenant, what)
 	case runbooks.StatusRejected:
 		return fmt.Sprintf("%s: %s rejected", v.Tenant, what)
+	case runbooks.StatusExpired:
+		return fmt.Sprintf("%s: %s expired: approval not given in time", v.Tenant, what)
 	}
 	if s := failedStage(c); s != nil && s.Failure != nil {
 		return fmt.Sprintf("%s: %s halted, %s failed at %s", v.Tenant, what, s.Name, phaseName(s.Failure.Phase))
@@ -95,6 +97,8 @@ func statusText(c *runbooks.Cycle, v rootView) string {
 			return "⛔ Rejected by " + userLink(v.Closed.By)
 		}
 		return "⛔ Rejected"
+	case runbooks.StatusExpired:
+		return "⌛ Expired: approval not given in time, nothing more patched"
 	case runbooks.StatusHalted:
 		if s := failedStage(c); s != nil {
 			return "❌ Halted: *" + esc(s.Name) + "* failed"
@@ -184,6 +188,8 @@ func stageState(c *runbooks.Cycle, i int, now time.Time) (icon, note string) {
 		switch c.Status {
 		case runbooks.StatusRejected:
 			return "⛔", "rejected"
+		case runbooks.StatusExpired:
+			return "⌛", "approval expired " + note
 		case runbooks.StatusHalted:
 			return "⏸", "halted, " + note
 		}

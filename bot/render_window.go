@@ -47,6 +47,17 @@ func governanceLine(ev runbooks.Event) string {
 		return "🧊 " + stage + " held: " + esc(clip(strings.TrimPrefix(ev.Detail, "frozen: "), 500))
 	case runbooks.EvFreezeEnded:
 		return "🟢 " + detail + "; the cycle goes on"
+	case runbooks.EvApprovalReminder:
+		var who []string
+		for _, u := range strings.Fields(ev.Data["approvers"]) {
+			who = append(who, mention(u))
+		}
+		for _, g := range strings.Fields(ev.Data["groups"]) {
+			who = append(who, "<!subteam^"+esc(g)+">")
+		}
+		return "⏰ " + stage + ": " + detail + ". " + strings.Join(who, " ")
+	case runbooks.EvCycleExpired:
+		return "⌛ " + stage + ": " + detail
 	}
 	return ""
 }

@@ -25,6 +25,9 @@ func TestChangeWindowThreadLines(t *testing.T) {
 		{fxEvent(41, fxAt(9*time.Hour), "production", runbooks.EvFreezeHolding, runbooks.ActorSystem,
 			"frozen: all tenants frozen until 2026-11-24 02:00 UTC: INC-7 (set by U0BOB)", nil),
 			"🧊 *production* held: all tenants frozen until 2026-11-24 02:00 UTC: INC-7"},
+		{fxEvent(42, fxAt(84*time.Hour), "production", runbooks.EvApprovalReminder, runbooks.ActorSystem,
+			"approval of production expires 2026-11-29 03:00 UTC (0/2 approvals so far)", map[string]string{"approvers": "U0ALICE U0BOB", "groups": "S0CAB"}),
+			"⏰ *production*: approval of production expires 2026-11-29 03:00 UTC (0/2 approvals so far). <@U0ALICE> <@U0BOB> <!subteam^S0CAB>"},
 	} {
 		if !notable(c, tc.ev) {
 			t.Errorf("%s is not notable", tc.ev.Type)

@@ -124,6 +124,9 @@ type Tier struct {
 	// MinRemaining is the least time left in the window for a new
 	// operation (backup, patch) to start.
 	MinRemaining time.Duration
+	// ApprovalTTL is how long the tier's approval request stays open
+	// before the cycle expires (default runbooks.DefaultApprovalTTL).
+	ApprovalTTL time.Duration
 }
 
 // Schedules says when recurring work runs.

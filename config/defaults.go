@@ -102,6 +102,6 @@ func tierFrom(s runbooks.EnvSpec) Tier {
 		Env: s.Env, Approvers: slices.Clone(s.Approvers), Groups: slices.Clone(s.Groups),
 		MinApprovals: s.MinApprovals, FourEyes: s.FourEyes, Soak: s.Soak,
 		HealthGate: s.HealthGate, SensorGate: s.SensorGate, SensorPolicy: SensorBlock,
-		Production: s.Production, Staging: s.Staging,
+		Production: s.Production, Staging: s.Staging, ApprovalTTL: runbooks.DefaultApprovalTTL,
 	}
 }

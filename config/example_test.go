@@ -19,11 +19,12 @@ func TestExample(t *testing.T) {
 
 	wantPipeline := runbooks.Pipeline{
 		{Env: "nonprod", Approvers: []string{"U0NONPROD1", "U0NONPROD2"}, Groups: []string{"S0SRE"},
-			MinApprovals: 1, SensorGate: true},
+			MinApprovals: 1, SensorGate: true, ApprovalTTL: runbooks.DefaultApprovalTTL},
 		{Env: "staging", Approvers: []string{"U0STAGING1"}, Groups: []string{"S0SRE"},
-			MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour, Staging: true},
+			MinApprovals: 1, SensorGate: true, Soak: 24 * time.Hour, Staging: true, ApprovalTTL: runbooks.DefaultApprovalTTL},
 		{Env: "production", Approvers: []string{"U0PROD0001", "U0PROD0002", "U0PROD0003"},
-			Groups: []string{"S0CHANGEADV"}, MinApprovals: 2, FourEyes: true, HealthGate: true, SensorGate: true, Production: true},
+			Groups: []string{"S0CHANGEADV"}, MinApprovals: 2, FourEyes: true, HealthGate: true, SensorGate: true, Production: true,
+			ApprovalTTL: runbooks.DefaultApprovalTTL},
 	}
 	if got := c.Pipeline(); !reflect.DeepEqual(got, wantPipeline) {
 		t.Errorf("Pipeline() =\n%+v\nwant\n%+v", got, wantPipeline)

@@ -21,6 +21,9 @@ func (d *decoder) checkWindows(c *Config) {
 		tiers[t.Env] = t
 		p := index("pipeline", i)
 		d.notNegative(p+".min_remaining", t.MinRemaining)
+		if t.ApprovalTTL <= 0 {
+			d.at(p+".approval_ttl", "must be positive; an approval request that never expires waits forever (omit it for %s)", runbooks.ForPeople(runbooks.DefaultApprovalTTL))
+		}
 		if t.Window == "" {
 			if t.MinRemaining > 0 {
 				d.at(p+".min_remaining", "needs a window: there is no time left to measure without one")

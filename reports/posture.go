@@ -19,13 +19,20 @@ import (
 // without a report, or reported after now, are left out.
 func PostureOf(cycles []*runbooks.Cycle, now time.Time) daily.Posture {
 	byTenant := map[string][]*runbooks.Cycle{}
+	expired := map[string]int{}
 	for _, c := range cycles {
+		if c != nil && c.Status == runbooks.StatusExpired && !c.Ended.After(now) {
+			expired[c.Tenant]++
+		}
 		if c == nil || c.Report == nil || c.Report.Compliance == nil || c.Report.At.After(now) {
 			continue
 		}
 		byTenant[c.Tenant] = append(byTenant[c.Tenant], c)
 	}
 	p := daily.Posture{At: now.UTC(), Mapping: MappingVersion}
+	if len(expired) > 0 {
+		p.Expired = expired
+	}
 	for tenant, cs := range byTenant {
 		sort.Slice(cs, func(i, j int) bool {
 			if !cs[i].Report.At.Equal(cs[j].Report.At) {
@@ -61,6 +68,9 @@ func PostureDigest(ctx context.Context, st state.Store, now time.Time) (daily.Po
 func PostureText(p daily.Posture) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Compliance posture at %s (control mapping %s)\n", ts(p.At), p.Mapping)
+	if e := p.ExpiredText(); e != "" {
+		fmt.Fprintf(&b, "Cycles closed because an approval expired: %s\n", e)
+	}
 	if len(p.Tenants) == 0 {
 		b.WriteString("No finished cycle has a report yet.\n")
 		return b.String()

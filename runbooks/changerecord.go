@@ -251,7 +251,7 @@ func changeAction(c *Cycle, now time.Time) (Action, bool) {
 	switch {
 	case r.ID == "":
 		reason = "create"
-		if want == ChangeClosed && c.Status == StatusRejected {
+		if want == ChangeClosed && (c.Status == StatusRejected || c.Status == StatusExpired) {
 			return Action{}, false // rejected before the record existed: nothing to close
 		}
 	case want == ChangeClosed && r.State != ChangeClosed:

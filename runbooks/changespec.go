@@ -97,7 +97,7 @@ func changeNote(n *Cycle, to ChangeState) string {
 func changeOutcome(n *Cycle) ChangeOutcome {
 	code := CloseSuccessful
 	switch {
-	case n.Status == StatusRejected:
+	case n.Status == StatusRejected || n.Status == StatusExpired:
 		code = CloseCanceled
 	case n.Change != nil && !n.Change.Approved:
 		// A record the platform never approved cannot be closed as

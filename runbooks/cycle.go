@@ -13,7 +13,7 @@ const (
 )
 
 // Terminal reports whether nothing more will ever happen to the cycle.
-func (s Status) Terminal() bool { return s == StatusCompleted || s == StatusRejected }
+func (s Status) Terminal() bool { return s == StatusCompleted || s == StatusRejected || s == StatusExpired }
 
 // StageKind distinguishes the three shapes of stage in the pipeline.
 type StageKind string
@@ -162,6 +162,11 @@ type Stage struct {
 	// WindowRuns are the stage's operations with the window occurrence
 	// each started in: the evidence that it ran inside its window.
 	WindowRuns []WindowRun `json:"window_runs,omitempty"`
+	// ApprovalTTL is how long the stage waits for its approvals before the
+	// cycle expires (0: forever); Reminded is when the half-time reminder
+	// went out.
+	ApprovalTTL time.Duration `json:"approval_ttl,omitempty"`
+	Reminded    time.Time     `json:"reminded,omitzero"`
 }
 
 // Approval is one person's approval of a stage.

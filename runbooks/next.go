@@ -33,6 +33,8 @@ const (
 	ActWindowHold  ActionKind = "window_hold" // record that the stage waits for its window
 	ActFreezeHold  ActionKind = "freeze_hold" // record that a freeze holds the cycle
 	ActFreezeEnd   ActionKind = "freeze_end"  // record that the freeze holding it ended
+	ActRemind      ActionKind = "remind"      // remind the approvers at half the approval TTL
+	ActExpire      ActionKind = "expire"      // close the cycle: the approval TTL passed
 )
 
 // Action is what Next decided. Stage indexes Cycle.Stages (-1 when the action
@@ -89,7 +91,7 @@ func work(c *Cycle, now time.Time) Action {
 		return a
 	}
 	switch c.Status {
-	case StatusCompleted, StatusRejected:
+	case StatusCompleted, StatusRejected, StatusExpired:
 		if c.pendingDelivery() {
 			return Action{Kind: ActFlush, Stage: -1}
 		}
@@ -113,6 +115,9 @@ func work(c *Cycle, now time.Time) Action {
 		}
 		return Action{Kind: ActOpen, Stage: i}
 	case PhaseApproval:
+		if a, ok := s.approvalDeadline(i, now); ok {
+			return a
+		}
 		return Action{Kind: ActWait, Stage: i, Reason: fmt.Sprintf("awaiting approval %d/%d", len(s.Approvals), s.MinApprovals)}
 	case PhaseWindow:
 		if a, held := s.windowGate(i, now, "the stage"); held {

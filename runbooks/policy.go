@@ -38,6 +38,10 @@ type EnvSpec struct {
 	// MinRemaining is the least time left in the window for a new backup or
 	// patch to start.
 	MinRemaining time.Duration
+	// ApprovalTTL is how long the tier's approval request stays open
+	// before the cycle expires; 0 waits forever (config defaults it to
+	// DefaultApprovalTTL).
+	ApprovalTTL time.Duration
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between

@@ -137,7 +137,7 @@ func (e *Engine) plan(t Tenant, requester string) *Cycle {
 			MinApprovals: spec.MinApprovals, FourEyes: spec.FourEyes, Soak: spec.Soak,
 			HealthGate: spec.HealthGate, SensorGate: spec.SensorGate, SensorExclude: spec.SensorExclude,
 			Production: spec.Production, Staging: spec.Staging, RequireChangeApproval: spec.RequireChangeApproval,
-			Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining,
+			Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining, ApprovalTTL: spec.ApprovalTTL,
 		})
 	}
 	if cr := e.deps.ChangeRecords; cr != nil {

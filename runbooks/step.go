@@ -108,6 +108,12 @@ func (e *Engine) act(ctx context.Context, n *Cycle, a Action, now time.Time) (bo
 	case ActWindowOpen, ActWindowHold:
 		n.windowStep(a, now)
 		return true, nil
+	case ActRemind:
+		e.remind(n, a.Stage, now)
+		return true, nil
+	case ActExpire:
+		n.expire(a.Stage, now)
+		return true, nil
 	case ActFreezeHold, ActFreezeEnd:
 		n.freezeStep(a, now)
 		return true, nil

@@ -2,6 +2,7 @@ package daily
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 )
@@ -15,6 +16,23 @@ type Posture struct {
 	At      time.Time
 	Mapping string          // the control mapping version the rates were computed with
 	Tenants []TenantPosture // by tenant name
+	// Expired counts, by tenant, the finished cycles that closed because
+	// an approval was not given within its tier's approval_ttl.
+	Expired map[string]int
+}
+
+// ExpiredText is "acme-cu 2, bayview-cu 1" (tenants sorted), or "" for none.
+func (p Posture) ExpiredText() string {
+	names := make([]string, 0, len(p.Expired))
+	for t := range p.Expired {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	parts := make([]string, 0, len(names))
+	for _, t := range names {
+		parts = append(parts, fmt.Sprintf("%s %d", t, p.Expired[t]))
+	}
+	return strings.Join(parts, ", ")
 }
 
 // TenantPosture is one tenant's latest verdict and how it got there.
