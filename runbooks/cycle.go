@@ -13,7 +13,9 @@ const (
 )
 
 // Terminal reports whether nothing more will ever happen to the cycle.
-func (s Status) Terminal() bool { return s == StatusCompleted || s == StatusRejected || s == StatusExpired }
+func (s Status) Terminal() bool {
+	return s == StatusCompleted || s == StatusRejected || s == StatusExpired
+}
 
 // StageKind distinguishes the three shapes of stage in the pipeline.
 type StageKind string
