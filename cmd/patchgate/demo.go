@@ -145,13 +145,14 @@ func runDemo(ctx context.Context, o demoOptions) error {
 // like any operator's file.
 func demoConfig(o demoOptions, apiURL, extra string) (*config.Config, error) {
 	fleet := sim.DemoConfig()
+	window, freezes := demoGovernance(time.Now())
 	yaml := fmt.Sprintf(`store: {backend: bolt, bolt: {path: %q}}
 engine: {tick: 250ms, lease_ttl: 30s, step_timeout: 10s}
 providers: {kind: sim, sim: {seed: %d, hosts_per_target: 4, op_duration: %s}}
 pipeline:
   - {env: nonprod, groups: [S0SRE], min_approvals: 1, sensor_gate: true}
   - {env: staging, groups: [S0SRE], min_approvals: 1, soak: %s, sensor_gate: true}
-  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true, require_change_approval: true}
+  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true, require_change_approval: true, window: %q}
 slack:
   transport: socket
   bot_token: env:PATCHGATE_DEMO_BOT_TOKEN
@@ -159,7 +160,7 @@ slack:
   channel: %s
   api_url: %q
   update_interval: 500ms
-%s%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, demoChannel, apiURL, tenantsYAML(fleet.Tenants), extra)
+%s%s%s`, o.statePath, fleet.Seed, o.opTime, o.soak, demoRequester, window, demoChannel, apiURL, tenantsYAML(fleet.Tenants), freezes, extra)
 	return config.Parse("demo.yaml", []byte(yaml))
 }
 

@@ -45,7 +45,7 @@ func TestDemoStory(t *testing.T) {
 		"sam (SRE) clicks retry on bayview-cu nonprod → Retrying nonprod from sensors.",
 		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for production",
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
-		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); it starts now.",
+		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); its change window is open; it starts now.",
 		// 2 gate incidents, and the page for the 10-day SAML certificate.
 		"backups started 9, patches started 9, duplicates 0, incidents opened 3",
 		"rita (requester) types /patch saml → SAML check: 2 certificate(s) of 3 need action; 2 runbook(s) posted, 0 updated, 0 already posted today; 1 paged",
