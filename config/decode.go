@@ -19,7 +19,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"tenants", "The organisations (credit unions) whose fleets are patched; each gets its own cycle.", d.tenants(&c.TenantList)},
 		field{"schedules", "When recurring work runs.", d.section(
 			field{"timezone", "IANA zone the schedule is read in (e.g. `Europe/Berlin`); daylight-saving changes are followed.", d.str(&c.Schedules.Timezone)},
-			field{"patch_cycle", "Five-field cron (minute hour day-of-month month day-of-week); `SUN#4` is the fourth Sunday. `serve` starts every tenant's cycle then, as the requester `patchgate`; fired once per slot across replicas.", d.str(&c.Schedules.PatchCycle)},
+			field{"patch_cycle", "Five-field cron (minute hour day-of-month month day-of-week); `SUN#4` is the fourth Sunday. A trailing `+Nd` (1-27) shifts every firing by N days at the same local time: `0 2 * * TUE#2 +12d` is 02:00 twelve days after Patch Tuesday. `serve` starts every tenant's cycle then, as the requester `patchgate`; fired once per slot across replicas.", d.str(&c.Schedules.PatchCycle)},
 			field{"saml_check", "Cron for the SAML certificate check; empty runs it only on demand (`/patch saml`).", d.str(&c.Schedules.SAMLCheck)},
 			field{"drift_report", "Cron for the morning Terraform drift report; empty runs it only on demand (`/patch drift`).", d.str(&c.Schedules.DriftReport)},
 			field{"status_digest", "Cron for the active-cycle status digest; empty: on demand (`/patch digest`).", d.str(&c.Schedules.StatusDigest)},

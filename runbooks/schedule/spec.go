@@ -23,10 +23,15 @@ type Schedule struct {
 	expr string
 	loc  *time.Location
 	spec cron.Schedule
+	// offset shifts every firing by whole days (`+12d`, see splitOffset).
+	offset int
 }
 
 // Parse reads a five-field cron expression (minute hour day-of-month month
 // day-of-week) evaluated in loc; `0 2 * * SUN#4` is 02:00 on the 4th Sunday.
+// A sixth field `+Nd` shifts every firing by N days (1-27) at the same
+// wall-clock time: `0 2 * * TUE#2 +12d` is 02:00 twelve days after Patch
+// Tuesday.
 // The zone is an argument rather than a CRON_TZ= prefix so that every caller
 // must say which zone it means.
 func Parse(expr string, loc *time.Location) (Schedule, error) {
@@ -37,8 +42,12 @@ func Parse(expr string, loc *time.Location) (Schedule, error) {
 	if len(fields) > 0 && (strings.HasPrefix(fields[0], "TZ=") || strings.HasPrefix(fields[0], "CRON_TZ=")) {
 		return Schedule{}, fmt.Errorf("schedule %q: give the time zone as the location, not inside the expression", expr)
 	}
+	fields, offset, err := splitOffset(fields)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule %q: %w", expr, err)
+	}
 	if len(fields) != len(fieldNames) {
-		return Schedule{}, fmt.Errorf("schedule %q: want 5 fields (minute hour day-of-month month day-of-week), got %d", expr, len(fields))
+		return Schedule{}, fmt.Errorf("schedule %q: want 5 fields (minute hour day-of-month month day-of-week) and an optional +Nd offset, got %d", expr, len(fields))
 	}
 	if err := checkFields(fields); err != nil {
 		return Schedule{}, fmt.Errorf("schedule %q: %w", expr, err)
@@ -52,7 +61,7 @@ func Parse(expr string, loc *time.Location) (Schedule, error) {
 		return Schedule{}, fmt.Errorf("schedule %q: unexpected schedule type %T", expr, spec)
 	}
 	ss.Location = loc
-	s := Schedule{expr: expr, loc: loc, spec: ss}
+	s := Schedule{expr: expr, loc: loc, spec: ss, offset: offset}
 	// The library gives up (zero time) after searching a few years; an
 	// expression like `0 0 30 2 *` would otherwise be accepted and never fire.
 	if s.Next(time.Date(2000, 1, 1, 0, 0, 0, 0, loc)).IsZero() {
@@ -94,6 +103,14 @@ func (s Schedule) Next(after time.Time) time.Time {
 	if s.spec == nil {
 		return time.Time{}
 	}
+	if s.offset > 0 {
+		return s.nextOffset(after)
+	}
+	return s.nextBase(after)
+}
+
+// nextBase is Next without the offset.
+func (s Schedule) nextBase(after time.Time) time.Time {
 	t := s.spec.Next(after)
 	for !t.IsZero() && repeatsWallClock(t, s.loc) {
 		t = s.spec.Next(t)
