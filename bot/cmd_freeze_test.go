@@ -14,9 +14,9 @@ import (
 // /patch freeze, status shows it, /patch start is refused naming it, an
 // outsider may neither freeze nor unfreeze, and /patch unfreeze lifts it.
 func TestFreezeThroughSlashCommands(t *testing.T) {
-	st := openInboundBolt(t)
+	st := openBolt(t)
 	e := newSimEngine(t, st, "r1")
-	h := NewHandler(e, openInboundBolt(t), nil, HandlerOptions{})
+	h := NewHandler(e, openBolt(t), nil, HandlerOptions{})
 	tenant := sim.DemoTenants()[0].Name
 	run := func(user, text string) string {
 		return h.runCommand(context.Background(), slack.SlashCommand{UserID: user, Text: text})
