@@ -1,6 +1,7 @@
 package runbooks
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -144,7 +145,7 @@ func loadZone(name string) (*time.Location, error) {
 		return l.(*time.Location), nil
 	}
 	if name == "Local" {
-		return nil, fmt.Errorf("Local depends on the host")
+		return nil, errors.New("the zone Local depends on the host")
 	}
 	l, err := time.LoadLocation(name)
 	if err != nil {
