@@ -84,6 +84,9 @@ func (p *slackPeople) repair(ctx context.Context, c *runbooks.Cycle, s runbooks.
 	if p.seen[key] {
 		return nil
 	}
+	if handled, err := p.rollBack(ctx, c, s); handled || err != nil {
+		return err
+	}
 	if !p.seen[key+"/outsider"] {
 		if ok, err := p.click(ctx, c, demoOutsider, s.Name, runbooks.Retry); !ok || err != nil {
 			return err // the message is not showing the failure yet

@@ -46,8 +46,12 @@ func TestDemoStory(t *testing.T) {
 		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for production",
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
 		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); its change window is open; it starts now.",
-		// 2 gate incidents, and the page for the 10-day SAML certificate.
-		"backups started 9, patches started 9, duplicates 0, incidents opened 3",
+		// 3 gate incidents, and the page for the 10-day SAML certificate.
+		"backups started 9, patches started 9, duplicates 0, incidents opened 4",
+		// Acme's staging app breaks once patched: rolled back, then retried.
+		"sam (SRE) clicks rollback on acme-cu staging → Requested rollback RB-acme-cu-",
+		"sam (SRE) clicks approve on acme-cu rollback → Approved (1/1); restoring",
+		"sam (SRE) clicks retry on acme-cu staging → Retrying staging from verify.",
 		"rita (requester) types /patch saml → SAML check: 2 certificate(s) of 3 need action; 2 runbook(s) posted, 0 updated, 0 already posted today; 1 paged",
 		"sam (SRE) ticks MOP step 1 → Ticked step 1 of the bayview-cu staff portal runbook",
 		"sam (SRE) types /patch drift → Drift report posted: 1 workspace(s) drifted, 0 failed, 4 open item(s)",
@@ -68,6 +72,10 @@ func TestDemoStory(t *testing.T) {
 	// threads, refusals only as ephemerals to the people refused.
 	roots, checks := splitDaily(sb.Messages(demoChannel))
 	checkDailyPosts(t, checks)
+	roots, rollbacks := splitRollbacks(roots)
+	if len(rollbacks) != 1 || len(rollbacks[0].Replies) == 0 {
+		t.Errorf("%d rollback messages, want acme-cu's one with its thread", len(rollbacks))
+	}
 	if len(roots) != 3 {
 		t.Errorf("%d top-level messages in the cycles channel, want one per cycle (3)", len(roots))
 	}
@@ -99,6 +107,7 @@ func TestDemoStory(t *testing.T) {
 		}
 	}
 	checkDemoPeople(t, pdfs)
+	checkDemoRollbackSection(t, pdfs)
 	for _, m := range roots {
 		if len(m.Replies) == 0 || m.Edited == 0 {
 			t.Errorf("root message %s: %d thread replies, %d edits; want details in the thread and updates in place", m.TS, len(m.Replies), m.Edited)

@@ -41,6 +41,9 @@ func DemoFaults() Faults {
 			"acme-cu-nonprod-web-03": "ConnectionLost",
 		},
 		KernelMismatch: []string{"bayview-cu-nonprod-db-01"},
+		// Acme's staging app breaks once patched: the post-patch health
+		// gate fails and the story rolls staging back.
+		AppBreaks: []string{"acme-cu-staging-app-01"},
 	}
 }
 
