@@ -9,7 +9,9 @@ import (
 
 type rollbackChat struct{ got []string }
 
-func (r *rollbackChat) CycleChanged(context.Context, *runbooks.Cycle, []runbooks.Event) error { return nil }
+func (r *rollbackChat) CycleChanged(context.Context, *runbooks.Cycle, []runbooks.Event) error {
+	return nil
+}
 func (r *rollbackChat) RollbackChanged(_ context.Context, rb *runbooks.Rollback, _ []runbooks.Event) error {
 	r.got = append(r.got, rb.ID)
 	return nil
