@@ -74,7 +74,7 @@ func newSensorsCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := build(cmd.Context(), cfg, wiring{readOnly: true})
+			a, err := build(cmd.Context(), cfg, wiring{readOnly: true, sensors: true})
 			if err != nil {
 				return err
 			}

@@ -89,6 +89,9 @@ type wiring struct {
 	// show, report): no Slack, Azure, Dynatrace, PagerDuty or Falcon
 	// client, so their secrets need not be set.
 	readOnly bool
+	// sensors builds the EDR coverage service (Falcon) even for a
+	// read-only build: `patchgate sensors` reads nothing else.
+	sensors bool
 }
 
 // build opens the store and providers of cfg and assembles the engine.
@@ -189,8 +192,10 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	}
 	a.sla = newSLA(cfg, st, fleet, a.fleet, deps.Pager, deps.Directory, w.clock, slaChat(cfg, a, w.log), w.log)
 	reporter.SLA = slaForReports(a.sla)
-	if a.edr, err = newEDR(cfg, w, fleet, a.fleet, edrChat(cfg, a, w.log), w.log); err != nil {
-		return nil, err
+	if !w.readOnly || w.sensors { // coverage reads Falcon, which store-only commands do not need
+		if a.edr, err = newEDR(cfg, w, fleet, a.fleet, edrChat(cfg, a, w.log), w.log); err != nil {
+			return nil, err
+		}
 	}
 	if a.slack != nil {
 		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla, a.edr)
