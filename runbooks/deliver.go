@@ -21,26 +21,51 @@ type delivered struct {
 // own sequence (so a replay appends nothing twice), then hands new events to
 // chat. Audit comes first: chat never shows what the audit log lacks.
 func (e *Engine) deliver(ctx context.Context, c *Cycle) (delivered, error) {
-	d := delivered{appended: c.Revision - int64(len(c.Outbox)), notified: c.Notified}
-	stream := AuditStream(c.ID)
+	d, err := e.appendOutbox(ctx, AuditStream(c.ID), c.ID, c.Outbox, c.Revision, c.Notified)
+	if err != nil {
+		return d, err
+	}
+	if e.deps.Chat == nil {
+		d.notified = d.appended
+		return d, nil
+	}
+	fresh := freshEvents(c.Outbox, c.Notified)
+	if len(fresh) == 0 {
+		return d, nil
+	}
+	if err := e.deps.Chat.CycleChanged(ctx, c, fresh); err != nil {
+		// Chat is not the system of record: the cycle goes on and the
+		// events are offered again on the next write.
+		e.log.Warn("chat update failed", "cycle", c.ID, "err", err)
+		return d, nil
+	}
+	d.notified = d.appended
+	return d, nil
+}
+
+// appendOutbox appends a runbook record's outbox to its audit stream, each
+// event at its own sequence, and says how far the stream and chat have got.
+// Every runbook kind delivers through it.
+func (e *Engine) appendOutbox(ctx context.Context, stream, id string, outbox []Event, revision, notified int64) (delivered, error) {
+	d := delivered{appended: revision - int64(len(outbox)), notified: notified}
 	// One read of the head skips what an earlier delivery appended, so an
 	// outbox that waits for its trim costs no failed appends.
-	if len(c.Outbox) > 0 {
+	if len(outbox) > 0 {
 		head, err := e.deps.Store.Head(ctx, stream)
 		switch {
 		case err == nil:
-			d.appended = max(d.appended, min(head.Seq, c.Revision))
+			d.appended = max(d.appended, min(head.Seq, revision))
 		case !errors.Is(err, state.ErrNotFound):
 			return d, fmt.Errorf("read head of %s: %w", stream, err)
 		}
 	}
-	for _, ev := range c.Outbox {
+	for _, ev := range outbox {
 		if ev.Seq <= d.appended {
 			continue
 		}
 		b, err := json.Marshal(ev)
 		if err != nil {
-			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, c.ID, err)
+			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, id, err)
 		}
 		en, err := e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
 		if err == nil {
@@ -60,44 +85,38 @@ func (e *Engine) deliver(ctx context.Context, c *Cycle) (delivered, error) {
 		}
 		d.appended = ev.Seq
 	}
-	if e.deps.Chat == nil {
-		d.notified = d.appended
-		return d, nil
-	}
-	var fresh []Event
-	for _, ev := range c.Outbox {
-		if ev.Seq > c.Notified {
-			fresh = append(fresh, ev)
-		}
-	}
-	if len(fresh) == 0 {
-		return d, nil
-	}
-	if err := e.deps.Chat.CycleChanged(ctx, c, fresh); err != nil {
-		// Chat is not the system of record: the cycle goes on and the
-		// events are offered again on the next write.
-		e.log.Warn("chat update failed", "cycle", c.ID, "err", err)
-		return d, nil
-	}
-	d.notified = d.appended
 	return d, nil
 }
 
-// trim drops events that reached both the audit stream and chat from the
-// outbox before the next write.
-func (c *Cycle) trim(d delivered) {
+// freshEvents are the outbox's events chat has not been given yet.
+func freshEvents(outbox []Event, notified int64) []Event {
+	var fresh []Event
+	for _, ev := range outbox {
+		if ev.Seq > notified {
+			fresh = append(fresh, ev)
+		}
+	}
+	return fresh
+}
+
+// trimOutbox drops events that reached both the audit stream and chat from
+// an outbox before the record's next write, and moves notified on.
+func trimOutbox(outbox []Event, notified *int64, d delivered) []Event {
 	done := min(d.appended, d.notified)
-	keep := c.Outbox[:0:0]
-	for _, ev := range c.Outbox {
+	keep := outbox[:0:0]
+	for _, ev := range outbox {
 		if ev.Seq > done {
 			keep = append(keep, ev)
 		}
 	}
-	c.Outbox = keep
-	if d.notified > c.Notified {
-		c.Notified = d.notified
+	if d.notified > *notified {
+		*notified = d.notified
 	}
+	return keep
 }
+
+// trim drops delivered events from the cycle's outbox.
+func (c *Cycle) trim(d delivered) { c.Outbox = trimOutbox(c.Outbox, &c.Notified, d) }
 
 // Events reads a cycle's whole audit trail from its stream.
 func (e *Engine) Events(ctx context.Context, id string) ([]Event, error) {

@@ -132,42 +132,16 @@ type RollbackChat interface {
 // event at its own sequence, then hands new events to chat (audit first,
 // as for cycles).
 func (e *Engine) deliverRollback(ctx context.Context, rb *Rollback) (delivered, error) {
-	d := delivered{appended: rb.Revision - int64(len(rb.Outbox)), notified: rb.Notified}
-	stream := RollbackAuditStream(rb.ID)
-	for _, ev := range rb.Outbox {
-		if ev.Seq <= d.appended {
-			continue
-		}
-		b, err := json.Marshal(ev)
-		if err != nil {
-			return d, fmt.Errorf("encode event %d of %s: %w", ev.Seq, rb.ID, err)
-		}
-		en, err := e.deps.Store.AppendAt(ctx, stream, ev.Seq, b)
-		if errors.Is(err, state.ErrConflict) {
-			head, herr := e.deps.Store.Head(ctx, stream)
-			if herr != nil || head.Seq < ev.Seq {
-				return d, fmt.Errorf("audit stream %s is at %d, cannot append event %d: %v", stream, head.Seq, ev.Seq, herr)
-			}
-			err = nil
-		} else if err == nil {
-			d.last = en
-		}
-		if err != nil {
-			return d, fmt.Errorf("append event %d to %s: %w", ev.Seq, stream, err)
-		}
-		d.appended = ev.Seq
+	d, err := e.appendOutbox(ctx, RollbackAuditStream(rb.ID), rb.ID, rb.Outbox, rb.Revision, rb.Notified)
+	if err != nil {
+		return d, err
 	}
 	rc, ok := e.deps.Chat.(RollbackChat)
 	if !ok {
 		d.notified = d.appended
 		return d, nil
 	}
-	var fresh []Event
-	for _, ev := range rb.Outbox {
-		if ev.Seq > rb.Notified {
-			fresh = append(fresh, ev)
-		}
-	}
+	fresh := freshEvents(rb.Outbox, rb.Notified)
 	if len(fresh) == 0 {
 		return d, nil
 	}
@@ -179,20 +153,8 @@ func (e *Engine) deliverRollback(ctx context.Context, rb *Rollback) (delivered, 
 	return d, nil
 }
 
-// trim drops delivered events from the outbox.
-func (r *Rollback) trim(d delivered) {
-	done := min(d.appended, d.notified)
-	keep := r.Outbox[:0:0]
-	for _, ev := range r.Outbox {
-		if ev.Seq > done {
-			keep = append(keep, ev)
-		}
-	}
-	r.Outbox = keep
-	if d.notified > r.Notified {
-		r.Notified = d.notified
-	}
-}
+// trim drops delivered events from the rollback's outbox.
+func (r *Rollback) trim(d delivered) { r.Outbox = trimOutbox(r.Outbox, &r.Notified, d) }
 
 // RollbackEvents reads a rollback's audit trail.
 func (e *Engine) RollbackEvents(ctx context.Context, id string) ([]Event, error) {
