@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"hash"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -24,7 +26,25 @@ var _ runbooks.Archive = LocalArchive{}
 // name), so a second Put of the same name leaves one complete file and a
 // crash mid-write leaves the old one. name may hold '/' for a sub-directory
 // but may not leave Dir.
-func (a LocalArchive) Put(ctx context.Context, name string, data []byte, _ string) (runbooks.ArchivedFile, error) {
+func (a LocalArchive) Put(ctx context.Context, name string, data []byte, contentType string) (runbooks.ArchivedFile, error) {
+	return a.PutStream(ctx, name, contentType, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// StreamArchive is an archive that takes a file while it is being written,
+// so a large report file (the evidence JSON, the hosts CSV) is never held
+// whole in memory. An archive that is not one gets the file's bytes at once.
+type StreamArchive interface {
+	PutStream(ctx context.Context, name, contentType string, write func(io.Writer) error) (runbooks.ArchivedFile, error)
+}
+
+var _ StreamArchive = LocalArchive{}
+
+// PutStream writes what write writes to Dir/name atomically, hashing it on
+// the way, with the same guarantees as Put.
+func (a LocalArchive) PutStream(ctx context.Context, name, _ string, write func(io.Writer) error) (runbooks.ArchivedFile, error) {
 	if err := ctx.Err(); err != nil {
 		return runbooks.ArchivedFile{}, err
 	}
@@ -36,20 +56,35 @@ func (a LocalArchive) Put(ctx context.Context, name string, data []byte, _ strin
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return runbooks.ArchivedFile{}, fmt.Errorf("archive %s: %w", name, err)
 	}
-	if err := writeAtomic(path, data); err != nil {
+	hw := &hashWriter{h: sha256.New()}
+	if err := writeAtomic(path, hw, write); err != nil {
 		return runbooks.ArchivedFile{}, err
 	}
-	sum := sha256.Sum256(data)
-	return runbooks.ArchivedFile{Name: filepath.Base(rel), SHA256: hex.EncodeToString(sum[:]), Size: int64(len(data)), Location: path}, nil
+	return runbooks.ArchivedFile{Name: filepath.Base(rel), SHA256: hex.EncodeToString(hw.h.Sum(nil)), Size: hw.n, Location: path}, nil
 }
 
-func writeAtomic(path string, b []byte) error {
+// hashWriter hashes and counts what goes to the file.
+type hashWriter struct {
+	w io.Writer
+	h hash.Hash
+	n int64
+}
+
+func (hw *hashWriter) Write(p []byte) (int, error) {
+	n, err := hw.w.Write(p)
+	hw.h.Write(p[:n])
+	hw.n += int64(n)
+	return n, err
+}
+
+func writeAtomic(path string, hw *hashWriter, write func(io.Writer) error) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".evidence-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(b); err != nil {
+	hw.w = tmp
+	if err := write(hw); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -302,7 +302,7 @@ func evalCC71(b *Bundle) Result {
 	}
 	if len(measured) > 0 {
 		ev = append(ev, fmt.Sprintf("EDR coverage: %d/%d hosts (%s)", withSensor, len(measured), pct(withSensor, len(measured)))+
-			sourceNote(sensorSourceList(measured)))
+			sourceNote(sensorSourceList(b.Hosts)))
 	}
 	if n := len(b.Hosts) - len(measured); n > 0 {
 		ev = append(ev, fmt.Sprintf("EDR coverage not measured on %d host(s): no EDR source reported them", n))
@@ -513,8 +513,7 @@ func evalPCI5(b *Bundle) Result {
 		ex = append(ex, fmt.Sprintf("anti-malware sensor not measured on %d/%d hosts: no EDR source reported them", n, len(b.Hosts)))
 	}
 	ok, bad := 0, 0
-	for i := range measured {
-		h := &measured[i]
+	for _, h := range measured {
 		if h.HasSensor && !h.SensorRFM {
 			ok++
 			continue
@@ -534,7 +533,7 @@ func evalPCI5(b *Bundle) Result {
 	var ev []string
 	if len(measured) > 0 {
 		ev = append(ev, fmt.Sprintf("anti-malware sensor active on %d/%d measured hosts (%s)", ok, len(measured), pct(ok, len(measured)))+
-			sourceNote(sensorSourceList(measured)))
+			sourceNote(sensorSourceList(b.Hosts)))
 	}
 	return verdict(ev, ex)
 }

@@ -1,9 +1,9 @@
 package reports
 
 import (
-	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -22,7 +22,7 @@ var (
 )
 
 // hostsCSV writes one row per host in b with what the cycle did to it.
-func hostsCSV(buf *bytes.Buffer, b *Bundle) error {
+func hostsCSV(buf io.Writer, b *Bundle) error {
 	w := csv.NewWriter(buf)
 	if err := w.Write(hostsColumns); err != nil {
 		return err
@@ -49,7 +49,7 @@ func hostsCSV(buf *bytes.Buffer, b *Bundle) error {
 }
 
 // approvalsCSV writes every approval and every refused decision.
-func approvalsCSV(buf *bytes.Buffer, b *Bundle) error {
+func approvalsCSV(buf io.Writer, b *Bundle) error {
 	w := csv.NewWriter(buf)
 	if err := w.Write(approvalsColumns); err != nil {
 		return err
@@ -81,7 +81,7 @@ func approvalsCSV(buf *bytes.Buffer, b *Bundle) error {
 
 // eventsCSV writes the cycle's audit events; data is the event's data as
 // JSON (keys sorted), so nothing is lost to flattening.
-func eventsCSV(buf *bytes.Buffer, b *Bundle) error {
+func eventsCSV(buf io.Writer, b *Bundle) error {
 	w := csv.NewWriter(buf)
 	if err := w.Write(eventsColumns); err != nil {
 		return err

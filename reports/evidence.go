@@ -4,8 +4,8 @@ package reports
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -131,7 +131,14 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	rep := runbooks.Report{At: at, Compliance: &verdict}
 	var listed []file // what the manifest lists; contents dropped once archived
 	// Each file is archived as soon as it is made and its bytes let go, so
-	// a 20,000-host report never holds JSON, CSVs and PDF at once.
+	// a 20,000-host report never holds JSON, CSVs and PDF at once; an
+	// archive that takes a stream gets the large files as they are encoded.
+	keep := func(f file, af runbooks.ArchivedFile) {
+		af.Name = f.name
+		rep.Files = append(rep.Files, af)
+		f.size, f.data = af.Size, nil
+		listed = append(listed, f)
+	}
 	put := func(f file) error {
 		af, err := arch.Put(ctx, c.ID+"/"+f.name, f.data, f.contentType)
 		if err != nil {
@@ -140,14 +147,30 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 		if af.SHA256 != f.sum {
 			return fmt.Errorf("archive %s of %s: stored SHA-256 %s, written %s", f.name, c.ID, af.SHA256, f.sum)
 		}
-		af.Name = f.name
-		rep.Files = append(rep.Files, af)
-		f.size, f.data = int64(len(f.data)), nil
-		listed = append(listed, f)
+		keep(f, af)
 		return nil
 	}
+	stream := func(name, contentType string, sizeHint int, write func(io.Writer) error) error {
+		if sa, ok := arch.(StreamArchive); ok {
+			af, err := sa.PutStream(ctx, c.ID+"/"+name, contentType, write)
+			if err != nil {
+				return fmt.Errorf("archive %s of %s: %w", name, c.ID, err)
+			}
+			b.DataFiles = append(b.DataFiles, FileSum{Name: name, SHA256: af.SHA256})
+			keep(file{name: name, contentType: contentType, sum: af.SHA256}, af)
+			return nil
+		}
+		var buf bytes.Buffer
+		buf.Grow(sizeHint)
+		if err := write(&buf); err != nil {
+			return fmt.Errorf("write %s of %s: %w", name, c.ID, err)
+		}
+		f := newFile(name, contentType, buf.Bytes())
+		b.DataFiles = append(b.DataFiles, FileSum{Name: name, SHA256: f.sum})
+		return put(f)
+	}
 
-	err = dataFiles(&b, in, verdict, func(f file) error {
+	err = dataFiles(&b, in, verdict, stream, func(f file) error {
 		b.DataFiles = append(b.DataFiles, FileSum{Name: f.name, SHA256: f.sum})
 		return put(f)
 	})
@@ -184,8 +207,9 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 }
 
 // dataFiles encodes the evidence JSON and the CSVs, in that order, and
-// hands each to put as it is made.
-func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, put func(file) error) error {
+// hands each to stream as it is made; the audit files go to put.
+func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance,
+	stream func(name, contentType string, sizeHint int, write func(io.Writer) error) error, put func(file) error) error {
 	ev := Evidence{Schema: EvidenceSchema, Generated: b.Now, Mapping: MappingVersion, Compliance: verdict,
 		Controls: controlResults(b.evs), Cycle: b.Cycle, Events: in.Events, Refusals: in.Refusals,
 		Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead,
@@ -194,31 +218,22 @@ func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance, 
 	if ev.Simulated = runbooks.Simulated(ev.Sources); ev.Simulated {
 		ev.Marking = runbooks.SimulatedMarking
 	}
-	// Compact, one document: at 20,000 hosts indenting costs two more
-	// copies of ~20 MB; jq shows it indented.
-	var j bytes.Buffer
-	j.Grow(400*(len(in.Hosts)+len(in.HostsBefore)) + 300*len(in.Events) + 64<<10)
-	if err := json.NewEncoder(&j).Encode(ev); err != nil {
-		return fmt.Errorf("encode %s of %s: %w", FileEvidence, b.Cycle.ID, err)
-	}
-	if err := put(newFile(FileEvidence, "application/json", j.Bytes())); err != nil {
+	// Compact, one document, written field by field and host by host: at
+	// 20,000 hosts the whole document is ~15 MB; jq shows it indented.
+	hint := 400*(len(in.Hosts)+len(in.HostsBefore)) + 300*len(in.Events) + 64<<10
+	if err := stream(FileEvidence, "application/json", hint, func(w io.Writer) error { return writeJSONStream(w, &ev) }); err != nil {
 		return err
 	}
 	for _, c := range []struct {
 		name  string
-		write func(*bytes.Buffer, *Bundle) error
+		write func(io.Writer, *Bundle) error
 		size  int
 	}{
 		{FileHosts, hostsCSV, 240 * (len(b.Hosts) + 1)},
 		{FileApprovals, approvalsCSV, 4096},
 		{FileEvents, eventsCSV, 200 * (len(b.Events) + 1)},
 	} {
-		var buf bytes.Buffer
-		buf.Grow(c.size)
-		if err := c.write(&buf, b); err != nil {
-			return fmt.Errorf("write %s of %s: %w", c.name, b.Cycle.ID, err)
-		}
-		if err := put(newFile(c.name, "text/csv", buf.Bytes())); err != nil {
+		if err := stream(c.name, "text/csv", c.size, func(w io.Writer) error { return c.write(w, b) }); err != nil {
 			return err
 		}
 	}

@@ -142,6 +142,9 @@ func runOne(size, backend string, noReport bool) error {
 		defer stop()
 		o.RedisSocket = sock
 	}
+	if path := os.Getenv("PATCHGATE_SCALE_HEAPPROFILE"); path != "" {
+		defer watchHeap(path)()
+	}
 	r, err := scale.Run(context.Background(), o)
 	if err != nil {
 		return err
