@@ -68,7 +68,8 @@ func (p *Provider) Hosts(ctx context.Context, tenant runbooks.Tenant, env runboo
 
 // regionHosts walks DescribeInstances page by page and, as each page
 // arrives, looks its instances up in SSM in batches of 50, so the SSM calls
-// of one page overlap the EC2 call of the next.
+// of one page overlap the EC2 call of the next. Pages are read by the lean
+// decoder (leanInstances): only what pageHosts needs.
 func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, env string) ([]runbooks.Host, error) {
 	c := p.clientsFor(t.Account, region)
 	in := &ec2.DescribeInstancesInput{Filters: ec2Filters(t.Selector), MaxResults: aws.Int32(ec2PageSize)}
@@ -81,7 +82,7 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 	for pages.HasMorePages() {
 		var out *ec2.DescribeInstancesOutput
 		err := p.call(gctx, t.Account, func() (err error) {
-			out, err = pages.NextPage(gctx)
+			out, err = pages.NextPage(gctx, leanInstances)
 			return err
 		})
 		if err != nil {
