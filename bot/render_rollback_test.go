@@ -25,7 +25,7 @@ func rendered(t *testing.T, m message) string {
 func TestRollbackMessage(t *testing.T) {
 	at := time.Date(2026, 11, 22, 2, 0, 0, 0, time.UTC)
 	rb := &runbooks.Rollback{ID: "RB-acme-cu-20261122-0300-abc123", Tenant: "acme-cu", Cycle: "acme-cu-1", Env: "production",
-		Requester: "U-REQ", Created: at, Status: runbooks.RollbackAwaitingApproval, MinApprovals: 2, FourEyes: true, Revision: 1,
+		Requester: "U-REQ", Created: at, Status: runbooks.RollbackAwaitingApproval, MinApprovals: 2, FourEyes: true, Journal: runbooks.Journal{Revision: 1},
 		Hosts: []runbooks.RollbackHost{
 			{Host: runbooks.Host{ID: "i-1", Name: "web-01", Cloud: runbooks.AWS}, Backup: runbooks.HostBackup{Kind: runbooks.BackupImage, ID: "ami-1"}},
 			{Host: runbooks.Host{ID: "db-1", Name: "db-01", Cloud: runbooks.AWS}, Backup: runbooks.HostBackup{Kind: runbooks.BackupDBSnapshot, ID: "snap-1"}},

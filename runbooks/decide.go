@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -298,8 +297,7 @@ func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, who Per
 		Actor: d.Actor, Person: &who, Detail: ErrorMessage(reason),
 		Data: map[string]string{"action": string(d.Action), "code": ErrorCode(reason),
 			"seen_revision": fmt.Sprint(d.SeenRevision), "revision": fmt.Sprint(c.Revision), "interaction": d.InteractionID}}
-	b, _ := json.Marshal(ev)
-	if _, err := e.deps.Store.Append(ctx, RefusalStream(c.ID), b); err != nil {
+	if err := e.appendStanding(ctx, RefusalStream(c.ID), ev, false); err != nil {
 		e.log.Error("audit refusal", "cycle", c.ID, "actor", d.Actor, "err", err)
 	}
 	e.log.Info("decision refused", "cycle", c.ID, "stage", d.Stage, "action", string(d.Action),
@@ -308,20 +306,7 @@ func (e *Engine) auditRefusal(ctx context.Context, c *Cycle, d Decision, who Per
 
 // Refusals reads a cycle's refused decisions.
 func (e *Engine) Refusals(ctx context.Context, id string) ([]Event, error) {
-	entries, err := e.deps.Store.Read(ctx, RefusalStream(id), 1, 0)
-	if err != nil {
-		return nil, storeErr("read refusals of "+id, err)
-	}
-	out := make([]Event, 0, len(entries))
-	for _, en := range entries {
-		var ev Event
-		if err := json.Unmarshal(en.Data, &ev); err != nil {
-			return nil, fmt.Errorf("decode refusal %d of %s: %w", en.Seq, id, err)
-		}
-		ev.Seq = en.Seq
-		out = append(out, ev)
-	}
-	return out, nil
+	return e.readEvents(ctx, RefusalStream(id))
 }
 
 func describe(ev Event) string {

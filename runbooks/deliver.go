@@ -135,6 +135,7 @@ func decodeEvents(id string, entries []state.Entry) ([]Event, error) {
 		if err := json.Unmarshal(en.Data, &ev); err != nil {
 			return nil, fmt.Errorf("decode audit entry %d of %s: %w", en.Seq, id, err)
 		}
+		ev.Seq = en.Seq
 		out = append(out, ev)
 	}
 	return out, nil

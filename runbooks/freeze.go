@@ -319,35 +319,14 @@ func (e *Engine) auditFreeze(ctx context.Context, typ string, who Person, f Free
 		data["until"] = f.Until.UTC().Format(time.RFC3339)
 	}
 	ev := Event{At: e.now(), Tenant: f.Tenant, Type: typ, Actor: who.ID, Person: &who, Detail: detail, Data: data}
-	b, _ := json.Marshal(ev)
-	en, err := e.deps.Store.Append(ctx, FreezeStream, b)
-	if err != nil {
+	if err := e.appendStanding(ctx, FreezeStream, ev, true); err != nil {
 		e.log.Error("audit freeze", "type", typ, "scope", f.Tenant, "err", err)
-		return
-	}
-	if e.deps.Notary != nil {
-		if _, err := e.deps.Notary.Checkpoint(ctx, FreezeStream, en.Seq, en.Hash, true); err != nil {
-			e.log.Error("checkpoint freeze stream", "seq", en.Seq, "err", err)
-		}
 	}
 }
 
 // FreezeEvents reads the freeze stream, oldest first.
 func (e *Engine) FreezeEvents(ctx context.Context) ([]Event, error) {
-	entries, err := e.deps.Store.Read(ctx, FreezeStream, 1, 0)
-	if err != nil {
-		return nil, storeErr("read freeze events", err)
-	}
-	out := make([]Event, 0, len(entries))
-	for _, en := range entries {
-		var ev Event
-		if err := json.Unmarshal(en.Data, &ev); err != nil {
-			return nil, fmt.Errorf("decode freeze event %d: %w", en.Seq, err)
-		}
-		ev.Seq = en.Seq
-		out = append(out, ev)
-	}
-	return out, nil
+	return e.readEvents(ctx, FreezeStream)
 }
 
 // frozenStart refuses a new cycle while a freeze holds the tenant.

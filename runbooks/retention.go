@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"time"
@@ -126,24 +125,12 @@ func (e *Engine) auditRetention(ctx context.Context, typ string, b HostBackup, d
 	ev := Event{At: e.now(), Cycle: b.Cycle, Type: typ, Actor: ActorSystem, Detail: detail,
 		Data: map[string]string{"backup": b.ID, "kind": b.Kind, "host": b.HostID, "cloud": string(b.Cloud),
 			"taken_at": b.TakenAt.UTC().Format(time.RFC3339), "tag": b.Tag, "source": b.Source}}
-	data, _ := json.Marshal(ev)
-	en, err := e.deps.Store.Append(ctx, RetentionStream, data)
-	if err != nil {
+	if err := e.appendStanding(ctx, RetentionStream, ev, false); err != nil {
 		e.log.Error("audit backup retention", "backup", b.ID, "err", err)
-		return
-	}
-	if e.deps.Notary != nil {
-		if _, err := e.deps.Notary.Checkpoint(ctx, RetentionStream, en.Seq, en.Hash, false); err != nil {
-			e.log.Warn("checkpoint backup retention", "err", err)
-		}
 	}
 }
 
 // RetentionEvents reads the retention job's audit trail.
 func (e *Engine) RetentionEvents(ctx context.Context) ([]Event, error) {
-	entries, err := e.deps.Store.Read(ctx, RetentionStream, 1, 0)
-	if err != nil {
-		return nil, storeErr("read "+RetentionStream, err)
-	}
-	return decodeEvents(RetentionStream, entries)
+	return e.readEvents(ctx, RetentionStream)
 }

@@ -43,12 +43,7 @@ type Rollback struct {
 	Marked bool      `json:"marked,omitempty"`
 	Ended  time.Time `json:"ended,omitempty"`
 
-	// Revision, Outbox, Notified and Interactions work as on a Cycle.
-	Revision     int64    `json:"revision"`
-	Outbox       []Event  `json:"outbox,omitempty"`
-	Notified     int64    `json:"notified"`
-	Interactions []string `json:"interactions,omitempty"`
-	Version      int64    `json:"-"`
+	Journal
 }
 
 // RollbackStatus is where a rollback stands.
@@ -154,8 +149,7 @@ func RollbackAuditStream(id string) string { return "audit/rollback/" + id }
 
 // emit adds an event to the rollback's outbox and moves its revision.
 func (r *Rollback) emit(now time.Time, host, typ, actor, detail string, data map[string]string) {
-	r.Revision++
-	r.Outbox = append(r.Outbox, Event{Seq: r.Revision, At: now.UTC(), Cycle: r.ID, Tenant: r.Tenant,
+	r.Journal.emit(Event{At: now, Cycle: r.ID, Tenant: r.Tenant,
 		Stage: host, Type: typ, Actor: actor, Detail: detail, Data: data})
 }
 
@@ -164,8 +158,7 @@ func (r *Rollback) emitBy(now time.Time, host, typ string, who Person, detail st
 	r.Outbox[len(r.Outbox)-1].Person = &who
 }
 
-// pendingDelivery reports whether events wait for the audit stream or chat.
-func (r *Rollback) pendingDelivery() bool { return len(r.Outbox) > 0 || r.Notified < r.Revision }
+func (r *Rollback) recordID() string { return r.ID }
 
 // host returns the rollback host with the given ID, and its index.
 func (r *Rollback) host(id string) (*RollbackHost, int) {
@@ -197,8 +190,7 @@ func (r *Rollback) Clone() *Rollback {
 		n.Hosts[i] = h
 	}
 	n.Gates = append([]Gate(nil), r.Gates...)
-	n.Outbox = append([]Event(nil), r.Outbox...)
-	n.Interactions = append([]string(nil), r.Interactions...)
+	n.Journal = r.Journal.clone()
 	if r.Failure != nil {
 		f := *r.Failure
 		n.Failure = &f

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/patchgate/patchgate/state"
 )
@@ -15,11 +14,11 @@ import (
 func (e *Engine) decideRollback(ctx context.Context, d Decision) (Outcome, error) {
 	who := e.person(ctx, d.Actor)
 	for range 32 {
-		rb, err := e.getActiveRollback(ctx, d.Cycle)
+		rb, err := e.rollbacks().getActive(ctx, d.Cycle)
 		if err != nil {
 			return Outcome{}, err
 		}
-		if d.InteractionID != "" && slices.Contains(rb.Interactions, d.InteractionID) {
+		if rb.seen(d.InteractionID) {
 			return Outcome{Rollback: rb, Duplicate: true, Message: "Already recorded."}, nil
 		}
 		n := rb.Clone()
@@ -33,7 +32,7 @@ func (e *Engine) decideRollback(ctx context.Context, d Decision) (Outcome, error
 		if d.InteractionID != "" {
 			n.Interactions = append(n.Interactions, d.InteractionID)
 		}
-		err = e.saveRollback(ctx, nil, n)
+		err = e.rollbacks().save(ctx, nil, n)
 		if errors.Is(err, state.ErrConflict) {
 			continue
 		}

@@ -6,7 +6,7 @@ import (
 )
 
 func testRollback(status RollbackStatus, hosts ...RestoreOp) *Rollback {
-	r := &Rollback{ID: "RB-acme-1", Tenant: "acme", Status: status, MinApprovals: 2, Revision: 3, Notified: 3}
+	r := &Rollback{ID: "RB-acme-1", Tenant: "acme", Status: status, MinApprovals: 2, Journal: Journal{Revision: 3, Notified: 3}}
 	for i, op := range hosts {
 		r.Hosts = append(r.Hosts, RollbackHost{Host: Host{ID: string(rune('a' + i))}, Restore: op})
 	}

@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -53,20 +52,14 @@ func (e *Engine) RequestRollback(ctx context.Context, req RollbackRequest) (*Rol
 		e.auditRollbackRefusal(ctx, c.Tenant, req, who, err)
 		return nil, err
 	}
-	b, err := json.Marshal(rb)
-	if err != nil {
-		return nil, fmt.Errorf("encode rollback %s: %w", rb.ID, err)
-	}
 	// The index comes first: a crash after it leaves an entry the report
 	// skips, never a rollback the report misses.
 	if _, err := e.deps.Store.Create(ctx, rollbackIndexPrefix(c.ID)+rb.ID, []byte(rb.ID)); err != nil {
 		return nil, storeErr("index rollback "+rb.ID, err)
 	}
-	r, err := e.deps.Store.Create(ctx, rollbackActiveKey(rb.ID), b)
-	if err != nil {
+	if err := e.rollbacks().create(ctx, rb); err != nil {
 		return nil, storeErr("create rollback "+rb.ID, err)
 	}
-	rb.Version = r.Version
 	if _, err := e.deliverRollback(ctx, rb); err != nil {
 		e.log.Warn("deliver rollback events", "rollback", rb.ID, "err", err)
 	}
@@ -213,7 +206,7 @@ func (e *Engine) lockRollbackHosts(ctx context.Context, rb *Rollback) error {
 			return storeErr("read host lock "+h.Host.ID, err)
 		}
 		holder := string(r.Value)
-		if _, err := e.getActiveRollback(ctx, holder); err == nil {
+		if _, err := e.rollbacks().getActive(ctx, holder); err == nil {
 			return Errorf(CodeConflict, "%s is already being rolled back by %s.", hostLabel(h.Host), holder)
 		} else if ErrorCode(err) != CodeNotFound {
 			return err
@@ -231,15 +224,8 @@ func (e *Engine) auditRollbackRefusal(ctx context.Context, tenant string, req Ro
 	ev := Event{At: e.now(), Tenant: tenant, Type: EvRollbackRefused, Actor: who.ID, Person: &who,
 		Detail: ErrorMessage(reason), Data: map[string]string{"action": "rollback", "code": ErrorCode(reason),
 			"cycle": req.Cycle, "env": req.Env, "hosts": strings.Join(req.Hosts, ",")}}
-	b, _ := json.Marshal(ev)
-	stream := StartRefusalStream(tenant)
-	en, err := e.deps.Store.Append(ctx, stream, b)
-	if err != nil {
+	if err := e.appendStanding(ctx, StartRefusalStream(tenant), ev, true); err != nil {
 		e.log.Error("audit rollback refusal", "tenant", tenant, "requester", who.ID, "err", err)
-	} else if e.deps.Notary != nil {
-		if _, err := e.deps.Notary.Checkpoint(ctx, stream, en.Seq, en.Hash, true); err != nil {
-			e.log.Error("checkpoint rollback refusal", "tenant", tenant, "stream", stream, "err", err)
-		}
 	}
 	e.log.Warn("rollback refused", "tenant", tenant, "requester", who.ID, "code", ErrorCode(reason))
 }

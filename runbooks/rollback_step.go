@@ -36,7 +36,7 @@ func (k rollbackKind) due(ctx context.Context, now time.Time) ([]string, error) 
 // provider calls run under StepTimeout, the write under RecordTimeout.
 func (k rollbackKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
-	rb, err := e.getActiveRollback(ctx, id)
+	rb, err := e.rollbacks().getActive(ctx, id)
 	if err != nil {
 		if ErrorCode(err) == CodeNotFound {
 			return false, false, nil // archived meanwhile
@@ -62,7 +62,7 @@ func (k rollbackKind) step(ctx context.Context, lease *state.Lease, id string) (
 		if len(n.Outbox) == len(rb.Outbox) && n.Notified == rb.Notified {
 			return false, false, nil // chat is down; next tick
 		}
-		return true, false, e.saveRollback(wctx, lease, n)
+		return true, false, e.rollbacks().save(wctx, lease, n)
 	}
 	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
 	moved, err := e.actRollback(cctx, n, a)
@@ -76,7 +76,7 @@ func (k rollbackKind) step(ctx context.Context, lease *state.Lease, id string) (
 	if !moved && n.Revision == rb.Revision && n.Errors == rb.Errors && !restoresChanged(rb, n) {
 		return false, true, nil
 	}
-	if err := e.saveRollback(wctx2, lease, n); err != nil {
+	if err := e.rollbacks().save(wctx2, lease, n); err != nil {
 		return false, false, err
 	}
 	if d, derr := e.deliverRollback(wctx2, n); derr != nil {

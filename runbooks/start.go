@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -92,35 +91,15 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 func (e *Engine) auditStartRefusal(ctx context.Context, tenant string, who Person, reason error) {
 	ev := Event{At: e.now(), Tenant: tenant, Type: EvStartRefused, Actor: who.ID, Person: &who,
 		Detail: ErrorMessage(reason), Data: map[string]string{"action": "start", "code": ErrorCode(reason)}}
-	b, _ := json.Marshal(ev)
-	stream := StartRefusalStream(tenant)
-	en, err := e.deps.Store.Append(ctx, stream, b)
-	if err != nil {
+	if err := e.appendStanding(ctx, StartRefusalStream(tenant), ev, true); err != nil {
 		e.log.Error("audit start refusal", "tenant", tenant, "requester", who.ID, "err", err)
-	} else if e.deps.Notary != nil {
-		if _, err := e.deps.Notary.Checkpoint(ctx, stream, en.Seq, en.Hash, true); err != nil {
-			e.log.Error("checkpoint start refusal", "tenant", tenant, "stream", stream, "seq", en.Seq, "err", err)
-		}
 	}
 	e.log.Warn("start refused", "tenant", tenant, "requester", who.ID, "code", ErrorCode(reason))
 }
 
 // StartRefusals reads a tenant's refused starts, oldest first.
 func (e *Engine) StartRefusals(ctx context.Context, tenant string) ([]Event, error) {
-	entries, err := e.deps.Store.Read(ctx, StartRefusalStream(tenant), 1, 0)
-	if err != nil {
-		return nil, storeErr("read start refusals of "+tenant, err)
-	}
-	out := make([]Event, 0, len(entries))
-	for _, en := range entries {
-		var ev Event
-		if err := json.Unmarshal(en.Data, &ev); err != nil {
-			return nil, fmt.Errorf("decode start refusal %d of %s: %w", en.Seq, tenant, err)
-		}
-		ev.Seq = en.Seq
-		out = append(out, ev)
-	}
-	return out, nil
+	return e.readEvents(ctx, StartRefusalStream(tenant))
 }
 
 // plan lays out the stages of a new cycle: preflight, the tenant's
