@@ -39,10 +39,12 @@ type Decision struct {
 
 // Outcome is what a decision did.
 type Outcome struct {
-	Cycle     *Cycle
-	Rollback  *Rollback // set instead of Cycle for a rollback's decision
-	Duplicate bool      // the same interaction was applied before: nothing changed
-	Message   string    // a short confirmation to show the person
+	Cycle    *Cycle
+	Rollback *Rollback // set instead of Cycle for a rollback's decision
+	// Prevention is set instead of Cycle for a prevention rollout's decision.
+	Prevention *Prevention
+	Duplicate  bool   // the same interaction was applied before: nothing changed
+	Message    string // a short confirmation to show the person
 }
 
 // Decide applies a person's decision if the approval policy allows it. It

@@ -38,7 +38,10 @@ type Deps struct {
 	// Archive receives each finished cycle's audit streams before the
 	// cycle is archived (optional).
 	Archive Archive
-	Log     *slog.Logger
+	// Prevention is the EDR console prevention rollouts act on (optional:
+	// nil refuses them).
+	Prevention PreventionConsole
+	Log        *slog.Logger
 }
 
 // Config tunes the engine loop.
@@ -72,6 +75,10 @@ type Config struct {
 	// Freezes are the configured change freezes (the freezes section);
 	// approvers add others by command (see Engine.Freeze).
 	Freezes []Freeze
+
+	// Prevention is each tier's Detection → Prevention rollout settings
+	// (the edr.prevention section).
+	Prevention PreventionSettings
 }
 
 // DefaultConfig is the engine's tuning when nothing else is said; config's
