@@ -39,6 +39,7 @@ type Server struct {
 	counts  map[string]int
 	devices []Device
 	updates map[string]string // sensor-update policy ID → target version
+	pv      *prevention       // prevention.go
 }
 
 // Device is one host's sensor as Falcon's device details show it.
@@ -78,6 +79,7 @@ func New(t testing.TB, clientID, clientSecret string) *Server {
 	mux.HandleFunc("POST /devices/entities/devices/v2", s.api(ScopeHostsRead, s.details))
 	mux.HandleFunc("GET /policy/entities/sensor-update/v2", s.api(ScopeSensorUpdatePoliciesRead, s.updatePolicies))
 	mux.HandleFunc("GET /policy/combined/sensor-update-kernels/v1", s.api(ScopeSensorUpdatePoliciesRead, s.empty))
+	s.routePrevention(mux)
 	srv := httptest.NewServer(mux)
 	s.URL = srv.URL
 	t.Cleanup(srv.Close)
