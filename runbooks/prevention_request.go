@@ -147,7 +147,12 @@ func (e *Engine) latestPrevention(ctx context.Context, tenant, tier string) (*Pr
 			return nil, err
 		}
 		for _, p := range ps {
-			if p.Tenant == tenant && p.Tier == tier && p.Status != PreventionRejected && (last == nil || p.Created.After(last.Created)) {
+			if p.Tenant != tenant || p.Tier != tier || p.Status == PreventionRejected {
+				continue
+			}
+			// On a tie a rollback to detection counts as the later: it
+			// is the safer reading.
+			if last == nil || p.Created.After(last.Created) || (p.Created.Equal(last.Created) && p.Mode == ModeDetection) {
 				last = p
 			}
 		}

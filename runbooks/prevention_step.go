@@ -194,12 +194,16 @@ func verdictWord(g DetectionGate) string {
 // rolledBackSince finds a detection rollback of n's tier that completed
 // after n moved the host group.
 func (e *Engine) rolledBackSince(ctx context.Context, n *Prevention) (*Prevention, error) {
-	last, err := e.latestPrevention(ctx, n.Tenant, n.Tier)
-	if err != nil {
-		return nil, err
-	}
-	if last != nil && last.Mode == ModeDetection && last.Status == PreventionCompleted && last.Ended.After(n.Assigned) {
-		return last, nil
+	for _, finished := range []bool{false, true} {
+		ps, err := e.Preventions(ctx, finished)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if p.Tenant == n.Tenant && p.Tier == n.Tier && p.Mode == ModeDetection && p.Status == PreventionCompleted && !p.Ended.Before(n.Assigned) {
+				return p, nil
+			}
+		}
 	}
 	return nil, nil
 }
