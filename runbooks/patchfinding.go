@@ -57,3 +57,13 @@ type PatchFinding struct {
 type PatchFindings interface {
 	PatchFindings(ctx context.Context, hosts []Host) ([]PatchFinding, error)
 }
+
+// PatchFindingsEach is a PatchFindings that hands its findings over a few
+// hosts at a time, so a scan of a large fleet holds one part, not all of
+// them. Each call of each carries every finding of the hosts it names (a
+// host's findings never span two calls); calls are never concurrent. An
+// error from each stops the read and is returned.
+type PatchFindingsEach interface {
+	PatchFindings
+	EachPatchFindings(ctx context.Context, hosts []Host, each func([]PatchFinding) error) error
+}

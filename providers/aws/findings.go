@@ -14,7 +14,7 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-var _ runbooks.PatchFindings = (*Provider)(nil)
+var _ runbooks.PatchFindingsEach = (*Provider)(nil)
 
 // findingsFanOut bounds how many hosts' DescribeInstancePatches run at once
 // across accounts; each call also waits for its account's limiter.
@@ -30,10 +30,19 @@ var findingStates = []string{"Missing", "Failed", "InstalledPendingReboot"}
 // Released stays zero and the SLA clock starts when patchgate first sees a
 // patch missing.
 func (p *Provider) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
-	var (
-		mu  sync.Mutex
-		out []runbooks.PatchFinding
-	)
+	var out []runbooks.PatchFinding
+	err := p.EachPatchFindings(ctx, hosts, func(fs []runbooks.PatchFinding) error { out = append(out, fs...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachPatchFindings is PatchFindings host by host: each host's findings
+// are handed to each (one at a time) as its walk ends, so a scan holds the
+// hosts being read, not the fleet's.
+func (p *Provider) EachPatchFindings(ctx context.Context, hosts []runbooks.Host, each func([]runbooks.PatchFinding) error) error {
+	var mu sync.Mutex
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(findingsFanOut)
 	for _, h := range hosts {
@@ -42,19 +51,15 @@ func (p *Provider) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]
 		}
 		g.Go(func() error {
 			fs, err := p.hostFindings(gctx, p.clientsFor(h.Account, h.Region), h)
-			if err != nil {
+			if err != nil || len(fs) == 0 {
 				return err
 			}
 			mu.Lock()
-			out = append(out, fs...)
-			mu.Unlock()
-			return nil
+			defer mu.Unlock()
+			return each(fs)
 		})
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return g.Wait()
 }
 
 func (p *Provider) hostFindings(ctx context.Context, c *regional, h runbooks.Host) ([]runbooks.PatchFinding, error) {

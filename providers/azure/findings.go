@@ -12,7 +12,7 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-var _ runbooks.PatchFindings = (*Provider)(nil)
+var _ runbooks.PatchFindingsEach = (*Provider)(nil)
 
 // PatchFindings runs assessPatches on each Azure VM among hosts (within the
 // provider's per-subscription bounds) and lists the patches its result's
@@ -22,30 +22,33 @@ var _ runbooks.PatchFindings = (*Provider)(nil)
 // Arc-enabled servers are not read: their assessPatches result only counts
 // patches by classification, so Measured says they were not measured.
 func (p *Provider) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
+	var out []runbooks.PatchFinding
+	err := p.EachPatchFindings(ctx, hosts, func(fs []runbooks.PatchFinding) error { out = append(out, fs...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachPatchFindings is PatchFindings VM by VM: each VM's findings are
+// handed to each (one at a time) as its assessment ends.
+func (p *Provider) EachPatchFindings(ctx context.Context, hosts []runbooks.Host, each func([]runbooks.PatchFinding) error) error {
 	var vms []runbooks.Host
 	for _, h := range azureHosts(hosts) {
 		if p.Measured(h) {
 			vms = append(vms, h)
 		}
 	}
-	var (
-		mu  sync.Mutex
-		out []runbooks.PatchFinding
-	)
-	err := p.each(ctx, len(vms), func(i int) string { return vms[i].Account }, func(ctx context.Context, i int) error {
+	var mu sync.Mutex
+	return p.each(ctx, len(vms), func(i int) string { return vms[i].Account }, func(ctx context.Context, i int) error {
 		fs, err := p.vmFindings(ctx, vms[i])
-		if err != nil {
+		if err != nil || len(fs) == 0 {
 			return err
 		}
 		mu.Lock()
-		out = append(out, fs...)
-		mu.Unlock()
-		return nil
+		defer mu.Unlock()
+		return each(fs)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
 }
 
 // Measured reports whether PatchFindings reads h: managed Azure VMs only.

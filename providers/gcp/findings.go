@@ -11,7 +11,7 @@ import (
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-var _ runbooks.PatchFindings = (*Provider)(nil)
+var _ runbooks.PatchFindingsEach = (*Provider)(nil)
 
 // PatchFindings reads the OS Config vulnerability reports of each zone the
 // managed GCP hosts are in (instances/-, paged, within the provider's
@@ -21,6 +21,18 @@ var _ runbooks.PatchFindings = (*Provider)(nil)
 // starts when patchgate first sees the patch missing; vulnerabilities with
 // no fix available are not missing patches and are left out.
 func (p *Provider) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
+	var out []runbooks.PatchFinding
+	err := p.EachPatchFindings(ctx, hosts, func(fs []runbooks.PatchFinding) error { out = append(out, fs...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// EachPatchFindings is PatchFindings page by page: a page's reports (one
+// per instance, so every finding of its hosts) are handed to each as it
+// arrives.
+func (p *Provider) EachPatchFindings(ctx context.Context, hosts []runbooks.Host, each func([]runbooks.PatchFinding) error) error {
 	byZone := map[[2]string]map[string]runbooks.Host{}
 	for _, h := range hosts {
 		if h.Cloud != runbooks.GCP || !h.Managed {
@@ -37,22 +49,20 @@ func (p *Provider) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i][0]+"/"+keys[i][1] < keys[j][0]+"/"+keys[j][1] })
-	var out []runbooks.PatchFinding
 	for _, k := range keys {
-		fs, err := p.zoneFindings(ctx, k[0], k[1], byZone[k])
-		if err != nil {
-			return nil, err
+		if err := p.zoneFindings(ctx, k[0], k[1], byZone[k], each); err != nil {
+			return err
 		}
-		out = append(out, fs...)
 	}
-	return out, nil
+	return nil
 }
 
-func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts map[string]runbooks.Host) ([]runbooks.PatchFinding, error) {
+func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts map[string]runbooks.Host, each func([]runbooks.PatchFinding) error) error {
 	parent := fmt.Sprintf("projects/%s/locations/%s/instances/-", project, zone)
-	var out []runbooks.PatchFinding
+	var eachErr error
 	err := p.osconfig.Projects.Locations.Instances.VulnerabilityReports.List(parent).PageSize(100).
 		Pages(ctx, func(page *osconfig.ListVulnerabilityReportsResponse) error {
+			var out []runbooks.PatchFinding
 			for _, rep := range page.VulnerabilityReports {
 				h, ok := hosts[instanceIDOf(rep.Name)]
 				if !ok {
@@ -64,12 +74,19 @@ func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts
 					}
 				}
 			}
-			return nil
+			if len(out) == 0 {
+				return nil
+			}
+			eachErr = each(out)
+			return eachErr
 		})
-	if err != nil {
-		return nil, coded(fmt.Sprintf("list OS Config vulnerability reports of %s in %s", project, zone), err)
+	if eachErr != nil {
+		return eachErr
 	}
-	return out, nil
+	if err != nil {
+		return coded(fmt.Sprintf("list OS Config vulnerability reports of %s in %s", project, zone), err)
+	}
+	return nil
 }
 
 func vulnFinding(h runbooks.Host, v *osconfig.VulnerabilityReportVulnerability) (runbooks.PatchFinding, bool) {

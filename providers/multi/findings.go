@@ -2,11 +2,12 @@ package multi
 
 import (
 	"context"
+	"sync"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-var _ runbooks.PatchFindings = (*Router)(nil)
+var _ runbooks.PatchFindingsEach = (*Router)(nil)
 
 // PatchFindings asks each cloud's provider about its own hosts, side by
 // side. Hosts of a cloud whose provider reads no patch findings are left
@@ -37,6 +38,35 @@ func (r *Router) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]ru
 		all = append(all, got[name]...)
 	}
 	return all, nil
+}
+
+// EachPatchFindings is PatchFindings part by part: the clouds are read side
+// by side and each part is handed to hand one at a time; a cloud whose
+// provider cannot stream hands over all its findings as one part.
+func (r *Router) EachPatchFindings(ctx context.Context, hosts []runbooks.Host, hand func([]runbooks.PatchFinding) error) error {
+	parts := map[runbooks.Cloud][]runbooks.Host{}
+	for _, h := range hosts {
+		if r.Measured(h) {
+			parts[h.Cloud] = append(parts[h.Cloud], h)
+		}
+	}
+	var mu sync.Mutex
+	one := func(fs []runbooks.PatchFinding) error {
+		mu.Lock()
+		defer mu.Unlock()
+		return hand(fs)
+	}
+	return each(parts, func(name runbooks.Cloud, hs []runbooks.Host) error {
+		f := r.clouds[name].Findings
+		if s, ok := f.(runbooks.PatchFindingsEach); ok {
+			return s.EachPatchFindings(ctx, hs, one)
+		}
+		fs, err := f.PatchFindings(ctx, hs)
+		if err != nil || len(fs) == 0 {
+			return err
+		}
+		return one(fs)
+	})
 }
 
 // Measured reports whether the host's cloud has a provider that reads

@@ -11,7 +11,7 @@ import (
 // MethodPatchFindings counts PatchFindings calls.
 const MethodPatchFindings = "PatchFindings"
 
-var _ runbooks.PatchFindings = (*Fleet)(nil)
+var _ runbooks.PatchFindingsEach = (*Fleet)(nil)
 
 // advisory is a simulated vendor patch: its severity, CVEs and age in days
 // at the fleet's anchor day.
@@ -46,6 +46,15 @@ var SimKEVCVEs = []string{"CVE-2026-31101", "CVE-2026-30090"}
 // low-severity package updates.
 func (f *Fleet) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]runbooks.PatchFinding, error) {
 	var out []runbooks.PatchFinding
+	err := f.EachPatchFindings(ctx, hosts, func(fs []runbooks.PatchFinding) error { out = append(out, fs...); return nil })
+	return out, err
+}
+
+// EachPatchFindings is PatchFindings host by host: one counted call, then
+// each host's findings made as they are handed over (outside the fleet's
+// lock, so each may call the fleet).
+func (f *Fleet) EachPatchFindings(ctx context.Context, hosts []runbooks.Host, each func([]runbooks.PatchFinding) error) error {
+	var lacking []runbooks.Host
 	err := f.call(ctx, MethodPatchFindings, func(int) error {
 		now := f.now()
 		for _, want := range hosts {
@@ -53,15 +62,21 @@ func (f *Fleet) PatchFindings(ctx context.Context, hosts []runbooks.Host) ([]run
 			if !ok {
 				continue
 			}
-			h := f.view(i, now)
-			if !h.Managed || h.PendingPatches == 0 {
-				continue
+			if h := f.view(i, now); h.Managed && h.PendingPatches > 0 {
+				lacking = append(lacking, h)
 			}
-			out = append(out, f.hostFindings(h)...)
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return err
+	}
+	for _, h := range lacking {
+		if err := each(f.hostFindings(h)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (f *Fleet) hostFindings(h runbooks.Host) []runbooks.PatchFinding {

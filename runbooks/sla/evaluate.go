@@ -1,7 +1,6 @@
 package sla
 
 import (
-	"sort"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -130,44 +129,10 @@ type Result struct {
 // Evaluate gives every missing, failed or reboot-pending patch its deadline
 // and status, and every host its verdict. It does no I/O.
 func Evaluate(in Input) Result {
-	res := Result{Tenant: in.Tenant, At: in.Now, ByEnv: map[string]Counts{}}
-	byHost := map[string][]int{}
-	for i := range in.Findings {
-		f := in.Findings[i]
-		if f.State == runbooks.PatchInstalled {
-			continue
-		}
-		f.Tenant = in.Tenant
-		res.Items = append(res.Items, in.item(f))
-		byHost[f.HostID] = append(byHost[f.HostID], len(res.Items)-1)
-	}
-	for _, h := range in.Hosts {
-		v := HostVerdict{HostID: h.ID, Name: h.Name, Env: h.Env, Status: Unmanaged}
-		if h.Managed {
-			v.Status, v.PCI = in.verdict(res.Items, byHost[h.ID])
-		}
-		res.Hosts = append(res.Hosts, v)
-		c := res.ByEnv[h.Env]
-		c.add(v.Status)
-		res.ByEnv[h.Env] = c
-		res.Total.add(v.Status)
-		switch {
-		case v.Status == Unmanaged || v.Status == Excepted:
-			res.PCI633.add(v.Status)
-		case v.PCI:
-			res.PCI633.add(Within)
-		default:
-			res.PCI633.add(Overdue)
-		}
-	}
-	sort.SliceStable(res.Items, func(a, b int) bool {
-		x, y := &res.Items[a], &res.Items[b]
-		if x.HostID != y.HostID {
-			return x.HostID < y.HostID
-		}
-		return x.Deadline.Before(y.Deadline)
-	})
-	return res
+	t := newTally(&in, true)
+	// Evaluate's findings arrive as one part, so no host can span two.
+	_ = t.add(in.Findings)
+	return t.result()
 }
 
 func (in *Input) item(f runbooks.PatchFinding) Item {
@@ -215,10 +180,10 @@ func (in *Input) item(f runbooks.PatchFinding) Item {
 }
 
 // verdict is a managed host's status and its PCI DSS 6.3.3 standing.
-func (in *Input) verdict(items []Item, idx []int) (string, bool) {
+func (in *Input) verdict(items []Item) (string, bool) {
 	worst, excepted, pci := Within, false, true
 	rank := map[string]int{Within: 0, Due: 1, Overdue: 2}
-	for _, i := range idx {
+	for i := range items {
 		it := &items[i]
 		if it.Status == Excepted {
 			excepted = true

@@ -137,6 +137,54 @@ func (s *Service) Scan(ctx context.Context) (Posture, error) {
 }
 
 func (s *Service) scanTenant(ctx context.Context, t runbooks.Tenant, now time.Time, kev *KEV, excs []Exception) (Snapshot, int, error) {
+	hosts, failed, errs := s.tenantHosts(ctx, t)
+	var measured []runbooks.Host
+	for _, h := range hosts {
+		if h.Managed {
+			measured = append(measured, h)
+		}
+	}
+	seen, err := s.firstSeen(ctx, t.Name, now)
+	if err != nil {
+		return Snapshot{}, 0, errors.Join(append(errs, err)...)
+	}
+	pg, err := s.newPaging(ctx, t.Name, now)
+	if err != nil {
+		return Snapshot{}, 0, errors.Join(append(errs, err)...)
+	}
+	in := Input{Tenant: t.Name, Now: now, Deadlines: s.Policy.For(t.Name), KEV: kev, Exceptions: excs, Hosts: hosts, FirstSeen: seen.lookup}
+	tl := newTally(&in, false)
+	tl.onItem = func(it *Item) { pg.consider(ctx, it) }
+	err = s.readFindings(ctx, measured, tl.add)
+	paged, perr := pg.record(ctx)
+	if perr != nil {
+		errs = append(errs, perr)
+	}
+	if err != nil {
+		// Without findings nothing about these hosts was measured.
+		return Snapshot{Tenant: t.Name, Day: now.UTC().Format(time.DateOnly), At: now, Errors: []string{"patch findings: " + err.Error()}},
+			paged, errors.Join(append(errs, fmt.Errorf("patch findings: %w", err))...)
+	}
+	if err := seen.save(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	snap := tl.snapshot(kev)
+	snap.Errors = failed
+	day := dayPrefix + t.Name + "/" + snap.Day
+	compact := snap
+	compact.Items, compact.Listed = nil, 0
+	if err := putJSON(ctx, s.Store, day, compact); err != nil {
+		errs = append(errs, err)
+	}
+	if err := putJSON(ctx, s.Store, latestPrefix+t.Name, snap); err != nil {
+		errs = append(errs, err)
+	}
+	return snap, paged, errors.Join(errs...)
+}
+
+// tenantHosts lists the tenant's hosts environment by environment, marking
+// those whose cloud reads no patch findings as unmanaged (not measured).
+func (s *Service) tenantHosts(ctx context.Context, t runbooks.Tenant) ([]runbooks.Host, []string, []error) {
 	var hosts []runbooks.Host
 	var errs []error
 	var failed []string
@@ -157,126 +205,20 @@ func (s *Service) scanTenant(ctx context.Context, t runbooks.Tenant, now time.Ti
 			}
 		}
 	}
-	var measured []runbooks.Host
-	for _, h := range hosts {
-		if h.Managed {
-			measured = append(measured, h)
-		}
-	}
-	fs, err := s.Findings.PatchFindings(ctx, measured)
-	if err != nil {
-		// Without findings nothing about these hosts was measured.
-		return Snapshot{Tenant: t.Name, Day: now.UTC().Format(time.DateOnly), At: now, Errors: []string{"patch findings: " + err.Error()}},
-			0, errors.Join(append(errs, fmt.Errorf("patch findings: %w", err))...)
-	}
-	seen, err := s.firstSeen(ctx, t.Name, fs, now)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	res := Evaluate(Input{Tenant: t.Name, Now: now, Deadlines: s.Policy.For(t.Name), KEV: kev, Exceptions: excs,
-		Hosts: hosts, Findings: fs, FirstSeen: seen})
-	snap := snapshotOf(res, kev)
-	snap.Errors = failed
-	day := dayPrefix + t.Name + "/" + snap.Day
-	compact := snap
-	compact.Items, compact.Listed = nil, 0
-	if err := putJSON(ctx, s.Store, day, compact); err != nil {
-		errs = append(errs, err)
-	}
-	if err := putJSON(ctx, s.Store, latestPrefix+t.Name, snap); err != nil {
-		errs = append(errs, err)
-	}
-	paged, err := s.page(ctx, t.Name, res.Items, now)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	return snap, paged, errors.Join(errs...)
+	return hosts, failed, errs
 }
 
-// firstSeen records the first day each dateless finding was seen and
-// returns the lookup Evaluate starts their clocks from. Patches no longer
-// reported are forgotten, so one that comes back starts again.
-func (s *Service) firstSeen(ctx context.Context, tenant string, fs []runbooks.PatchFinding, now time.Time) (func(host, patch string) time.Time, error) {
-	var seen map[string]time.Time
-	_, err := state.ModifyJSON(ctx, s.Store, seenPrefix+tenant, func(cur *map[string]time.Time) (*map[string]time.Time, error) {
-		next := map[string]time.Time{}
-		for _, f := range fs {
-			if !f.Released.IsZero() {
-				continue
-			}
-			k := f.HostID + "|" + f.PatchID
-			if cur != nil {
-				if t, ok := (*cur)[k]; ok {
-					next[k] = t
-					continue
-				}
-			}
-			next[k] = now
-		}
-		seen = next
-		if cur == nil && len(next) == 0 {
-			return nil, nil
-		}
-		return &next, nil
-	})
-	return func(host, patch string) time.Time { return seen[host+"|"+patch] }, err
-}
-
-// page triggers one incident per overdue critical or KEV host-patch the
-// tenant has not been paged for, then records those the pager accepted in
-// one write and one audit entry, so a failed trigger is tried again by the
-// next scan and a large first scan costs one write, not one per page.
-func (s *Service) page(ctx context.Context, tenant string, items []Item, now time.Time) (int, error) {
-	if s.Pager == nil {
-		return 0, nil
+// readFindings hands the hosts' findings to add part by part when the
+// reader can stream them, else all at once.
+func (s *Service) readFindings(ctx context.Context, hosts []runbooks.Host, add func([]runbooks.PatchFinding) error) error {
+	if each, ok := s.Findings.(runbooks.PatchFindingsEach); ok {
+		return each.EachPatchFindings(ctx, hosts, add)
 	}
-	done, _, err := readJSON[map[string]time.Time](ctx, s.Store, pagedPrefix+tenant)
+	fs, err := s.Findings.PatchFindings(ctx, hosts)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	var errs []error
-	var paged []PagedBreach
-	for i := range items {
-		it := &items[i]
-		key := it.HostID + "|" + it.PatchID
-		if !it.Pages() || (done != nil && !(*done)[key].IsZero()) {
-			continue
-		}
-		why := "critical patch"
-		if it.KEV != "" {
-			why = "known exploited " + it.KEV
-		}
-		pg := runbooks.Page{DedupKey: "patchgate/sla/" + tenant + "/" + it.HostID + "/" + it.PatchID,
-			Summary:  fmt.Sprintf("%s: %s %s on %s is past its SLA deadline %s", tenant, why, it.PatchID, hostLabel(it), it.Deadline.Format(time.DateOnly)),
-			Severity: runbooks.SeverityCritical,
-			Details: map[string]string{"tenant": tenant, "host": it.HostID, "patch": it.PatchID, "severity": it.Severity,
-				"kev": it.KEV, "deadline": it.Deadline.Format(time.RFC3339), "clock_start": it.StartSource, "source": it.Source}}
-		if err := s.Pager.Trigger(ctx, pg); err != nil {
-			errs = append(errs, fmt.Errorf("page %s: %w", pg.DedupKey, err))
-			continue
-		}
-		paged = append(paged, PagedBreach{Host: it.HostID, Patch: it.PatchID, KEV: it.KEV, Deadline: it.Deadline, Source: it.Source})
-	}
-	if len(paged) == 0 {
-		return 0, errors.Join(errs...)
-	}
-	_, err = state.ModifyJSON(ctx, s.Store, pagedPrefix+tenant, func(cur *map[string]time.Time) (*map[string]time.Time, error) {
-		next := map[string]time.Time{}
-		if cur != nil {
-			next = *cur
-		}
-		for _, p := range paged {
-			next[p.Host+"|"+p.Patch] = now
-		}
-		return &next, nil
-	})
-	if err != nil {
-		return 0, errors.Join(append(errs, err)...)
-	}
-	if err := appendAudit(ctx, s.Store, auditEvent{Type: EventBreachPaged, Tenant: tenant, Paged: paged, At: now}); err != nil {
-		errs = append(errs, err)
-	}
-	return len(paged), errors.Join(errs...)
+	return add(fs)
 }
 
 // PagedBreach is one host-patch a scan paged for, as audited.

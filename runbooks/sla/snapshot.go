@@ -1,11 +1,6 @@
 package sla
 
-import (
-	"sort"
-	"time"
-
-	"github.com/patchgate/patchgate/runbooks"
-)
+import "time"
 
 // MaxListed bounds the items a latest snapshot lists (overdue first, then
 // due, then excepted); the counts always cover all.
@@ -55,41 +50,4 @@ func ageBucket(days int) string {
 		return "31-60"
 	}
 	return "61+"
-}
-
-// snapshotOf condenses a result.
-func snapshotOf(r Result, kev *KEV) Snapshot {
-	s := Snapshot{Tenant: r.Tenant, Day: r.At.UTC().Format(time.DateOnly), At: r.At, ByEnv: r.ByEnv, Total: r.Total, PCI633: r.PCI633,
-		OverdueBySeverity: map[string]int{}, CriticalAges: map[string]int{}}
-	if kev != nil {
-		s.KEV = kev.Version
-	}
-	sources := map[string]bool{}
-	var overdue, due, excepted []Item
-	for _, it := range r.Items {
-		sources[it.Source] = true
-		if it.Severity == runbooks.PatchCritical && it.Status != Excepted {
-			s.CriticalAges[ageBucket(int(r.At.Sub(it.Start)/Day))]++
-		}
-		switch it.Status {
-		case Overdue:
-			s.OverdueBySeverity[it.Severity]++
-			overdue = append(overdue, it)
-		case Due:
-			due = append(due, it)
-		case Excepted:
-			excepted = append(excepted, it)
-		}
-	}
-	for src := range sources {
-		s.Sources = append(s.Sources, src)
-	}
-	sort.Strings(s.Sources)
-	for _, l := range [][]Item{overdue, due, excepted} {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].Deadline.Before(l[j].Deadline) })
-	}
-	listed := append(append(overdue, due...), excepted...)
-	s.Listed = len(listed)
-	s.Items = listed[:min(len(listed), MaxListed)]
-	return s
 }

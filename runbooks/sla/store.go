@@ -19,7 +19,7 @@ const (
 	dayPrefix       = "sla/day/"       // sla/day/<tenant>/<YYYY-MM-DD>: one Snapshot per tenant per day
 	latestPrefix    = "sla/latest/"    // sla/latest/<tenant>: the last Snapshot with its item list
 	pagedPrefix     = "sla/paged/"     // sla/paged/<tenant>: host-patch keys already paged
-	seenPrefix      = "sla/seen/"      // sla/seen/<tenant>: first day a dateless patch was seen
+	seenPrefix      = "sla/seen/"      // sla/seen/<tenant>/<shard>: first day a dateless patch was seen
 	exceptionPrefix = "sla/exception/" // sla/exception/<id>
 	scanClaimPrefix = "sla/scan/"      // sla/scan/<YYYY-MM-DD>: claimed by the one replica that scans that day
 )
