@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -16,6 +17,10 @@ type attachment struct {
 	Name    string
 	Title   string
 	Content []byte
+	// Open, when set instead of Content, gives the Size bytes afresh for
+	// each upload attempt (a file on disk).
+	Open func() (io.ReadCloser, error)
+	Size int
 }
 
 // findingsCSV lists findings as host id, name, reason, one host a row. A
@@ -49,19 +54,31 @@ func findingsFile(c *runbooks.Cycle, stage, what string, fs []runbooks.Finding) 
 
 // upload posts a file into the thread of ref with the files v2 flow.
 func upload(ctx context.Context, api API, ref msgRef, f attachment) error {
-	if len(f.Content) == 0 {
+	var (
+		r    io.Reader = bytes.NewReader(f.Content) // new per attempt, so a retry sends it whole
+		size           = len(f.Content)
+	)
+	if f.Open != nil {
+		rc, err := f.Open()
+		if err != nil {
+			return fmt.Errorf("open %s to upload: %w", f.Name, err)
+		}
+		defer rc.Close()
+		r, size = rc, f.Size
+	}
+	if size == 0 {
 		return nil // files v2 refuses empty files
 	}
 	_, err := api.UploadFileContext(ctx, slack.UploadFileParameters{
 		Filename:        f.Name,
 		Title:           f.Title,
-		FileSize:        len(f.Content),
-		Reader:          bytes.NewReader(f.Content), // new per attempt, so a retry sends it whole
+		FileSize:        size,
+		Reader:          r,
 		Channel:         ref.Channel,
 		ThreadTimestamp: ref.TS,
 	})
 	if err != nil {
-		return fmt.Errorf("upload %s (%d bytes) to thread %s: %w", f.Name, len(f.Content), ref.TS, err)
+		return fmt.Errorf("upload %s (%d bytes) to thread %s: %w", f.Name, size, ref.TS, err)
 	}
 	return nil
 }

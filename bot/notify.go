@@ -29,8 +29,9 @@ type NotifierOptions struct {
 	Log   *slog.Logger
 	// ReadReportFile reads one of the report's files (Report.Files) that
 	// the archive kept on this machine, to attach it to the thread when the
-	// report is done (default: read the local path). Files in an object
-	// store are posted as links instead.
+	// report is done (default: the local file is streamed to Slack from
+	// disk, never read whole). Files in an object store are posted as links
+	// instead.
 	ReadReportFile func(ctx context.Context, f runbooks.ArchivedFile) ([]byte, error)
 	// Replica names this notifier in the claims it stores (default: host,
 	// process and a random suffix).
@@ -110,9 +111,6 @@ func NewNotifier(api API, store state.Store, opts NotifierOptions) *Notifier {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.Default()
-	}
-	if opts.ReadReportFile == nil {
-		opts.ReadReportFile = readLocalReportFile
 	}
 	if opts.DrainTimeout <= 0 {
 		opts.DrainTimeout = 5 * time.Second

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -11,9 +12,16 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// readLocalReportFile reads an archived report file kept on this machine.
-func readLocalReportFile(_ context.Context, f runbooks.ArchivedFile) ([]byte, error) {
-	return os.ReadFile(f.Location)
+// localReportFile is an archived report file kept on this machine as an
+// attachment read from disk on each upload attempt: a 20,000-host hosts CSV
+// is ~4.5 MB, and holding it whole beside the report's own memory is what
+// pushed a cycle's peak RSS up.
+func localReportFile(f runbooks.ArchivedFile) (attachment, error) {
+	st, err := os.Stat(f.Location)
+	if err != nil {
+		return attachment{}, err
+	}
+	return attachment{Size: int(st.Size()), Open: func() (io.ReadCloser, error) { return os.Open(f.Location) }}, nil
 }
 
 // remote reports whether an archived file lives in an object store (s3://,
@@ -52,12 +60,12 @@ func (n *Notifier) shareReport(ctx context.Context, ref msgRef, c *runbooks.Cycl
 			links = append(links, reportLink(f))
 			continue
 		}
-		content, err := n.opts.ReadReportFile(ctx, f)
+		a, err := n.reportFile(ctx, f)
 		if err != nil {
 			n.log.Error("read report file to attach", "cycle", c.ID, "tenant", c.Tenant, "file", f.Name, "err", err)
 			continue
 		}
-		if err := n.attach(ctx, ref, c, reportAttachment(c, f, content)); err != nil {
+		if err := n.attach(ctx, ref, c, reportAttachment(c, f, a)); err != nil {
 			return err
 		}
 	}
@@ -78,15 +86,25 @@ func (n *Notifier) shareReport(ctx context.Context, ref msgRef, c *runbooks.Cycl
 	return nil
 }
 
+// reportFile is a local report file's content: ReadReportFile's bytes
+// when one is set, else the file streamed from disk.
+func (n *Notifier) reportFile(ctx context.Context, f runbooks.ArchivedFile) (attachment, error) {
+	if n.opts.ReadReportFile == nil {
+		return localReportFile(f)
+	}
+	content, err := n.opts.ReadReportFile(ctx, f)
+	return attachment{Content: content}, err
+}
+
 // reportAttachment names a report file in the thread; CSVs get the cycle's
 // ID in front, so a downloaded hosts.csv still says which cycle it is of.
-func reportAttachment(c *runbooks.Cycle, f runbooks.ArchivedFile, content []byte) attachment {
-	name, title := f.Name, "Compliance report · "+c.ID
+func reportAttachment(c *runbooks.Cycle, f runbooks.ArchivedFile, a attachment) attachment {
+	a.Name, a.Title = f.Name, "Compliance report · "+c.ID
 	if strings.HasSuffix(f.Name, ".csv") {
-		name = c.ID + "-report-" + f.Name
-		title = "Compliance evidence " + f.Name + " · " + c.ID
+		a.Name = c.ID + "-report-" + f.Name
+		a.Title = "Compliance evidence " + f.Name + " · " + c.ID
 	}
-	return attachment{Name: name, Title: title, Content: content}
+	return a
 }
 
 // reportLink is one remote file as a thread line: a link to the presigned
