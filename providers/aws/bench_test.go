@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"syscall"
 	"testing"
@@ -34,7 +35,9 @@ import (
 //	vs-path      wall-ms / path-ms (target ≤ 1.3)
 //	cpu-ms       process CPU per inventory of 10,000 instances (target
 //	             ≤ 300 ms); the fake shares the process, so this includes its
-//	             own encoding and is an upper bound on the provider's
+//	             own encoding and is an upper bound on the provider's (a CPU
+//	             profile splits the two: the fake's goroutines are labelled
+//	             side=fake)
 //	calls        every call the fake answered
 //	seq-ms, speedup  with PATCHGATE_BENCH_SEQ=1 only: the same calls made one
 //	             after another (the paper's single-Lambda walk), measured once
@@ -54,7 +57,13 @@ func BenchmarkInventory10k(b *testing.B) {
 
 func benchInventory(b *testing.B, latency time.Duration, conc int) {
 	const accounts, perAccount = 12, 10000 / 12
+	// The fake's server goroutines carry the label side=fake, so a CPU
+	// profile of the benchmark splits the process's CPU between the fake
+	// and the provider (go tool pprof -tagfocus side=fake / -tagignore).
+	ctx := context.Background()
+	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "fake")))
 	fake := awstest.NewServer(b)
+	pprof.SetGoroutineLabels(ctx)
 	env, cfg := fleet(fake, accounts, perAccount)
 	extra := 10000 - accounts*perAccount // 4: put them in the first account
 	for i := range extra {
@@ -63,7 +72,6 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 	}
 	fake.Latency = latency
 	cfg.AccountConcurrency = conc
-	ctx := context.Background()
 
 	var seq time.Duration
 	seqCalls := -1
