@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
+	"sync"
 	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -89,6 +91,15 @@ type Dir struct {
 	// SLA reads the tenant's latest patch SLA posture (nil: no posture
 	// scan; PCI DSS 6.3.3 then falls back to when hosts were last patched).
 	SLA func(ctx context.Context, tenant string) (*SLAPosture, error)
+	// Parallel is how many reports this Dir makes at once (default the
+	// number of CPUs Go uses). Making one is CPU-bound (encoding, the PDF),
+	// so more at once finish no sooner and each holds its bundle, its
+	// encoders and the PDF's buffers: when a hundred tenants' cycles end in
+	// one tick, more reports at once only add memory.
+	Parallel int
+
+	slotsOnce sync.Once
+	slots     chan struct{}
 }
 
 var _ runbooks.Reporter = (*Dir)(nil)
@@ -103,6 +114,11 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 	if c == nil {
 		return runbooks.Report{}, fmt.Errorf("report: input has no cycle")
 	}
+	release, err := d.slot(ctx)
+	if err != nil {
+		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
+	}
+	defer release()
 	now := time.Now
 	if d.Now != nil {
 		now = d.Now
@@ -204,6 +220,23 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 		}
 	}
 	return rep, nil
+}
+
+// slot waits for one of Parallel places to make a report in.
+func (d *Dir) slot(ctx context.Context) (release func(), err error) {
+	d.slotsOnce.Do(func() {
+		n := d.Parallel
+		if n <= 0 {
+			n = runtime.GOMAXPROCS(0)
+		}
+		d.slots = make(chan struct{}, n)
+	})
+	select {
+	case d.slots <- struct{}{}:
+		return func() { <-d.slots }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // dataFiles encodes the evidence JSON and the CSVs, in that order, and

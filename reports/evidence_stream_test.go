@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"testing"
@@ -101,5 +102,24 @@ func TestReportStreamsLargeFilesToTheArchive(t *testing.T) {
 				t.Errorf("evidence differs between the two archives or is not JSON")
 			}
 		}
+	}
+}
+
+// A Dir makes at most Parallel reports at once: with its one place taken,
+// another report waits, and gives up when its context ends.
+func TestReportWaitsForAPlace(t *testing.T) {
+	d := &Dir{Path: t.TempDir(), Now: func() time.Time { return at(31) }, Parallel: 1}
+	release, err := d.slot(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := d.Report(ctx, reportInput()); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want the wait for a place cut short", err)
+	}
+	release()
+	if _, err := d.Report(context.Background(), reportInput()); err != nil {
+		t.Fatalf("with the place free: %v", err)
 	}
 }
