@@ -1,7 +1,6 @@
 package config
 
 import (
-	"net/url"
 	"slices"
 	"time"
 
@@ -93,14 +92,7 @@ func (d *decoder) checkChangeRecords(c *Config) {
 		sn := cr.ServiceNow
 		d.checkSecret("change_records.servicenow.password", sn.Password)
 		d.checkSecret("change_records.servicenow.token", sn.Token)
-		if sn.URL == "" {
-			d.at("change_records.servicenow.url", "is required with platform servicenow (e.g. https://acme.service-now.com)")
-		} else {
-			d.checkURL("change_records.servicenow.url", sn.URL)
-			if u, err := url.Parse(sn.URL); err == nil && u.Scheme == "http" && !loopback(u.Hostname()) {
-				d.at("change_records.servicenow.url", "must be https: the credentials would cross the network in clear text (http is for localhost only)")
-			}
-		}
+		d.checkSecureURL("change_records.servicenow.url", sn.URL, "https://acme.service-now.com")
 		if sn.Token.IsZero() && (sn.Username == "" || sn.Password.IsZero()) {
 			d.at("change_records.servicenow", "needs username and password, or token")
 		}
@@ -108,14 +100,7 @@ func (d *decoder) checkChangeRecords(c *Config) {
 		j := cr.Jira
 		d.checkSecret("change_records.jira.api_token", j.APIToken)
 		d.checkSecret("change_records.jira.token", j.Token)
-		if j.URL == "" {
-			d.at("change_records.jira.url", "is required with platform jira (e.g. https://acme.atlassian.net)")
-		} else {
-			d.checkURL("change_records.jira.url", j.URL)
-			if u, err := url.Parse(j.URL); err == nil && u.Scheme == "http" && !loopback(u.Hostname()) {
-				d.at("change_records.jira.url", "must be https: the token would cross the network in clear text (http is for localhost only)")
-			}
-		}
+		d.checkSecureURL("change_records.jira.url", j.URL, "https://acme.atlassian.net")
 		if j.Token.IsZero() && (j.Email == "" || j.APIToken.IsZero()) {
 			d.at("change_records.jira", "needs email and api_token, or token")
 		}

@@ -18,15 +18,7 @@ func (d *decoder) checkEDR(c *Config) {
 	seen := map[string]bool{}
 	for i, t := range c.EDR.Tiers {
 		p := index("edr.tiers", i)
-		switch {
-		case t.Env == "":
-			d.at(p+".env", "is required")
-		case !envs[t.Env]:
-			d.at(p+".env", "%q is not an environment of the pipeline section", t.Env)
-		case seen[t.Env]:
-			d.at(p+".env", "%q is listed twice", t.Env)
-		}
-		seen[t.Env] = true
+		d.checkMember(p+".env", t.Env, envs, seen, "an environment of the pipeline section")
 		if t.MinVersion != "" && !sensorVersionRE.MatchString(t.MinVersion) {
 			d.at(p+".min_version", "%q is not a dotted sensor version such as 7.14 or 7.14.17706", t.MinVersion)
 		}

@@ -20,15 +20,7 @@ func (d *decoder) checkSLA(c *Config) {
 	for i := range s.Tenants {
 		t := &s.Tenants[i]
 		p := index("sla.tenants", i)
-		switch {
-		case t.Tenant == "":
-			d.at(p+".tenant", "is required")
-		case !tenants[t.Tenant]:
-			d.at(p+".tenant", "%q is not a tenant of the tenants section", t.Tenant)
-		case seen[t.Tenant]:
-			d.at(p+".tenant", "%q is overridden twice", t.Tenant)
-		}
-		seen[t.Tenant] = true
+		d.checkMember(p+".tenant", t.Tenant, tenants, seen, "a tenant of the tenants section")
 		t.Deadlines = inherit(t.Deadlines, s.Deadlines)
 		d.checkDeadlines(p+".deadlines", t.Deadlines)
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -26,16 +25,7 @@ func newCycleCmd() *cobra.Command {
 	// withEngine builds the engine; readOnly (list, show) leaves Slack out,
 	// so reading cycles needs no Slack token.
 	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return err
-		}
-		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
-		if err != nil {
-			return err
-		}
-		defer a.store.Close()
-		return fn(a.engine)
+		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
 	}
 
 	list := &cobra.Command{Use: "list", Short: "List active and finished cycles", Args: cobra.NoArgs,

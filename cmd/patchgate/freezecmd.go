@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -16,17 +15,12 @@ import (
 // /patch status.
 func newFreezeCmds() []*cobra.Command {
 	var cfgPath, as string
-	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) (string, error)) (string, error) {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return "", err
-		}
-		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
-		if err != nil {
-			return "", err
-		}
-		defer a.store.Close()
-		return fn(a.engine)
+	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) (string, error)) (out string, err error) {
+		err = withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error {
+			out, err = fn(a.engine)
+			return err
+		})
+		return out, err
 	}
 	reply := func(cmd *cobra.Command, out string, err error) error {
 		if err != nil {

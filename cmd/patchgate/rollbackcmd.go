@@ -10,7 +10,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -23,16 +22,7 @@ func newRollbackCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkPersistentFlagRequired("config")
 	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return err
-		}
-		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
-		if err != nil {
-			return err
-		}
-		defer a.store.Close()
-		return fn(a.engine)
+		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
 	}
 
 	var req runbooks.RollbackRequest
@@ -116,29 +106,22 @@ func newRollbackCmd() *cobra.Command {
 	var olderThan time.Duration
 	prune := &cobra.Command{Use: "prune", Short: "Delete pre-patch backups older than rollback.backup_retention that no open cycle or rollback needs (audited)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := config.Load(cfgPath)
-			if err != nil {
-				return err
-			}
-			a, err := build(cmd.Context(), cfg, wiring{})
-			if err != nil {
-				return err
-			}
-			defer a.store.Close()
-			cat, err := backupCatalog(a)
-			if err != nil {
-				return userErr(err)
-			}
-			age := cfg.Rollback.BackupRetention
-			if olderThan > 0 {
-				age = olderThan
-			}
-			res, err := a.engine.PruneBackups(cmd.Context(), cat, age, dryRun)
-			if err != nil {
-				return err
-			}
-			printRetention(cmd.OutOrStdout(), res, dryRun)
-			return nil
+			return withApp(cmd.Context(), cfgPath, wiring{}, func(a *app) error {
+				cat, err := backupCatalog(a)
+				if err != nil {
+					return userErr(err)
+				}
+				age := a.cfg.Rollback.BackupRetention
+				if olderThan > 0 {
+					age = olderThan
+				}
+				res, err := a.engine.PruneBackups(cmd.Context(), cat, age, dryRun)
+				if err != nil {
+					return err
+				}
+				printRetention(cmd.OutOrStdout(), res, dryRun)
+				return nil
+			})
 		}}
 	prune.Flags().BoolVar(&dryRun, "dry-run", false, "list what would be deleted; delete and audit nothing")
 	prune.Flags().DurationVar(&olderThan, "older-than", 0, "override rollback.backup_retention (e.g. 336h)")

@@ -70,26 +70,19 @@ func newSensorsCmd() *cobra.Command {
 		Short: "EDR sensor coverage per tenant and environment, or validation of each host against edr.tiers (the same function as /patch sensors)",
 		Args:  cobra.MaximumNArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := config.Load(cfgPath)
-			if err != nil {
-				return err
-			}
-			a, err := build(cmd.Context(), cfg, wiring{readOnly: true, sensors: true})
-			if err != nil {
-				return err
-			}
-			defer a.store.Close()
-			if a.edr == nil {
-				return fmt.Errorf("no EDR sensor source: configure providers.falcon (or providers.kind sim)")
-			}
-			out, err := a.edr.Command(cmd.Context(), args)
-			if out != "" {
-				fmt.Fprintln(cmd.OutOrStdout(), out)
-			}
-			if err != nil {
-				return userErr(err)
-			}
-			return nil
+			return withApp(cmd.Context(), cfgPath, wiring{readOnly: true, sensors: true}, func(a *app) error {
+				if a.edr == nil {
+					return fmt.Errorf("no EDR sensor source: configure providers.falcon (or providers.kind sim)")
+				}
+				out, err := a.edr.Command(cmd.Context(), args)
+				if out != "" {
+					fmt.Fprintln(cmd.OutOrStdout(), out)
+				}
+				if err != nil {
+					return userErr(err)
+				}
+				return nil
+			})
 		}}
 	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkFlagRequired("config")

@@ -109,20 +109,15 @@ func newSLACmd() *cobra.Command {
 	_ = cmd.MarkPersistentFlagRequired("config")
 	// with builds the service; a scan or an exception decision builds the
 	// providers, pager and Slack for real, reading the posture does not.
-	with := func(ctx context.Context, readOnly bool, fn func(*sla.Service) (string, error)) (string, error) {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return "", err
-		}
-		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
-		if err != nil {
-			return "", err
-		}
-		defer a.store.Close()
-		if a.sla == nil {
-			return "", fmt.Errorf("no configured cloud reads patch findings")
-		}
-		return fn(a.sla)
+	with := func(ctx context.Context, readOnly bool, fn func(*sla.Service) (string, error)) (out string, err error) {
+		err = withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error {
+			if a.sla == nil {
+				return fmt.Errorf("no configured cloud reads patch findings")
+			}
+			out, err = fn(a.sla)
+			return err
+		})
+		return out, err
 	}
 	posture := &cobra.Command{Use: "posture [TENANT | scan]", Short: "Print the latest posture, or scan now", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
