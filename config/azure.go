@@ -1,8 +1,6 @@
 package config
 
 import (
-	"time"
-
 	"gopkg.in/yaml.v3"
 
 	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
@@ -18,31 +16,13 @@ type Azure struct {
 	TenantID     string
 	ClientID     string
 	ClientSecret Secret
-	// Cloud is public (default), usgovernment or china.
-	Cloud string
 	// Endpoint overrides the cloud's Resource Manager URL (a private
 	// endpoint, a proxy, a local test server).
 	Endpoint string
-	Patch    AzurePatch
-	// ConcurrencyPerSubscription bounds ARM calls in flight per
-	// subscription, inside ARM's per-subscription budgets.
-	ConcurrencyPerSubscription int
-	// ArcBackup is what a backup does with an Arc server, which has no
-	// managed disk: finding (the backup gate stops) or skip (recorded).
-	ArcBackup string
-	// PollInterval is the least time between two polls of one machine's
-	// install or assessment.
-	PollInterval time.Duration
-	// AssessTimeout bounds a post-patch assessment before the machine
-	// fails verification.
-	AssessTimeout time.Duration
-}
-
-// AzurePatch is what installPatches is asked for.
-type AzurePatch struct {
-	MaximumDuration time.Duration // at most 4h
-	RebootSetting   string        // IfRequired, Never or Always
-	Classifications []string      // e.g. Critical, Security
+	// Settings are the provider's own keys with a default (cloud, patch,
+	// concurrency_per_subscription, arc_backup, poll_interval,
+	// assess_timeout), passed to it as they are.
+	azuresettings.Settings
 }
 
 // Azure credential kinds.
@@ -68,18 +48,7 @@ func (a Azure) CredentialKind() string {
 }
 
 // azureDefaults is the provider's own settings.Defaults.
-func azureDefaults() Azure {
-	def := azuresettings.Defaults()
-	return Azure{
-		Cloud: def.Cloud,
-		Patch: AzurePatch{MaximumDuration: def.Patch.MaximumDuration, RebootSetting: def.Patch.RebootSetting,
-			Classifications: def.Patch.Classifications},
-		ConcurrencyPerSubscription: def.ConcurrencyPerSubscription,
-		ArcBackup:                  def.ArcBackup,
-		PollInterval:               def.PollInterval,
-		AssessTimeout:              def.AssessTimeout,
-	}
-}
+func azureDefaults() Azure { return Azure{Settings: azuresettings.Defaults()} }
 
 func (d *decoder) azure(a *Azure) func(*yaml.Node, string) {
 	return d.section(

@@ -4,6 +4,8 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
 )
 
 func TestAzureSection(t *testing.T) {
@@ -36,7 +38,7 @@ providers:
 		if !a.Enabled() || a.CredentialKind() != AzureClientSecret || a.ClientSecret != "env:AZURE_CLIENT_SECRET" {
 			t.Errorf("azure = %+v", a)
 		}
-		want := AzurePatch{MaximumDuration: 90 * time.Minute, RebootSetting: "Never", Classifications: []string{"Critical"}}
+		want := azuresettings.Patch{MaximumDuration: 90 * time.Minute, RebootSetting: "Never", Classifications: []string{"Critical"}}
 		if !reflect.DeepEqual(a.Patch, want) || a.ConcurrencyPerSubscription != 4 || a.ArcBackup != "skip" || a.Endpoint != "http://127.0.0.1:8443" {
 			t.Errorf("azure = %+v", a)
 		}

@@ -50,7 +50,7 @@ func newAzureHarness(t *testing.T, b backend, srv *azuretest.Server) *harness {
 	return newHarness(t, b.open(t), sim.Config{Seed: 3, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: 1}, 2,
 		func(deps *runbooks.Deps, pipeline *runbooks.Pipeline) {
 			p, err := azure.New(azure.Config{Credential: azuretest.Credential{}, Endpoint: srv.URL,
-				ArcBackup: azuresettings.ArcBackupSkip, PollInterval: 1, Log: deps.Log})
+				Settings: azuresettings.Settings{ArcBackup: azuresettings.ArcBackupSkip, PollInterval: 1}, Log: deps.Log})
 			if err != nil {
 				t.Fatal(err)
 			}

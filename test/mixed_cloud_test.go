@@ -8,6 +8,7 @@ import (
 
 	"github.com/patchgate/patchgate/providers/azure"
 	"github.com/patchgate/patchgate/providers/azure/azuretest"
+	azuresettings "github.com/patchgate/patchgate/providers/azure/settings"
 	"github.com/patchgate/patchgate/providers/gcp"
 	"github.com/patchgate/patchgate/providers/gcp/gcptest"
 	"github.com/patchgate/patchgate/providers/multi"
@@ -51,7 +52,7 @@ func TestMixedCloudCycleRunsEndToEndWithOneInventory(t *testing.T) {
 			tn := triTenant()
 			h := newHarness(t, b.open(t), sim.Config{Seed: 11, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: 2}, 2,
 				func(deps *runbooks.Deps, pipeline *runbooks.Pipeline) {
-					az, err := azure.New(azure.Config{Credential: azuretest.Credential{}, Endpoint: arm.URL, PollInterval: 1, Log: deps.Log})
+					az, err := azure.New(azure.Config{Credential: azuretest.Credential{}, Endpoint: arm.URL, Settings: azuresettings.Settings{PollInterval: 1}, Log: deps.Log})
 					if err != nil {
 						t.Fatal(err)
 					}

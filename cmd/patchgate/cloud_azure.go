@@ -44,10 +44,8 @@ func newAzure(cfg *config.Config, w wiring) (*azure.Provider, error) {
 		now = w.clock.Now
 	}
 	p, err := azure.New(azure.Config{
-		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Cloud: a.Cloud, Endpoint: a.Endpoint,
-		MaximumDuration: a.Patch.MaximumDuration, RebootSetting: a.Patch.RebootSetting, Classifications: a.Patch.Classifications,
-		ConcurrencyPerSubscription: a.ConcurrencyPerSubscription, ArcBackup: a.ArcBackup, PollInterval: a.PollInterval,
-		AssessTimeout: a.AssessTimeout, StepTimeout: cfg.Engine.StepTimeout, Now: now, Log: w.log,
+		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Endpoint: a.Endpoint,
+		Settings: a.Settings, StepTimeout: cfg.Engine.StepTimeout, Now: now, Log: w.log,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("providers.azure: %w", err)

@@ -28,37 +28,13 @@ type Config struct {
 	// DefaultAzureCredential (managed identity, workload identity, CLI).
 	Credential                       azcore.TokenCredential
 	TenantID, ClientID, ClientSecret string
-	// Cloud is public (default), usgovernment or china: where Entra ID and
-	// Resource Manager are, and the token audience.
-	Cloud string
 	// Endpoint overrides the cloud's Resource Manager URL (a private
 	// endpoint, a proxy, or a test server).
 	Endpoint string
-
-	// MaximumDuration bounds one installPatches (default 2h; Azure allows
-	// at most 4h).
-	MaximumDuration time.Duration
-	// RebootSetting is IfRequired (default), Never or Always.
-	RebootSetting string
-	// Classifications to install (default Critical and Security); each
-	// applies to the OS family that has it.
-	Classifications []string
-	// ConcurrencyPerSubscription bounds the ARM calls in flight per
-	// subscription (default 8), well inside ARM's per-subscription
-	// read/write budgets.
-	ConcurrencyPerSubscription int
-	// ArcBackup says what a backup does with an Arc-enabled server, which
-	// has no Azure managed disk to snapshot: settings.ArcBackupFinding (default)
-	// reports it so the backup gate fails until someone decides, and
-	// settings.ArcBackupSkip records the skip and counts it done.
-	ArcBackup string
-	// PollInterval is the least time between two polls of one machine's
-	// install or assessment (default 10s), which keeps a large fleet's
-	// polling inside ARM's read budget.
-	PollInterval time.Duration
-	// AssessTimeout bounds how long a post-patch assessment may run before
-	// the machine fails verification (default 30m).
-	AssessTimeout time.Duration
+	// Settings are the keys of providers.azure with a default (the cloud,
+	// installPatches' parameters, concurrency, Arc backups, polling): a
+	// zero field takes settings.Defaults.
+	settings.Settings
 	// StepTimeout is the engine's step budget; the ARM clients' retries
 	// and per-try timeout are derived from it (runbooks.StepBudget).
 	StepTimeout time.Duration
@@ -78,22 +54,22 @@ func (c Config) withDefaults() (Config, error) {
 	if _, ok := clouds[c.Cloud]; !ok {
 		return c, fmt.Errorf("cloud %q: want public, usgovernment or china", c.Cloud)
 	}
-	if c.MaximumDuration == 0 {
-		c.MaximumDuration = def.Patch.MaximumDuration
+	if c.Patch.MaximumDuration == 0 {
+		c.Patch.MaximumDuration = def.Patch.MaximumDuration
 	}
-	if c.MaximumDuration < time.Minute || c.MaximumDuration > settings.MaxInstallDuration {
-		return c, fmt.Errorf("maximum_duration %v: want 1m to %v", c.MaximumDuration, settings.MaxInstallDuration)
+	if c.Patch.MaximumDuration < time.Minute || c.Patch.MaximumDuration > settings.MaxInstallDuration {
+		return c, fmt.Errorf("maximum_duration %v: want 1m to %v", c.Patch.MaximumDuration, settings.MaxInstallDuration)
 	}
-	if c.RebootSetting == "" {
-		c.RebootSetting = def.Patch.RebootSetting
+	if c.Patch.RebootSetting == "" {
+		c.Patch.RebootSetting = def.Patch.RebootSetting
 	}
-	if !slices.Contains(settings.RebootSettings, c.RebootSetting) {
-		return c, fmt.Errorf("reboot_setting %q: want one of %s", c.RebootSetting, strings.Join(settings.RebootSettings, ", "))
+	if !slices.Contains(settings.RebootSettings, c.Patch.RebootSetting) {
+		return c, fmt.Errorf("reboot_setting %q: want one of %s", c.Patch.RebootSetting, strings.Join(settings.RebootSettings, ", "))
 	}
-	if len(c.Classifications) == 0 {
-		c.Classifications = def.Patch.Classifications
+	if len(c.Patch.Classifications) == 0 {
+		c.Patch.Classifications = def.Patch.Classifications
 	}
-	for _, k := range c.Classifications {
+	for _, k := range c.Patch.Classifications {
 		if !slices.Contains(settings.LinuxClassifications, k) && !slices.Contains(settings.WindowsClassifications, k) {
 			return c, fmt.Errorf("classification %q: not a Linux (%s) or Windows (%s) classification", k,
 				strings.Join(settings.LinuxClassifications, ", "), strings.Join(settings.WindowsClassifications, ", "))

@@ -10,6 +10,8 @@ import (
 
 	"github.com/patchgate/patchgate/providers/azure/azuretest"
 	"github.com/patchgate/patchgate/runbooks"
+
+	"github.com/patchgate/patchgate/providers/azure/settings"
 )
 
 const (
@@ -61,8 +63,8 @@ func newFleet(t *testing.T) *fleet {
 func (f *fleet) provider(t *testing.T, mod ...func(*Config)) *Provider {
 	t.Helper()
 	// The stepping clock moves an hour a reading: assessments get a year.
-	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL, PollInterval: time.Millisecond,
-		AssessTimeout: 365 * 24 * time.Hour, Now: steppingClock(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	cfg := Config{Credential: azuretest.Credential{}, Endpoint: f.srv.URL,
+		Settings: settings.Settings{PollInterval: time.Millisecond, AssessTimeout: 365 * 24 * time.Hour}, Now: steppingClock(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, m := range mod {
 		m(&cfg)
 	}

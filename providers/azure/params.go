@@ -44,30 +44,30 @@ func classes[T ~string](configured, known []string) []*T {
 
 func (p *Provider) vmInstallParams(os string) armcompute.VirtualMachineInstallPatchesParameters {
 	in := armcompute.VirtualMachineInstallPatchesParameters{
-		MaximumDuration: to.Ptr(isoDuration(p.cfg.MaximumDuration)),
-		RebootSetting:   to.Ptr(armcompute.VMGuestPatchRebootSetting(p.cfg.RebootSetting)),
+		MaximumDuration: to.Ptr(isoDuration(p.cfg.Patch.MaximumDuration)),
+		RebootSetting:   to.Ptr(armcompute.VMGuestPatchRebootSetting(p.cfg.Patch.RebootSetting)),
 	}
 	if isWindows(os) {
 		in.WindowsParameters = &armcompute.WindowsParameters{
-			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, settings.WindowsClassifications)}
+			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationWindows](p.cfg.Patch.Classifications, settings.WindowsClassifications)}
 	} else {
 		in.LinuxParameters = &armcompute.LinuxParameters{
-			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, settings.LinuxClassifications)}
+			ClassificationsToInclude: classes[armcompute.VMGuestPatchClassificationLinux](p.cfg.Patch.Classifications, settings.LinuxClassifications)}
 	}
 	return in
 }
 
 func (p *Provider) arcInstallParams(os string) armhybridcompute.MachineInstallPatchesParameters {
 	in := armhybridcompute.MachineInstallPatchesParameters{
-		MaximumDuration: to.Ptr(isoDuration(p.cfg.MaximumDuration)),
-		RebootSetting:   to.Ptr(armhybridcompute.VMGuestPatchRebootSetting(p.cfg.RebootSetting)),
+		MaximumDuration: to.Ptr(isoDuration(p.cfg.Patch.MaximumDuration)),
+		RebootSetting:   to.Ptr(armhybridcompute.VMGuestPatchRebootSetting(p.cfg.Patch.RebootSetting)),
 	}
 	if isWindows(os) {
 		in.WindowsParameters = &armhybridcompute.WindowsParameters{
-			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationWindows](p.cfg.Classifications, settings.WindowsClassifications)}
+			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationWindows](p.cfg.Patch.Classifications, settings.WindowsClassifications)}
 	} else {
 		in.LinuxParameters = &armhybridcompute.LinuxParameters{
-			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationLinux](p.cfg.Classifications, settings.LinuxClassifications)}
+			ClassificationsToInclude: classes[armhybridcompute.VMGuestPatchClassificationLinux](p.cfg.Patch.Classifications, settings.LinuxClassifications)}
 	}
 	return in
 }

@@ -14,8 +14,8 @@ import (
 func TestPatchRunsToCompletion(t *testing.T) {
 	f := newFleet(t)
 	p := f.provider(t, func(c *Config) {
-		c.RebootSetting = "Never"
-		c.Classifications = []string{"Critical", "Security", "UpdateRollUp"}
+		c.Patch.RebootSetting = "Never"
+		c.Patch.Classifications = []string{"Critical", "Security", "UpdateRollUp"}
 	})
 	ctx := context.Background()
 	h, err := p.StartPatch(ctx, f.request(t, p, "c-2026-11/production/patch/1", "vm-web-1", "vm-web-2", "arc-db-1"))

@@ -15,15 +15,7 @@ func TestZeroConfigTakesTheSettingsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := settings.Defaults()
-	got := settings.Settings{
-		Cloud:                      c.Cloud,
-		Patch:                      settings.Patch{MaximumDuration: c.MaximumDuration, RebootSetting: c.RebootSetting, Classifications: c.Classifications},
-		ConcurrencyPerSubscription: c.ConcurrencyPerSubscription,
-		ArcBackup:                  c.ArcBackup,
-		PollInterval:               c.PollInterval,
-		AssessTimeout:              c.AssessTimeout,
-	}
-	if !reflect.DeepEqual(got, def) {
+	if got := c.Settings;  !reflect.DeepEqual(got, def) {
 		t.Errorf("zero config became %+v, want settings.Defaults %+v", got, def)
 	}
 }
