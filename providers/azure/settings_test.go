@@ -15,7 +15,7 @@ func TestZeroConfigTakesTheSettingsDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	def := settings.Defaults()
-	if got := c.Settings;  !reflect.DeepEqual(got, def) {
+	if got := c.Settings; !reflect.DeepEqual(got, def) {
 		t.Errorf("zero config became %+v, want settings.Defaults %+v", got, def)
 	}
 }
