@@ -51,6 +51,9 @@ type Config struct {
 	// (changes.go).
 	ChangeRecords ChangeRecords
 	EDR           EDR // Falcon sensor expectations and coverage digest (edr.go)
+	// Remediation is the compliance event intake and the remediation
+	// runbook's timings (remediation.go).
+	Remediation Remediation
 }
 
 // Store selects and configures the durable coordination store.

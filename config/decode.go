@@ -88,6 +88,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"rollback", "Rollbacks to the pre-patch backups: how long those backups are kept and when the retention job deletes older ones.", d.rollbackSection(&c.Rollback)},
 		field{"sla", "Continuous compliance between cycles: deadlines from each patch's release date, CISA KEV deadlines, per-tenant overrides and who may accept a risk.", d.slaSection(&c.SLA)},
 		field{"change_records", "A change record per cycle in the organisation's change management platform (PCI DSS 6.5.1, SOC 2 CC8.1).", d.changeRecords(&c.ChangeRecords)},
+		field{"remediation", "Event-driven remediation of AWS Config non-compliance: the SQS queue EventBridge feeds, the signed HTTP intake, and the remediation runbook's debounce and compliance timeout.", d.remediationSection(&c.Remediation)},
 		field{"edr", "The EDR (CrowdStrike Falcon sensor) lifecycle: what each environment's sensors must be, checked by sensor coverage and validation.", d.edrSection(&c.EDR)},
 	)
 }

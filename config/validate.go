@@ -34,6 +34,7 @@ func (d *decoder) validate(c *Config) {
 	d.checkBudgets(c)
 	d.checkChangeRecords(c)
 	d.checkEDR(c)
+	d.checkRemediation(c)
 }
 
 func (d *decoder) checkStore(s *Store) {

@@ -36,6 +36,9 @@ const (
 	region      = "us-east-1"
 )
 
+// rules are the Config rules the intake follows in these tests.
+var rules = []string{"ec2-managedinstance-patch-compliance-status-check"}
+
 var staticCreds = credentials.NewStaticCredentialsProvider("test", "test", "")
 
 // tenants has one tenant whose nonprod and production environments are
@@ -143,7 +146,7 @@ func newSink(t testing.TB, chat *notices) *recordingSink {
 		t.Fatal(err)
 	}
 	e, err := runbooks.New(runbooks.Config{Replica: "r1"},
-		runbooks.Deps{Store: st, Inventory: fleet, Backups: fleet, Patcher: fleet, Chat: chat,
+		runbooks.Deps{Store: st, Inventory: fleet, Backups: fleet, Patcher: fleet, Sensors: fleet, Health: fleet, Chat: chat,
 			Log: slog.New(slog.DiscardHandler)}, tenants(), runbooks.DefaultPipeline())
 	if err != nil {
 		t.Fatal(err)
@@ -165,7 +168,11 @@ type rig struct {
 
 const maxReceives = 2
 
-func newRig(t testing.TB) *rig {
+// newRig makes the queues; visibility is the intake queue's visibility
+// timeout: "0" redelivers a message not deleted at once (poison tests),
+// "30" is a deployment's (a message read by one replica is hidden from the
+// others while it is handled).
+func newRig(t testing.TB, visibility string) *rig {
 	t.Helper()
 	ctx := context.Background()
 	url := awstest.Moto(t)
@@ -190,7 +197,7 @@ func newRig(t testing.TB) *rig {
 		"maxReceiveCount":     strconv.Itoa(maxReceives),
 	})
 	q, err := r.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String("patchgate-intake"),
-		Attributes: map[string]string{"RedrivePolicy": string(redrive), "VisibilityTimeout": "0"}})
+		Attributes: map[string]string{"RedrivePolicy": string(redrive), "VisibilityTimeout": visibility}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +241,7 @@ func (r *rig) depth(t testing.TB, queue string) int {
 
 func (r *rig) poller(t testing.TB, sink events.Sink, log io.Writer) *events.Poller {
 	t.Helper()
-	in := events.NewIntake(sink, events.NewTriage(tenants(), r.provider, nil), nil, slog.New(slog.NewTextHandler(log, nil)))
+	in := events.NewIntake(sink, events.NewTriage(tenants(), r.provider, nil), rules, slog.New(slog.NewTextHandler(log, nil)))
 	p, err := events.NewPoller(r.sqs, in, events.PollerConfig{QueueURL: r.queue, Wait: time.Second, Workers: 4, StepTimeout: 20 * time.Second}, slog.New(slog.NewTextHandler(log, nil)))
 	if err != nil {
 		t.Fatal(err)

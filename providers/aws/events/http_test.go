@@ -34,7 +34,7 @@ func TestConfigEventHTTPIntakeRecordsSignedEventsAndRefusesTheRest(t *testing.T)
 	var log logBuffer
 	lg := slog.New(slog.NewTextHandler(&log, nil))
 	tags := tagMap{"i-0a1b2c3d4e5f60718": {"patchgate:env": "production"}}
-	in := events.NewIntake(sink, events.NewTriage(tenants(), tags, clock), nil, lg)
+	in := events.NewIntake(sink, events.NewTriage(tenants(), tags, clock), rules, lg)
 	srv := httptest.NewServer(bot.IntakeHandler(in, bot.IntakeOptions{Secret: secret, Clock: clock, Log: lg}))
 	t.Cleanup(srv.Close)
 

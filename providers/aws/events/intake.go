@@ -29,16 +29,9 @@ type Intake struct {
 	log    *slog.Logger
 }
 
-// DefaultRule is the managed Config rule of the AWS lab: an instance whose
-// SSM patch compliance is NON_COMPLIANT.
-const DefaultRule = "ec2-managedinstance-patch-compliance-status-check"
-
-// NewIntake records into sink the events of rules (DefaultRule when
-// empty), placing instances with triage.
+// NewIntake records into sink the events of rules (remediation.rules;
+// config holds their default), placing instances with triage.
 func NewIntake(sink Sink, triage *Triage, rules []string, log *slog.Logger) *Intake {
-	if len(rules) == 0 {
-		rules = []string{DefaultRule}
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -39,7 +39,7 @@ func drain(t *testing.T, what string, cond func() bool, polls ...func(context.Co
 // recorded once, lands in the right tenant and environment, and every
 // message is deleted (after it was recorded), none dead-lettered.
 func TestConfigEventDeliveredTwiceToThreeReplicasRecordsEachEventOnce(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, "30")
 	chat := &notices{}
 	sink := newSink(t, chat)
 	const n = 20
@@ -82,7 +82,7 @@ func TestConfigEventDeliveredTwiceToThreeReplicasRecordsEachEventOnce(t *testing
 // chat once, even when delivered twice, and its message is deleted only
 // then: reported, never dropped.
 func TestConfigEventUnknownInstanceIsRecordedAuditedAndReportedOnce(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, "30")
 	chat := &notices{}
 	sink := newSink(t, chat)
 	foreign := fixture(t, "evt-foreign", "999988887777", "i-0123456789abcdef0", "NON_COMPLIANT")
@@ -130,7 +130,7 @@ func TestConfigEventUnknownInstanceIsRecordedAuditedAndReportedOnce(t *testing.T
 // visible (log and audit line with the message id, one chat notice) and
 // never quotes the body. A good event in the same queue goes through.
 func TestConfigEventPoisonMessageEndsInTheDLQWithAVisibleError(t *testing.T) {
-	r := newRig(t)
+	r := newRig(t, "0")
 	chat := &notices{}
 	sink := newSink(t, chat)
 	const secret = "hunter2-SECRET-token"
