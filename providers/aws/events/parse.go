@@ -50,7 +50,8 @@ var (
 // Parse reads one EventBridge compliance change event. source names where
 // it came from ("sqs:<queue>" or "http"). A body that is not that event, or
 // lacks a field the remediation needs, is refused with a CodeInvalid error
-// naming the field; the error never quotes the body.
+// naming the field; the error quotes no field value beyond the event id
+// and the envelope's kind, since a forwarded body could hold anything.
 func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 	var w wireEvent
 	dec := json.NewDecoder(bytes.NewReader(body))
@@ -76,7 +77,7 @@ func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 		Rule: d.ConfigRuleName, Source: source,
 	}
 	if !accountRE.MatchString(ev.Account) {
-		return ev, invalid("event %s: detail.awsAccountId %q is not a 12-digit account", clip(w.ID), clip(ev.Account))
+		return ev, invalid("event %s: detail.awsAccountId is not a 12-digit account", clip(w.ID))
 	}
 	if ev.Region == "" {
 		return ev, invalid("event %s: no detail.awsRegion", clip(w.ID))
@@ -86,7 +87,7 @@ func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 	}
 	ev.InstanceID = instanceOf(d.ResourceID)
 	if ev.InstanceID == "" {
-		return ev, invalid("event %s: detail.resourceId %q is not an EC2 or managed instance", clip(w.ID), clip(d.ResourceID))
+		return ev, invalid("event %s: detail.resourceId is not an EC2 or managed instance id", clip(w.ID))
 	}
 	if d.NewResult == nil || !complianceTypes[d.NewResult.ComplianceType] {
 		return ev, invalid("event %s: detail.newEvaluationResult.complianceType missing or not a Config compliance type", clip(w.ID))
@@ -94,7 +95,7 @@ func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 	ev.Compliance = d.NewResult.ComplianceType
 	at, err := time.Parse(time.RFC3339, w.Time)
 	if err != nil {
-		return ev, invalid("event %s: time %q is not RFC 3339", clip(w.ID), clip(w.Time))
+		return ev, invalid("event %s: time is not RFC 3339", clip(w.ID))
 	}
 	ev.At = at.UTC()
 	return ev, nil
