@@ -1,9 +1,11 @@
 package aws
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/patchgate/patchgate/providers/aws/awstest"
+	"github.com/patchgate/patchgate/reports"
 )
 
 // TestArchiveMoto: a report goes to bucket/prefix, putting the
@@ -89,5 +92,55 @@ func TestArchiveKMSMoto(t *testing.T) {
 	if head.ServerSideEncryption != s3types.ServerSideEncryptionAwsKms || aws.ToString(head.SSEKMSKeyId) == "" ||
 		f.Location != "s3://evidence-kms/report.json" || !strings.Contains(f.URL, "X-Amz-Expires=604800") {
 		t.Errorf("head = %s %s, archived %+v", head.ServerSideEncryption, aws.ToString(head.SSEKMSKeyId), f)
+	}
+}
+
+// The report hands its large files to the S3 archive as streams
+// (reports.StreamArchive): spooled to disk while hashed, then uploaded
+// whole, with the same key, hash, size and presigned URL as Put gives.
+var _ reports.StreamArchive = (*Provider)(nil)
+
+func TestArchiveStreamMoto(t *testing.T) {
+	moto := awstest.Moto(t)
+	ctx := context.Background()
+	s3c := s3.NewFromConfig(aws.Config{Region: region, Credentials: staticCreds}, func(o *s3.Options) {
+		o.BaseEndpoint, o.UsePathStyle = aws.String(moto), true
+	})
+	if _, err := s3c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String("evidence")}); err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig(moto, "")
+	cfg.Archive = Archive{Bucket: "evidence", Prefix: "patchgate/acme", PresignExpiry: 15 * time.Minute}
+	p := newProvider(t, cfg)
+
+	var want bytes.Buffer
+	f, err := p.PutStream(ctx, "c-1/evidence.json", "application/json", func(w io.Writer) error {
+		for i := range 20000 { // ~0.5 MB in small writes, as the evidence encoder makes them
+			line := fmt.Sprintf(`{"id":"i-%08d","name":"host-%d"},`, i, i)
+			want.WriteString(line)
+			if _, err := io.WriteString(w, line); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(want.Bytes())
+	if f.Location != "s3://evidence/patchgate/acme/c-1/evidence.json" || f.SHA256 != hex.EncodeToString(sum[:]) || f.Size != int64(want.Len()) {
+		t.Errorf("archived = %+v", f)
+	}
+	obj, err := s3c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String("evidence"), Key: aws.String("patchgate/acme/c-1/evidence.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obj.Body.Close()
+	got, _ := io.ReadAll(obj.Body)
+	if !bytes.Equal(got, want.Bytes()) || obj.Metadata["sha256"] != f.SHA256 {
+		t.Fatalf("stored %d bytes with sha256 %q, want the %d written and %s", len(got), obj.Metadata["sha256"], want.Len(), f.SHA256)
+	}
+	if _, err := p.PutStream(ctx, "c-1/broken.json", "application/json", func(io.Writer) error { return io.ErrUnexpectedEOF }); err == nil {
+		t.Fatal("a write that failed was archived")
 	}
 }
