@@ -43,8 +43,10 @@ type Outcome struct {
 	Rollback *Rollback // set instead of Cycle for a rollback's decision
 	// Prevention is set instead of Cycle for a prevention rollout's decision.
 	Prevention *Prevention
-	Duplicate  bool   // the same interaction was applied before: nothing changed
-	Message    string // a short confirmation to show the person
+	// Remediation is set instead of Cycle for a remediation's decision.
+	Remediation *Remediation
+	Duplicate   bool   // the same interaction was applied before: nothing changed
+	Message     string // a short confirmation to show the person
 }
 
 // Decide applies a person's decision if the approval policy allows it. It

@@ -41,6 +41,9 @@ type Deps struct {
 	// Prevention is the EDR console prevention rollouts act on (optional:
 	// nil refuses them).
 	Prevention PreventionConsole
+	// Compliance re-evaluates AWS Config rules after a remediation
+	// patched (optional: without it a remediation ends unverified).
+	Compliance ComplianceEvaluator
 	Log        *slog.Logger
 }
 
@@ -71,6 +74,9 @@ type Config struct {
 	// ChangePoll is how often a change record awaiting approval is looked
 	// at (default DefaultChangePoll).
 	ChangePoll time.Duration
+
+	// Remediation tunes event-driven remediation runbooks.
+	Remediation RemediationSettings
 
 	// Freezes are the configured change freezes (the freezes section);
 	// approvers add others by command (see Engine.Freeze).

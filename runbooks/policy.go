@@ -31,6 +31,9 @@ type EnvSpec struct {
 	// RequireChangeApproval holds the tier's stage until the cycle's change
 	// record is approved in the change platform, besides the chat approvals.
 	RequireChangeApproval bool
+	// AutoRemediate approves remediations of this tier without a person
+	// (audited as such); config refuses it on a production tier.
+	AutoRemediate bool
 
 	// change governance: windows, freezes, expiry, emergency
 	// Window is the tier's change window spec (ParseWindow); empty: none.

@@ -1,0 +1,144 @@
+package runbooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/patchgate/patchgate/state"
+)
+
+// decideRemediation applies a person's decision to a remediation: the same
+// de-duplication, stale-message refusal, approval policy and audited
+// refusals as a cycle's decision.
+func (e *Engine) decideRemediation(ctx context.Context, d Decision) (Outcome, error) {
+	who := e.person(ctx, d.Actor)
+	for range 32 {
+		r, err := e.getActiveRemediation(ctx, d.Cycle)
+		if err != nil {
+			return Outcome{}, err
+		}
+		if d.InteractionID != "" && slices.Contains(r.Interactions, d.InteractionID) {
+			return Outcome{Remediation: r, Duplicate: true, Message: "Already recorded."}, nil
+		}
+		n := r.Clone()
+		msg, err := e.applyRemediation(ctx, n, d, who)
+		if err != nil {
+			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
+				e.auditRefusal(ctx, &Cycle{ID: r.ID, Tenant: r.Tenant, Revision: r.Revision}, d, who, err)
+			}
+			return Outcome{Remediation: r}, err
+		}
+		if d.InteractionID != "" {
+			n.Interactions = append(n.Interactions, d.InteractionID)
+		}
+		err = e.saveRemediation(ctx, nil, n)
+		if errors.Is(err, state.ErrConflict) {
+			continue
+		}
+		if err != nil {
+			return Outcome{}, storeErr("record decision", err)
+		}
+		e.log.Info("decision", "remediation", n.ID, "action", string(d.Action), "actor", d.Actor)
+		if _, err := e.deliverRemediation(ctx, n); err != nil {
+			e.log.Warn("deliver decision events", "remediation", n.ID, "err", err)
+		}
+		return Outcome{Remediation: n, Message: msg}, nil
+	}
+	return Outcome{}, Errorf(CodeUnavailable, "the remediation is changing too fast to record your decision; try again")
+}
+
+// applyRemediation checks d against policy and state and applies it to n.
+func (e *Engine) applyRemediation(ctx context.Context, n *Remediation, d Decision, who Person) (string, error) {
+	switch d.Action {
+	case Approve, Dismiss, Retry:
+	default:
+		return "", Errorf(CodeInvalid, "a remediation takes approve, dismiss or retry, not %q", d.Action)
+	}
+	ok, err := e.isApprover(ctx, n.Env, d.Actor)
+	if err != nil {
+		return "", fmt.Errorf("check approvers: %w", errors.Join(Errorf(CodeUnavailable, "Could not check the approver list; nothing was changed. Try again."), err))
+	}
+	if !ok {
+		return "", Errorf(CodeForbidden, "You are not an approver for %s, so you cannot %s this remediation.", n.Env, d.Action)
+	}
+	if err := checkRemediationState(n, d); err != nil {
+		return "", err
+	}
+	if d.SeenRevision != 0 && d.SeenRevision != n.Revision {
+		return "", Errorf(CodeStale, "This card was out of date (the remediation moved to revision %d). It has been refreshed; look again before deciding.", n.Revision)
+	}
+	now := e.now()
+	switch d.Action {
+	case Approve:
+		n.Approvals = append(n.Approvals, Approval{By: d.Actor, At: now, Interaction: d.InteractionID, Revision: n.Revision, Person: &who})
+		k := len(n.Approvals)
+		n.emitBy(now, "", EvApproved, who, fmt.Sprintf("approved (%d/%d)", k, n.MinApprovals), nil)
+		if k < n.MinApprovals {
+			return fmt.Sprintf("Approved the remediation (%d/%d); another approver is needed.", k, n.MinApprovals), nil
+		}
+		n.Status, n.Approved = RemApproved, now
+		n.emit(now, "", EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded; patching %d instance(s) when the change window and freezes allow", k, len(n.Instances)), nil)
+		return fmt.Sprintf("Approved (%d/%d); remediating %d instance(s).", k, n.MinApprovals, len(n.Instances)), nil
+	case Dismiss:
+		n.Status, n.Ended, n.Dismissal = RemDismissed, now, d.Reason
+		n.emitBy(now, "", EvRemediationDismissed, who, "dismissed: "+d.Reason, map[string]string{"reason": d.Reason})
+		return "Dismissed; nothing will be patched.", nil
+	case Retry:
+		f := n.Failure
+		n.Failure, n.Errors, n.LastError = nil, 0, ""
+		n.Attempt++
+		n.Status = RemediationStatus(f.Phase)
+		switch n.Status {
+		case RemGates:
+			// Gates run again; a backup the provider finished is kept, one
+			// that failed is sent again under the new attempt's tag.
+			n.Gates = slices.DeleteFunc(n.Gates, func(g Gate) bool { return g.Name != "backup" || !g.Passed })
+			if !n.hasGate("backup") {
+				n.Backup = Op{}
+			}
+		case RemPatching:
+			n.Patch = Op{}
+		case RemEvaluating:
+			n.EvalStarted, n.EvalChecked, n.EvalDeadline = time.Time{}, time.Time{}, time.Time{}
+		}
+		n.emitBy(now, "", EvRemediationRetry, who, "retry after: "+failureReason(f), nil)
+		return "Retrying the remediation.", nil
+	}
+	return "", nil
+}
+
+func checkRemediationState(n *Remediation, d Decision) error {
+	if n.Status.Terminal() {
+		return Errorf(CodeConflict, "Remediation %s is already %s.", n.ID, n.Status)
+	}
+	switch d.Action {
+	case Approve:
+		if n.Status == RemCollecting {
+			return Errorf(CodeConflict, "Remediation %s is still collecting events until %s; its card asks for approval then.", n.ID, n.WindowEnd.UTC().Format("15:04 UTC"))
+		}
+		if n.Status != RemAwaitingApproval {
+			return Errorf(CodeConflict, "Remediation %s is not awaiting approval (it is %s).", n.ID, n.Status)
+		}
+		if n.ApprovedBy(d.Actor) {
+			return Errorf(CodeSelfApproval, "You already approved remediation %s; %s needs %d different people.", n.ID, n.Env, n.MinApprovals)
+		}
+	case Dismiss:
+		if strings.TrimSpace(d.Reason) == "" {
+			return Errorf(CodeInvalid, "Dismissing remediation %s needs a reason.", n.ID)
+		}
+		switch n.Status {
+		case RemCollecting, RemAwaitingApproval, RemApproved, RemFailed:
+		default:
+			return Errorf(CodeConflict, "Remediation %s can be dismissed only before it starts or after it failed (it is %s).", n.ID, n.Status)
+		}
+	case Retry:
+		if n.Status != RemFailed || n.Failure == nil {
+			return Errorf(CodeConflict, "Remediation %s has not failed (it is %s).", n.ID, n.Status)
+		}
+	}
+	return nil
+}
