@@ -105,6 +105,9 @@ func serve(ctx context.Context, cfg *config.Config, w wiring) error {
 	}
 	g.Go(func() error { return sched.Run(gctx) })
 	observe(gctx, g, a, w, log)
+	if err := runIntake(gctx, g, cfg, a, w, log); err != nil {
+		g.Go(func() error { return err }) // stops the rest through gctx
+	}
 	if a.slack != nil {
 		if err := a.slack.run(gctx, chatCtx, g, cfg.HTTP, w.slackReady); err != nil {
 			g.Go(func() error { return err }) // stops the rest through gctx

@@ -78,6 +78,9 @@ type wiring struct {
 	// (none when empty); metricsReady gets the bound address.
 	metricsListen string
 	metricsReady  func(net.Addr)
+	// intakeReady gets the bound address of the signed HTTP intake
+	// (remediation.http_listen may be ":0").
+	intakeReady func(net.Addr)
 	// slackReady gets the bound address of the Slack HTTP transport.
 	slackReady func(net.Addr)
 	// daily adjusts the daily checks (demo, tests).

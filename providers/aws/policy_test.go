@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,7 +22,7 @@ const terraformDir = "../../deploy/terraform"
 // iamPrefix maps an SDK service package to its IAM action prefix.
 var iamPrefix = map[string]string{
 	"ec2": "ec2", "ssm": "ssm", "rds": "rds", "iam": "iam", "sts": "sts", "s3": "s3",
-	"ssoadmin": "sso", "identitystore": "identitystore", "kms": "kms",
+	"ssoadmin": "sso", "identitystore": "identitystore", "kms": "kms", "sqs": "sqs",
 }
 
 // iamName maps an SDK operation to the IAM action that authorises it, where
@@ -46,6 +47,14 @@ var iamNames = map[string]string{
 	"s3:GetBucketEncryption":        "s3:GetEncryptionConfiguration",
 	"s3:GetObjectLockConfiguration": "s3:GetBucketObjectLockConfiguration",
 	"s3:ListObjectVersions":         "s3:ListBucketVersions",
+	"sqs:DeleteMessageBatch":        "sqs:DeleteMessage",
+}
+
+// scanned are the packages whose SDK calls the bot's policies must cover:
+// this one and the remediation intake.
+var scanned = []struct{ dir, path string }{
+	{".", "github.com/patchgate/patchgate/providers/aws"},
+	{"events", "github.com/patchgate/patchgate/providers/aws/events"},
 }
 
 // TestPolicyMatchesCode type-checks this package's non-test files, finds
@@ -53,7 +62,10 @@ var iamNames = map[string]string{
 // calls, and requires the least-privilege policies in deploy/terraform to
 // grant exactly those actions: none missing, none never called.
 func TestPolicyMatchesCode(t *testing.T) {
-	called := sdkActions(t)
+	called := map[string]string{}
+	for _, p := range scanned {
+		maps.Copy(called, sdkActions(t, p.dir, p.path))
+	}
 	want := map[string]bool{}
 	for a := range called {
 		if n, ok := iamName[a]; ok {
@@ -65,7 +77,7 @@ func TestPolicyMatchesCode(t *testing.T) {
 		}
 	}
 	granted := map[string]bool{}
-	for _, f := range []string{"policy-bot.json", "policy-tenant.json"} {
+	for _, f := range []string{"policy-bot.json", "policy-tenant.json", "policy-intake.json"} {
 		for _, a := range policyActions(t, filepath.Join(terraformDir, f)) {
 			granted[a] = true
 		}
@@ -86,11 +98,11 @@ func TestPolicyMatchesCode(t *testing.T) {
 }
 
 // sdkActions maps IAM action → the file:line of one call making it.
-func sdkActions(t *testing.T) map[string]string {
+func sdkActions(t *testing.T, dir, importPath string) map[string]string {
 	t.Helper()
 	fset := token.NewFileSet()
 	var files []*ast.File
-	names, _ := filepath.Glob("*.go")
+	names, _ := filepath.Glob(filepath.Join(dir, "*.go"))
 	for _, n := range names {
 		if strings.HasSuffix(n, "_test.go") {
 			continue
@@ -102,8 +114,8 @@ func sdkActions(t *testing.T) map[string]string {
 		files = append(files, f)
 	}
 	info := &types.Info{Uses: map[*ast.Ident]types.Object{}, Selections: map[*ast.SelectorExpr]*types.Selection{}}
-	conf := types.Config{Importer: exportImporter(t, fset)}
-	if _, err := conf.Check("github.com/patchgate/patchgate/providers/aws", fset, files, info); err != nil {
+	conf := types.Config{Importer: exportImporter(t, fset, dir)}
+	if _, err := conf.Check(importPath, fset, files, info); err != nil {
 		t.Fatal(err)
 	}
 	out := map[string]string{}
@@ -137,6 +149,9 @@ func actionOf(info *types.Info, sel *ast.SelectorExpr) string {
 	if obj == nil || obj.Pkg() == nil {
 		return ""
 	}
+	if a := interfaceAction(info, sel); a != "" {
+		return a
+	}
 	path, name := obj.Pkg().Path(), obj.Name()
 	svc := path[strings.LastIndex(path, "/")+1:]
 	if path == "github.com/aws/aws-sdk-go-v2/credentials/stscreds" && name == "NewAssumeRoleProvider" {
@@ -162,11 +177,41 @@ func actionOf(info *types.Info, sel *ast.SelectorExpr) string {
 	return ""
 }
 
+// interfaceAction names the action of a call through a consumer's small
+// interface over an SDK client (events.SQSAPI.ReceiveMessage): the
+// method's second parameter is the operation's *<svc>.<Op>Input.
+func interfaceAction(info *types.Info, sel *ast.SelectorExpr) string {
+	s, ok := info.Selections[sel]
+	if !ok || s.Kind() != types.MethodVal || !types.IsInterface(s.Recv()) {
+		return ""
+	}
+	sig, ok := s.Obj().Type().(*types.Signature)
+	if !ok || sig.Params().Len() < 2 {
+		return ""
+	}
+	ptr, ok := sig.Params().At(1).Type().(*types.Pointer)
+	if !ok {
+		return ""
+	}
+	named, ok := ptr.Elem().(*types.Named)
+	if !ok || named.Obj().Pkg() == nil {
+		return ""
+	}
+	path := named.Obj().Pkg().Path()
+	svc := path[strings.LastIndex(path, "/")+1:]
+	prefix, ok := iamPrefix[svc]
+	op, isInput := strings.CutSuffix(named.Obj().Name(), "Input")
+	if !ok || !isInput || !strings.HasPrefix(path, "github.com/aws/aws-sdk-go-v2/service/") {
+		return ""
+	}
+	return prefix + ":" + op
+}
+
 // exportImporter imports from the compiler's export data, which `go list
 // -export` builds (and caches) for every dependency.
-func exportImporter(t *testing.T, fset *token.FileSet) types.Importer {
+func exportImporter(t *testing.T, fset *token.FileSet, dir string) types.Importer {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", ".").Output()
+	out, err := exec.Command("go", "list", "-export", "-deps", "-f", "{{.ImportPath}}={{.Export}}", "./"+dir).Output()
 	if err != nil {
 		t.Fatalf("go list -export: %v", err)
 	}
