@@ -104,3 +104,5 @@ func (in *Intake) Record(ctx context.Context, body []byte, source string) (strin
 		return "event " + out.Event.ID + ": " + out.Remediation, nil
 	}
 }
+
+var _ Sink = (*runbooks.Engine)(nil)
