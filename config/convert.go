@@ -53,5 +53,7 @@ func (c *Config) EngineConfig() runbooks.Config {
 	e := c.Engine
 	e.ChangePoll = c.ChangeRecords.Poll
 	e.Freezes = c.engineFreezes()
+	e.Remediation.Debounce = c.Remediation.Debounce
+	e.Remediation.ComplianceTimeout = c.Remediation.ComplianceTimeout
 	return e
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // DefaultRemediationRule is the managed Config rule of the AWS lab: an
@@ -44,8 +46,8 @@ type Remediation struct {
 func (r Remediation) Enabled() bool { return r.QueueURL != "" || r.HTTPListen != "" }
 
 func remediationDefaults() Remediation {
-	return Remediation{Rules: []string{DefaultRemediationRule}, Debounce: 10 * time.Minute,
-		ComplianceTimeout: 2 * time.Hour, Workers: 8}
+	return Remediation{Rules: []string{DefaultRemediationRule}, Debounce: runbooks.DefaultRemediationDebounce,
+		ComplianceTimeout: runbooks.DefaultComplianceTimeout, Workers: 8}
 }
 
 func (d *decoder) remediationSection(r *Remediation) func(*yaml.Node, string) {
