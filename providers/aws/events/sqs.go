@@ -101,7 +101,11 @@ type Stats struct {
 // until maxReceiveCount and then moves it to the dead-letter queue, so
 // nothing leaves the queue unrecorded.
 func (p *Poller) PollOnce(ctx context.Context) (Stats, error) {
-	out, err := p.api.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
+	// A long-poll holds the request open for Wait on purpose; a peer that
+	// says nothing for longer than Wait plus a step is dead, not polling.
+	rctx, cancel := context.WithTimeout(ctx, p.cfg.Wait+p.cfg.StepTimeout)
+	defer cancel()
+	out, err := p.api.ReceiveMessage(rctx, &sqs.ReceiveMessageInput{
 		QueueUrl: aws.String(p.cfg.QueueURL), MaxNumberOfMessages: 10,
 		WaitTimeSeconds:             int32(p.cfg.Wait / time.Second),
 		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameApproximateReceiveCount},
