@@ -61,12 +61,7 @@ type Remediation struct {
 	Dismissal string    `json:"dismissal,omitempty"` // the reason given
 	Ended     time.Time `json:"ended,omitzero"`
 
-	// Revision, Outbox, Notified and Interactions work as on a Cycle.
-	Revision     int64    `json:"revision"`
-	Outbox       []Event  `json:"outbox,omitempty"`
-	Notified     int64    `json:"notified"`
-	Interactions []string `json:"interactions,omitempty"`
-	Version      int64    `json:"-"`
+	Journal
 }
 
 // RemediationInstance is one non-compliant instance and what Config said.
@@ -159,19 +154,13 @@ func ComplianceStream(tenant, event string) string { return ComplianceStreamPref
 func ComplianceStreamPrefix(tenant string) string { return "audit/compliance/" + tenant + "/" }
 
 func (r *Remediation) emit(now time.Time, host, typ, actor, detail string, data map[string]string) {
-	r.Revision++
-	r.Outbox = append(r.Outbox, Event{Seq: r.Revision, At: now.UTC(), Cycle: r.ID, Tenant: r.Tenant,
-		Stage: host, Type: typ, Actor: actor, Detail: detail, Data: data})
+	r.Journal.emit(Event{At: now, Cycle: r.ID, Tenant: r.Tenant, Stage: host, Type: typ, Actor: actor, Detail: detail, Data: data})
 }
 
 func (r *Remediation) emitBy(now time.Time, host, typ string, who Person, detail string, data map[string]string) {
 	r.emit(now, host, typ, who.ID, detail, data)
 	r.Outbox[len(r.Outbox)-1].Person = &who
 }
-
-func (r *Remediation) pendingDelivery() bool { return len(r.Outbox) > 0 || r.Notified < r.Revision }
-
-func (r *Remediation) trim(d delivered) { r.Outbox = trimOutbox(r.Outbox, &r.Notified, d) }
 
 // hasEvent reports whether the compliance event id was merged in.
 func (r *Remediation) hasEvent(id string) bool { return slices.Contains(r.EventIDs, id) }
@@ -251,8 +240,7 @@ func (r *Remediation) Clone() *Remediation {
 	}
 	n.EventIDs = slices.Clone(r.EventIDs)
 	n.Gates = slices.Clone(r.Gates)
-	n.Outbox = slices.Clone(r.Outbox)
-	n.Interactions = slices.Clone(r.Interactions)
+	n.Journal = r.Journal.clone()
 	if r.Failure != nil {
 		f := *r.Failure
 		n.Failure = &f

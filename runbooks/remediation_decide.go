@@ -21,7 +21,7 @@ func (e *Engine) decideRemediation(ctx context.Context, d Decision) (Outcome, er
 		if err != nil {
 			return Outcome{}, err
 		}
-		if d.InteractionID != "" && slices.Contains(r.Interactions, d.InteractionID) {
+		if r.seen(d.InteractionID) {
 			return Outcome{Remediation: r, Duplicate: true, Message: "Already recorded."}, nil
 		}
 		n := r.Clone()

@@ -12,21 +12,6 @@ import (
 	"github.com/patchgate/patchgate/state"
 )
 
-// ComplianceEvent is one AWS Config compliance change of one instance,
-// parsed and triaged by the intake (SQS or the signed HTTP endpoint).
-type ComplianceEvent struct {
-	ID         string    `json:"id"` // EventBridge event id (claim key)
-	Account    string    `json:"account"`
-	Region     string    `json:"region"`
-	InstanceID string    `json:"instance"`
-	Rule       string    `json:"rule"`       // Config rule name
-	Compliance string    `json:"compliance"` // NON_COMPLIANT | COMPLIANT | …
-	At         time.Time `json:"at"`         // the event's time (non-compliant since)
-	Source     string    `json:"source"`     // "sqs:<queue name>" | "http"
-	Tenant     string    `json:"tenant"`     // set by triage
-	Env        string    `json:"env"`        // set by triage
-}
-
 // Remediation store keys beside the record's: the claim of each event
 // (its value names the remediation it joined) and the collecting
 // remediation of each tenant and environment.
@@ -160,16 +145,11 @@ func (e *Engine) collectingRemediation(ctx context.Context, ev ComplianceEvent) 
 			return "", storeErr("read remediation window of "+ev.Tenant, err)
 		}
 		r := e.newRemediation(ev.Tenant, ev.Env, now)
-		b, err := json.Marshal(r)
-		if err != nil {
-			return "", fmt.Errorf("encode remediation %s: %w", r.ID, err)
-		}
-		rec, err := st.Create(ctx, remediationActiveKey(r.ID), b)
-		if err != nil {
+		if err := e.createRemediation(ctx, r); err != nil {
 			return "", storeErr("create remediation "+r.ID, err)
 		}
 		if _, err := st.Create(ctx, key, []byte(r.ID)); err != nil {
-			_ = st.Delete(ctx, remediationActiveKey(r.ID), rec.Version)
+			e.dropRemediation(ctx, r)
 			if errors.Is(err, state.ErrConflict) {
 				continue // another replica opened the window first
 			}

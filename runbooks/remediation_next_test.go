@@ -43,8 +43,8 @@ func TestConfigEventNextRemediation(t *testing.T) {
 		{"failed pages once", Remediation{Status: RemFailed, Failure: &Failure{Reason: "x"}}, nil, ActPage},
 		{"failed and paged waits", Remediation{Status: RemFailed, Failure: &Failure{Reason: "x"}, Incident: Incident{Triggered: true}}, nil, ActWait},
 		{"dismissed after a page resolves it", Remediation{Status: RemDismissed, Failure: &Failure{Reason: "x"}, Incident: Incident{Triggered: true}}, nil, ActResolve},
-		{"events not delivered are flushed while waiting", Remediation{Status: RemAwaitingApproval, Instances: inst, Revision: 3, Notified: 2}, nil, ActFlush},
-		{"resolved is archived", Remediation{Status: RemResolved, Revision: 3, Notified: 3}, nil, ActArchive},
+		{"events not delivered are flushed while waiting", Remediation{Status: RemAwaitingApproval, Instances: inst, Journal: Journal{Revision: 3, Notified: 2}}, nil, ActFlush},
+		{"resolved is archived", Remediation{Status: RemResolved, Journal: Journal{Revision: 3, Notified: 3}}, nil, ActArchive},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
