@@ -160,3 +160,23 @@ func TestInventoryLeanDecoderKeepsTheSDKErrors(t *testing.T) {
 		t.Fatal("an HTML 500 read as a page")
 	}
 }
+
+// Whatever a peer sends, the lean reader answers with a page or an error,
+// never a panic; a page it accepts has an ID for every instance it lists
+// only if the body named one.
+func FuzzDecodeInstancesPage(f *testing.F) {
+	f.Add([]byte(describeInstancesXML))
+	f.Add([]byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item/></instancesSet></item></reservationSet></DescribeInstancesResponse>`))
+	f.Add([]byte(`<a:DescribeInstancesResponse x='>'><nextToken>&#x41;</nextToken></a:DescribeInstancesResponse>`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		page, err := decodeInstancesPage(body)
+		if err != nil {
+			return
+		}
+		for _, in := range page.Instances {
+			if in.ID != "" && !strings.Contains(string(body), "instanceId") {
+				t.Fatalf("instance ID %q from a body with no instanceId", in.ID)
+			}
+		}
+	})
+}
