@@ -16,12 +16,48 @@ import (
 	"github.com/patchgate/patchgate/runbooks/sla"
 )
 
-// RenderSLAPDF writes a tenant's monthly patch SLA posture: PCI DSS 6.3.3
-// measured from release dates, hosts by SLA status per environment, the
-// twelve-month compliance trend, overdue items by severity, the age of open
-// critical patches, and the exceptions with who accepted them and until
-// when. Every figure names the scan and the sources it came from.
+// PostureReport is what the monthly posture PDF of a tenant is made from.
+type PostureReport struct {
+	Month sla.Month
+	// Outcomes are the month's management figures from the audit log (nil:
+	// not gathered, and the PDF says so).
+	Outcomes *Outcomes
+}
+
+// postureDoc is the PDF being written and what it is written from.
+type postureDoc struct {
+	pdf *fpdf.Fpdf
+	r   PostureReport
+}
+
+func (d *postureDoc) text(size float64, s string) {
+	d.pdf.SetFont(fontFamily, "", size)
+	d.pdf.MultiCell(0, 4.5, s, "", "L", false)
+}
+
+func (d *postureDoc) head(s string) {
+	d.pdf.Ln(2)
+	d.pdf.SetFont(fontFamily, "B", 11)
+	d.pdf.CellFormat(0, 6, s, "", 1, "L", false, 0, "")
+}
+
+// postureSections are the monthly posture PDF's sections in order; a
+// runbook kind with its own monthly figures adds its renderer here.
+var postureSections = []func(d *postureDoc) error{
+	slaSection,
+	outcomeSection,
+}
+
+// RenderSLAPDF writes a tenant's monthly posture PDF without the outcome
+// figures (see RenderPosturePDF).
 func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
+	return RenderPosturePDF(w, PostureReport{Month: m}, now)
+}
+
+// RenderPosturePDF writes a tenant's monthly posture: every section of
+// postureSections in turn.
+func RenderPosturePDF(w io.Writer, r PostureReport, now time.Time) error {
+	m := r.Month
 	pdf := fpdf.New("L", "mm", "A4", "")
 	pdf.SetCreationDate(now)
 	pdf.SetModificationDate(now)
@@ -39,18 +75,25 @@ func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
 	pdf.AddPage()
 	pdf.SetFont(fontFamily, "B", 14)
 	pdf.CellFormat(0, 8, "Patch SLA posture — "+m.Tenant+" — "+m.Month.Format("January 2006"), "", 1, "L", false, 0, "")
-	text := func(size float64, s string) {
-		pdf.SetFont(fontFamily, "", size)
-		pdf.MultiCell(0, 4.5, s, "", "L", false)
+	d := &postureDoc{pdf: pdf, r: r}
+	for _, section := range postureSections {
+		if err := section(d); err != nil {
+			return err
+		}
 	}
-	head := func(s string) {
-		pdf.Ln(2)
-		pdf.SetFont(fontFamily, "B", 11)
-		pdf.CellFormat(0, 6, s, "", 1, "L", false, 0, "")
-	}
+	return pdf.Output(w)
+}
+
+// slaSection is the month's patch SLA posture: PCI DSS 6.3.3 measured from
+// release dates, hosts by SLA status per environment, the twelve-month
+// compliance trend, overdue items by severity, the age of open critical
+// patches, and the exceptions with who accepted them and until when. Every
+// figure names the scan and the sources it came from.
+func slaSection(d *postureDoc) error {
+	m, pdf, text, head := d.r.Month, d.pdf, d.text, d.head
 	if m.Latest == nil {
 		text(9, "No posture scan ran in this month: nothing was measured.")
-		return pdf.Output(w)
+		return nil
 	}
 	s := m.Latest
 	text(8, fmt.Sprintf("Measured by the daily posture scan of %s (%s); findings from %s; KEV catalogue %s. A patch's deadline counts from its vendor release date, or from the day patchgate first saw it missing when the source gives none.",
@@ -111,7 +154,7 @@ func RenderSLAPDF(w io.Writer, m sla.Month, now time.Time) error {
 	if len(s.Errors) > 0 {
 		text(8, "Not scanned: "+strings.Join(s.Errors, "; "))
 	}
-	return pdf.Output(w)
+	return nil
 }
 
 func slaOrNone(s string) string {

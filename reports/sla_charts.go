@@ -38,7 +38,9 @@ func chartTrend(m sla.Month) ([]byte, error) {
 		}
 		p.Add(line, dots)
 	}
-	p.NominalX(labels...)
+	if len(labels) > 0 {
+		p.NominalX(labels...)
+	}
 	return png(p, 12, 6)
 }
 

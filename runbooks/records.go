@@ -242,3 +242,9 @@ func storeErr(doing string, err error) error {
 	return fmt.Errorf("%s: %w", doing, errors.Join(
 		Errorf(CodeUnavailable, storeUnavailableMessage), err))
 }
+
+// ActiveCycles lists the cycles in st not yet archived, in ID order, for
+// readers without an engine (the monthly outcome figures).
+func ActiveCycles(ctx context.Context, st state.Store) ([]*Cycle, error) {
+	return listCycles(ctx, st, activePrefix)
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
+	"github.com/patchgate/patchgate/runbooks/sla"
 )
 
 // The report commands read the store directly; with the embedded bbolt
@@ -41,13 +43,17 @@ report is a new document with its own "generated at" and hashes.`,
 	cmd.Flags().StringVar(&cycle, "cycle", "", "the cycle's ID")
 	cmd.Flags().StringVar(&out, "out", "", "directory to write the report into")
 
+	var month, tenant, postureOut string
 	posture := &cobra.Command{
-		Use:   "posture",
-		Short: "Print the compliance posture across tenants (latest rate, trend, open exceptions)",
+		Use:   "posture [--month YYYY-MM [--tenant NAME] [--out DIR]]",
+		Short: "Print the compliance posture across tenants; with --month, write each tenant's monthly posture PDF and print its outcome figures with their audit-log queries",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cfgPath == "" {
 				return errors.New("report posture needs --config FILE")
+			}
+			if month != "" {
+				return monthlyPosture(cmd, cfgPath, month, tenant, postureOut)
 			}
 			st, _, err := openStoreFromFile(cmd.Context(), cfgPath)
 			if err != nil {
@@ -62,6 +68,9 @@ report is a new document with its own "generated at" and hashes.`,
 			return nil
 		},
 	}
+	posture.Flags().StringVar(&month, "month", "", "write the monthly posture PDF of this month, YYYY-MM")
+	posture.Flags().StringVar(&tenant, "tenant", "", "only this tenant (with --month)")
+	posture.Flags().StringVar(&postureOut, "out", ".", "directory to write the PDFs to (with --month)")
 	cmd.AddCommand(posture, newReportVerifyCmd())
 	return cmd
 }
@@ -105,4 +114,31 @@ func printReport(w io.Writer, c *runbooks.Cycle, rep runbooks.Report) {
 	if old := c.Report; old != nil && old.SHA256 != "" {
 		fmt.Fprintf(w, "the cycle's own report (recorded in its audit log): %s sha256 %s\n", old.Location, old.SHA256)
 	}
+}
+
+// monthlyPosture is `patchgate report posture --month`: the same function
+// as `patchgate sla report`, for one tenant or each.
+func monthlyPosture(cmd *cobra.Command, cfgPath, month, tenant, outDir string) error {
+	out, err := withSLA(cmd.Context(), cfgPath, true, func(s *sla.Service) (string, error) {
+		var b strings.Builder
+		for _, t := range s.Tenants {
+			if tenant != "" && t.Name != tenant {
+				continue
+			}
+			path, figures, err := writePostureReport(cmd.Context(), s, t.Name, month, outDir)
+			if err != nil {
+				return b.String(), err
+			}
+			fmt.Fprintf(&b, "%s\n%s", path, figures)
+		}
+		if b.Len() == 0 {
+			return "", fmt.Errorf("there is no tenant %s", tenant)
+		}
+		return b.String(), nil
+	})
+	fmt.Fprint(cmd.OutOrStdout(), out)
+	if err != nil {
+		return userErr(err)
+	}
+	return nil
 }

@@ -107,17 +107,8 @@ func newSLACmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "sla", Short: "Patch SLA posture and exceptions (the same functions as /patch posture and /patch except)"}
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkPersistentFlagRequired("config")
-	// with builds the service; a scan or an exception decision builds the
-	// providers, pager and Slack for real, reading the posture does not.
-	with := func(ctx context.Context, readOnly bool, fn func(*sla.Service) (string, error)) (out string, err error) {
-		err = withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error {
-			if a.sla == nil {
-				return fmt.Errorf("no configured cloud reads patch findings")
-			}
-			out, err = fn(a.sla)
-			return err
-		})
-		return out, err
+	with := func(ctx context.Context, readOnly bool, fn func(*sla.Service) (string, error)) (string, error) {
+		return withSLA(ctx, cfgPath, readOnly, fn)
 	}
 	posture := &cobra.Command{Use: "posture [TENANT | scan]", Short: "Print the latest posture, or scan now", Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -144,22 +135,11 @@ func newSLACmd() *cobra.Command {
 	except.Flags().StringVar(&as, "as", "", "the Slack user ID acting (checked against sla.risk_approvers; four eyes apply)")
 	_ = except.MarkFlagRequired("as")
 	var month, tenant, outDir string
-	report := &cobra.Command{Use: "report --month YYYY-MM --tenant NAME --out DIR", Short: "Write a tenant's monthly patch SLA posture PDF", Args: cobra.NoArgs,
+	report := &cobra.Command{Use: "report --month YYYY-MM --tenant NAME --out DIR", Short: "Write a tenant's monthly posture PDF (the same as patchgate report posture --month)", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out, err := with(cmd.Context(), true, func(s *sla.Service) (string, error) {
-				m, err := s.MonthReport(cmd.Context(), tenant, month)
-				if err != nil {
-					return "", err
-				}
-				path := filepath.Join(outDir, "sla-posture-"+tenant+"-"+month+".pdf")
-				var buf bytes.Buffer
-				if err := reports.RenderSLAPDF(&buf, m, time.Now()); err != nil {
-					return "", err
-				}
-				if err := os.MkdirAll(outDir, 0o755); err != nil {
-					return "", err
-				}
-				return path, os.WriteFile(path, buf.Bytes(), 0o644)
+				path, _, err := writePostureReport(cmd.Context(), s, tenant, month, outDir)
+				return path, err
 			})
 			if err != nil {
 				return userErr(err)
@@ -173,4 +153,44 @@ func newSLACmd() *cobra.Command {
 	_ = report.MarkFlagRequired("tenant")
 	cmd.AddCommand(posture, except, report)
 	return cmd
+}
+
+// withSLA builds the SLA service from the configuration file; a scan or an
+// exception decision builds the providers, pager and Slack for real,
+// reading the posture does not.
+func withSLA(ctx context.Context, cfgPath string, readOnly bool, fn func(*sla.Service) (string, error)) (out string, err error) {
+	err = withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error {
+		if a.sla == nil {
+			return fmt.Errorf("no configured cloud reads patch findings")
+		}
+		out, err = fn(a.sla)
+		return err
+	})
+	return out, err
+}
+
+// writePostureReport writes a tenant's monthly posture PDF (SLA posture
+// and the outcome figures read from the audit log) under outDir and
+// returns its path and the outcome figures as text with their queries.
+func writePostureReport(ctx context.Context, s *sla.Service, tenant, month, outDir string) (string, string, error) {
+	m, err := s.MonthReport(ctx, tenant, month)
+	if err != nil {
+		return "", "", err
+	}
+	o, err := reports.OutcomesOf(ctx, s.Store, month)
+	if err != nil {
+		return "", "", err
+	}
+	var buf bytes.Buffer
+	if err := reports.RenderPosturePDF(&buf, reports.PostureReport{Month: m, Outcomes: o}, time.Now()); err != nil {
+		return "", "", err
+	}
+	if err := os.MkdirAll(outDir, 0o755); err != nil {
+		return "", "", err
+	}
+	path := filepath.Join(outDir, "sla-posture-"+tenant+"-"+month+".pdf")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		return "", "", err
+	}
+	return path, reports.OutcomesText(month, tenant, reports.OutcomeRows(o, tenant, m.Latest)), nil
 }

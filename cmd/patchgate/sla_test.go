@@ -53,4 +53,11 @@ func TestSLACommandsOnTheCLI(t *testing.T) {
 	} else if b, err := os.ReadFile(strings.TrimSpace(out)); err != nil || !bytes.HasPrefix(b, []byte("%PDF")) {
 		t.Errorf("sla report wrote no PDF: %v", err)
 	}
+	// report posture --month is the same function, with the outcome
+	// figures and their queries printed.
+	code, out = cli("report", "posture", "--month", month, "--tenant", "acme-cu", "--out", dir)
+	if code != 0 || !strings.Contains(out, "sla-posture-acme-cu-"+month+".pdf") || !strings.Contains(out, "exceptions in force at month end: 1") ||
+		!strings.Contains(out, "query: audit/sla: sla.exception.approved") {
+		t.Errorf("report posture --month: exit %d\n%s", code, out)
+	}
 }
