@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/slack-go/slack"
@@ -67,9 +68,20 @@ func (c *DailyChat) PostSLAPosture(ctx context.Context, p sla.Posture) error {
 	for _, x := range p.Lapsed {
 		text += "\nLapsed: " + sla.ExceptionLine(x)
 	}
-	_, err := c.post(ctx, "post the SLA posture digest", message{Text: clip(text, maxSectionChars),
+	ref, err := c.post(ctx, "post the SLA posture digest", message{Text: clip(text, maxSectionChars),
 		Blocks: slack.Blocks{BlockSet: slaBlocks(text)}})
-	return err
+	if err != nil {
+		return err
+	}
+	// The charts go into the digest's thread, one PNG file each.
+	var errs []error
+	for _, ch := range p.Charts {
+		f := attachment{Name: ch.Name, Title: ch.Title, Content: ch.PNG}
+		if err := c.call(ctx, "upload "+ch.Name, func(ctx context.Context) error { return upload(ctx, c.api, ref, f) }); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // ExceptionReminder implements sla.Chat: an exception ends soon.

@@ -87,3 +87,30 @@ func png(p *plot.Plot, w, h float64) ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// PostureCharts draws the month's three charts as PNG for the Slack digest
+// (sla.Service.Charts): the same pictures as the monthly posture PDF.
+func PostureCharts(m sla.Month) ([]sla.Chart, error) {
+	if m.Latest == nil {
+		return nil, fmt.Errorf("no posture scan of %s in %s to draw", m.Tenant, m.Month.Format("2006-01"))
+	}
+	s := m.Latest
+	draws := []struct {
+		name, title string
+		draw        func() ([]byte, error)
+	}{
+		{"trend", "Hosts within SLA, last 12 months", func() ([]byte, error) { return chartTrend(m) }},
+		{"overdue", "Overdue patches by severity", func() ([]byte, error) { return chartOverdue(s) }},
+		{"ages", "Open critical patches by age", func() ([]byte, error) { return chartAges(s) }},
+	}
+	out := make([]sla.Chart, 0, len(draws))
+	for _, d := range draws {
+		b, err := d.draw()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sla.Chart{Tenant: m.Tenant, Name: fmt.Sprintf("sla-%s-%s-%s.png", m.Tenant, s.Day, d.name),
+			Title: m.Tenant + " · " + d.title + " (scan of " + s.Day + ")", PNG: b})
+	}
+	return out, nil
+}

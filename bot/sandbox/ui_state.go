@@ -137,6 +137,11 @@ func (s *Server) renderMessageLocked(m *message, viewer string, dir directory) s
 	sb.WriteString(`</div>`)
 	for _, id := range m.files {
 		f := s.files[id]
+		if strings.EqualFold(fileExt(f.name), ".png") {
+			// Slack previews an image inline; so does the sandbox.
+			fmt.Fprintf(&sb, `<img class="file-image" data-file-id="%s" src="%s" alt="%s">`,
+				f.id, html.EscapeString("/files/"+f.id+"/"+pathEscape(f.name)), html.EscapeString(f.title))
+		}
 		fmt.Fprintf(&sb, `<a class="file" data-file-id="%s" href="%s" download>📎 %s <span class="file-meta">%s, %d bytes</span></a>`,
 			f.id, html.EscapeString("/files/"+f.id+"/"+pathEscape(f.name)), html.EscapeString(f.title), html.EscapeString(f.name), len(f.content))
 	}

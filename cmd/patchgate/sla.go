@@ -32,7 +32,7 @@ func newSLA(cfg *config.Config, st state.Store, fleet multi.Cloud, simFleet *sim
 	c := cfg.SLA
 	svc := &sla.Service{Store: st, Tenants: cfg.Tenants(), Inventory: fleet.Inventory, Findings: fleet.Findings, Policy: c.Policy(),
 		Pager: pager, Clock: clock, ReminderDays: c.ReminderDays, RiskApprovers: c.RiskApprovers, RiskGroups: c.RiskGroups,
-		MinApprovals: c.MinApprovals, MaxExceptionDays: c.MaxExceptionDays, Directory: dir, Log: log}
+		MinApprovals: c.MinApprovals, MaxExceptionDays: c.MaxExceptionDays, Directory: dir, Log: log, Charts: reports.PostureCharts}
 	if chat != nil {
 		svc.Chat = chat
 	}

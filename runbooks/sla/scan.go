@@ -37,6 +37,9 @@ type Service struct {
 	KEV   func(ctx context.Context) (*KEV, error)
 	Pager runbooks.Pager // nil: breaches are recorded but not paged
 	Chat  Chat           // nil: no digest, no reminders
+	// Charts draws a month's posture charts as PNG for the digest (the
+	// monthly PDF's renderer); nil: the digest goes without pictures.
+	Charts func(m Month) ([]Chart, error)
 	Clock runbooks.Clock
 	// ReminderDays before an exception's until its reminder is posted.
 	ReminderDays int
@@ -59,6 +62,8 @@ type Posture struct {
 	Lapsed   []Exception
 	Reminded []Exception
 	Paged    int // breaches paged for the first time
+	// Charts are the scanned tenants' charts for the digest.
+	Charts []Chart
 }
 
 // ErrScanned is returned by ScanDaily when another run already claimed
@@ -129,6 +134,11 @@ func (s *Service) Scan(ctx context.Context) (Posture, error) {
 	}
 	s.log().Info("sla posture scan", "tenants", len(p.Tenants), "paged", p.Paged, "lapsed", len(p.Lapsed), "reminded", len(p.Reminded), "errors", len(errs))
 	if s.Chat != nil {
+		cs, err := s.charts(ctx, p)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		p.Charts = cs
 		if err := s.Chat.PostSLAPosture(ctx, p); err != nil {
 			errs = append(errs, fmt.Errorf("post the posture digest: %w", err))
 		}
