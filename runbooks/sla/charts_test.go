@@ -10,7 +10,10 @@ import (
 // digest records the posture digests posted.
 type digest struct{ posted []Posture }
 
-func (d *digest) PostSLAPosture(_ context.Context, p Posture) error { d.posted = append(d.posted, p); return nil }
+func (d *digest) PostSLAPosture(_ context.Context, p Posture) error {
+	d.posted = append(d.posted, p)
+	return nil
+}
 func (d *digest) ExceptionReminder(context.Context, Exception) error { return nil }
 
 func TestPostureScanHandsTheMonthsChartsToTheDigest(t *testing.T) {

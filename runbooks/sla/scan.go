@@ -40,7 +40,7 @@ type Service struct {
 	// Charts draws a month's posture charts as PNG for the digest (the
 	// monthly PDF's renderer); nil: the digest goes without pictures.
 	Charts func(m Month) ([]Chart, error)
-	Clock runbooks.Clock
+	Clock  runbooks.Clock
 	// ReminderDays before an exception's until its reminder is posted.
 	ReminderDays int
 	// Risk approvers (users, and groups resolved through Directory) may
