@@ -55,5 +55,6 @@ func (c *Config) EngineConfig() runbooks.Config {
 	e.Freezes = c.engineFreezes()
 	e.Remediation.Debounce = c.Remediation.Debounce
 	e.Remediation.ComplianceTimeout = c.Remediation.ComplianceTimeout
+	e.Prevention = c.PreventionSettings()
 	return e
 }

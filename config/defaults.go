@@ -41,6 +41,8 @@ const DefaultBoltPath = "/var/lib/patchgate/state.db"
 //	           aws: its provider's settings.Defaults (no accounts: not enabled)
 //	slack:     none (engine only); when set: transport socket, listen :8080,
 //	           update_interval 3s
+//	edr:       prevention window 14 days (336h), check_every 24h, thresholds
+//	           max_detections 10, 0 at high or above; no tiers
 //	log:       format json, level info
 //	observability: listen :9090 (/metrics, /healthz, /readyz)
 //	http:      httpserve.DefaultLimits: read_header_timeout 5s, read_timeout
@@ -64,6 +66,7 @@ func defaults() *Config {
 		SLA:         slaDefaults(),
 		Rollback:    rollbackDefaults(),
 		Remediation: remediationDefaults(),
+		EDR:         EDR{Prevention: defaultEDRPrevention()},
 		Providers: Providers{Kind: ProviderSim, Sim: Sim{Seed: 1, HostsPerTarget: 4},
 			Falcon: falconDefaults(), GCP: gcpDefaults(), Azure: azureDefaults(), AWS: awsDefaults()},
 		Slack:         Slack{Transport: SlackSocket, Listen: ":8080", UpdateInterval: 3 * time.Second},

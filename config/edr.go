@@ -19,6 +19,8 @@ type EDR struct {
 	// CoverageDigest is a cron for the daily sensor coverage digest;
 	// empty: on demand only (`/patch sensors`).
 	CoverageDigest string
+	// Prevention is the Detection → Prevention rollout (edr_prevention.go).
+	Prevention EDRPrevention
 }
 
 // EDRTier is one environment's expectations.
@@ -43,6 +45,7 @@ func (e EDR) ByEnv() map[string]edr.Tier {
 func (d *decoder) edrSection(e *EDR) func(*yaml.Node, string) {
 	return d.section(
 		field{"tiers", "Expectations of the Falcon sensors per pipeline environment, checked by `/patch sensors` (coverage) and validation; an environment left out expects only a registered sensor not in reduced-functionality mode.", d.edrTiers(&e.Tiers)},
+		field{"prevention", "The phased Detection → Prevention rollout per pipeline tier (`/patch prevention <tenant> <tier>`): required exclusions, the host group's move between the two policies, then a monitoring window whose detection gate lets the next tier start.", d.edrPrevention(&e.Prevention)},
 		field{"coverage_digest", "Cron for the daily EDR sensor coverage digest in the Slack channel (hosts without a sensor, outdated, or in RFM, per tenant and environment); empty: on demand only (`/patch sensors`).", d.str(&e.CoverageDigest)},
 	)
 }

@@ -32,6 +32,7 @@ func (d *decoder) checkEDR(c *Config) {
 			}
 		}
 	}
+	d.checkEDRPrevention(c)
 	if expr := c.EDR.CoverageDigest; expr != "" {
 		if err := checkCron(expr, c.Schedules.Timezone); err != nil {
 			d.at("edr.coverage_digest", "%v", err)

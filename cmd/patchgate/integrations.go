@@ -21,6 +21,8 @@ type integrationPorts struct {
 	Sensors runbooks.Sensors
 	// ChangeRecords is the change platform (change_records), nil when off.
 	ChangeRecords runbooks.ChangeRecords
+	// Prevention is Falcon when edr.prevention names tiers.
+	Prevention runbooks.PreventionConsole
 }
 
 // integrations builds the health checks, pager and sensor checks of the
@@ -47,6 +49,9 @@ func integrations(cfg *config.Config, w wiring) (integrationPorts, error) {
 			return p, err
 		}
 		p.Sensors = client
+		if len(cfg.EDR.Prevention.Tiers) > 0 {
+			p.Prevention = client
+		}
 	}
 	cr, err := newChangeRecords(cfg, w)
 	if err != nil {

@@ -183,6 +183,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 		Directory:     either(directory, sims.Directory),
 		Access:        either(clouds.access(), sims.Access),
 		Reporter:      reporter, Archive: archive, Notary: signer,
+		Prevention: services.Prevention,
 	})
 	ec := cfg.EngineConfig()
 	ec.Replica = replica
