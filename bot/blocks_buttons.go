@@ -19,6 +19,9 @@ func rootActions(c *runbooks.Cycle, v rootView) *slack.ActionBlock {
 	if runbooks.IsRollbackID(c.ID) {
 		return rollbackActions(c)
 	}
+	if runbooks.IsPreventionID(c.ID) {
+		return preventionActions(c)
+	}
 	if c.Status.Terminal() {
 		return nil
 	}

@@ -62,6 +62,7 @@ var subcommands = []subcommandSpec{
 	{CmdExcept, slaExceptArgs, slaExceptSummary},
 	{CmdSensors, sensorsArgs, sensorsSummary},
 	{CmdRollback, "<cycle> <env> [host…]", "request a rollback of an environment's hosts (all with a pre-patch backup when none is named) to that cycle's pre-patch backups; the environment's approvers approve it on its message"},
+	{CmdPrevention, preventionArgs, preventionSummary},
 	{CmdFreeze, runbooks.FreezeUsage, freezeSummary},
 	{CmdUnfreeze, runbooks.UnfreezeUsage, unfreezeSummary},
 }
@@ -76,7 +77,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…] | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -201,6 +202,8 @@ func ParseCommand(text string) (Command, error) {
 		cmd.Args = strings.Join(args, " ")
 	case CmdRollback:
 		return parseRollback(usage, args)
+	case CmdPrevention:
+		return parsePrevention(usage, args)
 	}
 	return cmd, nil
 }

@@ -61,6 +61,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.sensorsCommand(ctx, cmd, sc.UserID)
 	case CmdRollback:
 		return h.rollback(ctx, cmd, sc.UserID, "requested with /patch rollback", log)
+	case CmdPrevention:
+		return h.prevention(ctx, cmd, sc.UserID, log)
 	case CmdFreeze, CmdUnfreeze:
 		return h.freezeCommand(ctx, cmd, sc.UserID)
 	}

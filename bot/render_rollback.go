@@ -13,6 +13,9 @@ func rootTitle(c *runbooks.Cycle) string {
 	if runbooks.IsRollbackID(c.ID) {
 		return "Rollback"
 	}
+	if runbooks.IsPreventionID(c.ID) {
+		return "Prevention rollout"
+	}
 	return "Patch cycle"
 }
 
