@@ -9,7 +9,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -21,16 +20,7 @@ func newPreventionCmd() *cobra.Command {
 	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
 	_ = cmd.MarkPersistentFlagRequired("config")
 	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		cfg, err := config.Load(cfgPath)
-		if err != nil {
-			return err
-		}
-		a, err := build(ctx, cfg, wiring{readOnly: readOnly})
-		if err != nil {
-			return err
-		}
-		defer a.store.Close()
-		return fn(a.engine)
+		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
 	}
 	request := func(use, short, mode string) *cobra.Command {
 		var req runbooks.PreventionRequest
