@@ -75,6 +75,8 @@ type Bundle struct {
 	AccessError string
 	// Rollbacks to this cycle's pre-patch backups (reports/rollback.go).
 	Rollbacks []*runbooks.Rollback
+	// Preventions are the tenant's prevention rollouts (prevention.go).
+	Preventions []*runbooks.Prevention
 	// SLA is the tenant's latest patch SLA posture, when the posture scan
 	// runs: PCI DSS 6.3.3 is then measured from release dates (sla.go).
 	SLA *SLAPosture
@@ -100,6 +102,8 @@ var Controls = []Control{
 	{ID: "6.3.3", Framework: "PCI DSS v4.0", Title: "Critical/high patches installed within one month", Evaluate: evalPCI633},
 	{ID: "10.2", Framework: "PCI DSS v4.0", Title: "Audit log of actions", Evaluate: evalPCI102},
 	{ID: "5.x", Framework: "PCI DSS v4.0", Title: "Anti-malware present and active", Evaluate: evalPCI5},
+	{ID: "CC6.8", Framework: "SOC 2", Title: "Malicious software prevented: EDR prevention mode per tier", Evaluate: evalCC68},
+	{ID: "5.3", Framework: "PCI DSS v4.0", Title: "Anti-malware mode and policy per host", Evaluate: evalPCI53},
 	{ID: "6.5.1", Framework: "PCI DSS v4.0", Title: "Change record: reason, impact, approval, testing, back-out", Evaluate: evalPCI651},
 }
 

@@ -28,7 +28,7 @@ func TestControlsFixture(t *testing.T) {
 	want := map[string]ResultStatus{
 		"CC7.1": StatusPass, "CC8.1": StatusPass, "CC6.1": StatusPass, "CC7.2": StatusPass,
 		"CC7.4/CC7.5": StatusPass, "A1.2": StatusPass, "6.3.3": StatusException, "10.2": StatusPass, "5.x": StatusPass,
-		"6.5.1": StatusNotApplicable,
+		"6.5.1": StatusNotApplicable, "CC6.8": StatusNotApplicable, "5.3": StatusNotApplicable,
 	}
 	b := fixture()
 	evs := Evaluate(&b)

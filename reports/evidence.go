@@ -42,6 +42,7 @@ type Evidence struct {
 	Access       *runbooks.AccessReport `json:"access"`
 	AccessError  string                 `json:"access_error,omitempty"`
 	Rollbacks    []*runbooks.Rollback   `json:"rollbacks,omitempty"`
+	Preventions  []*runbooks.Prevention `json:"preventions,omitempty"`
 }
 
 // ControlResult is one criterion's verdict as the evidence JSON holds it.
@@ -135,7 +136,8 @@ func (d *Dir) Report(ctx context.Context, in runbooks.ReportInput) (runbooks.Rep
 		return runbooks.Report{}, fmt.Errorf("report of %s: %w", c.ID, err)
 	}
 	b := Bundle{Cycle: snap, Events: in.Events, Hosts: in.Hosts, HostsBefore: in.HostsBefore, Refusals: in.Refusals, Now: at,
-		Chain: chain, KernelBefore: before, Access: in.Access, AccessError: in.AccessError, Rollbacks: in.Rollbacks}
+		Chain: chain, KernelBefore: before, Access: in.Access, AccessError: in.AccessError, Rollbacks: in.Rollbacks,
+		Preventions: in.Preventions}
 	b.SLA = d.slaPosture(ctx, c.Tenant)
 	b.evs = Evaluate(&b)
 	verdict := complianceOf(b.evs)
@@ -246,7 +248,7 @@ func dataFiles(b *Bundle, in runbooks.ReportInput, verdict runbooks.Compliance,
 	ev := Evidence{Schema: EvidenceSchema, Generated: b.Now, Mapping: MappingVersion, Compliance: verdict,
 		Controls: controlResults(b.evs), Cycle: b.Cycle, Events: in.Events, Refusals: in.Refusals,
 		Hosts: in.Hosts, HostsBefore: in.HostsBefore, AuditEntries: in.AuditEntries, AuditHead: in.AuditHead,
-		Access: in.Access, AccessError: in.AccessError, Rollbacks: in.Rollbacks,
+		Access: in.Access, AccessError: in.AccessError, Rollbacks: in.Rollbacks, Preventions: in.Preventions,
 		Sources: b.sources(), GateSources: gateSources(b.Cycle)}
 	if ev.Simulated = runbooks.Simulated(ev.Sources); ev.Simulated {
 		ev.Marking = runbooks.SimulatedMarking

@@ -152,6 +152,9 @@ type ReportInput struct {
 	// Rollbacks are the rollbacks to this cycle's pre-patch backups, open
 	// or finished, for the report's rollback section.
 	Rollbacks []*Rollback
+	// Preventions are the tenant's Detection → Prevention rollouts, open
+	// and finished, for the EDR mode evidence (CC6.8, PCI DSS 5.3).
+	Preventions []*Prevention
 }
 
 // Reporter produces the cycle's compliance report. Calling it twice for one

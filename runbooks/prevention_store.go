@@ -186,3 +186,22 @@ func (e *Engine) archivePrevention(ctx context.Context, p *Prevention) error {
 	}
 	return nil
 }
+
+// PreventionsOf lists a tenant's rollouts, open and finished, oldest
+// first, for its reports.
+func (e *Engine) PreventionsOf(ctx context.Context, tenant string) ([]*Prevention, error) {
+	var out []*Prevention
+	for _, finished := range []bool{false, true} {
+		ps, err := e.Preventions(ctx, finished)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range ps {
+			if p.Tenant == tenant {
+				out = append(out, p)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, nil
+}

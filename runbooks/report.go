@@ -85,6 +85,9 @@ func (e *Engine) reportInput(ctx context.Context, n *Cycle) (ReportInput, error)
 	if in.Rollbacks, err = e.RollbacksOf(ctx, n.ID); err != nil {
 		return in, err
 	}
+	if in.Preventions, err = e.PreventionsOf(ctx, n.Tenant); err != nil {
+		return in, err
+	}
 	if in.HostsBefore, err = e.Inventory(ctx, n.ID); err != nil {
 		return in, err
 	}
