@@ -119,6 +119,9 @@ type Tier struct {
 	// RequireChangeApproval holds the tier's stage until the cycle's change
 	// record is approved in the change platform.
 	RequireChangeApproval bool
+	// AutoRemediate approves this tier's remediations of non-compliant
+	// instances without a person (audited as such); never on production.
+	AutoRemediate bool
 
 	// change governance: windows, freezes, expiry, emergency
 	// Window is the tier's change window (runbooks.ParseWindow); empty lets

@@ -40,7 +40,8 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 			MinApprovals: t.MinApprovals, FourEyes: t.FourEyes, Soak: t.Soak,
 			HealthGate: t.HealthGate, SensorGate: t.SensorGate, SensorExclude: t.SensorPolicy == SensorExclude,
 			Production: t.Production, Staging: t.Staging, RequireChangeApproval: t.RequireChangeApproval,
-			Window: t.Window, MinRemaining: t.MinRemaining, ApprovalTTL: t.ApprovalTTL,
+			AutoRemediate: t.AutoRemediate,
+			Window:        t.Window, MinRemaining: t.MinRemaining, ApprovalTTL: t.ApprovalTTL,
 		}
 	}
 	return out

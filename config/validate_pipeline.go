@@ -52,6 +52,9 @@ func (d *decoder) checkTier(p string, t Tier) {
 	if t.Production && t.Staging {
 		d.at(p+".staging", "tier %q cannot be both production and staging", t.Env)
 	}
+	if t.Production && t.AutoRemediate {
+		d.at(p+".auto_remediate", "production tier %q cannot auto-remediate: its remediations need their approvers", t.Env)
+	}
 	if !t.Production {
 		if t.WaiveMinApprovals {
 			d.at(p+".waive_min_approvals", "only applies to production (the last tier, or one declared production: true)")
