@@ -40,7 +40,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 			field{"simulate", "What the simulation may still answer for the hosts of a real cloud section under kind `sim`: `sensors`, `health`, `pager`, `access`. Without it `config validate` refuses such a file, because a simulated answer about a real host is not audit evidence; with it, reports that use a simulated answer say \"SIMULATED — not audit evidence\" on every page and in the JSON bundle.", d.strs(&c.Providers.Simulate)},
 			field{"aws", "AWS (EC2, SSM, RDS, IAM, IAM Identity Center, S3). Present, the tenants' aws targets are served by AWS instead of the simulation.", d.aws(&c.Providers.AWS)},
 			field{"falcon", "CrowdStrike Falcon: sensor/kernel gate and post-patch sensor health. Set `client_id` to enable it.", d.section(
-				field{"client_id", "API client ID (scopes: Hosts read, Sensor update policies read).", text(d, &c.Providers.Falcon.ClientID)},
+				field{"client_id", "API client ID (scopes: Hosts read, Sensor update policies read; with `edr.prevention` tiers also ML exclusions read, IOA exclusions read, Prevention policies read and write, Host group read, Alerts read — exactly the calls listed in providers/falcon/prevention.go).", text(d, &c.Providers.Falcon.ClientID)},
 				field{"client_secret", "API client secret.", text(d, &c.Providers.Falcon.ClientSecret)},
 				field{"cloud", "`us-1`, `us-2`, `eu-1` or `us-gov-1`.", d.str(&c.Providers.Falcon.Cloud)},
 				field{"base_url", "Replaces the cloud's API URL (`https://api.crowdstrike.com` for us-1): a proxy, a private link, or a test server on localhost (`http` only there). Scheme and host only: the token comes from its `/oauth2/token`.", d.str(&c.Providers.Falcon.BaseURL)},
