@@ -26,6 +26,14 @@ import (
 // succeeded, or failed-detached for an instance set with FailDetached.
 type RootVolumes struct {
 	URL string
+	// OnStep, when set, is called (lock held, before the answer is
+	// written) when a task is made ("<instance>/create-task") and when a
+	// poll moves it to a new state ("<instance>/<state>"): crash tests
+	// stop the caller right there.
+	OnStep func(step string)
+	// OnRequest, when set, is called (lock held) as each request arrives,
+	// with its Action.
+	OnRequest func(action string)
 
 	mu       sync.Mutex
 	tasks    []*rootTask
@@ -93,6 +101,11 @@ func (s *RootVolumes) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	form, _ := url.ParseQuery(string(body))
+	if s.OnRequest != nil {
+		s.mu.Lock()
+		s.OnRequest(form.Get("Action"))
+		s.mu.Unlock()
+	}
 	switch action := form.Get("Action"); action {
 	case "CreateReplaceRootVolumeTask":
 		s.create(w, form)
@@ -140,6 +153,9 @@ func (s *RootVolumes) create(w http.ResponseWriter, form url.Values) {
 			s.byToken[token] = t
 		}
 		s.creates[inst]++
+		if s.OnStep != nil {
+			s.OnStep(inst + "/create-task")
+		}
 	}
 	writeXML(w, `<CreateReplaceRootVolumeTaskResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId>`+
 		`<replaceRootVolumeTask>`+taskXML(t, false)+`</replaceRootVolumeTask></CreateReplaceRootVolumeTaskResponse>`)
@@ -170,7 +186,11 @@ func (s *RootVolumes) describe(w http.ResponseWriter, form url.Values) {
 		if (len(ids) > 0 && !ids[t.ID]) || (len(instances) > 0 && !instances[t.Instance]) {
 			continue
 		}
+		seen := t.Seen
 		b.WriteString("<item>" + taskXML(t, len(ids) > 0) + "</item>")
+		if t.Seen != seen && s.OnStep != nil {
+			s.OnStep(t.Instance + "/" + t.States[t.Seen])
+		}
 	}
 	b.WriteString(`</replaceRootVolumeTaskSet></DescribeReplaceRootVolumeTasksResponse>`)
 	writeXML(w, b.String())

@@ -43,6 +43,31 @@ func (s *Server) startOp(w http.ResponseWriter, o *op, sub, provider, location, 
 	w.WriteHeader(http.StatusAccepted)
 }
 
+// advance moves an unfinished operation on by one poll, applying its
+// effect when it finishes.
+func (s *Server) advance(o *op) {
+	if o.done {
+		return
+	}
+	o.polls++
+	if o.polls >= o.needed {
+		o.done = true
+		if o.errMsg == "" && o.finish != nil {
+			o.finish()
+		}
+		if o.errMsg == "" && o.result != nil {
+			o.output = o.result()
+		}
+	}
+}
+
+// runOps moves every unfinished operation on (see OpsRunAlone).
+func (s *Server) runOps() {
+	for _, o := range s.ops {
+		s.advance(o)
+	}
+}
+
 // pollOp answers a poll of an operation: the Azure-AsyncOperation status
 // document, or on a Location URL 202 until done and then the result.
 func (s *Server) pollOp(w http.ResponseWriter, r *http.Request, id string) {
@@ -51,18 +76,7 @@ func (s *Server) pollOp(w http.ResponseWriter, r *http.Request, id string) {
 		armError(w, http.StatusNotFound, "OperationNotFound", "no operation "+id)
 		return
 	}
-	if !o.done {
-		o.polls++
-		if o.polls >= o.needed {
-			o.done = true
-			if o.errMsg == "" && o.finish != nil {
-				o.finish()
-			}
-			if o.errMsg == "" && o.result != nil {
-				o.output = o.result()
-			}
-		}
-	}
+	s.advance(o)
 	statusDoc := o.style == "async" && r.URL.Query().Get("monitor") == ""
 	switch {
 	case statusDoc && !o.done:

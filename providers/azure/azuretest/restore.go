@@ -127,6 +127,9 @@ func (s *Server) sentStep(vm, kind string) {
 		s.sent = map[string]int{}
 	}
 	s.sent[vm+"/"+kind]++
+	if s.OnStep != nil {
+		s.OnStep(vm + "/" + kind)
+	}
 }
 
 // Sent is how many times a restore step was sent: create-disk (vm ""),

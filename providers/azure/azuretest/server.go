@@ -26,6 +26,17 @@ const Token = "azuretest-token"
 type Server struct {
 	URL string
 	srv *httptest.Server
+	// OnStep, when set, is called (with the server's lock held, before the
+	// answer is written) each time a restore step is sent, with
+	// "<vm>/<kind>": crash tests stop the caller right there.
+	OnStep func(step string)
+	// OnRequest, when set, is called (lock held) as each request arrives,
+	// with "METHOD /path", before it is handled.
+	OnRequest func(call string)
+	// OpsRunAlone moves every unfinished long-running operation on by one
+	// poll with each request the server gets, as Azure finishes an
+	// operation whether or not its caller lives to poll it.
+	OpsRunAlone bool
 
 	mu        sync.Mutex
 	vms       map[string]*VM  // by lower-case resource ID
@@ -126,6 +137,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	defer s.mu.Unlock()
 	s.counts[key]++
 	s.times[key] = append(s.times[key], time.Now())
+	if s.OnRequest != nil {
+		s.OnRequest(key)
+	}
+	if s.OpsRunAlone {
+		s.runOps()
+	}
 	if path == identityPath {
 		s.identityToken(w, r)
 		return

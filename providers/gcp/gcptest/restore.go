@@ -132,6 +132,9 @@ func (s *Server) count(kind, instance string) {
 		s.sent = map[string]int{}
 	}
 	s.sent[instance+"/"+kind]++
+	if s.OnStep != nil {
+		s.OnStep(instance + "/" + kind)
+	}
 }
 
 // Sent is how many times a restore step was sent: kind create-disk (any

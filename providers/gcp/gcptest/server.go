@@ -32,6 +32,17 @@ type Server struct {
 	JobPolls int
 	// Now is the server's clock (default time.Now).
 	Now func() time.Time
+	// OnStep, when set, is called (with the server's lock held, before the
+	// answer is written) each time a restore step is sent, with
+	// "<instance>/<kind>": crash tests stop the caller right there.
+	OnStep func(step string)
+	// OnRequest, when set, is called (lock held) as each request arrives,
+	// with its API method, before it is handled.
+	OnRequest func(method string)
+	// OpsRunAlone moves every unfinished disk or instance operation on by
+	// one poll with each request the server gets, as Compute Engine
+	// finishes an operation whether or not its caller lives to poll it.
+	OpsRunAlone bool
 
 	mu        sync.Mutex
 	counts    map[string]int
@@ -125,12 +136,18 @@ func (s *Server) handle(mux *http.ServeMux, method, pattern string, h func(w htt
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.counts[method]++
+		if s.OnRequest != nil {
+			s.OnRequest(method)
+		}
 		if r.Header.Get("Authorization") == "Bearer "+Token {
 			s.counts["authenticated"]++
 		}
 		if strings.HasPrefix(method, "osconfig.") && s.osconfigDisabled(r.PathValue("project")) {
 			serviceDisabled(w, r.PathValue("project"))
 			return
+		}
+		if s.OpsRunAlone {
+			s.runOps()
 		}
 		if q := s.fail[method]; len(q) > 0 {
 			s.fail[method] = q[1:]

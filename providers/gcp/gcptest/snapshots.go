@@ -102,6 +102,16 @@ func (s *Server) getOperation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, s.operationJSON(op))
 }
 
+// runOps moves every unfinished disk and instance operation on (see
+// OpsRunAlone).
+func (s *Server) runOps() {
+	for _, op := range s.ops {
+		if op.snapshot == nil && op.polls < s.OpPolls {
+			s.tick(op)
+		}
+	}
+}
+
 // tick moves an operation on by one poll; when it finishes, its snapshot
 // becomes READY (or FAILED).
 func (s *Server) tick(op *operation) {
