@@ -42,6 +42,10 @@ type Rollback struct {
 	// patch pending" (excluded from its patch evidence with that reason).
 	Marked bool      `json:"marked,omitempty"`
 	Ended  time.Time `json:"ended,omitempty"`
+	// Halt, set by a person, stops new restores from starting: restores
+	// already running finish (a host is never left half-swapped) and are
+	// reported, then the rollback waits halted for resume or reject.
+	Halt *Halt `json:"halt,omitempty"`
 
 	Journal
 }
@@ -54,6 +58,7 @@ const (
 	RollbackRestoring        RollbackStatus = "restoring"
 	RollbackVerifying        RollbackStatus = "verifying"
 	RollbackFailed           RollbackStatus = "failed" // waits for retry or reject
+	RollbackHalted           RollbackStatus = "halted" // by a person; waits for resume or reject
 	RollbackCompleted        RollbackStatus = "completed"
 	RollbackRejected         RollbackStatus = "rejected"
 )
@@ -135,6 +140,9 @@ const (
 	EvRestoreDone       = "restore.done"
 	EvRestoresDone      = "restore.all_done"
 	EvRollbackMarked    = "rollback.cycle_marked"
+	EvRollbackHalting   = "rollback.halting"
+	EvRollbackHalted    = "rollback.halted"
+	EvRollbackResumed   = "rollback.resumed"
 )
 
 // rollbackIDPrefix starts every rollback ID. Cycle IDs start with a
@@ -145,7 +153,7 @@ const rollbackIDPrefix = "RB-"
 func IsRollbackID(id string) bool { return strings.HasPrefix(id, rollbackIDPrefix) }
 
 // RollbackAuditStream holds a rollback's events.
-func RollbackAuditStream(id string) string { return "audit/rollback/" + id }
+func RollbackAuditStream(id string) string { return KindAuditStream("rollback", id) }
 
 // emit adds an event to the rollback's outbox and moves its revision.
 func (r *Rollback) emit(now time.Time, host, typ, actor, detail string, data map[string]string) {
@@ -194,6 +202,10 @@ func (r *Rollback) Clone() *Rollback {
 	if r.Failure != nil {
 		f := *r.Failure
 		n.Failure = &f
+	}
+	if r.Halt != nil {
+		h := *r.Halt
+		n.Halt = &h
 	}
 	return &n
 }

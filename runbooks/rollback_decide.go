@@ -51,9 +51,9 @@ func (e *Engine) decideRollback(ctx context.Context, d Decision) (Outcome, error
 // applyRollback checks d against policy and state and applies it to n.
 func (e *Engine) applyRollback(ctx context.Context, n *Rollback, d Decision, who Person) (string, error) {
 	switch d.Action {
-	case Approve, Reject, Retry, ConfirmManual:
+	case Approve, Reject, Retry, ConfirmManual, HaltCycle, Resume:
 	default:
-		return "", Errorf(CodeInvalid, "a rollback takes approve, reject, retry or %s, not %q", ConfirmManual, d.Action)
+		return "", Errorf(CodeInvalid, "a rollback takes approve, reject, retry, halt, resume or %s, not %q", ConfirmManual, d.Action)
 	}
 	ok, err := e.isApprover(ctx, n.Env, d.Actor)
 	if err != nil {
@@ -68,7 +68,8 @@ func (e *Engine) applyRollback(ctx context.Context, n *Rollback, d Decision, who
 	if err := checkRollbackState(n, d); err != nil {
 		return "", err
 	}
-	if d.SeenRevision != 0 && d.SeenRevision != n.Revision {
+	// Halting is always safe, so a halt from an old message still works.
+	if d.SeenRevision != 0 && d.SeenRevision != n.Revision && d.Action != HaltCycle {
 		return "", Errorf(CodeStale, "This message was out of date (the rollback moved to revision %d). It has been refreshed; look again before deciding.", n.Revision)
 	}
 	now := e.now()
@@ -104,6 +105,10 @@ func (e *Engine) applyRollback(ctx context.Context, n *Rollback, d Decision, who
 		}
 		n.emitBy(now, "", EvRollbackRetry, who, "retry after: "+failureReason(f), nil)
 		return "Retrying the rollback.", nil
+	case HaltCycle:
+		return haltRollback(n, who, d.Reason, now), nil
+	case Resume:
+		return resumeRollback(n, who, now), nil
 	case ConfirmManual:
 		h, _ := n.host(d.Stage)
 		h.Restore.Done, h.Restore.At, h.Restore.ConfirmedBy = true, now, &who
@@ -126,8 +131,22 @@ func checkRollbackState(n *Rollback, d Decision) error {
 			return Errorf(CodeConflict, "You already approved rollback %s.", n.ID)
 		}
 	case Reject:
-		if n.Status != RollbackAwaitingApproval && n.Status != RollbackFailed {
-			return Errorf(CodeConflict, "Rollback %s can be rejected only before it starts or after it failed (it is %s).", n.ID, n.Status)
+		if n.Status != RollbackAwaitingApproval && n.Status != RollbackFailed && n.Status != RollbackHalted {
+			return Errorf(CodeConflict, "Rollback %s can be rejected only before it starts, after it failed or while halted (it is %s).", n.ID, n.Status)
+		}
+	case HaltCycle:
+		if n.Halt != nil {
+			return Errorf(CodeConflict, "Rollback %s is already halted (%s).", n.ID, n.Halt.Reason)
+		}
+		if n.Status != RollbackAwaitingApproval && n.Status != RollbackRestoring {
+			return Errorf(CodeConflict, "Rollback %s has no restore left to halt (it is %s).", n.ID, n.Status)
+		}
+		if n.Status == RollbackRestoring && unsentHosts(n) == 0 {
+			return Errorf(CodeConflict, "Every host of rollback %s is already being restored; those restores finish and are verified, so there is nothing left to halt.", n.ID)
+		}
+	case Resume:
+		if n.Halt == nil {
+			return Errorf(CodeConflict, "Rollback %s is not halted.", n.ID)
 		}
 	case Retry:
 		if n.Status != RollbackFailed {

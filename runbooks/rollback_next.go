@@ -13,6 +13,7 @@ const (
 	ActRollbackVerify ActionKind = "rollback_verify"
 	ActRestoresDone   ActionKind = "restores_done"
 	ActMarkCycle      ActionKind = "mark_cycle"
+	ActRollbackHalt   ActionKind = "rollback_halt"
 )
 
 // NextRollback is the rollback's whole decision: given the record and the
@@ -51,6 +52,8 @@ func rollbackWork(r *Rollback, _ time.Time) Action {
 			reason = "failed: " + r.Failure.Reason
 		}
 		return Action{Kind: ActWait, Stage: -1, Reason: reason}
+	case RollbackHalted:
+		return Action{Kind: ActWait, Stage: -1, Reason: "halted: " + haltReason(r.Halt)}
 	case RollbackVerifying:
 		return Action{Kind: ActRollbackVerify, Stage: -1}
 	case RollbackRestoring:
@@ -58,16 +61,21 @@ func rollbackWork(r *Rollback, _ time.Time) Action {
 		return Action{Kind: ActWait, Stage: -1, Reason: "unknown status " + string(r.Status)}
 	}
 	// Every restore is sent before any is polled, so hosts restore side by
-	// side; a host with a manual procedure waits for a person.
+	// side; a host with a manual procedure waits for a person. A halt
+	// starts no restore; the running ones are polled to their end.
+	unsent := 0
 	for i, h := range r.Hosts {
 		if !h.Restore.Sent() {
-			return Action{Kind: ActRestoreStart, Stage: i}
+			if r.Halt == nil {
+				return Action{Kind: ActRestoreStart, Stage: i}
+			}
+			unsent++
 		}
 	}
 	manual := 0
 	for i, h := range r.Hosts {
 		switch {
-		case h.Restore.Done:
+		case !h.Restore.Sent(), h.Restore.Done:
 		case len(h.Restore.Manual) > 0:
 			manual++
 		default:
@@ -77,5 +85,15 @@ func rollbackWork(r *Rollback, _ time.Time) Action {
 	if manual > 0 {
 		return Action{Kind: ActWait, Stage: -1, Reason: fmt.Sprintf("%d host(s) wait for their manual procedure", manual)}
 	}
+	if unsent > 0 {
+		return Action{Kind: ActRollbackHalt, Stage: -1}
+	}
 	return Action{Kind: ActRestoresDone, Stage: -1}
+}
+
+func haltReason(h *Halt) string {
+	if h == nil {
+		return "halted by hand"
+	}
+	return h.Reason
 }

@@ -112,6 +112,10 @@ func (e *Engine) actRollback(ctx context.Context, n *Rollback, a Action) (bool, 
 		return e.verifyRollback(ctx, n)
 	case ActMarkCycle:
 		return e.markCycle(ctx, n)
+	case ActRollbackHalt:
+		n.Status = RollbackHalted
+		n.emit(now, "", EvRollbackHalted, ActorSystem, "halted: "+haltSummary(n), map[string]string{"by": n.Halt.By})
+		return true, nil
 	case ActPage, ActResolve:
 		return e.rollbackIncident(ctx, n, a, now)
 	}
