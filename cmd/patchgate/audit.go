@@ -174,16 +174,16 @@ func (r *auditRun) checkCycles(ctx context.Context, st state.Store, heads map[st
 	}
 	seen := map[string]bool{}
 	for _, c := range cycles {
-		if seen[c.ID] {
+		if seen[c.Stream()] {
 			continue // being archived: active and done for a moment
 		}
-		seen[c.ID] = true
+		seen[c.Stream()] = true
 		stream := c.Stream()
 		got, verified := heads[stream]
 		if !verified {
 			if _, err := st.Head(ctx, stream); errors.Is(err, state.ErrNotFound) && c.Revision > c.Pending {
-				r.brokenf("%s at seq 1: cycle %s (%s) counts %d events but its audit stream is gone (deleted)",
-					stream, c.ID, c.Status, c.Revision)
+				r.brokenf("%s at seq 1: %s %s (%s) counts %d events but its audit stream is gone (deleted)",
+					stream, kindName(c), c.ID, c.Status, c.Revision)
 			}
 			continue // a broken chain was reported above
 		}
@@ -192,12 +192,19 @@ func (r *auditRun) checkCycles(ctx context.Context, st state.Store, heads map[st
 			if got > c.Revision {
 				at = c.Revision + 1
 			}
-			r.brokenf("%s at seq %d: cycle %s (%s) counts %d events (%d not yet appended), the stream holds %d",
-				stream, at, c.ID, c.Status, c.Revision, c.Pending, got)
+			r.brokenf("%s at seq %d: %s %s (%s) counts %d events (%d not yet appended), the stream holds %d",
+				stream, at, kindName(c), c.ID, c.Status, c.Revision, c.Pending, got)
 		}
 	}
-	fmt.Fprintf(r.out, "cycles: %d records compared with their audit streams\n", len(seen))
+	fmt.Fprintf(r.out, "cycles and runbooks: %d records compared with their audit streams\n", len(seen))
 	return nil
+}
+
+func kindName(c runbooks.CycleAudit) string {
+	if c.Kind == "" {
+		return "cycle"
+	}
+	return c.Kind
 }
 
 // uncheckedError means a check could not be made (exit 3): the store or

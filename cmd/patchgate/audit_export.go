@@ -88,14 +88,28 @@ func btoi(b bool) int {
 }
 
 // exportStreams names the streams one export covers: a cycle's events and
-// refused decisions, a tenant's refused starts, or (both empty) every
-// stream under audit/.
+// refused decisions with those of its rollbacks, one rollback's, a
+// tenant's refused starts, or (both empty) every stream under audit/.
 func exportStreams(ctx context.Context, st state.Store, cycle, tenant string) ([]string, error) {
 	switch {
+	case runbooks.IsRollbackID(cycle):
+		streams := []string{runbooks.RollbackAuditStream(cycle), runbooks.RefusalStream(cycle)}
+		if _, err := st.Head(ctx, streams[0]); errors.Is(err, state.ErrNotFound) {
+			return nil, fmt.Errorf("audit export: rollback %q has no audit log", cycle)
+		}
+		return streams, nil
 	case cycle != "":
 		streams := []string{runbooks.AuditStream(cycle), runbooks.RefusalStream(cycle)}
 		if _, err := st.Head(ctx, streams[0]); errors.Is(err, state.ErrNotFound) {
 			return nil, fmt.Errorf("audit export: cycle %q has no audit log", cycle)
+		}
+		// The cycle's rollbacks are part of its evidence.
+		rbs, err := runbooks.RollbackIDsOf(ctx, st, cycle)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range rbs {
+			streams = append(streams, runbooks.RollbackAuditStream(id), runbooks.RefusalStream(id))
 		}
 		return streams, nil
 	case tenant != "":
