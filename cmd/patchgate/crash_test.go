@@ -21,7 +21,6 @@ import (
 	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
 
 // The crash test runs `serve` as a real child process (this test binary,
@@ -49,11 +48,7 @@ func TestCrashRecovery(t *testing.T) {
 
 func crashRun(t *testing.T, backend string) {
 	dir := t.TempDir()
-	store := fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
-	if backend == "redis" {
-		sock := redistest.Start(t)
-		store = fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: crash}\n", sock)
-	}
+	store := crashStoreYAML(t, backend, dir, "crash")
 	tenants := sim.GenerateTenants(crashTenants, 11)
 	cfgPath := filepath.Join(dir, "patchgate.yaml")
 	simState := filepath.Join(dir, "sim.json")
@@ -269,7 +264,7 @@ func serveAsChild(t *testing.T, c crashChild) {
 
 // approveUntilDone approves every waiting stage and rollback (the same
 // click after a restart carries the same interaction ID) and stops the
-// server when no cycle or rollback is left open.
+// server when no cycle runs and no rollback is left open.
 func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 	// The parent kills this process long before the bound; Poll paces the
 	// looks at the store.
@@ -279,7 +274,14 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 		}
 		active, err1 := e.Active(ctx)
 		open, err2 := e.Rollbacks(ctx, false)
-		if err1 == nil && err2 == nil && len(active) == 0 && len(open) == 0 {
+		running := 0
+		for _, c := range active {
+			if c.Status == runbooks.StatusRunning {
+				running++
+			}
+		}
+		// A halted cycle waits for a person this child does not play.
+		if err1 == nil && err2 == nil && running == 0 && len(open) == 0 {
 			stop()
 			return true
 		}

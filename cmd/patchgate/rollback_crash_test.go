@@ -16,7 +16,6 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
 
 // The rollback crash test runs `serve` as a child process (this test
@@ -41,24 +40,12 @@ func TestRollbackCrashResume(t *testing.T) {
 
 func rollbackCrashRun(t *testing.T, backend string) {
 	dir := t.TempDir()
-	store := fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
-	if backend == "redis" {
-		sock := redistest.Start(t)
-		store = fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: rbcrash}\n", sock)
-	}
 	tenants := sim.GenerateTenants(1, 11)
 	cfgPath := filepath.Join(dir, "patchgate.yaml")
-	writeRollbackConfig(t, cfgPath, store, filepath.Join(dir, "sim.json"), tenants)
+	writeRollbackConfig(t, cfgPath, crashStoreYAML(t, backend, dir, "rbcrash"), filepath.Join(dir, "sim.json"), tenants)
 	reports := filepath.Join(dir, "reports")
 	ctx := context.Background()
-	cli := func(args ...string) string {
-		t.Helper()
-		var out bytes.Buffer
-		if code := runCLI(ctx, &out, append(args, "--config", cfgPath)...); code != 0 {
-			t.Fatalf("%s: exit %d: %s", strings.Join(args, " "), code, out.String())
-		}
-		return out.String()
-	}
+	cli := cliFor(t, cfgPath)
 
 	out := cli("cycle", "start", tenants[0].Name, "--as", crashReq)
 	cycle := strings.Fields(strings.TrimPrefix(out, "started "))[0]

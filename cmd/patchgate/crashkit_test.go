@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/state/redisstore/redistest"
+)
+
+// What the crash tests share: the store section of a child's config, the
+// CLI run against it, and a killer that SIGKILLs the running child at the
+// calls a provider fake reports.
+
+// crashStoreYAML is the store section for backend (bolt in dir, or a
+// private redis-server under prefix).
+func crashStoreYAML(t *testing.T, backend, dir, prefix string) string {
+	t.Helper()
+	if backend == "redis" {
+		sock := redistest.Start(t)
+		return fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: %s}\n", sock, prefix)
+	}
+	return fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
+}
+
+// cliFor runs the patchgate command line against cfgPath and fails the
+// test on a non-zero exit.
+func cliFor(t *testing.T, cfgPath string) func(args ...string) string {
+	return func(args ...string) string {
+		t.Helper()
+		var out bytes.Buffer
+		if code := runCLI(context.Background(), &out, append(args, "--config", cfgPath)...); code != 0 {
+			t.Fatalf("%s: exit %d: %s", strings.Join(args, " "), code, out.String())
+		}
+		return out.String()
+	}
+}
+
+// stepKiller SIGKILLs the armed child at the provider steps a fake
+// reports: at odd steps as the step arrives (the child never hears the
+// answer, so the step's handle is lost), at even steps on the child's
+// next request after it (the handle was stored: the engine saves before
+// it polls). Every step is followed by a kill.
+type stepKiller struct {
+	mu    sync.Mutex
+	child *os.Process
+	steps []string
+	kills int
+	armed bool // kill at the next request
+}
+
+func newStepKiller() *stepKiller { return &stepKiller{} }
+
+// watch makes p the child to kill.
+func (k *stepKiller) watch(p *os.Process) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.child, k.armed = p, false
+}
+
+// step is the fake's OnStep.
+func (k *stepKiller) step(s string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.steps = append(k.steps, s)
+	if len(k.steps)%2 == 1 {
+		k.kill()
+		return
+	}
+	k.armed = true
+}
+
+// request is the fake's OnRequest.
+func (k *stepKiller) request(string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.armed {
+		k.kill()
+	}
+}
+
+func (k *stepKiller) kill() {
+	k.armed = false
+	if k.child == nil {
+		return
+	}
+	_ = k.child.Signal(syscall.SIGKILL)
+	k.child = nil
+	k.kills++
+}
+
+// sent is every step the fake reported, in order, and the kills.
+func (k *stepKiller) sent() ([]string, int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]string(nil), k.steps...), k.kills
+}
+
+// runKilled starts children one after another, each killed at the next
+// step, until one exits by itself (nothing left open) or the deadline.
+func (k *stepKiller) runKilled(t *testing.T, cfgPath, reports string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		child, _ := startChild(t, rollbackChild, cfgPath, reports)
+		k.watch(child.Process)
+		done := make(chan error, 1)
+		go func() { done <- child.Wait() }()
+		select {
+		case err := <-done:
+			k.watch(nil)
+			if child.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+				continue // killed at a step: the next child resumes
+			}
+			if err != nil {
+				t.Fatalf("child: %v\n%s", err, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+			}
+			return
+		case <-time.After(time.Until(deadline)):
+			k.watch(nil)
+			_ = child.Process.Kill()
+			<-done
+			steps, kills := k.sent()
+			t.Fatalf("not finished after %d kills (steps %v)\n%s", kills, steps, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+		}
+	}
+}
+
+// childEnv sets variables the children inherit (a fake's credentials).
+func childEnv(t *testing.T, env map[string]string) {
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
