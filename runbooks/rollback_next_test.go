@@ -29,6 +29,10 @@ func TestNextRollback(t *testing.T) {
 		r.Marked = true
 		return r
 	}
+	halting := func(r *Rollback) *Rollback {
+		r.Halt = &Halt{By: "U0ALICE001", Reason: "data loss"}
+		return r
+	}
 	outbox := func(r *Rollback) *Rollback {
 		r.Outbox = []Event{{Seq: 4}}
 		r.Revision = 4
@@ -47,6 +51,11 @@ func TestNextRollback(t *testing.T) {
 		{"a manual procedure waits for a person", testRollback(RollbackRestoring, done, manual), Action{Kind: ActWait, Stage: -1, Reason: "1 host(s) wait for their manual procedure"}},
 		{"polls others while a manual procedure waits", testRollback(RollbackRestoring, manual, sent), Action{Kind: ActRestorePoll, Stage: 1}},
 		{"all restored: verify next", testRollback(RollbackRestoring, done, done), Action{Kind: ActRestoresDone, Stage: -1}},
+		{"a halt starts no restore but polls the running one", halting(testRollback(RollbackRestoring, sent, RestoreOp{})), Action{Kind: ActRestorePoll, Stage: 0}},
+		{"a halt waits for a running manual procedure", halting(testRollback(RollbackRestoring, manual, RestoreOp{})), Action{Kind: ActWait, Stage: -1, Reason: "1 host(s) wait for their manual procedure"}},
+		{"halted once nothing runs", halting(testRollback(RollbackRestoring, done, RestoreOp{})), Action{Kind: ActRollbackHalt, Stage: -1}},
+		{"a halt with every restore done verifies", halting(testRollback(RollbackRestoring, done, done)), Action{Kind: ActRestoresDone, Stage: -1}},
+		{"a halted rollback waits for a person", halting(testRollback(RollbackHalted, done, RestoreOp{})), Action{Kind: ActWait, Stage: -1, Reason: "halted: data loss"}},
 		{"verifies", testRollback(RollbackVerifying, done), Action{Kind: ActRollbackVerify, Stage: -1}},
 		{"a failure pages first", failed(testRollback(RollbackFailed, sent)), Action{Kind: ActPage, Stage: -1}},
 		{"a paged failure waits for a person", paged(failed(testRollback(RollbackFailed, sent))), Action{Kind: ActWait, Stage: -1, Reason: "failed: boom"}},
