@@ -71,6 +71,12 @@ func rollbackView(rb *runbooks.Rollback) *runbooks.Cycle {
 			s.Failure = &runbooks.Failure{Phase: f.Phase, At: f.At, Reason: f.Reason}
 			c.Halt = &runbooks.Halt{By: runbooks.ActorSystem, At: f.At, Reason: f.Reason}
 		}
+	case runbooks.RollbackHalted:
+		s.Phase, c.Status = "halted; no restore running", runbooks.StatusHalted
+		if rb.Halt != nil {
+			h := *rb.Halt
+			c.Halt = &h
+		}
 	case runbooks.RollbackCompleted:
 		s.Phase, s.Done, c.Status = runbooks.PhaseDone, rb.Ended, runbooks.StatusCompleted
 	case runbooks.RollbackRejected:
