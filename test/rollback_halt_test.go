@@ -13,7 +13,8 @@ import (
 
 // heldRestorer is the sim's restorer, except that the second host whose
 // restore is asked for is answered "pending" (the cloud throttles) until
-// released: the rollback stands with one restore running and two not
+// released, and the first host's restore keeps running until its polls are
+// let through: the rollback stands with one restore running and two not
 // started.
 type heldRestorer struct {
 	runbooks.Restorer
@@ -21,7 +22,18 @@ type heldRestorer struct {
 	first    string
 	held     string
 	released bool
+	running  bool           // the first host's restore still runs
 	starts   map[string]int // StartRestore calls by host
+}
+
+func (r *heldRestorer) PollRestore(ctx context.Context, req runbooks.RestoreRequest, handle string) (runbooks.RestoreStatus, error) {
+	r.mu.Lock()
+	hold := req.Host.ID == r.first && r.running
+	r.mu.Unlock()
+	if hold {
+		return runbooks.RestoreStatus{}, runbooks.Errorf(runbooks.CodePending, "still copying; try again")
+	}
+	return r.Restorer.PollRestore(ctx, req, handle)
 }
 
 func (r *heldRestorer) StartRestore(ctx context.Context, req runbooks.RestoreRequest) (runbooks.RestoreStatus, error) {
@@ -55,7 +67,7 @@ func TestRollbackHaltFinishesTheRunningRestoreAndStartsNoOther(t *testing.T) {
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
-			held := &heldRestorer{starts: map[string]int{}}
+			held := &heldRestorer{starts: map[string]int{}, running: true}
 			h := newGateHarness(t, b, sim.Faults{}, func(deps *runbooks.Deps, _ *runbooks.Pipeline) {
 				held.Restorer = deps.Backups.(runbooks.Restorer)
 				deps.Restorer = held
@@ -90,6 +102,9 @@ func TestRollbackHaltFinishesTheRunningRestoreAndStartsNoOther(t *testing.T) {
 				t.Fatalf("halt: %+v, %v", out.Message, err)
 			}
 			heldCalls := held.calls(held.held)
+			held.mu.Lock()
+			held.running = false // the running restore goes on to its end
+			held.mu.Unlock()
 			for range 20 {
 				if rb = h.rollback(ctx, rb.ID); rb.Status == runbooks.RollbackHalted {
 					break

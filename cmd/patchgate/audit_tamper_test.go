@@ -82,7 +82,7 @@ func newAuditFixture(t *testing.T, backend string) *auditFixture {
 		f.raw = redisStreams{rdb: redistest.Client(t, sock), base: "{tamper}:"}
 	}
 	body := store + `engine: {tick: 20ms, lease_ttl: 5s, step_timeout: 2s, requesters: [U0REQ00001]}
-providers: {kind: sim, sim: {seed: 3, hosts_per_target: 1}}
+providers: {kind: sim, sim: {seed: 3, hosts_per_target: 1, state_path: ` + filepath.Join(dir, "sim.json") + `}}
 pipeline:
   - {env: nonprod, approvers: [U0ALICE001], min_approvals: 1}
   - {env: production, approvers: [U0ALICE001, U0BOB00002], min_approvals: 2, four_eyes: true}

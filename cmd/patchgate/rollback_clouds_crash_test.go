@@ -145,7 +145,7 @@ func writeCloudCrashConfig(t *testing.T, path, store, simState string, c crashCl
 	b.WriteString(store)
 	b.WriteString("engine: {tick: 20ms, lease_ttl: 20s, step_timeout: 10s, workers: 4}\n")
 	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 1, state_path: %s}\n", simState)
-	b.WriteString("  simulate: [sensors, health, pager]\n")
+	b.WriteString("  simulate: [sensors, health, pager, access]\n")
 	b.WriteString(c.providers)
 	b.WriteString("pipeline:\n")
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1}\n", crashApprover)
