@@ -50,7 +50,13 @@ func (r *heldRestorer) StartRestore(ctx context.Context, req runbooks.RestoreReq
 	if hold {
 		return runbooks.RestoreStatus{}, runbooks.Errorf(runbooks.CodePending, "throttled; try again")
 	}
-	return r.Restorer.StartRestore(ctx, req)
+	st, err := r.Restorer.StartRestore(ctx, req)
+	r.mu.Lock()
+	if req.Host.ID == r.first && r.running {
+		st.Done = false // the sim restores at once; this one is still copying
+	}
+	r.mu.Unlock()
+	return st, err
 }
 
 func (r *heldRestorer) calls(host string) int {
