@@ -29,10 +29,7 @@ func runIntake(ctx context.Context, g *errgroup.Group, cfg *config.Config, a *ap
 	if !r.Enabled() {
 		return nil
 	}
-	sink, ok := any(a.engine).(events.Sink)
-	if !ok {
-		return errors.New("remediation: this build's engine has no remediation runbook (IntakeComplianceEvent); remove the remediation section")
-	}
+	var sink events.Sink = a.engine
 	if a.aws == nil {
 		return errors.New("remediation: triage reads instance tags from EC2; configure providers.aws")
 	}
