@@ -45,8 +45,10 @@ type Outcome struct {
 	Prevention *Prevention
 	// Remediation is set instead of Cycle for a remediation's decision.
 	Remediation *Remediation
-	Duplicate   bool   // the same interaction was applied before: nothing changed
-	Message     string // a short confirmation to show the person
+	// SensorDeploy is set instead of Cycle for a sensor deployment's.
+	SensorDeploy *SensorDeploy
+	Duplicate    bool   // the same interaction was applied before: nothing changed
+	Message      string // a short confirmation to show the person
 }
 
 // Decide applies a person's decision if the approval policy allows it. It

@@ -32,6 +32,11 @@ type Deps struct {
 	// Restorer returns hosts to their pre-patch backups (optional: nil
 	// refuses rollbacks).
 	Restorer Restorer
+	// SensorInstaller and SensorFleet install the EDR sensor through the
+	// clouds' agents and read the EDR console (optional: without both,
+	// sensor deployments are refused).
+	SensorInstaller SensorInstaller
+	SensorFleet     SensorFleet
 	// Notary signs audit heads and anchors them outside the store
 	// (optional: without it the chains are hash-chained only).
 	Notary Notary
@@ -77,6 +82,9 @@ type Config struct {
 
 	// Remediation tunes event-driven remediation runbooks.
 	Remediation RemediationSettings
+	// SensorDeploy tunes sensor deployments (batch size, concurrency,
+	// registration wait); zero fields take their defaults.
+	SensorDeploy SensorDeploySettings
 
 	// Freezes are the configured change freezes (the freezes section);
 	// approvers add others by command (see Engine.Freeze).

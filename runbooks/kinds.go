@@ -30,7 +30,7 @@ type runbookKind interface {
 
 // kinds are the runbook kinds the engine reconciles beside cycles.
 func (e *Engine) kinds() []runbookKind {
-	return []runbookKind{rollbackKind{e}, remediationKind{e}, preventionKind{e}}
+	return []runbookKind{rollbackKind{e}, remediationKind{e}, preventionKind{e}, sensorDeployKind{e}}
 }
 
 // kindOf returns the kind owning record id, or nil for a cycle.

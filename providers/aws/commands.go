@@ -83,9 +83,15 @@ func (p *Provider) sendOp(ctx context.Context, req runbooks.OpRequest, op string
 // sentCommands maps comment → command for this document's commands whose
 // comment starts with prefix.
 func (p *Provider) sentCommands(ctx context.Context, c *regional, prefix string) (map[string]ssmtypes.Command, error) {
+	return p.listCommands(ctx, c, p.cfg.Patch.Document, prefix)
+}
+
+// listCommands maps comment → command for doc's commands whose comment
+// starts with prefix.
+func (p *Provider) listCommands(ctx context.Context, c *regional, doc, prefix string) (map[string]ssmtypes.Command, error) {
 	out := map[string]ssmtypes.Command{}
 	pages := ssm.NewListCommandsPaginator(c.ssm, &ssm.ListCommandsInput{
-		Filters: []ssmtypes.CommandFilter{{Key: ssmtypes.CommandFilterKeyDocumentName, Value: aws.String(p.cfg.Patch.Document)}},
+		Filters: []ssmtypes.CommandFilter{{Key: ssmtypes.CommandFilterKeyDocumentName, Value: aws.String(doc)}},
 	})
 	for pages.HasMorePages() {
 		var page *ssm.ListCommandsOutput

@@ -45,6 +45,8 @@ type Config struct {
 	Backup         Backup
 	Archive        Archive
 	IdentityCenter IdentityCenter
+	// Sensor is the Falcon sensor install through SSM (edr.deploy.aws).
+	Sensor SensorInstall
 
 	// Tenants lets backups find the databases listed in a tenant's targets.
 	Tenants []runbooks.Tenant
