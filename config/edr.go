@@ -21,6 +21,8 @@ type EDR struct {
 	CoverageDigest string
 	// Prevention is the Detection → Prevention rollout (edr_prevention.go).
 	Prevention EDRPrevention
+	// Deploy configures the sensor deployment runbook (edr_deploy.go).
+	Deploy EDRDeploy
 }
 
 // EDRTier is one environment's expectations.
@@ -47,6 +49,7 @@ func (d *decoder) edrSection(e *EDR) func(*yaml.Node, string) {
 		field{"tiers", "Expectations of the Falcon sensors per pipeline environment, checked by `/patch sensors` (coverage) and validation; an environment left out expects only a registered sensor not in reduced-functionality mode.", d.edrTiers(&e.Tiers)},
 		field{"prevention", "The phased Detection → Prevention rollout per pipeline tier (`/patch prevention <tenant> <tier>`): required exclusions, the host group's move between the two policies, then a monitoring window whose detection gate lets the next tier start.", d.edrPrevention(&e.Prevention)},
 		field{"coverage_digest", "Cron for the daily EDR sensor coverage digest in the Slack channel (hosts without a sensor, outdated, or in RFM, per tenant and environment); empty: on demand only (`/patch sensors`).", d.str(&e.CoverageDigest)},
+		field{"deploy", "The sensor deployment runbook (`/patch sensors deploy`): batches, concurrency and the install command per cloud; absent: deployments are refused.", d.edrDeploySection(&e.Deploy)},
 	)
 }
 

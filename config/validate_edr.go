@@ -33,6 +33,7 @@ func (d *decoder) checkEDR(c *Config) {
 		}
 	}
 	d.checkEDRPrevention(c)
+	d.checkEDRDeploy(c.EDR.Deploy)
 	if expr := c.EDR.CoverageDigest; expr != "" {
 		if err := checkCron(expr, c.Schedules.Timezone); err != nil {
 			d.at("edr.coverage_digest", "%v", err)
