@@ -16,7 +16,7 @@ const actionsBlockID = "patchgate.actions"
 // a person → Resume; finished → none. Each carries the cycle's Revision, so
 // a click on an outdated message is refused.
 func rootActions(c *runbooks.Cycle, v rootView) *slack.ActionBlock {
-	if runbooks.IsRollbackID(c.ID) {
+	if runbooks.IsRollbackID(c.ID) || runbooks.IsSensorDeployID(c.ID) {
 		return rollbackActions(c)
 	}
 	if runbooks.IsPreventionID(c.ID) {

@@ -13,8 +13,8 @@ import (
 const CmdSensors Subcommand = "sensors"
 
 const (
-	sensorsArgs    = "[tenant] | validate <tenant> [env]"
-	sensorsSummary = "EDR (Falcon) sensor coverage per tenant and environment: hosts without a registered sensor, outdated (below the tier's minimum or the update policy's target) or in reduced-functionality mode, each with its fix and the sources read; `validate` checks each host's registration (instance ID), host group, prevention and sensor-update policies, version and RFM against edr.tiers"
+	sensorsArgs    = "[tenant] | validate <tenant> [env] | deploy <tenant> <env> [host…]"
+	sensorsSummary = "EDR (Falcon) sensor coverage per tenant and environment: hosts without a registered sensor, outdated (below the tier's minimum or the update policy's target) or in reduced-functionality mode, each with its fix and the sources read; `validate` checks each host's registration (instance ID), host group, prevention and sensor-update policies, version and RFM against edr.tiers; `deploy` requests a sensor deployment (install or upgrade through each cloud's agent, then validation) to the named hosts, or to every host coverage finds without a current sensor, which the environment's approvers approve on its message"
 )
 
 // SensorCommands answers /patch sensors; the CLI calls the same method
@@ -30,8 +30,11 @@ var (
 
 // sensorsCommand runs /patch sensors for user.
 func (h *Handler) sensorsCommand(ctx context.Context, cmd Command, user string) string {
-	if h.opts.Sensors == nil {
+	if h.opts.Sensors == nil && cmd.Args != sensorsDeployWord {
 		return "EDR sensor coverage is not configured on this patchgate (providers.falcon, or the simulation)."
+	}
+	if cmd.Args == sensorsDeployWord {
+		return h.sensorDeploy(ctx, cmd, user)
 	}
 	args := strings.Fields(cmd.Args)
 	text, err := h.opts.Sensors.Command(ctx, args)

@@ -33,8 +33,8 @@ type Command struct {
 	Reason string // halt (optional free text)
 	Topic  string // help (optional subcommand)
 	Args   string // posture, except: the words after the subcommand, parsed by their feature
-	Env    string // rollback
-	// Hosts are rollback's optional host names, space-separated (a string
+	Env    string // rollback, sensors deploy
+	// Hosts are rollback's and sensors deploy's optional host names, space-separated (a string
 	// keeps Command comparable).
 	Hosts string
 }
@@ -77,7 +77,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | sensors deploy <tenant> <env> [host…] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -196,6 +196,9 @@ func ParseCommand(text string) (Command, error) {
 	case CmdPosture, CmdExcept, CmdFreeze, CmdUnfreeze:
 		cmd.Args = strings.Join(args, " ")
 	case CmdSensors:
+		if len(args) > 0 && strings.ToLower(args[0]) == sensorsDeployWord {
+			return parseSensorDeploy(usage, args[1:])
+		}
 		if err := maxArgs(usage, name, args, 3); err != nil {
 			return Command{}, err
 		}

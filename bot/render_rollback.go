@@ -10,8 +10,11 @@ import (
 
 // rootTitle heads a runbook's root message.
 func rootTitle(c *runbooks.Cycle) string {
-	if runbooks.IsRollbackID(c.ID) {
+	switch {
+	case runbooks.IsRollbackID(c.ID):
 		return "Rollback"
+	case runbooks.IsSensorDeployID(c.ID):
+		return "Sensor deployment"
 	}
 	if runbooks.IsPreventionID(c.ID) {
 		return "Prevention rollout"
@@ -34,13 +37,17 @@ func rollbackActions(c *runbooks.Cycle) *slack.ActionBlock {
 		}
 		return e
 	}
+	word := "rollback"
+	if runbooks.IsSensorDeployID(c.ID) {
+		word = "deployment"
+	}
 	var buttons []slack.BlockElement
 	switch s.Phase {
 	case runbooks.PhaseApproval:
-		buttons = append(buttons, b(runbooks.Approve, s.Name, "Approve rollback", slack.StylePrimary),
+		buttons = append(buttons, b(runbooks.Approve, s.Name, "Approve "+word, slack.StylePrimary),
 			b(runbooks.Reject, s.Name, "Reject", slack.StyleDanger))
 	case runbooks.PhaseFailed:
-		buttons = append(buttons, b(runbooks.Retry, s.Name, "Retry rollback", slack.StylePrimary),
+		buttons = append(buttons, b(runbooks.Retry, s.Name, "Retry "+word, slack.StylePrimary),
 			b(runbooks.Reject, s.Name, "Reject", slack.StyleDanger))
 	}
 	for i, h := range s.Exclusions {

@@ -40,7 +40,7 @@ func notable(c *runbooks.Cycle, ev runbooks.Event) bool {
 		runbooks.EvRetry, runbooks.EvExclusions, runbooks.EvCycleRejected, runbooks.EvCycleCompleted:
 		return true
 	}
-	return rollbackNotable(ev) || changeNotable(ev.Type) || preventionNotable(ev)
+	return rollbackNotable(ev) || deployNotable(ev) || changeNotable(ev.Type) || preventionNotable(ev)
 }
 
 // renderThread renders events as thread messages: normally one, split
@@ -221,6 +221,9 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 		if sum := ev.Data["sha256"]; sum != "" {
 			l += " (sha256 `" + esc(clip(sum, 16)) + "`)"
 		}
+		return l
+	}
+	if l := deployEventLine(ev); l != "" {
 		return l
 	}
 	if l := preventionEventLine(ev); l != "" {

@@ -57,5 +57,6 @@ func (c *Config) EngineConfig() runbooks.Config {
 	e.Remediation.Debounce = c.Remediation.Debounce
 	e.Remediation.ComplianceTimeout = c.Remediation.ComplianceTimeout
 	e.Prevention = c.PreventionSettings()
+	e.SensorDeploy = c.EDR.Deploy.Settings()
 	return e
 }

@@ -31,5 +31,11 @@ func awsConfig(cfg *config.Config) awsprovider.Config {
 		Region: a.Region, Accounts: a.Accounts, RoleName: a.RoleName, ExternalID: a.ExternalID, EndpointURL: a.EndpointURL, Endpoints: a.Endpoints,
 		AccountConcurrency: a.AccountConcurrency, Tenants: cfg.Tenants(), StepTimeout: cfg.Engine.StepTimeout,
 		Patch: a.Patch, Backup: a.Backup, Archive: a.Archive, IdentityCenter: a.IdentityCenter,
+		Sensor: sensorInstall(cfg.EDR.Deploy.AWS),
 	}
+}
+
+// sensorInstall maps edr.deploy.aws onto the AWS provider's install.
+func sensorInstall(a config.EDRDeployAWS) awsprovider.SensorInstall {
+	return awsprovider.SensorInstall{Document: a.Document, Package: a.Package, CIDParameter: a.CIDParameter, TokenParameter: a.TokenParameter}
 }

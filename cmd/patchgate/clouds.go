@@ -41,6 +41,11 @@ func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds,
 	if p != nil {
 		r.aws = p
 		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+		if cfg.EDR.Deploy.Enabled() {
+			c := r.fleets[runbooks.AWS]
+			c.SensorInstaller = p
+			r.fleets[runbooks.AWS] = c
+		}
 		if cfg.Providers.AWS.Archive.Bucket != "" {
 			r.archive = p
 		}

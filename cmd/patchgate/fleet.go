@@ -46,11 +46,11 @@ func simulated(fleet *sim.Fleet) runbooks.Deps {
 func route(cfg *config.Config, clouds map[runbooks.Cloud]multi.Cloud, fleet *sim.Fleet, m *metrics.Metrics) (multi.Cloud, error) {
 	if fleet != nil {
 		if len(clouds) == 0 {
-			return multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet}, nil
+			return multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet}, nil
 		}
 		for _, name := range []runbooks.Cloud{runbooks.AWS, runbooks.Azure, runbooks.GCP} {
 			if _, ok := clouds[name]; !ok {
-				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet}
+				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet}
 			}
 		}
 	}
@@ -65,5 +65,5 @@ func route(cfg *config.Config, clouds map[runbooks.Cloud]multi.Cloud, fleet *sim
 	if err != nil {
 		return multi.Cloud{}, err
 	}
-	return multi.Cloud{Inventory: router, Backups: router, Patcher: router, Findings: router, Restorer: router}, nil
+	return multi.Cloud{Inventory: router, Backups: router, Patcher: router, Findings: router, Restorer: router, SensorInstaller: router}, nil
 }

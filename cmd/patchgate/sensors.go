@@ -66,7 +66,7 @@ func edrJobs(cfg *config.Config, svc *edr.Service) []namedJob {
 
 func newSensorsCmd() *cobra.Command {
 	var cfgPath string
-	cmd := &cobra.Command{Use: "sensors [TENANT] | sensors validate TENANT [ENV]",
+	cmd := &cobra.Command{Use: "sensors [TENANT] | sensors validate TENANT [ENV] | sensors deploy TENANT ENV [HOST...]",
 		Short: "EDR sensor coverage per tenant and environment, or validation of each host against edr.tiers (the same function as /patch sensors)",
 		Args:  cobra.MaximumNArgs(3),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -84,7 +84,8 @@ func newSensorsCmd() *cobra.Command {
 				return nil
 			})
 		}}
-	cmd.Flags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
-	_ = cmd.MarkFlagRequired("config")
+	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
+	_ = cmd.MarkPersistentFlagRequired("config")
+	cmd.AddCommand(sensorDeployCmds(&cfgPath)...)
 	return cmd
 }

@@ -170,6 +170,13 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	if notary != nil {
 		signer, reporter.Sealer = notary, notary
 	}
+	// Coverage reads Falcon, which store-only commands do not need; the
+	// engine's sensor deployments read it too.
+	if !w.readOnly || w.sensors {
+		if a.edr, err = newEDR(cfg, w, fleet, a.fleet, edrChat(cfg, a, w.log), w.log); err != nil {
+			return nil, err
+		}
+	}
 	// The simulation answers whatever no real service does (kind sim only).
 	sims := simulated(a.fleet)
 	deps := m.Instrument(runbooks.Deps{
@@ -185,6 +192,9 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 		Reporter:      reporter, Archive: archive, Notary: signer,
 		Prevention: services.Prevention,
 	})
+	if a.edr != nil && fleet.SensorInstaller != nil {
+		deps.SensorInstaller, deps.SensorFleet = fleet.SensorInstaller, a.edr
+	}
 	ec := cfg.EngineConfig()
 	ec.Replica = replica
 	if a.engine, err = runbooks.New(ec, deps, cfg.Tenants(), cfg.Pipeline()); err != nil {
@@ -196,11 +206,6 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	}
 	a.sla = newSLA(cfg, st, fleet, a.fleet, deps.Pager, deps.Directory, w.clock, slaChat(cfg, a, w.log), w.log)
 	reporter.SLA = slaForReports(a.sla)
-	if !w.readOnly || w.sensors { // coverage reads Falcon, which store-only commands do not need
-		if a.edr, err = newEDR(cfg, w, fleet, a.fleet, edrChat(cfg, a, w.log), w.log); err != nil {
-			return nil, err
-		}
-	}
 	if a.slack != nil {
 		a.slack.attach(m.Decisions(a.engine), st, a.daily, a.sla, a.edr)
 	}

@@ -18,4 +18,7 @@ type Cloud struct {
 	// Restorer returns the cloud's hosts to their pre-patch backups
 	// (optional: without it a rollback of the cloud's hosts is refused).
 	Restorer runbooks.Restorer
+	// SensorInstaller installs the EDR sensor through the cloud's agent
+	// (optional: without it a deployment to the cloud's hosts is refused).
+	SensorInstaller runbooks.SensorInstaller
 }

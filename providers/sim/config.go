@@ -78,11 +78,12 @@ var methods = map[string]bool{
 	MethodStartPatch: true, MethodFindPatch: true, MethodPatchStatus: true, MethodVerifyPatch: true,
 	MethodProblems: true, MethodTrigger: true, MethodAcknowledge: true, MethodResolve: true,
 	MethodGroupMembers: true, MethodAccessReport: true,
+	MethodStartInstall: true, MethodFindInstall: true, MethodPollInstall: true,
 }
 
 // mutating are the methods whose effect can outlive a lost reply.
 var mutating = map[string]bool{
-	MethodStartBackup: true, MethodStartPatch: true,
+	MethodStartBackup: true, MethodStartPatch: true, MethodStartInstall: true,
 	MethodTrigger: true, MethodAcknowledge: true, MethodResolve: true,
 }
 

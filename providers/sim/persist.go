@@ -29,6 +29,7 @@ type state struct {
 	Health      map[string][]runbooks.Problem `json:"health"`
 	Stats       Stats                         `json:"stats"`
 	Restores    []*restoreOp                  `json:"restores,omitempty"`
+	Installs    []*installOp                  `json:"installs,omitempty"` // sensor install commands
 	// Deleted are the pre-patch backups (image or snapshot IDs) the
 	// retention job deleted.
 	Deleted map[string]time.Time `json:"deleted,omitempty"`
