@@ -2,7 +2,6 @@ package runbooks
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -190,15 +189,8 @@ func (e *Engine) auditDeployRefusal(ctx context.Context, req SensorDeployRequest
 	ev := Event{At: e.now(), Tenant: req.Tenant, Type: EvDeployRefused, Actor: who.ID, Person: &who,
 		Detail: ErrorMessage(reason), Data: map[string]string{"action": "sensor-deploy", "code": ErrorCode(reason),
 			"env": req.Env, "hosts": strings.Join(req.Hosts, ",")}}
-	b, _ := json.Marshal(ev)
-	stream := StartRefusalStream(req.Tenant)
-	en, err := e.deps.Store.Append(ctx, stream, b)
-	if err != nil {
+	if err := e.appendStanding(ctx, StartRefusalStream(req.Tenant), ev, true); err != nil {
 		e.log.Error("audit sensor deployment refusal", "tenant", req.Tenant, "requester", who.ID, "err", err)
-	} else if e.deps.Notary != nil {
-		if _, err := e.deps.Notary.Checkpoint(ctx, stream, en.Seq, en.Hash, true); err != nil {
-			e.log.Error("checkpoint sensor deployment refusal", "tenant", req.Tenant, "err", err)
-		}
 	}
 	e.log.Warn("sensor deployment refused", "tenant", req.Tenant, "requester", who.ID, "code", ErrorCode(reason))
 }
