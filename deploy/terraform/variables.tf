@@ -86,3 +86,27 @@ variable "approve_after_days" {
   type        = number
   default     = 7
 }
+
+variable "sensor_document" {
+  description = "Name of the SSM document that installs the Falcon sensor (edr.deploy.aws.document); empty: no sensor deployment grant."
+  type        = string
+  default     = ""
+}
+
+variable "sensor_install_command" {
+  description = "Shell command the sensor document runs on an instance without the sensor to install its package (e.g. from an internal repository); the CID is set afterwards with falconctl."
+  type        = string
+  default     = "yum install -y falcon-sensor || apt-get install -y falcon-sensor"
+}
+
+variable "sensor_instance_tag_key" {
+  description = "Tag key an instance must carry for patchgate to send it the sensor install."
+  type        = string
+  default     = "patchgate:sensor-deploy"
+}
+
+variable "sensor_instance_tag_value" {
+  description = "Value of sensor_instance_tag_key that allows the sensor install."
+  type        = string
+  default     = "allowed"
+}
