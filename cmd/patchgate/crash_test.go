@@ -281,7 +281,8 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			}
 		}
 		// A halted cycle waits for a person this child does not play.
-		if err1 == nil && err2 == nil && running == 0 && len(open) == 0 {
+		deploys, err3 := e.SensorDeploys(ctx, false)
+		if err1 == nil && err2 == nil && err3 == nil && running == 0 && len(open) == 0 && len(deploys) == 0 {
 			stop()
 			return true
 		}
@@ -297,6 +298,17 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			}
 			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
 				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+		}
+		for _, d := range deploys {
+			if d.Status != runbooks.DeployAwaitingApproval {
+				continue
+			}
+			who := crashApprover
+			if len(d.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: d.ID, Action: runbooks.Approve, Actor: who,
+				SeenRevision: d.Revision, InteractionID: "click-" + d.ID + "-" + who})
 		}
 		for _, rb := range open {
 			if rb.Status != runbooks.RollbackAwaitingApproval {
