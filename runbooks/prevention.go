@@ -49,12 +49,7 @@ type Prevention struct {
 	LastError string           `json:"last_error,omitempty"`
 	Ended     time.Time        `json:"ended,omitempty"`
 
-	// Revision, Outbox, Notified and Interactions work as on a Cycle.
-	Revision     int64    `json:"revision"`
-	Outbox       []Event  `json:"outbox,omitempty"`
-	Notified     int64    `json:"notified"`
-	Interactions []string `json:"interactions,omitempty"`
-	Version      int64    `json:"-"`
+	Journal
 }
 
 // Modes a rollout moves a tier's host group to.
@@ -112,18 +107,7 @@ const preventionIDPrefix = "PV-"
 // IsPreventionID reports whether id names a prevention rollout.
 func IsPreventionID(id string) bool { return strings.HasPrefix(id, preventionIDPrefix) }
 
-// emit adds an event to the outbox and moves the revision.
-func (p *Prevention) emit(ev Event) {
-	p.Revision++
-	ev.Seq = p.Revision
-	p.Outbox = append(p.Outbox, ev)
-}
-
-// pendingDelivery reports whether events wait for the audit stream or chat.
-func (p *Prevention) pendingDelivery() bool { return len(p.Outbox) > 0 || p.Notified < p.Revision }
-
-// trim drops delivered events from the outbox.
-func (p *Prevention) trim(d delivered) { p.Outbox = trimOutbox(p.Outbox, &p.Notified, d) }
+func (p *Prevention) recordID() string { return p.ID }
 
 // note records what the system did.
 func (p *Prevention) note(now time.Time, typ, detail string, data map[string]string) {
@@ -151,8 +135,7 @@ func (p *Prevention) Clone() *Prevention {
 	n.Approvals = append([]Approval(nil), p.Approvals...)
 	n.Missing = append([]string(nil), p.Missing...)
 	n.Exclusions = append([]string(nil), p.Exclusions...)
-	n.Outbox = append([]Event(nil), p.Outbox...)
-	n.Interactions = append([]string(nil), p.Interactions...)
+	n.Journal = p.Journal.clone()
 	if p.Latest != nil {
 		l := p.Latest.clone()
 		n.Latest = &l

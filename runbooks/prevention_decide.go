@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/patchgate/patchgate/state"
 )
@@ -15,11 +14,11 @@ import (
 func (e *Engine) decidePrevention(ctx context.Context, d Decision) (Outcome, error) {
 	who := e.person(ctx, d.Actor)
 	for range 32 {
-		p, err := e.getActivePrevention(ctx, d.Cycle)
+		p, err := e.preventions().getActive(ctx, d.Cycle)
 		if err != nil {
 			return Outcome{}, err
 		}
-		if d.InteractionID != "" && slices.Contains(p.Interactions, d.InteractionID) {
+		if p.seen(d.InteractionID) {
 			return Outcome{Prevention: p, Duplicate: true, Message: "Already recorded."}, nil
 		}
 		n := p.Clone()
@@ -33,7 +32,7 @@ func (e *Engine) decidePrevention(ctx context.Context, d Decision) (Outcome, err
 		if d.InteractionID != "" {
 			n.Interactions = append(n.Interactions, d.InteractionID)
 		}
-		err = e.savePrevention(ctx, nil, n)
+		err = e.preventions().save(ctx, nil, n)
 		if errors.Is(err, state.ErrConflict) {
 			continue
 		}

@@ -22,9 +22,9 @@ func TestPreventionRolloutNextIsPure(t *testing.T) {
 		{"inside the window waits", mon(time.Hour, 14*24*time.Hour), ActWait},
 		{"a check is due", mon(0, 14*24*time.Hour), ActDetectionsCheck},
 		{"the window ended: the gate", mon(-time.Hour, 0), ActDetectionGate},
-		{"finished with events flushes", &Prevention{Status: PreventionPassed, Revision: 3, Notified: 2}, ActFlush},
-		{"finished archives", &Prevention{Status: PreventionGateFailed, Revision: 3, Notified: 3}, ActArchive},
-		{"waiting with events flushes", &Prevention{Status: PreventionBlocked, Revision: 1}, ActFlush},
+		{"finished with events flushes", &Prevention{Status: PreventionPassed, Journal: Journal{Revision: 3, Notified: 2}}, ActFlush},
+		{"finished archives", &Prevention{Status: PreventionGateFailed, Journal: Journal{Revision: 3, Notified: 3}}, ActArchive},
+		{"waiting with events flushes", &Prevention{Status: PreventionBlocked, Journal: Journal{Revision: 1}}, ActFlush},
 	} {
 		if got := NextPrevention(tc.p, now); got.Kind != tc.want {
 			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)

@@ -50,8 +50,8 @@ func (e *Engine) RequestPrevention(ctx context.Context, req PreventionRequest) (
 		}
 		return nil, err
 	}
-	if err := e.createPrevention(ctx, p); err != nil {
-		return nil, err
+	if err := e.preventions().create(ctx, p); err != nil {
+		return nil, storeErr("create prevention rollout "+p.ID, err)
 	}
 	if d, err := e.deliverPrevention(ctx, p); err != nil {
 		e.log.Warn("deliver prevention events", "prevention", p.ID, "err", err)
@@ -177,7 +177,7 @@ func (e *Engine) lockTier(ctx context.Context, p *Prevention) error {
 		return storeErr("read tier lock "+p.Tier, err)
 	}
 	holder := string(r.Value)
-	if _, err := e.getActivePrevention(ctx, holder); err == nil {
+	if _, err := e.preventions().getActive(ctx, holder); err == nil {
 		return Errorf(CodeConflict, "%s/%s already has an open %s rollout: %s.", p.Tenant, p.Tier, p.Mode, holder)
 	} else if ErrorCode(err) != CodeNotFound {
 		return err

@@ -36,7 +36,7 @@ func (k preventionKind) due(ctx context.Context, now time.Time) ([]string, error
 // console calls run under StepTimeout, the write under RecordTimeout.
 func (k preventionKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
-	p, err := e.getActivePrevention(ctx, id)
+	p, err := e.preventions().getActive(ctx, id)
 	if err != nil {
 		if ErrorCode(err) == CodeNotFound {
 			return false, false, nil // archived meanwhile
@@ -62,7 +62,7 @@ func (k preventionKind) step(ctx context.Context, lease *state.Lease, id string)
 		if len(n.Outbox) == len(p.Outbox) && n.Notified == p.Notified {
 			return false, false, nil // chat is down; next tick
 		}
-		return true, false, e.savePrevention(wctx, lease, n)
+		return true, false, e.preventions().save(wctx, lease, n)
 	}
 	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
 	err = e.actPrevention(cctx, n, a)
@@ -73,7 +73,7 @@ func (k preventionKind) step(ctx context.Context, lease *state.Lease, id string)
 	if err != nil {
 		e.preventionError(n, err)
 	}
-	if err := e.savePrevention(wctx2, lease, n); err != nil {
+	if err := e.preventions().save(wctx2, lease, n); err != nil {
 		return false, false, err
 	}
 	if d, derr := e.deliverPrevention(wctx2, n); derr != nil {
