@@ -22,6 +22,9 @@ func rootActions(c *runbooks.Cycle, v rootView) *slack.ActionBlock {
 	if runbooks.IsPreventionID(c.ID) {
 		return preventionActions(c)
 	}
+	if runbooks.IsRemediationID(c.ID) {
+		return remediationActions(c)
+	}
 	if c.Status.Terminal() {
 		return nil
 	}

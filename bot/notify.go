@@ -73,7 +73,8 @@ type Notifier struct {
 
 	mu      sync.Mutex
 	cycles  map[string]*cycleWork
-	work    context.Context // set while Run runs
+	remeds  map[string]*runbooks.Remediation // newest seen, for the card's lines
+	work    context.Context                  // set while Run runs
 	running bool
 
 	// workers counts the per-cycle goroutines; Run returns only once
@@ -336,7 +337,11 @@ func (n *Notifier) view(c *runbooks.Cycle, closed *closeNote) rootView {
 	if name == "" {
 		name = c.Tenant
 	}
-	return rootView{Tenant: name, Now: n.opts.Clock.Now(), Closed: closed}
+	v := rootView{Tenant: name, Now: n.opts.Clock.Now(), Closed: closed}
+	if runbooks.IsRemediationID(c.ID) {
+		v.Remediation = n.remediation(c.ID)
+	}
+	return v
 }
 
 // snapshot returns w's newest cycle and what is known of its closing.

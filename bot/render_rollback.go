@@ -19,6 +19,9 @@ func rootTitle(c *runbooks.Cycle) string {
 	if runbooks.IsPreventionID(c.ID) {
 		return "Prevention rollout"
 	}
+	if runbooks.IsRemediationID(c.ID) {
+		return "Remediation"
+	}
 	return "Patch cycle"
 }
 

@@ -17,6 +17,8 @@ type rootView struct {
 	// Closed says who rejected the cycle and why, when this replica saw the
 	// event; the cycle record does not keep it.
 	Closed *closeNote
+	// Remediation is the remediation a card shows, nil for other runbooks.
+	Remediation *runbooks.Remediation
 }
 
 type closeNote struct{ By, Stage, Reason string }
@@ -249,6 +251,9 @@ func phaseName(p runbooks.Phase) string {
 // soak, failure, halt, the end.
 func rootDetails(c *runbooks.Cycle, v rootView) []string {
 	var lines []string
+	if v.Remediation != nil {
+		lines = append(lines, remediationLines(v.Remediation, v.Now)...)
+	}
 	if n := frozenNote(c); n != "" {
 		lines = append(lines, n)
 	}

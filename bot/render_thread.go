@@ -40,7 +40,7 @@ func notable(c *runbooks.Cycle, ev runbooks.Event) bool {
 		runbooks.EvRetry, runbooks.EvExclusions, runbooks.EvCycleRejected, runbooks.EvCycleCompleted:
 		return true
 	}
-	return rollbackNotable(ev) || deployNotable(ev) || changeNotable(ev.Type) || preventionNotable(ev)
+	return rollbackNotable(ev) || deployNotable(ev) || changeNotable(ev.Type) || preventionNotable(ev) || remediationNotable(ev)
 }
 
 // renderThread renders events as thread messages: normally one, split
@@ -227,6 +227,9 @@ func eventLine(c *runbooks.Cycle, ev runbooks.Event) string {
 		return l
 	}
 	if l := preventionEventLine(ev); l != "" {
+		return l
+	}
+	if l := remediationEventLine(ev); l != "" {
 		return l
 	}
 	return rollbackEventLine(ev)
