@@ -50,7 +50,7 @@ type subcommandSpec struct {
 var subcommands = []subcommandSpec{
 	{CmdHelp, "[subcommand]", "show this help"},
 	{CmdStatus, "[tenant]", "list active cycles, or one tenant's"},
-	{CmdPreflight, "<tenant>", "same as start: open a cycle, which runs the preflight inventory first and then waits for the first environment's approval (there is no separate dry run yet)"},
+	{CmdPreflight, "<tenant>", preflightSummary},
 	{CmdStart, "<tenant>", "open a patch cycle: preflight inventory, then each environment after its approvals; nothing is patched until someone approves"},
 	{CmdHalt, "<cycle> [reason…]", "stop a cycle where it stands (requester or any approver)"},
 	{CmdResume, "<cycle>", "resume a halted cycle (a failed stage needs Retry or Proceed-with-exclusions instead)"},

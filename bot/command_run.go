@@ -27,7 +27,9 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return HelpText()
 	case CmdStatus:
 		return h.status(ctx, cmd.Tenant)
-	case CmdPreflight, CmdStart:
+	case CmdPreflight:
+		return h.preflight(ctx, cmd.Tenant, sc.UserID)
+	case CmdStart:
 		if msg, ok := h.knownTenant(cmd.Tenant, usageOf(cmd.Name)); !ok {
 			return msg
 		}

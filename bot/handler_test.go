@@ -64,14 +64,14 @@ func TestCommandReplies(t *testing.T) {
 		text string
 		want []string
 	}{
-		{"", []string{"*/patch* runs OS patch cycles", "`/patch preflight <tenant>` — same as start"}},
+		{"", []string{"*/patch* runs OS patch cycles", "`/patch preflight <tenant>` — dry run of a tenant's next cycle"}},
 		{"help halt", []string{"`/patch halt <cycle> [reason…]` — stop a cycle"}},
 		{"status", []string{"Active cycles (2):", "• `acme-cu-1` (acme-cu) — running, nonprod: awaiting approval (0/1)",
 			"• `bayview-cu-1` (bayview-cu) — halted, nonprod: failed — sensor gate: 1 host; halted by <@U-BOB>: change freeze"}},
 		{"status acme-cu", []string{"Active cycles of acme-cu (1):", "acme-cu-1"}},
 		{"status nowhere-cu", []string{`Unknown tenant "nowhere-cu"; known tenants: acme-cu, bayview-cu.`, "Usage: /patch status [tenant]"}},
 		{"start nowhere-cu", []string{`Unknown tenant "nowhere-cu"; known tenants: acme-cu, bayview-cu.`, "Usage: /patch start <tenant>"}},
-		{"preflight acme-cu", []string{"Started cycle `acme-cu-20261122-0200-abc123` for acme-cu. Preflight inventory runs now; then nonprod waits for approval"}},
+		{"start acme-cu", []string{"Started cycle `acme-cu-20261122-0200-abc123` for acme-cu. Preflight inventory runs now; then nonprod waits for approval"}},
 		{"start", []string{"start needs a tenant.\nUsage: /patch start <tenant>"}},
 		{"report acme-cu-0", []string{"Report of cycle `acme-cu-0`: s3://reports/acme-cu-0.pdf (SHA-256 `abc123`)"}},
 		{"report acme-cu-1", []string{"Cycle `acme-cu-1` has no report yet (it is running)"}},

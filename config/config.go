@@ -151,6 +151,10 @@ type Schedules struct {
 	PostureDigest string
 	// PostureScan runs the daily SLA posture scan (sla section).
 	PostureScan string
+	// PreflightBefore runs every tenant's preflight (a dry run) this long
+	// before each PatchCycle firing, posts it and pages for hosts that need
+	// a person; 0 leaves it off.
+	PreflightBefore time.Duration
 	// Grace is how late a missed firing may still run (a replica that was
 	// down catches up within it); default 1h.
 	Grace time.Duration

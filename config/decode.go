@@ -20,6 +20,7 @@ func (d *decoder) root(n *yaml.Node, c *Config) {
 		field{"schedules", "When recurring work runs.", d.section(
 			field{"timezone", "IANA zone the schedule is read in (e.g. `Europe/Berlin`); daylight-saving changes are followed.", d.str(&c.Schedules.Timezone)},
 			field{"patch_cycle", "Five-field cron (minute hour day-of-month month day-of-week); `SUN#4` is the fourth Sunday. A trailing `+Nd` (1-27) shifts every firing by N days at the same local time: `0 2 * * TUE#2 +12d` is 02:00 twelve days after Patch Tuesday. `serve` starts every tenant's cycle then, as the requester `patchgate`; fired once per slot across replicas.", d.str(&c.Schedules.PatchCycle)},
+			field{"preflight_before", "Run every tenant's preflight (a dry run: inventory and every gate judgeable without change; no cycle opened) this long before each `patch_cycle` firing, post it to the cycles channel and page for hosts that need a person; fired once per slot across replicas. 0 leaves it off.", d.duration(&c.Schedules.PreflightBefore, "h")},
 			field{"saml_check", "Cron for the SAML certificate check; empty runs it only on demand (`/patch saml`).", d.str(&c.Schedules.SAMLCheck)},
 			field{"drift_report", "Cron for the morning Terraform drift report; empty runs it only on demand (`/patch drift`).", d.str(&c.Schedules.DriftReport)},
 			field{"status_digest", "Cron for the active-cycle status digest; empty: on demand (`/patch digest`).", d.str(&c.Schedules.StatusDigest)},

@@ -120,7 +120,14 @@ func (d *decoder) checkSchedules(s *Schedules) {
 	if err := checkCron(s.PatchCycle, s.Timezone); err != nil {
 		d.at("schedules.patch_cycle", "%v", err)
 	}
+	if s.PreflightBefore < 0 || s.PreflightBefore > maxPreflightBefore {
+		d.at("schedules.preflight_before", "must be from 0 (off) to %s ahead of the patch cycle, got %s", maxPreflightBefore, s.PreflightBefore)
+	}
 }
+
+// maxPreflightBefore keeps the preflight ahead of its own cycle: a longer
+// lead would land before the previous cycle's firing.
+const maxPreflightBefore = 14 * 24 * time.Hour
 
 // providerSections are sections of providers, not kinds; naming one as the
 // kind is not a typo, so the message says what to write instead.

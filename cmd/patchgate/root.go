@@ -12,5 +12,6 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(), newPreventionCmd(),
 		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd(), newSensorsCmd())
 	root.AddCommand(newFreezeCmds()...)
+	root.AddCommand(newPreflightCmd())
 	return root
 }

@@ -37,6 +37,11 @@ func scheduler(cfg *config.Config, st state.Store, e *runbooks.Engine, clock run
 	if err := s.Add(schedule.Job{Name: "patch-cycle", Schedule: spec, Run: patchCycleJob(e, log)}); err != nil {
 		return nil, err
 	}
+	if lead := cfg.Schedules.PreflightBefore; lead > 0 {
+		if err := s.Add(schedule.PreflightJob(spec, lead, e.ScheduledPreflight)); err != nil {
+			return nil, err
+		}
+	}
 	for _, j := range extra {
 		if j.expr == "" {
 			continue

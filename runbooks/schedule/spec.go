@@ -25,6 +25,8 @@ type Schedule struct {
 	spec cron.Schedule
 	// offset shifts every firing by whole days (`+12d`, see splitOffset).
 	offset int
+	// lead moves every firing earlier by an elapsed time (see Before).
+	lead time.Duration
 }
 
 // Parse reads a five-field cron expression (minute hour day-of-month month
@@ -102,6 +104,13 @@ func MustParse(expr string, loc *time.Location) Schedule {
 func (s Schedule) Next(after time.Time) time.Time {
 	if s.spec == nil {
 		return time.Time{}
+	}
+	if s.lead > 0 {
+		t := s.Before(0).Next(after.Add(s.lead))
+		if t.IsZero() {
+			return t
+		}
+		return t.Add(-s.lead)
 	}
 	if s.offset > 0 {
 		return s.nextOffset(after)

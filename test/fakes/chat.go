@@ -22,9 +22,14 @@ type Chat struct {
 	Updates    int
 	// Fail makes CycleChanged return an error while set.
 	Fail bool
+
+	preflights []runbooks.PreflightReport
 }
 
-var _ runbooks.Chat = (*Chat)(nil)
+var (
+	_ runbooks.Chat          = (*Chat)(nil)
+	_ runbooks.PreflightChat = (*Chat)(nil)
+)
 
 // NewChat returns an empty recorder.
 func NewChat() *Chat {
@@ -56,4 +61,19 @@ func (c *Chat) Events(cycle string) []runbooks.Event {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return append([]runbooks.Event(nil), c.events[cycle]...)
+}
+
+// PreflightPosted records a scheduled preflight's report.
+func (c *Chat) PreflightPosted(_ context.Context, r runbooks.PreflightReport) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.preflights = append(c.preflights, r)
+	return nil
+}
+
+// Preflights returns the preflight reports posted, in order.
+func (c *Chat) Preflights() []runbooks.PreflightReport {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]runbooks.PreflightReport(nil), c.preflights...)
 }
