@@ -65,6 +65,8 @@ var subcommands = []subcommandSpec{
 	{CmdPrevention, preventionArgs, preventionSummary},
 	{CmdFreeze, runbooks.FreezeUsage, freezeSummary},
 	{CmdUnfreeze, runbooks.UnfreezeUsage, unfreezeSummary},
+	{CmdEmergency, runbooks.EmergencyUsage, emergencySummary},
+	{CmdWaive, waiveArgs, waiveSummary},
 }
 
 func specOf(name Subcommand) (subcommandSpec, bool) {
@@ -77,7 +79,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | sensors deploy <tenant> <env> [host…] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all>"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | sensors deploy <tenant> <env> [host…] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all> | emergency <tenant> <reason…> [--hosts h1,h2] | waive <cycle> <stage> <soak|window> <justification…>"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -193,7 +195,9 @@ func ParseCommand(text string) (Command, error) {
 		if err := maxArgs(usage, name, args, 0); err != nil {
 			return Command{}, err
 		}
-	case CmdPosture, CmdExcept, CmdFreeze, CmdUnfreeze:
+	case CmdWaive:
+		return parseWaive(usage, args)
+	case CmdPosture, CmdExcept, CmdFreeze, CmdUnfreeze, CmdEmergency:
 		cmd.Args = strings.Join(args, " ")
 	case CmdSensors:
 		if len(args) > 0 && strings.ToLower(args[0]) == sensorsDeployWord {

@@ -67,6 +67,10 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.prevention(ctx, cmd, sc.UserID, log)
 	case CmdFreeze, CmdUnfreeze:
 		return h.freezeCommand(ctx, cmd, sc.UserID)
+	case CmdEmergency:
+		return h.emergency(ctx, cmd, sc.UserID)
+	case CmdWaive:
+		return h.waive(ctx, cmd, sc.UserID, sc.TriggerID)
 	}
 	return HelpText()
 }

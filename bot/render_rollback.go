@@ -22,6 +22,9 @@ func rootTitle(c *runbooks.Cycle) string {
 	if runbooks.IsRemediationID(c.ID) {
 		return "Remediation"
 	}
+	if c.Emergency != nil {
+		return "EMERGENCY change"
+	}
 	return "Patch cycle"
 }
 

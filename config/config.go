@@ -133,6 +133,10 @@ type Tier struct {
 	// ApprovalTTL is how long the tier's approval request stays open
 	// before the cycle expires (default runbooks.DefaultApprovalTTL).
 	ApprovalTTL time.Duration
+	// EmergencyApprovers are the Slack user (U…/W…) and user-group (S…)
+	// IDs that approve the tier's stage of an emergency change; empty
+	// refuses emergency changes that pass the tier.
+	EmergencyApprovers []string
 }
 
 // Schedules says when recurring work runs.

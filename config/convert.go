@@ -43,6 +43,13 @@ func (c *Config) Pipeline() runbooks.Pipeline {
 			AutoRemediate: t.AutoRemediate,
 			Window:        t.Window, MinRemaining: t.MinRemaining, ApprovalTTL: t.ApprovalTTL,
 		}
+		for _, a := range t.EmergencyApprovers {
+			if slackGroup.MatchString(a) {
+				out[i].EmergencyGroups = append(out[i].EmergencyGroups, a)
+			} else {
+				out[i].EmergencyApprovers = append(out[i].EmergencyApprovers, a)
+			}
+		}
 	}
 	return out
 }

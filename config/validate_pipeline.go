@@ -87,6 +87,20 @@ func (d *decoder) checkApprovers(p string, t Tier) {
 			d.at(index(p+".groups", j), "%q is not a Slack user-group ID (S…)", g)
 		}
 	}
+	users, groups := 0, 0
+	for j, a := range t.EmergencyApprovers {
+		switch {
+		case slackGroup.MatchString(a):
+			groups++
+		case slackUser.MatchString(a):
+			users++
+		default:
+			d.at(index(p+".emergency_approvers", j), "%q is neither a Slack user ID (U…/W…) nor a user-group ID (S…)", a)
+		}
+	}
+	if t.Production && groups == 0 && users == 1 {
+		d.at(p+".emergency_approvers", "lists one person: an emergency change in production still needs two approvers and four eyes")
+	}
 	switch {
 	case len(t.Approvers)+len(t.Groups) == 0:
 		d.at(p+".approvers", "no approvers or groups: nobody could approve %s", t.Env)

@@ -31,6 +31,7 @@ type decisions struct {
 var knownActions = map[runbooks.DecisionAction]bool{
 	runbooks.Approve: true, runbooks.Reject: true, runbooks.HaltCycle: true,
 	runbooks.Resume: true, runbooks.Retry: true, runbooks.Exclude: true,
+	runbooks.Waive: true,
 }
 
 func (d decisions) Decide(ctx context.Context, dec runbooks.Decision) (runbooks.Outcome, error) {

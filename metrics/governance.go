@@ -16,6 +16,7 @@ type governance interface {
 	FreezeCommand(ctx context.Context, args []string, actor string) (string, error)
 	UnfreezeCommand(ctx context.Context, args []string, actor string) (string, error)
 	FreezeLines(ctx context.Context) ([]string, error)
+	EmergencyCommand(ctx context.Context, args []string, requester string) (string, error)
 }
 
 var _ governance = (*runbooks.Engine)(nil)
@@ -58,6 +59,14 @@ func (d decisions) FreezeLines(ctx context.Context) ([]string, error) {
 		return g.FreezeLines(ctx)
 	}
 	return nil, nil
+}
+
+// EmergencyCommand forwards /patch emergency.
+func (d decisions) EmergencyCommand(ctx context.Context, args []string, requester string) (string, error) {
+	if g, ok := d.gov(); ok {
+		return g.EmergencyCommand(ctx, args, requester)
+	}
+	return "", errNoGovernance
 }
 
 var _ runbooks.PreflightChat = (*chat)(nil)

@@ -24,6 +24,9 @@ func (g *govEngine) UnfreezeCommand(context.Context, []string, string) (string, 
 	return "Lifted", nil
 }
 func (g *govEngine) FreezeLines(context.Context) ([]string, error) { return []string{"f"}, nil }
+func (g *govEngine) EmergencyCommand(context.Context, []string, string) (string, error) {
+	return "Requested EMERGENCY change", nil
+}
 
 type preflightChat struct{ got []string }
 
@@ -54,6 +57,9 @@ func TestGovernancePassesThrough(t *testing.T) {
 	}
 	if l, err := g.FreezeLines(ctx); err != nil || len(l) != 1 {
 		t.Fatalf("freeze lines %v, %v", l, err)
+	}
+	if s, err := g.EmergencyCommand(ctx, nil, "U1"); err != nil || s != "Requested EMERGENCY change" {
+		t.Fatalf("emergency forwarded %q, %v", s, err)
 	}
 	pc := &preflightChat{}
 	c, ok := New().Chat(pc).(runbooks.PreflightChat)

@@ -65,6 +65,7 @@ func evalPCI651(b *Bundle) Result {
 		ex = append(ex, r.Label()+" was rejected in "+runbooks.PlatformName(r.Platform))
 	}
 	ev = append(ev, "reason, risk/impact, implementation and test plans filled from the cycle when the record was created")
+	ev = append(ev, emergencyEvidence(c)...)
 	var backout []string
 	for _, s := range envStages(c) {
 		if s.Backup.Sent() || s.Backup.Total > 0 {

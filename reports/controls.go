@@ -233,10 +233,11 @@ func evalCC81(b *Bundle) Result {
 		switch {
 		case staging.Done.IsZero():
 			ex = append(ex, fmt.Sprintf("%s ran at %s before %s completed", s.Name, ts(start), staging.Name))
-		case staging.Soak > 0 && start.Before(staging.SoakUntil):
+		case staging.Soak > 0 && start.Before(staging.SoakUntil) && !staging.Waived(runbooks.WaiveSoak):
 			ex = append(ex, fmt.Sprintf("%s ran at %s before %s's soak ended at %s", s.Name, ts(start), staging.Name, ts(staging.SoakUntil)))
 		}
 	}
+	ev = append(ev, emergencyEvidence(c)...)
 	ev = append(ev, changeEvidence(c)...)
 	if staging != nil && staging.Soak > 0 && !staging.SoakUntil.IsZero() && !staging.Done.IsZero() {
 		observed := staging.Done.Sub(staging.SoakUntil.Add(-staging.Soak))

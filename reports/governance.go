@@ -2,6 +2,7 @@ package reports
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -22,6 +23,9 @@ func windowEvidence(s *runbooks.Stage) (ev, ex []string) {
 	ev = append(ev, line+" (source: patchgate engine record)")
 	for _, r := range s.WindowRuns {
 		switch {
+		case r.Waived && (r.Window.IsZero() || !r.Inside):
+			ev = append(ev, fmt.Sprintf("%s: %s started at %s outside change window %s under the emergency waiver (%s)", s.Name, r.Op, ts(r.Started), s.Window, waiverNote(s, runbooks.WaiveWindow)))
+			continue
 		case r.Window.IsZero():
 			ex = append(ex, fmt.Sprintf("%s: %s started at %s outside change window %s", s.Name, r.Op, ts(r.Started), s.Window))
 			continue
@@ -41,4 +45,41 @@ func windowEvidence(s *runbooks.Stage) (ev, ex []string) {
 		}
 	}
 	return ev, ex
+}
+
+// emergencyEvidence is what makes an emergency change one in the report:
+// its reason and scope, and each waiver with who gave it, when and why.
+func emergencyEvidence(c *runbooks.Cycle) []string {
+	em := c.Emergency
+	if em == nil {
+		return nil
+	}
+	scope := "every host of " + c.Tenant
+	if len(em.Hosts) > 0 {
+		scope = strings.Join(em.Hosts, ", ")
+	}
+	out := []string{fmt.Sprintf("EMERGENCY change (out of cycle) for %s: %s (source: patchgate engine record)", scope, em.Reason)}
+	for _, s := range envStages(c) {
+		for _, w := range s.Waivers {
+			out = append(out, fmt.Sprintf("%s: %s waived by %s at %s; justification: %s", s.Name, w.What, personName(w.By, w.Person), ts(w.At), w.Justification))
+		}
+	}
+	return out
+}
+
+// waiverNote names who waived what on s and why.
+func waiverNote(s *runbooks.Stage, what string) string {
+	for _, w := range s.Waivers {
+		if w.What == what {
+			return fmt.Sprintf("by %s: %s", personName(w.By, w.Person), w.Justification)
+		}
+	}
+	return "no waiver recorded"
+}
+
+func personName(id string, p *runbooks.Person) string {
+	if p != nil && p.Name != "" {
+		return p.Name + " (" + id + ")"
+	}
+	return id
 }

@@ -204,7 +204,7 @@ func (c *Cycle) changeWant() ChangeState {
 		return ChangeReviewing
 	}
 	for _, s := range c.Stages {
-		if s.Kind == KindEnvironment && s.Phase != PhasePending && s.Phase != PhaseApproval {
+		if s.Kind == KindEnvironment && s.Phase != PhasePending && s.Phase != PhaseApproval && s.Phase != PhaseWindow {
 			return ChangeImplementing
 		}
 	}

@@ -39,14 +39,25 @@ func (e *Engine) changeSpec(n *Cycle, now time.Time) ChangeSpec {
 	if prod {
 		risk += " Production hosts are in scope: customers may see the reboots inside the change window."
 	}
+	short := fmt.Sprintf("patchgate OS patch cycle %s for %s", n.ID, name)
+	desc := fmt.Sprintf("Compliance-driven OS patch cycle %s for tenant %s, requested by %s. Stages: %s.",
+		n.ID, name, requesterName(n), stageNames(n))
+	just := "Security patches close known vulnerabilities on the tenant's hosts (PCI DSS 6.3.3, SOC 2 CC7.1); " +
+		"the regular cycle keeps the fleet inside its patch SLA."
+	if em := n.Emergency; em != nil {
+		short = "EMERGENCY " + short
+		desc = "EMERGENCY change (out of cycle). " + desc
+		if len(em.Hosts) > 0 {
+			desc += " Hosts: " + strings.Join(em.Hosts, ", ") + "."
+		}
+		just = "Emergency change: " + em.Reason + waiverText(n)
+	}
 	return ChangeSpec{
 		CycleID: n.ID, Tenant: n.Tenant, Kind: n.Change.Kind,
-		ShortDescription: fmt.Sprintf("patchgate OS patch cycle %s for %s", n.ID, name),
-		Description: fmt.Sprintf("Compliance-driven OS patch cycle %s for tenant %s, requested by %s. Stages: %s.",
-			n.ID, name, requesterName(n), stageNames(n)),
-		Justification: "Security patches close known vulnerabilities on the tenant's hosts (PCI DSS 6.3.3, SOC 2 CC7.1); " +
-			"the regular cycle keeps the fleet inside its patch SLA.",
-		RiskImpact: risk,
+		ShortDescription: short,
+		Description:      desc,
+		Justification:    just,
+		RiskImpact:       risk,
 		Implementation: "patchgate runs the stages in order: preflight inventory, then per environment (" +
 			strings.Join(envs, " → ") + ") approvals in Slack, gates, pre-patch backups, patch install, verification; " +
 			"then the compliance report. Every step is audited in the cycle's hash-chained log.",
@@ -59,20 +70,59 @@ func (e *Engine) changeSpec(n *Cycle, now time.Time) ChangeSpec {
 	}
 }
 
-// plannedSpan is the change's planned start and end: from now, each
-// environment stage's expected working time plus its soak.
+// plannedSpan is the change's planned start and end: the environment
+// stages in order from now, each taking its expected working time plus its
+// soak, and a stage with a change window planned into the window's next
+// occurrence that leaves it min_remaining (the whole occurrence: that is
+// the time the CAB grants). The start is the first stage's.
 func plannedSpan(n *Cycle, now time.Time) (time.Time, time.Time) {
-	start := now
+	at := now
 	if !n.Created.IsZero() && n.Created.After(now.Add(-time.Hour)) {
-		start = n.Created
+		at = n.Created
 	}
-	end := start
-	for _, s := range n.Stages {
-		if s.Kind == KindEnvironment {
-			end = end.Add(plannedStageWork + s.Soak)
+	var start time.Time
+	for i := range n.Stages {
+		s := &n.Stages[i]
+		if s.Kind != KindEnvironment {
+			continue
 		}
+		from, to := s.plannedRun(at)
+		if start.IsZero() {
+			start = from
+		}
+		at = to.Add(s.Soak)
 	}
-	return start.UTC(), end.UTC()
+	if start.IsZero() {
+		start = at
+	}
+	return start.UTC(), at.UTC()
+}
+
+// plannedRun is when stage s is planned to run if it may begin at at.
+func (s *Stage) plannedRun(at time.Time) (time.Time, time.Time) {
+	end := at.Add(plannedStageWork)
+	if s.Window == "" || s.Waived(WaiveWindow) {
+		return at, end
+	}
+	w, err := s.window()
+	if err != nil {
+		return at, end
+	}
+	span, open := w.Open(at)
+	if !open || span.End.Sub(at) < s.MinRemaining {
+		span = w.NextOpen(at)
+	}
+	if span.IsZero() {
+		return at, end
+	}
+	return maxTime(at, span.Start), span.End
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 // plannedStageWork is the working time planned per environment stage

@@ -87,6 +87,8 @@ type Cycle struct {
 	// change governance: windows, freezes, expiry, emergency
 	// Frozen is the freeze holding the cycle back, once recorded.
 	Frozen *Freeze `json:"frozen,omitempty"`
+	// Emergency is set on an out-of-cycle emergency change.
+	Emergency *Emergency `json:"emergency,omitempty"`
 
 	// Version is the store record's version (not serialised).
 	Version int64 `json:"-"`
@@ -169,6 +171,11 @@ type Stage struct {
 	// went out.
 	ApprovalTTL time.Duration `json:"approval_ttl,omitempty"`
 	Reminded    time.Time     `json:"reminded,omitzero"`
+	// Emergency: the stage belongs to an emergency change and is approved
+	// by its tier's emergency approvers. Waivers are the soak or window
+	// its approvers waived, each with its justification.
+	Emergency bool     `json:"emergency,omitempty"`
+	Waivers   []Waiver `json:"waivers,omitempty"`
 }
 
 // Approval is one person's approval of a stage.
@@ -331,6 +338,7 @@ func (c *Cycle) Clone() *Cycle {
 		s.Gates = append([]Gate(nil), s.Gates...)
 		s.Exclusions = append([]Finding(nil), s.Exclusions...)
 		s.WindowRuns = append([]WindowRun(nil), s.WindowRuns...)
+		s.Waivers = append([]Waiver(nil), s.Waivers...)
 		if s.Failure != nil {
 			f := *s.Failure
 			s.Failure = &f

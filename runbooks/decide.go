@@ -35,6 +35,9 @@ type Decision struct {
 	// InteractionID de-duplicates redelivered clicks.
 	InteractionID string
 	Reason        string
+	// Waive is what a Waive decision skips (WaiveSoak, WaiveWindow); Reason
+	// is then its justification.
+	Waive string
 }
 
 // Outcome is what a decision did.
@@ -115,7 +118,7 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision, who Person) (s
 		}
 	}
 	switch d.Action {
-	case Approve, Reject, Retry, Exclude:
+	case Approve, Reject, Retry, Exclude, Waive:
 		if s == nil {
 			return "", Errorf(CodeInvalid, "%s needs a stage", d.Action)
 		}
@@ -149,6 +152,8 @@ func (e *Engine) apply(ctx context.Context, n *Cycle, d Decision, who Person) (s
 		n.emit(now, s.Name, EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded", k), nil)
 		n.advance(i, now)
 		return fmt.Sprintf("Approved %s (%d/%d); %s.", s.Name, k, s.MinApprovals, s.approvedNote(now)), nil
+	case Waive:
+		return n.waive(s, d, who, now), nil
 	case Reject:
 		n.Status, n.Ended = StatusRejected, now
 		n.emitBy(now, s.Name, EvCycleRejected, who, d.Reason, nil)
@@ -221,10 +226,13 @@ func (e *Engine) authorize(ctx context.Context, n *Cycle, s *Stage, d Decision) 
 		where := "this cycle"
 		if s != nil && s.Kind == KindEnvironment {
 			where = s.Env
+			if s.Emergency {
+				where = "emergency changes in " + s.Env
+			}
 		}
 		return Errorf(CodeForbidden, "You are not an approver for %s, so you cannot %s it.", where, d.Action)
 	}
-	if d.Action == Approve && s.FourEyes && d.Actor == n.Requester {
+	if (d.Action == Approve || d.Action == Waive) && s.FourEyes && d.Actor == n.Requester {
 		return Errorf(CodeSelfApproval, "You requested this cycle, and %s needs someone else's approval (four eyes).", s.Name)
 	}
 	return nil
@@ -236,6 +244,11 @@ func checkState(n *Cycle, s *Stage, d Decision) error {
 		return Errorf(CodeConflict, "Cycle %s is already %s.", n.ID, n.Status)
 	}
 	switch d.Action {
+	case Waive:
+		if n.Status != StatusRunning {
+			return Errorf(CodeConflict, "Cycle %s is %s; resume it before waiving.", n.ID, n.Status)
+		}
+		return checkWaiver(n, s, d)
 	case Reject:
 		// Reject closes the cycle: at an approval, to abandon a stage that
 		// failed and cannot be fixed (a problem that will not clear), or to

@@ -3,6 +3,7 @@ package runbooks
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -18,6 +19,11 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 	hosts, err := e.listHosts(ctx, t.Name)
 	if err != nil {
 		return false, err
+	}
+	hosts, missing := emergencyScope(n, hosts)
+	if len(missing) > 0 {
+		n.fail(i, e.now(), fmt.Sprintf("the emergency change names %d host(s) the inventory does not list: %s", len(missing), strings.Join(missing, ", ")), nil)
+		return true, nil
 	}
 	if err := e.putInventory(ctx, n.ID, hosts); err != nil {
 		return false, err
@@ -56,6 +62,7 @@ func (e *Engine) inventory(ctx context.Context, n *Cycle, i int, now time.Time) 
 		n.fail(i, now, fmt.Sprintf("%d host(s) are running but not managed by the patch agent", len(unmanaged)), unmanaged)
 		return true, nil
 	}
+	n.skipEmpty(scope.ByEnv, now)
 	n.advance(i, now)
 	return true, nil
 }

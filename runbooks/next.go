@@ -149,7 +149,7 @@ func work(c *Cycle, now time.Time) Action {
 	case PhaseVerify:
 		return Action{Kind: ActVerify, Stage: i}
 	case PhaseSoak:
-		if !now.Before(s.SoakUntil) {
+		if !now.Before(s.SoakUntil) || s.Waived(WaiveSoak) {
 			return Action{Kind: ActSoakDone, Stage: i}
 		}
 		return Action{Kind: ActWait, Stage: i, Until: s.SoakUntil, Reason: "soaking"}
@@ -207,9 +207,9 @@ func (s *Stage) has(p Phase) bool {
 	case PhaseSensors:
 		return s.SensorGate
 	case PhaseSoak:
-		return s.Soak > 0
+		return s.Soak > 0 && !s.Waived(WaiveSoak)
 	case PhaseWindow:
-		return s.Window != ""
+		return s.Window != "" && !s.Waived(WaiveWindow)
 	}
 	return true
 }

@@ -45,6 +45,10 @@ type EnvSpec struct {
 	// before the cycle expires; 0 waits forever (config defaults it to
 	// DefaultApprovalTTL).
 	ApprovalTTL time.Duration
+	// EmergencyApprovers and EmergencyGroups approve the tier's stage of
+	// an emergency change; with neither, no emergency change may pass it.
+	EmergencyApprovers []string
+	EmergencyGroups    []string
 }
 
 // Pipeline is the ordered list of environment tiers every cycle walks between
@@ -119,6 +123,13 @@ func (e *Engine) isAnyApprover(ctx context.Context, user string) (bool, error) {
 // stageApprover reports whether user may act on stage s: an approver of its
 // environment, or of any tier for preflight and report.
 func (e *Engine) stageApprover(ctx context.Context, s *Stage, user string) (bool, error) {
+	if s.Kind == KindEnvironment && s.Emergency {
+		spec, ok := e.pipeline.Spec(s.Env)
+		if !ok {
+			return false, nil
+		}
+		return Approves(ctx, e.deps.Directory, spec.EmergencyApprovers, spec.EmergencyGroups, user)
+	}
 	if s.Kind == KindEnvironment {
 		return e.isApprover(ctx, s.Env, user)
 	}

@@ -15,6 +15,11 @@ import (
 // Start opens a new cycle for tenant on behalf of requester. A tenant has at
 // most one active cycle; a second start is refused naming the first.
 func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, error) {
+	return e.start(ctx, tenant, requester, nil)
+}
+
+// start opens a cycle, an emergency change when em is set.
+func (e *Engine) start(ctx context.Context, tenant, requester string, em *Emergency) (*Cycle, error) {
 	t, ok := e.tenants[tenant]
 	if !ok {
 		return nil, Errorf(CodeNotFound, "unknown tenant %q; known tenants: %s", tenant, strings.Join(e.order, ", "))
@@ -42,6 +47,14 @@ func (e *Engine) Start(ctx context.Context, tenant, requester string) (*Cycle, e
 	c.Created = now
 	c.RequestedBy = &who
 	c.emitBy(now, "", EvCycleStarted, who, "patch cycle requested", map[string]string{"stages": stageNames(c)})
+	if em != nil {
+		c.markEmergency(em)
+		data := map[string]string{"reason": em.Reason}
+		if len(em.Hosts) > 0 {
+			data["hosts"] = strings.Join(em.Hosts, ",")
+		}
+		c.emitBy(now, "", EvEmergency, who, "EMERGENCY change: "+em.Reason, data)
+	}
 
 	// Starts of one tenant are serialised by a short lease held under the
 	// new cycle's ID, so a tenant lock naming a cycle not created yet is

@@ -23,6 +23,8 @@ type WindowRun struct {
 	// MinRemaining left. Overrun: it finished after that window closed.
 	Inside  bool `json:"inside"`
 	Overrun bool `json:"overrun,omitempty"`
+	// Waived: an emergency approver waived the window (see Stage.Waivers).
+	Waived bool `json:"waived,omitempty"`
 }
 
 // stageWindow is the window a tenant's stage of spec runs in: the tenant's
@@ -44,7 +46,7 @@ func (s *Stage) window() (Window, error) { return ParseWindow(s.Window, time.UTC
 // time it does so for that opening the wait is recorded (ActWindowHold), so
 // the thread says when it will start.
 func (s *Stage) windowGate(i int, now time.Time, what string) (Action, bool) {
-	if s.Window == "" {
+	if s.Window == "" || s.Waived(WaiveWindow) {
 		return Action{}, false
 	}
 	w, err := s.window()
@@ -108,7 +110,7 @@ func (c *Cycle) windowStarted(i int, k opKind, now time.Time) {
 	if s.Window == "" {
 		return
 	}
-	run := WindowRun{Op: string(k), Started: now}
+	run := WindowRun{Op: string(k), Started: now, Waived: s.Waived(WaiveWindow)}
 	if w, err := s.window(); err == nil {
 		if span, ok := w.Open(now); ok {
 			run.Window, run.Inside = span, span.End.Sub(now) >= s.MinRemaining

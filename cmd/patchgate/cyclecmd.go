@@ -75,6 +75,26 @@ func newCycleCmd() *cobra.Command {
 	start.Flags().StringVar(&as, "as", "", "the requester's Slack user ID")
 	_ = start.MarkFlagRequired("as")
 
+	var emAs, emHosts string
+	emergency := &cobra.Command{Use: "emergency TENANT REASON…", Short: "Request an emergency change (the same function as /patch emergency)",
+		Args: cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if emHosts != "" {
+				args = append(args, "--hosts", emHosts)
+			}
+			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
+				out, err := e.EmergencyCommand(cmd.Context(), args, emAs)
+				if err != nil {
+					return userErr(err)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), out)
+				return nil
+			})
+		}}
+	emergency.Flags().StringVar(&emAs, "as", "", "the requester's Slack user ID")
+	emergency.Flags().StringVar(&emHosts, "hosts", "", "comma-separated host names or IDs (default: every host of the tenant)")
+	_ = emergency.MarkFlagRequired("as")
+
 	var d runbooks.Decision
 	var action string
 	decide := &cobra.Command{Use: "decide CYCLE", Short: "Approve, reject, halt, resume, retry or proceed-with-exclusions", Args: cobra.ExactArgs(1),
@@ -89,15 +109,16 @@ func newCycleCmd() *cobra.Command {
 				return nil
 			})
 		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | reject | halt | resume | retry | proceed-with-exclusions")
+	decide.Flags().StringVar(&action, "action", "", "approve | reject | halt | resume | retry | proceed-with-exclusions | waive")
+	decide.Flags().StringVar(&d.Waive, "waive", "", "for waive (emergency changes): soak or window; --reason is the justification")
 	decide.Flags().StringVar(&d.Stage, "stage", "", "stage name (preflight, an environment, report)")
 	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject and halt")
+	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject and halt; the justification, for waive")
 	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "cycle revision you decided on (refused if it moved on)")
 	_ = decide.MarkFlagRequired("action")
 	_ = decide.MarkFlagRequired("as")
 
-	cmd.AddCommand(list, show, start, decide)
+	cmd.AddCommand(list, show, start, emergency, decide)
 	return cmd
 }
 
