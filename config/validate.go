@@ -121,7 +121,7 @@ func (d *decoder) checkSchedules(s *Schedules) {
 		d.at("schedules.patch_cycle", "%v", err)
 	}
 	if s.PreflightBefore < 0 || s.PreflightBefore > maxPreflightBefore {
-		d.at("schedules.preflight_before", "must be from 0 (off) to %s ahead of the patch cycle, got %s", maxPreflightBefore, s.PreflightBefore)
+		d.at("schedules.preflight_before", "must be from 0 (off) to %s ahead of the patch cycle, got %s", runbooks.ForPeople(maxPreflightBefore), runbooks.ForPeople(s.PreflightBefore))
 	}
 }
 
