@@ -155,7 +155,7 @@ func TestEmergencyChangeFourEyesWaiverAndRecord(t *testing.T) {
 // a normal cycle may not waive anything.
 func TestEmergencyChangeRefusedWithoutEmergencyApprovers(t *testing.T) {
 	ctx := context.Background()
-	h := newHarness(t, backends()[0].open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()}, HostsPerTarget: 1}, 1,
+	h := newHarness(t, backends()[0].open(t), sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{gateTenant()}, HostsPerTarget: 1}, 2,
 		withEmergency("staging"))
 	tn := gateTenant().Name
 	_, err := h.engines[0].Emergency(ctx, runbooks.EmergencyRequest{Tenant: tn, Reason: "CVE-2026-1234", Requester: requester})
