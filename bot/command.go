@@ -63,6 +63,8 @@ var subcommands = []subcommandSpec{
 	{CmdSensors, sensorsArgs, sensorsSummary},
 	{CmdRollback, "<cycle> <env> [host…]", "request a rollback of an environment's hosts (all with a pre-patch backup when none is named) to that cycle's pre-patch backups; the environment's approvers approve it on its message"},
 	{CmdPrevention, preventionArgs, preventionSummary},
+	{CmdRemediations, "[tenant]", remediationsSummary},
+	{CmdDismiss, "<RM-id> <reason…>", dismissSummary},
 	{CmdFreeze, runbooks.FreezeUsage, freezeSummary},
 	{CmdUnfreeze, runbooks.UnfreezeUsage, unfreezeSummary},
 	{CmdEmergency, runbooks.EmergencyUsage, emergencySummary},
@@ -79,7 +81,7 @@ func specOf(name Subcommand) (subcommandSpec, bool) {
 }
 
 // Usage is the one-line usage of /patch.
-const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | sensors deploy <tenant> <env> [host…] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all> | emergency <tenant> <reason…> [--hosts h1,h2] | waive <cycle> <stage> <soak|window> <justification…>"
+const Usage = "/patch help | status [tenant] | preflight <tenant> | start <tenant> | halt <cycle> [reason…] | resume <cycle> | report <cycle> | saml | drift | digest | posture [tenant] | except … | sensors [tenant] | sensors validate <tenant> [env] | sensors deploy <tenant> <env> [host…] | rollback <cycle> <env> [host…] | prevention [rollback] <tenant> <tier> | remediations [tenant] | dismiss <RM-id> <reason…> | freeze <tenant|all> <until> <reason…> | unfreeze <tenant|all> | emergency <tenant> <reason…> [--hosts h1,h2] | waive <cycle> <stage> <soak|window> <justification…>"
 
 // usageOf is the usage line of one subcommand.
 func usageOf(name Subcommand) string {
@@ -211,6 +213,19 @@ func ParseCommand(text string) (Command, error) {
 		return parseRollback(usage, args)
 	case CmdPrevention:
 		return parsePrevention(usage, args)
+	case CmdRemediations:
+		if err := maxArgs(usage, name, args, 1); err != nil {
+			return Command{}, err
+		}
+		if len(args) == 1 {
+			t, err := parseTenant(usage, args[0])
+			if err != nil {
+				return Command{}, err
+			}
+			cmd.Tenant = t
+		}
+	case CmdDismiss:
+		return parseDismiss(usage, args)
 	}
 	return cmd, nil
 }

@@ -39,10 +39,13 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		}
 		return fmt.Sprintf("Started cycle `%s` for %s. Preflight inventory runs now; then %s waits for approval on the cycle's message. Nothing is patched before that.",
 			c.ID, cmd.Tenant, firstEnv(c))
-	case CmdHalt, CmdResume:
+	case CmdHalt, CmdResume, CmdDismiss:
 		action := runbooks.HaltCycle
-		if cmd.Name == CmdResume {
+		switch cmd.Name {
+		case CmdResume:
 			action = runbooks.Resume
+		case CmdDismiss:
+			action = runbooks.Dismiss
 		}
 		d := runbooks.Decision{Cycle: cmd.Cycle, Action: action, Actor: sc.UserID, Reason: cmd.Reason}
 		if sc.TriggerID != "" {
@@ -65,6 +68,8 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		return h.rollback(ctx, cmd, sc.UserID, "requested with /patch rollback", log)
 	case CmdPrevention:
 		return h.prevention(ctx, cmd, sc.UserID, log)
+	case CmdRemediations:
+		return h.remediations(ctx, cmd.Tenant)
 	case CmdFreeze, CmdUnfreeze:
 		return h.freezeCommand(ctx, cmd, sc.UserID)
 	case CmdEmergency:
