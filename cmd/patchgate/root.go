@@ -9,7 +9,7 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(), newPreventionCmd(),
+	root.AddCommand(newDemoCmd(), newVersionCmd(), newServeCmd(), newConfigCmd(), newAuditCmd(), newCycleCmd(), newRollbackCmd(), newRemediationCmd(), newPreventionCmd(),
 		newReportCmd(), newSAMLCmd(), newDriftCmd(), newDoctorCmd(), newSLACmd(), newSensorsCmd())
 	root.AddCommand(newFreezeCmds()...)
 	root.AddCommand(newPreflightCmd())
