@@ -62,3 +62,32 @@ func TestChangeWindowPDF(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestEmergencyChangePDFShowsTheJustification: pdftotext on an emergency
+// change's report shows it as one, its change number, the reason and each
+// waiver's justification with who gave it.
+func TestEmergencyChangePDFShowsTheJustification(t *testing.T) {
+	pdftotext := needTool(t, "pdftotext")
+	b := windowFixture()
+	b.Cycle.Emergency = &rb.Emergency{Reason: "CVE-2026-4242 exploited in the wild", Hosts: []string{"web-01"}}
+	b.Cycle.Change = &rb.ChangeRef{Platform: "servicenow", Kind: rb.ChangeEmergency, Number: "CHG0031337", State: rb.ChangeImplementing}
+	prod, _ := b.Cycle.Stage("production")
+	prod.Waivers = []rb.Waiver{{What: rb.WaiveWindow, By: "U0CAB00001", Person: &rb.Person{ID: "U0CAB00001", Name: "Carl CAB"},
+		At: time.Date(2026, 11, 27, 14, 0, 0, 0, time.UTC), Justification: "exploit seen against our edge; cannot wait for Sunday"}}
+	path, _ := renderFile(t, b)
+	out, err := exec.Command(pdftotext, path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	text := strings.Join(strings.Fields(string(out)), " ")
+	for _, want := range []string{
+		"EMERGENCY change (out of cycle) for web-01: CVE-2026-4242 exploited in the wild",
+		"production: window waived by Carl CAB (U0CAB00001)",
+		"justification: exploit seen against our edge; cannot wait for Sunday",
+		"CHG0031337",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF text lacks %q:\n%s", want, text)
+		}
+	}
+}
