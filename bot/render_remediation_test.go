@@ -34,7 +34,7 @@ func TestConfigEventCardRender(t *testing.T) {
 		return rendered(t, renderRoot(remediationView(r), rootView{Tenant: "Acme Credit Union", Now: now, Remediation: r}))
 	}
 	got := card()
-	for _, w := range []string{"Remediation · Acme Credit Union", "RM-acme-cu-20261122-0200-abc123",
+	for _, w := range []string{"Remediation · Acme Credit Union", "*Remediation*\\n`RM-acme-cu-20261122-0200-abc123`", "*Reported by*\\nAWS Config",
 		"*production* policy: 2 approval(s), four eyes, production, no auto_remediate",
 		"*web-01 (i-0abc)* NON_COMPLIANT: ec2-managedinstance-patch-compliance-status-check — non-compliant for 3h1m",
 		"*i-0def* NON_COMPLIANT: ec2-managedinstance-patch-compliance-status-check, custom-kernel-rule — non-compliant for 21m",

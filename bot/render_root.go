@@ -51,8 +51,8 @@ func rootFields(c *runbooks.Cycle, v rootView) []*slack.TextBlockObject {
 	}
 	fields := []*slack.TextBlockObject{
 		field("Tenant", tenant),
-		field("Cycle", "`"+esc(c.ID)+"`"),
-		field("Requested by", userLink(c.Requester)),
+		field(idLabel(c), "`"+esc(c.ID)+"`"),
+		requestedField(c, v, field),
 		field("Status", statusText(c, v)),
 		field("Scope", scopeText(c)),
 		field("Started", utc(c.Created)),
@@ -61,6 +61,23 @@ func rootFields(c *runbooks.Cycle, v rootView) []*slack.TextBlockObject {
 		fields = append(fields, field("Change", ch))
 	}
 	return fields
+}
+
+// idLabel names a root message's ID field by its runbook's kind.
+func idLabel(c *runbooks.Cycle) string {
+	if runbooks.IsRemediationID(c.ID) {
+		return "Remediation"
+	}
+	return "Cycle"
+}
+
+// requestedField says who asked for the runbook: a remediation is
+// reported by AWS Config, not requested by a person.
+func requestedField(c *runbooks.Cycle, v rootView, field func(name, value string) *slack.TextBlockObject) *slack.TextBlockObject {
+	if v.Remediation != nil {
+		return field("Reported by", "AWS Config")
+	}
+	return field("Requested by", userLink(c.Requester))
 }
 
 // rootText is the notification text: whose cycle and where it stands.
