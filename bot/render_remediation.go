@@ -68,13 +68,23 @@ func remediationLines(r *runbooks.Remediation, now time.Time) []string {
 		}
 		lines = append(lines, l)
 	}
-	if !r.Status.Terminal() {
+	if dismissable(r.Status) {
 		lines = append(lines, fmt.Sprintf("To dismiss without patching: `/patch dismiss %s <reason…>`", esc(r.ID)))
 	}
 	if r.Status == runbooks.RemDismissed && r.Dismissal != "" {
 		lines = append(lines, "Dismissed: "+esc(clip(r.Dismissal, 500)))
 	}
 	return lines
+}
+
+// dismissable mirrors the engine's rule: a remediation is dismissed
+// before it starts patching or after it failed.
+func dismissable(s runbooks.RemediationStatus) bool {
+	switch s {
+	case runbooks.RemCollecting, runbooks.RemAwaitingApproval, runbooks.RemApproved, runbooks.RemFailed:
+		return true
+	}
+	return false
 }
 
 // ago is how long from since to now, to the minute.

@@ -50,6 +50,14 @@ func TestConfigEventCardRender(t *testing.T) {
 		}
 	}
 
+	if !strings.Contains(got, "Each approval must come from a different person (four eyes)") || strings.Contains(got, "The requester may not") {
+		t.Errorf("four eyes on a card without a requester: %s", got)
+	}
+	r.Status = runbooks.RemPatching
+	if got := card(); strings.Contains(got, "/patch dismiss") || strings.Contains(got, `"type":"actions"`) {
+		t.Errorf("patching: %s\nwant neither buttons nor the dismiss command (the engine refuses it now)", got)
+	}
+
 	r.Status, r.Failure = runbooks.RemFailed, &runbooks.Failure{Phase: runbooks.Phase(runbooks.RemPatching), Reason: "SendCommand refused"}
 	if got := card(); !strings.Contains(got, "Retry remediation") || !strings.Contains(got, "SendCommand refused") {
 		t.Errorf("failed: %s\nwant Retry and the reason", got)

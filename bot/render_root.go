@@ -333,6 +333,9 @@ func approvalLines(c *runbooks.Cycle, s *runbooks.Stage) []string {
 	fourEyes := ""
 	if s.FourEyes {
 		fourEyes = " The requester may not approve it (four eyes)."
+		if runbooks.IsRemediationID(c.ID) {
+			fourEyes = " Each approval must come from a different person (four eyes)."
+		}
 	}
 	if len(s.Approvals) == 0 {
 		word := "approval"
