@@ -101,3 +101,30 @@ func TestStoreErrKind(t *testing.T) {
 		}
 	}
 }
+
+// baselinePatcherFake is a patcher with the optional read-only baseline check.
+type baselinePatcherFake struct{ runbooks.Patcher }
+
+func (baselinePatcherFake) CheckBaseline(context.Context, runbooks.Tenant, runbooks.Environment) (string, error) {
+	return "pb-1", nil
+}
+
+// TestPreflightDryRunBaselineSurvivesMetrics: the metrics wrapper keeps a
+// patcher's baseline check visible (and adds none to one without it), so
+// the preflight judges the baseline with metrics on.
+func TestPreflightDryRunBaselineSurvivesMetrics(t *testing.T) {
+	m := New()
+	_, _, with := m.Fleet(nil, nil, baselinePatcherFake{})
+	bc, ok := with.(runbooks.BaselineChecker)
+	if !ok {
+		t.Fatal("the wrapped patcher hides CheckBaseline")
+	}
+	if found, err := bc.CheckBaseline(context.Background(), runbooks.Tenant{}, runbooks.Environment{}); err != nil || found != "pb-1" {
+		t.Errorf("CheckBaseline through the wrapper = %q, %v", found, err)
+	}
+	if _, _, without := m.Fleet(nil, nil, struct{ runbooks.Patcher }{}); isChecker(without) {
+		t.Error("the wrapper gave a baseline check to a patcher that has none")
+	}
+}
+
+func isChecker(p runbooks.Patcher) bool { _, ok := p.(runbooks.BaselineChecker); return ok }

@@ -28,7 +28,7 @@ func (m *Metrics) Instrument(deps runbooks.Deps) runbooks.Deps {
 		deps.Backups = backups{deps.Backups, m.provider(deps.Backups)}
 	}
 	if deps.Patcher != nil {
-		deps.Patcher = patcher{deps.Patcher, m.provider(deps.Patcher)}
+		deps.Patcher = m.wrapPatcher(deps.Patcher)
 	}
 	if deps.Health != nil {
 		deps.Health = health{deps.Health, m.provider(deps.Health)}
@@ -205,5 +205,5 @@ func (w pager) Resolve(ctx context.Context, key string) error {
 // cloud's calls are labelled with its own provider (aws, azure, gcp) and
 // not only with the router's.
 func (m *Metrics) Fleet(inv runbooks.Inventory, b runbooks.Backups, p runbooks.Patcher) (runbooks.Inventory, runbooks.Backups, runbooks.Patcher) {
-	return inventory{inv, m.provider(inv)}, backups{b, m.provider(b)}, patcher{p, m.provider(p)}
+	return inventory{inv, m.provider(inv)}, backups{b, m.provider(b)}, m.wrapPatcher(p)
 }

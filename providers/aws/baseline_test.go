@@ -67,3 +67,43 @@ func (p *Provider) patchGroupsCheck(ctx context.Context, env string, ids []strin
 	}
 	return p.checkBaseline(ctx, c, env, groups)
 }
+
+// TestPreflightDryRunBaselineAWS: the preflight's read-only baseline check
+// reads each target's patch groups from EC2 and the registered baselines
+// from SSM (moto behind the SSM fake), blocks on a difference naming it,
+// passes where the declared baseline is the one registered, and sends
+// nothing.
+func TestPreflightDryRunBaselineAWS(t *testing.T) {
+	strict := matching
+	strict.ID, strict.Severities, strict.ApproveAfterDays = "pb-0strict000000000", []string{"Critical"}, 3
+	moto := awstest.Moto(t)
+	fake := awstest.NewServer(t)
+	fake.Upstream = moto
+	fake.AddBaseline(matching, "")
+	fake.AddBaseline(strict, "prod")
+	runInstances(t, moto, acctA, 1, map[string]string{"tier": "web"})
+	runInstances(t, moto, acctA, 2, map[string]string{"tier": "db", "PatchGroup": "prod"})
+
+	cfg := testConfig(moto, fake.URL)
+	cfg.Patch.Baselines = map[string]Baseline{"production": {Severities: []string{"Critical"}, ApproveAfterDays: 3}}
+	p := newProvider(t, cfg)
+	ctx := context.Background()
+	env := func(name string, selector map[string]string) runbooks.Environment {
+		return runbooks.Environment{Name: name, Targets: []runbooks.Target{{Cloud: runbooks.AWS, Account: acctA, Selector: selector}}}
+	}
+
+	found, err := p.CheckBaseline(ctx, runbooks.Tenant{Name: "acme"}, env("production", map[string]string{"tier": "db"}))
+	if err != nil || !strings.Contains(found, strict.ID) || !strings.Contains(found, "2 instances") {
+		t.Errorf("production (PatchGroup=prod): found %q, err %v; want %s for 2 instances", found, err, strict.ID)
+	}
+	_, err = p.CheckBaseline(ctx, runbooks.Tenant{Name: "acme"}, env("production", map[string]string{"tier": "web"}))
+	if runbooks.ErrorCode(err) != runbooks.CodeBlocked || !strings.Contains(err.Error(), "default patch baseline") {
+		t.Errorf("production (untagged): err = %v, want blocked naming the default baseline", err)
+	}
+	if _, err := p.CheckBaseline(ctx, runbooks.Tenant{Name: "acme"}, env("nonprod", map[string]string{"tier": "web"})); err != nil {
+		t.Errorf("nonprod (untagged, default matches): %v", err)
+	}
+	if n := fake.Calls("ssm.SendCommand"); n != 0 {
+		t.Errorf("the read-only check sent %d commands", n)
+	}
+}
