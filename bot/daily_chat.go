@@ -4,12 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"time"
 
 	"github.com/slack-go/slack"
 
 	"github.com/patchgate/patchgate/internal/ctxsleep"
-	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
@@ -109,9 +107,10 @@ func (c *DailyChat) PostDigest(ctx context.Context, d drift.Digest) error {
 	return c.call(ctx, "attach the drift digest", func(ctx context.Context) error { return upload(ctx, c.api, ref, f) })
 }
 
-// PostStatusDigest posts the active cycles with their stage and status.
-func (c *DailyChat) PostStatusDigest(ctx context.Context, cycles []*runbooks.Cycle, at time.Time) error {
-	_, err := c.post(ctx, "post the status digest", statusDigestMessage(cycles, at))
+// PostStatusDigest posts the active cycles with their stage and status,
+// and the freezes.
+func (c *DailyChat) PostStatusDigest(ctx context.Context, v daily.StatusView) error {
+	_, err := c.post(ctx, "post the status digest", statusDigestMessage(v))
 	return err
 }
 

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 	"github.com/slack-go/slack"
@@ -166,18 +166,21 @@ func driftItemBlocks(it drift.Item) []slack.Block {
 }
 
 // statusDigestMessage lists the active cycles with their stage and status.
-func statusDigestMessage(cycles []*runbooks.Cycle, at time.Time) message {
-	head := fmt.Sprintf("Active patch cycles · %s", stamp(at))
+func statusDigestMessage(v daily.StatusView) message {
+	head := fmt.Sprintf("Active patch cycles · %s", stamp(v.At))
 	body := "No active cycles."
-	if len(cycles) > 0 {
+	if len(v.Cycles) > 0 {
 		var lines []string
-		for _, c := range cycles {
+		for _, c := range v.Cycles {
 			lines = append(lines, "• "+cycleLine(c))
 		}
 		body = strings.Join(lines, "\n")
 	}
-	return message{
-		Text:   fmt.Sprintf("%s: %d active", head, len(cycles)),
-		Blocks: slack.Blocks{BlockSet: []slack.Block{slack.NewHeaderBlock(plain(head)), section(body)}},
+	blocks := []slack.Block{slack.NewHeaderBlock(plain(head)), section(body)}
+	text := fmt.Sprintf("%s: %d active", head, len(v.Cycles))
+	if len(v.Freezes) > 0 {
+		blocks = append(blocks, section(":snowflake: *Freezes* (no new cycle or stage starts while one holds):\n• "+strings.Join(v.Freezes, "\n• ")))
+		text += fmt.Sprintf(", %d freeze(s)", len(v.Freezes))
 	}
+	return message{Text: text, Blocks: slack.Blocks{BlockSet: blocks}}
 }

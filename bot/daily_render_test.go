@@ -1,10 +1,13 @@
 package bot
 
 import (
+	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
 )
@@ -44,7 +47,7 @@ func TestDailyMessagesGolden(t *testing.T) {
 	}
 	for name, m := range map[string]message{
 		"saml-open": samlMessage(open), "saml-resolved": samlMessage(resolved), "drift-digest": dm,
-		"status-digest": statusDigestMessage(nil, fxNow),
+		"status-digest": statusDigestMessage(daily.StatusView{At: fxNow}),
 	} {
 		t.Run(name, func(t *testing.T) {
 			checkBlockLimits(t, m)
@@ -65,4 +68,22 @@ func TestDriftDigestCapsButtons(t *testing.T) {
 		t.Errorf("more=%v, %d blocks", more, len(m.Blocks.BlockSet))
 	}
 	checkBlockLimits(t, m)
+}
+
+// TestFreezeShownInStatusDigest: the status digest lists the freezes that
+// hold or are announced, so nobody wonders why nothing starts; without
+// freezes it is unchanged.
+func TestFreezeShownInStatusDigest(t *testing.T) {
+	v := daily.StatusView{At: fxNow, Freezes: []string{"all tenants until 2026-12-31 00:00 UTC: month-end processing (config)"}}
+	m := statusDigestMessage(v)
+	b, err := json.Marshal(m.Blocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "month-end processing") || !strings.Contains(m.Text, "1 freeze(s)") {
+		t.Errorf("digest lacks the freeze: text %q, blocks %s", m.Text, b)
+	}
+	if plain := statusDigestMessage(daily.StatusView{At: fxNow}); strings.Contains(plain.Text, "freeze") || len(plain.Blocks.BlockSet) != 2 {
+		t.Errorf("a digest without freezes changed: %q, %d blocks", plain.Text, len(plain.Blocks.BlockSet))
+	}
 }

@@ -102,7 +102,7 @@ func TestEmergencyChangeFourEyesWaiverAndRecord(t *testing.T) {
 			}
 			h.refused(ctx, id, "production", runbooks.Approve, requester, runbooks.CodeSelfApproval)
 			h.mustDecide(ctx, id, "production", runbooks.Approve, carol)
-			c = h.mustDecide(ctx, id, "production", runbooks.Approve, dave)
+			h.mustDecide(ctx, id, "production", runbooks.Approve, dave)
 			h.tickAll(ctx)
 			if p, _ := h.cycle(ctx, id).Stage("production"); p.Phase != runbooks.PhaseWindow {
 				t.Fatalf("production %s, want waiting for its window (Saturday night in Chicago)", p.Phase)

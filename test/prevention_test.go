@@ -280,7 +280,7 @@ func TestPreventionRolloutRollbackToDetection(t *testing.T) {
 			h := newPreventionHarness(t, b)
 			h.addSSMExclusions()
 			p := h.rollout(ctx, "nonprod", alice)
-			p = h.until(ctx, p.ID, 48*time.Hour, runbooks.PreventionPassed)
+			h.until(ctx, p.ID, 48*time.Hour, runbooks.PreventionPassed)
 			h.tickAll(ctx)
 			st := h.rollout(ctx, "staging", alice)
 

@@ -90,7 +90,7 @@ func newDailyChecks(cfg *config.Config, st state.Store, a *app, pager runbooks.P
 	}
 	chat := bot.NewDailyChat(a.slack.api, cfg.Slack.Channel, log)
 	chat.Tenants = bot.TenantNames(cfg.Tenants())
-	svc := &daily.Service{Active: a.engine.Active, Chat: chat, Clock: clock,
+	svc := &daily.Service{Active: a.engine.Active, Chat: chat, Clock: clock, Freezes: a.engine.FreezeLines,
 		Posture: func(ctx context.Context, now time.Time) (daily.Posture, error) {
 			return reports.PostureDigest(ctx, st, now)
 		}}

@@ -13,7 +13,7 @@ import (
 
 // Chat posts the digests that are not a runbook's own messages.
 type Chat interface {
-	PostStatusDigest(ctx context.Context, cycles []*runbooks.Cycle, now time.Time) error
+	PostStatusDigest(ctx context.Context, v StatusView) error
 	PostPosture(ctx context.Context, p Posture) error
 }
 
@@ -26,6 +26,9 @@ type Service struct {
 	Active func(ctx context.Context) ([]*runbooks.Cycle, error)
 	Chat   Chat
 	Clock  runbooks.Clock // nil: the wall clock
+	// Freezes describes the freezes in force or announced (nil: none
+	// configured), so the digest shows why nothing starts.
+	Freezes func(ctx context.Context) ([]string, error)
 	// Posture reads the compliance posture across tenants (nil: no
 	// posture digest).
 	Posture func(ctx context.Context, now time.Time) (Posture, error)
@@ -66,6 +69,14 @@ func (s *Service) DriftReport(ctx context.Context) (drift.Digest, error) {
 	return s.Drift.Run(ctx)
 }
 
+// StatusView is what the status digest shows: the active cycles and the
+// freezes, at a time.
+type StatusView struct {
+	Cycles  []*runbooks.Cycle
+	Freezes []string
+	At      time.Time
+}
+
 // Status is what a status digest posted.
 type Status struct {
 	Posted  bool     // the status digest was posted
@@ -82,7 +93,13 @@ func (s *Service) StatusDigest(ctx context.Context) (Status, error) {
 		return Status{}, fmt.Errorf("list active cycles: %w", err)
 	}
 	now := s.now()
-	if err := s.Chat.PostStatusDigest(ctx, cycles, now); err != nil {
+	v := StatusView{Cycles: cycles, At: now}
+	if s.Freezes != nil {
+		if v.Freezes, err = s.Freezes(ctx); err != nil {
+			return Status{}, fmt.Errorf("list freezes: %w", err)
+		}
+	}
+	if err := s.Chat.PostStatusDigest(ctx, v); err != nil {
 		return Status{}, fmt.Errorf("post the status digest: %w", err)
 	}
 	st := Status{Posted: true, Active: len(cycles)}
