@@ -32,56 +32,21 @@ func (k preventionKind) due(ctx context.Context, now time.Time) ([]string, error
 	return ids, nil
 }
 
-// step runs one action of a leased rollout and writes the outcome fenced;
-// console calls run under StepTimeout, the write under RecordTimeout.
+// step runs one action of a leased rollout and saves after every action
+// (see stepKind).
 func (k preventionKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
-	p, err := e.preventions().getActive(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == CodeNotFound {
-			return false, false, nil // archived meanwhile
-		}
-		return false, false, err
-	}
-	a := NextPrevention(p, e.now())
-	if !a.NeedsIO() {
-		return false, false, nil
-	}
-	n := p.Clone()
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel()
-	switch a.Kind {
-	case ActArchive:
-		return true, false, e.archivePrevention(wctx, p)
-	case ActFlush:
-		d, err := e.deliverPrevention(wctx, n)
-		if err != nil {
-			return false, false, err
-		}
-		n.trim(d)
-		if len(n.Outbox) == len(p.Outbox) && n.Notified == p.Notified {
-			return false, false, nil // chat is down; next tick
-		}
-		return true, false, e.preventions().save(wctx, lease, n)
-	}
-	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	err = e.actPrevention(cctx, n, a)
-	err = e.overBudget(cctx, a, err)
-	ccancel()
-	wctx2, cancel2 := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel2()
-	if err != nil {
-		e.preventionError(n, err)
-	}
-	if err := e.preventions().save(wctx2, lease, n); err != nil {
-		return false, false, err
-	}
-	if d, derr := e.deliverPrevention(wctx2, n); derr != nil {
-		e.log.Warn("deliver prevention events", "prevention", n.ID, "err", derr)
-	} else {
-		n.trim(d)
-	}
-	return err == nil, false, nil
+	return stepKind(ctx, e, lease, id, kindSteps[Prevention, *Prevention]{
+		store: e.preventions(),
+		next:  func(_ context.Context, p *Prevention) (Action, error) { return NextPrevention(p, e.now()), nil },
+		clone: (*Prevention).Clone,
+		act: func(ctx context.Context, n *Prevention, a Action) (bool, error) {
+			err := e.actPrevention(ctx, n, a)
+			return err == nil, err
+		},
+		failed:  func(n *Prevention, _ Action, err error) bool { e.preventionError(n, err); return false },
+		deliver: e.deliverPrevention, archive: e.archivePrevention,
+	})
 }
 
 func (e *Engine) actPrevention(ctx context.Context, n *Prevention, a Action) error {

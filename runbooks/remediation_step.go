@@ -35,65 +35,21 @@ func (k remediationKind) due(ctx context.Context, now time.Time) ([]string, erro
 	return ids, nil
 }
 
-// step runs one action of a leased remediation and writes the outcome
-// fenced; provider calls run under StepTimeout, the write under
-// RecordTimeout, delivery after the write.
+// step runs one action of a leased remediation (see stepKind).
 func (k remediationKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
-	r, err := e.getActiveRemediation(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == CodeNotFound {
-			return false, false, nil // archived meanwhile
-		}
-		return false, false, err
-	}
-	fz, err := e.Freezes(ctx)
-	if err != nil {
-		return false, false, err
-	}
-	a := NextRemediation(r, e.now(), fz)
-	if !a.NeedsIO() {
-		return false, false, nil
-	}
-	n := r.Clone()
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel()
-	switch a.Kind {
-	case ActArchive:
-		return true, false, e.archiveRemediation(wctx, r)
-	case ActFlush:
-		d, err := e.deliverRemediation(wctx, n)
-		if err != nil {
-			return false, false, err
-		}
-		n.trim(d)
-		if len(n.Outbox) == len(r.Outbox) && n.Notified == r.Notified {
-			return false, false, nil // chat is down; next tick
-		}
-		return true, false, e.saveRemediation(wctx, lease, n)
-	}
-	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	moved, err := e.actRemediation(cctx, n, a)
-	err = e.overBudget(cctx, a, err)
-	ccancel()
-	wctx2, cancel2 := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel2()
-	if err != nil {
-		moved = e.remediationError(n, a, err)
-	}
-	if !moved && n.Revision == r.Revision && n.Errors == r.Errors && n.EvalChecked.Equal(r.EvalChecked) &&
-		n.Backup == r.Backup && n.Patch == r.Patch {
-		return false, true, nil
-	}
-	if err := e.saveRemediation(wctx2, lease, n); err != nil {
-		return false, false, err
-	}
-	if d, derr := e.deliverRemediation(wctx2, n); derr != nil {
-		e.log.Warn("deliver remediation events", "remediation", n.ID, "err", derr)
-	} else {
-		n.trim(d)
-	}
-	return moved, true, nil
+	return stepKind(ctx, e, lease, id, kindSteps[Remediation, *Remediation]{
+		store: e.remediations(),
+		next: func(ctx context.Context, r *Remediation) (Action, error) {
+			fz, err := e.Freezes(ctx)
+			return NextRemediation(r, e.now(), fz), err
+		},
+		clone: (*Remediation).Clone, act: e.actRemediation, failed: e.remediationError,
+		changed: func(a, b *Remediation) bool {
+			return a.Errors != b.Errors || !a.EvalChecked.Equal(b.EvalChecked) || a.Backup != b.Backup || a.Patch != b.Patch
+		},
+		deliver: e.deliverRemediation, archive: e.archiveRemediation, holds: true,
+	})
 }
 
 func (e *Engine) actRemediation(ctx context.Context, n *Remediation, a Action) (bool, error) {

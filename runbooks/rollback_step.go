@@ -32,59 +32,16 @@ func (k rollbackKind) due(ctx context.Context, now time.Time) ([]string, error) 
 	return ids, nil
 }
 
-// step runs one action of a leased rollback and writes the outcome fenced;
-// provider calls run under StepTimeout, the write under RecordTimeout.
+// step runs one action of a leased rollback (see stepKind).
 func (k rollbackKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
-	rb, err := e.rollbacks().getActive(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == CodeNotFound {
-			return false, false, nil // archived meanwhile
-		}
-		return false, false, err
-	}
-	a := NextRollback(rb, e.now())
-	if !a.NeedsIO() {
-		return false, false, nil
-	}
-	n := rb.Clone()
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel()
-	switch a.Kind {
-	case ActArchive:
-		return true, false, e.archiveRollback(wctx, rb)
-	case ActFlush:
-		d, err := e.deliverRollback(wctx, n)
-		if err != nil {
-			return false, false, err
-		}
-		n.trim(d)
-		if len(n.Outbox) == len(rb.Outbox) && n.Notified == rb.Notified {
-			return false, false, nil // chat is down; next tick
-		}
-		return true, false, e.rollbacks().save(wctx, lease, n)
-	}
-	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	moved, err := e.actRollback(cctx, n, a)
-	err = e.overBudget(cctx, a, err)
-	ccancel()
-	wctx2, cancel2 := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel2()
-	if err != nil {
-		moved = e.rollbackError(n, a, err)
-	}
-	if !moved && n.Revision == rb.Revision && n.Errors == rb.Errors && !restoresChanged(rb, n) {
-		return false, true, nil
-	}
-	if err := e.rollbacks().save(wctx2, lease, n); err != nil {
-		return false, false, err
-	}
-	if d, derr := e.deliverRollback(wctx2, n); derr != nil {
-		e.log.Warn("deliver rollback events", "rollback", n.ID, "err", derr)
-	} else {
-		n.trim(d)
-	}
-	return moved, true, nil
+	return stepKind(ctx, e, lease, id, kindSteps[Rollback, *Rollback]{
+		store: e.rollbacks(),
+		next:  func(_ context.Context, r *Rollback) (Action, error) { return NextRollback(r, e.now()), nil },
+		clone: (*Rollback).Clone, act: e.actRollback, failed: e.rollbackError,
+		changed: func(a, b *Rollback) bool { return a.Errors != b.Errors || restoresChanged(a, b) },
+		deliver: e.deliverRollback, archive: e.archiveRollback, holds: true,
+	})
 }
 
 func restoresChanged(a, b *Rollback) bool {

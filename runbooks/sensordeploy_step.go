@@ -48,65 +48,27 @@ func (e *Engine) sensorDeployChat(d *SensorDeploy) func(context.Context, []Event
 	return func(ctx context.Context, evs []Event) error { return sc.SensorDeployChanged(ctx, d, evs) }
 }
 
-// step runs one action of a leased deployment and writes the outcome
-// fenced; provider calls run under StepTimeout, the write under
-// RecordTimeout, delivery after the write (rollback_step.go's shape).
+// step runs one action of a leased deployment (see stepKind).
 func (k sensorDeployKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
 	e := k.e
 	store := e.sensorDeploys()
-	d, err := store.getActive(ctx, id)
-	if err != nil {
-		if ErrorCode(err) == CodeNotFound {
-			return false, false, nil // archived meanwhile
-		}
-		return false, false, err
-	}
-	a := NextSensorDeploy(d, e.now())
-	if !a.NeedsIO() {
-		return false, false, nil
-	}
-	n := d.Clone()
-	wctx, cancel := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel()
-	switch a.Kind {
-	case ActArchive:
-		if err := store.archive(wctx, d); err != nil {
-			return false, false, err
-		}
-		e.log.Info("sensor deployment archived", "deploy", d.ID, "status", string(d.Status))
-		return true, false, nil
-	case ActFlush:
-		dl, err := store.deliver(wctx, n, e.sensorDeployChat(n))
-		if err != nil {
-			return false, false, err
-		}
-		n.trim(dl)
-		if len(n.Outbox) == len(d.Outbox) && n.Notified == d.Notified {
-			return false, false, nil // chat is down; next tick
-		}
-		return true, false, store.save(wctx, lease, n)
-	}
-	cctx, ccancel := context.WithTimeout(ctx, e.cfg.StepTimeout)
-	moved, err := e.actSensorDeploy(cctx, n, a)
-	err = e.overBudget(cctx, a, err)
-	ccancel()
-	wctx2, cancel2 := context.WithTimeout(ctx, e.cfg.RecordTimeout)
-	defer cancel2()
-	if err != nil {
-		moved = e.sensorDeployError(n, a, err)
-	}
-	if !moved && n.Revision == d.Revision && n.Errors == d.Errors && n.ValidateAfter.Equal(d.ValidateAfter) {
-		return false, true, nil
-	}
-	if err := store.save(wctx2, lease, n); err != nil {
-		return false, false, err
-	}
-	if dl, derr := store.deliver(wctx2, n, e.sensorDeployChat(n)); derr != nil {
-		e.log.Warn("deliver sensor deployment events", "deploy", n.ID, "err", derr)
-	} else {
-		n.trim(dl)
-	}
-	return moved, true, nil
+	return stepKind(ctx, e, lease, id, kindSteps[SensorDeploy, *SensorDeploy]{
+		store: store,
+		next:  func(_ context.Context, d *SensorDeploy) (Action, error) { return NextSensorDeploy(d, e.now()), nil },
+		clone: (*SensorDeploy).Clone, act: e.actSensorDeploy, failed: e.sensorDeployError,
+		changed: func(a, b *SensorDeploy) bool { return a.Errors != b.Errors || !a.ValidateAfter.Equal(b.ValidateAfter) },
+		deliver: func(ctx context.Context, n *SensorDeploy) (delivered, error) {
+			return store.deliver(ctx, n, e.sensorDeployChat(n))
+		},
+		archive: func(ctx context.Context, d *SensorDeploy) error {
+			if err := store.archive(ctx, d); err != nil {
+				return err
+			}
+			e.log.Info("sensor deployment archived", "deploy", d.ID, "status", string(d.Status))
+			return nil
+		},
+		holds: true,
+	})
 }
 
 func (e *Engine) actSensorDeploy(ctx context.Context, n *SensorDeploy, a Action) (bool, error) {
