@@ -4,50 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/patchgate/patchgate/state"
 )
 
-// decidePrevention applies a person's decision to a rollout: the same
-// de-duplication, stale-message refusal, approval policy and audited
-// refusals as a cycle's decision.
+// decidePrevention applies a person's decision to a rollout (see decideKind).
 func (e *Engine) decidePrevention(ctx context.Context, d Decision) (Outcome, error) {
-	who := e.person(ctx, d.Actor)
-	for range 32 {
-		p, err := e.preventions().getActive(ctx, d.Cycle)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if p.seen(d.InteractionID) {
-			return Outcome{Prevention: p, Duplicate: true, Message: "Already recorded."}, nil
-		}
-		n := p.Clone()
-		msg, err := e.applyPrevention(ctx, n, d, who)
-		if err != nil {
-			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
-				e.auditRefusal(ctx, &Cycle{ID: p.ID, Tenant: p.Tenant, Revision: p.Revision}, d, who, err)
-			}
-			return Outcome{Prevention: p}, err
-		}
-		if d.InteractionID != "" {
-			n.Interactions = append(n.Interactions, d.InteractionID)
-		}
-		err = e.preventions().save(ctx, nil, n)
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return Outcome{}, storeErr("record decision", err)
-		}
-		e.log.Info("decision", "prevention", n.ID, "action", string(d.Action), "actor", d.Actor)
-		if dl, err := e.deliverPrevention(ctx, n); err != nil {
-			e.log.Warn("deliver decision events", "prevention", n.ID, "err", err)
-		} else {
-			n.trim(dl)
-		}
-		return Outcome{Prevention: n, Message: msg}, nil
-	}
-	return Outcome{}, Errorf(CodeUnavailable, "the rollout is changing too fast to record your decision; try again")
+	return decideKind(ctx, e, d, kindDecisions[Prevention, *Prevention]{
+		kindSteps: e.preventionSteps(), noun: "rollout", apply: e.applyPrevention,
+		tenant:  func(r *Prevention) string { return r.Tenant },
+		outcome: func(r *Prevention) Outcome { return Outcome{Prevention: r} },
+	})
 }
 
 // applyPrevention checks d against policy and state and applies it to n.

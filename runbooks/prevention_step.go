@@ -35,18 +35,7 @@ func (k preventionKind) due(ctx context.Context, now time.Time) ([]string, error
 // step runs one action of a leased rollout and saves after every action
 // (see stepKind).
 func (k preventionKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
-	e := k.e
-	return stepKind(ctx, e, lease, id, kindSteps[Prevention, *Prevention]{
-		store: e.preventions(),
-		next:  func(_ context.Context, p *Prevention) (Action, error) { return NextPrevention(p, e.now()), nil },
-		clone: (*Prevention).Clone,
-		act: func(ctx context.Context, n *Prevention, a Action) (bool, error) {
-			err := e.actPrevention(ctx, n, a)
-			return err == nil, err
-		},
-		failed:  func(n *Prevention, _ Action, err error) bool { e.preventionError(n, err); return false },
-		deliver: e.deliverPrevention, archive: e.archivePrevention,
-	})
+	return stepKind(ctx, k.e, lease, id, k.e.preventionSteps())
 }
 
 func (e *Engine) actPrevention(ctx context.Context, n *Prevention, a Action) error {
@@ -190,3 +179,18 @@ func (e *Engine) preventionError(n *Prevention, err error) {
 }
 
 func joinNames(names []string) string { return strings.Join(names, ", ") }
+
+// preventionSteps is what the prevention kind brings to stepKind.
+func (e *Engine) preventionSteps() kindSteps[Prevention, *Prevention] {
+	return kindSteps[Prevention, *Prevention]{
+		store: e.preventions(),
+		next:  func(_ context.Context, p *Prevention) (Action, error) { return NextPrevention(p, e.now()), nil },
+		clone: (*Prevention).Clone,
+		act: func(ctx context.Context, n *Prevention, a Action) (bool, error) {
+			err := e.actPrevention(ctx, n, a)
+			return err == nil, err
+		},
+		failed:  func(n *Prevention, _ Action, err error) bool { e.preventionError(n, err); return false },
+		deliver: e.deliverPrevention, archive: e.archivePrevention,
+	}
+}

@@ -7,48 +7,15 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/patchgate/patchgate/state"
 )
 
-// decideRemediation applies a person's decision to a remediation: the same
-// de-duplication, stale-message refusal, approval policy and audited
-// refusals as a cycle's decision.
+// decideRemediation applies a person's decision to a remediation (see decideKind).
 func (e *Engine) decideRemediation(ctx context.Context, d Decision) (Outcome, error) {
-	who := e.person(ctx, d.Actor)
-	for range 32 {
-		r, err := e.getActiveRemediation(ctx, d.Cycle)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if r.seen(d.InteractionID) {
-			return Outcome{Remediation: r, Duplicate: true, Message: "Already recorded."}, nil
-		}
-		n := r.Clone()
-		msg, err := e.applyRemediation(ctx, n, d, who)
-		if err != nil {
-			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
-				e.auditRefusal(ctx, &Cycle{ID: r.ID, Tenant: r.Tenant, Revision: r.Revision}, d, who, err)
-			}
-			return Outcome{Remediation: r}, err
-		}
-		if d.InteractionID != "" {
-			n.Interactions = append(n.Interactions, d.InteractionID)
-		}
-		err = e.saveRemediation(ctx, nil, n)
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return Outcome{}, storeErr("record decision", err)
-		}
-		e.log.Info("decision", "remediation", n.ID, "action", string(d.Action), "actor", d.Actor)
-		if _, err := e.deliverRemediation(ctx, n); err != nil {
-			e.log.Warn("deliver decision events", "remediation", n.ID, "err", err)
-		}
-		return Outcome{Remediation: n, Message: msg}, nil
-	}
-	return Outcome{}, Errorf(CodeUnavailable, "the remediation is changing too fast to record your decision; try again")
+	return decideKind(ctx, e, d, kindDecisions[Remediation, *Remediation]{
+		kindSteps: e.remediationSteps(), noun: "remediation", apply: e.applyRemediation,
+		tenant:  func(r *Remediation) string { return r.Tenant },
+		outcome: func(r *Remediation) Outcome { return Outcome{Remediation: r} },
+	})
 }
 
 // applyRemediation checks d against policy and state and applies it to n.

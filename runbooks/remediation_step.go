@@ -37,19 +37,7 @@ func (k remediationKind) due(ctx context.Context, now time.Time) ([]string, erro
 
 // step runs one action of a leased remediation (see stepKind).
 func (k remediationKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
-	e := k.e
-	return stepKind(ctx, e, lease, id, kindSteps[Remediation, *Remediation]{
-		store: e.remediations(),
-		next: func(ctx context.Context, r *Remediation) (Action, error) {
-			fz, err := e.Freezes(ctx)
-			return NextRemediation(r, e.now(), fz), err
-		},
-		clone: (*Remediation).Clone, act: e.actRemediation, failed: e.remediationError,
-		changed: func(a, b *Remediation) bool {
-			return a.Errors != b.Errors || !a.EvalChecked.Equal(b.EvalChecked) || a.Backup != b.Backup || a.Patch != b.Patch
-		},
-		deliver: e.deliverRemediation, archive: e.archiveRemediation, holds: true,
-	})
+	return stepKind(ctx, k.e, lease, id, k.e.remediationSteps())
 }
 
 func (e *Engine) actRemediation(ctx context.Context, n *Remediation, a Action) (bool, error) {
@@ -192,4 +180,20 @@ func (e *Engine) remediationIncident(ctx context.Context, n *Remediation, a Acti
 	}
 	inc.LastError = ""
 	return true, nil
+}
+
+// remediationSteps is what the remediation kind brings to stepKind.
+func (e *Engine) remediationSteps() kindSteps[Remediation, *Remediation] {
+	return kindSteps[Remediation, *Remediation]{
+		store: e.remediations(),
+		next: func(ctx context.Context, r *Remediation) (Action, error) {
+			fz, err := e.Freezes(ctx)
+			return NextRemediation(r, e.now(), fz), err
+		},
+		clone: (*Remediation).Clone, act: e.actRemediation, failed: e.remediationError,
+		changed: func(a, b *Remediation) bool {
+			return a.Errors != b.Errors || !a.EvalChecked.Equal(b.EvalChecked) || a.Backup != b.Backup || a.Patch != b.Patch
+		},
+		deliver: e.deliverRemediation, archive: e.archiveRemediation, holds: true,
+	}
 }

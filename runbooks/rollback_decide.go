@@ -4,48 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-
-	"github.com/patchgate/patchgate/state"
 )
 
-// decideRollback applies a person's decision to a rollback: the same
-// de-duplication, stale-message refusal, approval policy and audited
-// refusals as a cycle's decision.
+// decideRollback applies a person's decision to a rollback (see decideKind).
 func (e *Engine) decideRollback(ctx context.Context, d Decision) (Outcome, error) {
-	who := e.person(ctx, d.Actor)
-	for range 32 {
-		rb, err := e.rollbacks().getActive(ctx, d.Cycle)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if rb.seen(d.InteractionID) {
-			return Outcome{Rollback: rb, Duplicate: true, Message: "Already recorded."}, nil
-		}
-		n := rb.Clone()
-		msg, err := e.applyRollback(ctx, n, d, who)
-		if err != nil {
-			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
-				e.auditRollbackDecisionRefusal(ctx, rb, d, who, err)
-			}
-			return Outcome{Rollback: rb}, err
-		}
-		if d.InteractionID != "" {
-			n.Interactions = append(n.Interactions, d.InteractionID)
-		}
-		err = e.rollbacks().save(ctx, nil, n)
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return Outcome{}, storeErr("record decision", err)
-		}
-		e.log.Info("decision", "rollback", n.ID, "action", string(d.Action), "actor", d.Actor)
-		if _, err := e.deliverRollback(ctx, n); err != nil {
-			e.log.Warn("deliver decision events", "rollback", n.ID, "err", err)
-		}
-		return Outcome{Rollback: n, Message: msg}, nil
-	}
-	return Outcome{}, Errorf(CodeUnavailable, "the rollback is changing too fast to record your decision; try again")
+	return decideKind(ctx, e, d, kindDecisions[Rollback, *Rollback]{
+		kindSteps: e.rollbackSteps(), noun: "rollback", apply: e.applyRollback,
+		tenant:  func(r *Rollback) string { return r.Tenant },
+		outcome: func(r *Rollback) Outcome { return Outcome{Rollback: r} },
+	})
 }
 
 // applyRollback checks d against policy and state and applies it to n.
@@ -169,11 +136,4 @@ func failureReason(f *Failure) string {
 		return "failure"
 	}
 	return f.Reason
-}
-
-// auditRollbackDecisionRefusal chains a refused decision on the
-// rollback's refusal stream.
-func (e *Engine) auditRollbackDecisionRefusal(ctx context.Context, rb *Rollback, d Decision, who Person, reason error) {
-	c := &Cycle{ID: rb.ID, Tenant: rb.Tenant, Revision: rb.Revision}
-	e.auditRefusal(ctx, c, d, who, reason)
 }

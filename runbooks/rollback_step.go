@@ -34,14 +34,7 @@ func (k rollbackKind) due(ctx context.Context, now time.Time) ([]string, error) 
 
 // step runs one action of a leased rollback (see stepKind).
 func (k rollbackKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
-	e := k.e
-	return stepKind(ctx, e, lease, id, kindSteps[Rollback, *Rollback]{
-		store: e.rollbacks(),
-		next:  func(_ context.Context, r *Rollback) (Action, error) { return NextRollback(r, e.now()), nil },
-		clone: (*Rollback).Clone, act: e.actRollback, failed: e.rollbackError,
-		changed: func(a, b *Rollback) bool { return a.Errors != b.Errors || restoresChanged(a, b) },
-		deliver: e.deliverRollback, archive: e.archiveRollback, holds: true,
-	})
+	return stepKind(ctx, k.e, lease, id, k.e.rollbackSteps())
 }
 
 func restoresChanged(a, b *Rollback) bool {
@@ -236,4 +229,15 @@ func (e *Engine) rollbackIncident(ctx context.Context, n *Rollback, a Action, no
 	}
 	inc.LastError = ""
 	return true, nil
+}
+
+// rollbackSteps is what the rollback kind brings to stepKind.
+func (e *Engine) rollbackSteps() kindSteps[Rollback, *Rollback] {
+	return kindSteps[Rollback, *Rollback]{
+		store: e.rollbacks(),
+		next:  func(_ context.Context, r *Rollback) (Action, error) { return NextRollback(r, e.now()), nil },
+		clone: (*Rollback).Clone, act: e.actRollback, failed: e.rollbackError,
+		changed: func(a, b *Rollback) bool { return a.Errors != b.Errors || restoresChanged(a, b) },
+		deliver: e.deliverRollback, archive: e.archiveRollback, holds: true,
+	}
 }

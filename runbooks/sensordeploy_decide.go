@@ -2,11 +2,8 @@ package runbooks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
-
-	"github.com/patchgate/patchgate/state"
 )
 
 // GetSensorDeploy returns a sensor deployment, open or finished.
@@ -24,45 +21,13 @@ func (e *Engine) SensorDeployEvents(ctx context.Context, id string) ([]Event, er
 	return e.sensorDeploys().events(ctx, id)
 }
 
-// decideSensorDeploy applies a person's decision to a deployment: the same
-// de-duplication, stale-message refusal, approval policy and audited
-// refusals as a cycle's.
-func (e *Engine) decideSensorDeploy(ctx context.Context, dec Decision) (Outcome, error) {
-	who := e.person(ctx, dec.Actor)
-	store := e.sensorDeploys()
-	for range 32 {
-		d, err := store.getActive(ctx, dec.Cycle)
-		if err != nil {
-			return Outcome{}, err
-		}
-		if d.seen(dec.InteractionID) {
-			return Outcome{SensorDeploy: d, Duplicate: true, Message: "Already recorded."}, nil
-		}
-		n := d.Clone()
-		msg, err := e.applySensorDeploy(ctx, n, dec, who)
-		if err != nil {
-			if code := ErrorCode(err); code != CodeInternal && code != CodeUnavailable {
-				e.auditRefusal(ctx, &Cycle{ID: d.ID, Tenant: d.Tenant, Revision: d.Revision}, dec, who, err)
-			}
-			return Outcome{SensorDeploy: d}, err
-		}
-		if dec.InteractionID != "" {
-			n.Interactions = append(n.Interactions, dec.InteractionID)
-		}
-		err = store.save(ctx, nil, n)
-		if errors.Is(err, state.ErrConflict) {
-			continue
-		}
-		if err != nil {
-			return Outcome{}, storeErr("record decision", err)
-		}
-		e.log.Info("decision", "deploy", n.ID, "action", string(dec.Action), "actor", dec.Actor)
-		if _, err := store.deliver(ctx, n, e.sensorDeployChat(n)); err != nil {
-			e.log.Warn("deliver decision events", "deploy", n.ID, "err", err)
-		}
-		return Outcome{SensorDeploy: n, Message: msg}, nil
-	}
-	return Outcome{}, Errorf(CodeUnavailable, "the deployment is changing too fast to record your decision; try again")
+// decideSensorDeploy applies a person's decision to a deployment (see decideKind).
+func (e *Engine) decideSensorDeploy(ctx context.Context, d Decision) (Outcome, error) {
+	return decideKind(ctx, e, d, kindDecisions[SensorDeploy, *SensorDeploy]{
+		kindSteps: e.sensorDeploySteps(), noun: "deployment", apply: e.applySensorDeploy,
+		tenant:  func(r *SensorDeploy) string { return r.Tenant },
+		outcome: func(r *SensorDeploy) Outcome { return Outcome{SensorDeploy: r} },
+	})
 }
 
 // applySensorDeploy checks dec against policy and state and applies it.

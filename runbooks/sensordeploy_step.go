@@ -50,25 +50,7 @@ func (e *Engine) sensorDeployChat(d *SensorDeploy) func(context.Context, []Event
 
 // step runs one action of a leased deployment (see stepKind).
 func (k sensorDeployKind) step(ctx context.Context, lease *state.Lease, id string) (bool, bool, error) {
-	e := k.e
-	store := e.sensorDeploys()
-	return stepKind(ctx, e, lease, id, kindSteps[SensorDeploy, *SensorDeploy]{
-		store: store,
-		next:  func(_ context.Context, d *SensorDeploy) (Action, error) { return NextSensorDeploy(d, e.now()), nil },
-		clone: (*SensorDeploy).Clone, act: e.actSensorDeploy, failed: e.sensorDeployError,
-		changed: func(a, b *SensorDeploy) bool { return a.Errors != b.Errors || !a.ValidateAfter.Equal(b.ValidateAfter) },
-		deliver: func(ctx context.Context, n *SensorDeploy) (delivered, error) {
-			return store.deliver(ctx, n, e.sensorDeployChat(n))
-		},
-		archive: func(ctx context.Context, d *SensorDeploy) error {
-			if err := store.archive(ctx, d); err != nil {
-				return err
-			}
-			e.log.Info("sensor deployment archived", "deploy", d.ID, "status", string(d.Status))
-			return nil
-		},
-		holds: true,
-	})
+	return stepKind(ctx, k.e, lease, id, k.e.sensorDeploySteps())
 }
 
 func (e *Engine) actSensorDeploy(ctx context.Context, n *SensorDeploy, a Action) (bool, error) {
@@ -276,4 +258,26 @@ func hostNames(hs []Host) string {
 		out[i] = hostLabel(h)
 	}
 	return fmt.Sprint(out)
+}
+
+// sensorDeploySteps is what sensor deployment brings to stepKind.
+func (e *Engine) sensorDeploySteps() kindSteps[SensorDeploy, *SensorDeploy] {
+	store := e.sensorDeploys()
+	return kindSteps[SensorDeploy, *SensorDeploy]{
+		store: store,
+		next:  func(_ context.Context, d *SensorDeploy) (Action, error) { return NextSensorDeploy(d, e.now()), nil },
+		clone: (*SensorDeploy).Clone, act: e.actSensorDeploy, failed: e.sensorDeployError,
+		changed: func(a, b *SensorDeploy) bool { return a.Errors != b.Errors || !a.ValidateAfter.Equal(b.ValidateAfter) },
+		deliver: func(ctx context.Context, n *SensorDeploy) (delivered, error) {
+			return store.deliver(ctx, n, e.sensorDeployChat(n))
+		},
+		archive: func(ctx context.Context, d *SensorDeploy) error {
+			if err := store.archive(ctx, d); err != nil {
+				return err
+			}
+			e.log.Info("sensor deployment archived", "deploy", d.ID, "status", string(d.Status))
+			return nil
+		},
+		holds: true,
+	}
 }
