@@ -147,39 +147,12 @@ func (r *Remediation) fail(now time.Time, reason string, findings []Finding, ext
 // remediationIncident pages a failed remediation and resolves the page
 // once it goes on or is dismissed, idempotent per dedup key.
 func (e *Engine) remediationIncident(ctx context.Context, n *Remediation, a Action, now time.Time) (bool, error) {
-	inc := &n.Incident
-	if inc.Key == "" {
-		inc.Key = "patchgate/" + n.ID
-	}
-	pager := e.deps.Pager
-	switch a.Kind {
-	case ActPage:
-		sev := SeverityError
-		if n.Production {
-			sev = SeverityCritical
-		}
-		detail := "paged"
-		if pager == nil {
-			detail = "no pager configured; not paged"
-		} else if err := pager.Trigger(ctx, Page{DedupKey: inc.Key, Severity: sev,
-			Summary: fmt.Sprintf("patchgate: remediation %s of %s %s failed: %s", n.ID, n.Tenant, n.Env, n.Failure.Reason),
-			Details: map[string]string{"remediation": n.ID, "tenant": n.Tenant, "env": n.Env,
-				"hosts": hostList(n.Failure.Findings, 50)}}); err != nil {
-			return false, fmt.Errorf("page %s: %w", inc.Key, err)
-		}
-		inc.Triggered = true
-		n.emit(now, "", EvIncidentOpened, ActorSystem, detail, map[string]string{"dedup_key": inc.Key})
-	case ActResolve:
-		if pager != nil {
-			if err := pager.Resolve(ctx, inc.Key); err != nil {
-				return false, fmt.Errorf("resolve %s: %w", inc.Key, err)
-			}
-		}
-		inc.Resolved = true
-		n.emit(now, "", EvIncidentResolved, ActorSystem, "remediation went on", map[string]string{"dedup_key": inc.Key})
-	}
-	inc.LastError = ""
-	return true, nil
+	page := Page{Summary: fmt.Sprintf("patchgate: remediation %s of %s %s failed: %s", n.ID, n.Tenant, n.Env, failureReason(n.Failure)),
+		Details: map[string]string{"remediation": n.ID, "tenant": n.Tenant, "env": n.Env, "hosts": failureHosts(n.Failure)}}
+	return e.runbookIncident(ctx, n.ID, &n.Incident, n.Production, a, now, page, "remediation went on",
+		func(now time.Time, typ, detail string, data map[string]string) {
+			n.emit(now, "", typ, ActorSystem, detail, data)
+		})
 }
 
 // remediationSteps is what the remediation kind brings to stepKind.

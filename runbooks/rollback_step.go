@@ -196,39 +196,12 @@ func (e *Engine) recordRestore(n *Rollback, i int, st RestoreStatus, now time.Ti
 // rollbackIncident pages a failed rollback and resolves the page once it
 // succeeds (or a person closed it), idempotent per dedup key.
 func (e *Engine) rollbackIncident(ctx context.Context, n *Rollback, a Action, now time.Time) (bool, error) {
-	inc := &n.Incident
-	if inc.Key == "" {
-		inc.Key = "patchgate/" + n.ID
-	}
-	pager := e.deps.Pager
-	switch a.Kind {
-	case ActPage:
-		sev := SeverityError
-		if n.Production {
-			sev = SeverityCritical
-		}
-		detail := "paged"
-		if pager == nil {
-			detail = "no pager configured; not paged"
-		} else if err := pager.Trigger(ctx, Page{DedupKey: inc.Key, Severity: sev,
-			Summary: fmt.Sprintf("patchgate: rollback %s of %s %s failed: %s", n.ID, n.Tenant, n.Env, n.Failure.Reason),
-			Details: map[string]string{"rollback": n.ID, "cycle": n.Cycle, "tenant": n.Tenant, "env": n.Env,
-				"hosts": hostList(n.Failure.Findings, 50)}}); err != nil {
-			return false, fmt.Errorf("page %s: %w", inc.Key, err)
-		}
-		inc.Triggered = true
-		n.emit(now, "", EvIncidentOpened, ActorSystem, detail, map[string]string{"dedup_key": inc.Key})
-	case ActResolve:
-		if pager != nil {
-			if err := pager.Resolve(ctx, inc.Key); err != nil {
-				return false, fmt.Errorf("resolve %s: %w", inc.Key, err)
-			}
-		}
-		inc.Resolved = true
-		n.emit(now, "", EvIncidentResolved, ActorSystem, "rollback went on", map[string]string{"dedup_key": inc.Key})
-	}
-	inc.LastError = ""
-	return true, nil
+	page := Page{Summary: fmt.Sprintf("patchgate: rollback %s of %s %s failed: %s", n.ID, n.Tenant, n.Env, failureReason(n.Failure)),
+		Details: map[string]string{"rollback": n.ID, "cycle": n.Cycle, "tenant": n.Tenant, "env": n.Env, "hosts": failureHosts(n.Failure)}}
+	return e.runbookIncident(ctx, n.ID, &n.Incident, n.Production, a, now, page, "rollback went on",
+		func(now time.Time, typ, detail string, data map[string]string) {
+			n.emit(now, "", typ, ActorSystem, detail, data)
+		})
 }
 
 // rollbackSteps is what the rollback kind brings to stepKind.
