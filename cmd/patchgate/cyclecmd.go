@@ -95,28 +95,11 @@ func newCycleCmd() *cobra.Command {
 	emergency.Flags().StringVar(&emHosts, "hosts", "", "comma-separated host names or IDs (default: every host of the tenant)")
 	_ = emergency.MarkFlagRequired("as")
 
-	var d runbooks.Decision
-	var action string
-	decide := &cobra.Command{Use: "decide CYCLE", Short: "Approve, reject, halt, resume, retry or proceed-with-exclusions", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
-			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
-				out, err := e.Decide(cmd.Context(), d)
-				if err != nil {
-					return userErr(err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
-				return nil
-			})
-		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | reject | halt | resume | retry | proceed-with-exclusions | waive")
+	decide, d := decideCmd("decide CYCLE", "Approve, reject, halt, resume, retry or proceed-with-exclusions",
+		"approve | reject | halt | resume | retry | proceed-with-exclusions | waive", "reason, for reject and halt; the justification, for waive", "cycle",
+		func(ctx context.Context, fn func(*runbooks.Engine) error) error { return withEngine(ctx, false, fn) }, nil)
 	decide.Flags().StringVar(&d.Waive, "waive", "", "for waive (emergency changes): soak or window; --reason is the justification")
 	decide.Flags().StringVar(&d.Stage, "stage", "", "stage name (preflight, an environment, report)")
-	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject and halt; the justification, for waive")
-	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "cycle revision you decided on (refused if it moved on)")
-	_ = decide.MarkFlagRequired("action")
-	_ = decide.MarkFlagRequired("as")
 
 	cmd.AddCommand(list, show, start, emergency, decide)
 	return cmd

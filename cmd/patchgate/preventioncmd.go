@@ -63,26 +63,8 @@ func newPreventionCmd() *cobra.Command {
 			})
 		}}
 
-	var d runbooks.Decision
-	var action string
-	decide := &cobra.Command{Use: "decide ROLLOUT", Short: "Approve, reject or retry a rollout", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
-			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
-				out, err := e.Decide(cmd.Context(), d)
-				if err != nil {
-					return userErr(err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
-				return nil
-			})
-		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | reject | retry")
-	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject")
-	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "rollout revision you decided on (refused if it moved on)")
-	_ = decide.MarkFlagRequired("action")
-	_ = decide.MarkFlagRequired("as")
+	decide, _ := decideCmd("decide ROLLOUT", "Approve, reject or retry a rollout", "approve | reject | retry", "reason, for reject", "rollout",
+		func(ctx context.Context, fn func(*runbooks.Engine) error) error { return withEngine(ctx, false, fn) }, nil)
 
 	cmd.AddCommand(start, rollback, show, decide)
 	return cmd

@@ -70,32 +70,16 @@ func newRemediationCmd() *cobra.Command {
 			})
 		}}
 
-	var d runbooks.Decision
-	var action string
-	decide := &cobra.Command{Use: "decide REMEDIATION", Short: "Approve, dismiss (with --reason) or retry a remediation", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
+	decide, _ := decideCmd("decide REMEDIATION", "Approve, dismiss (with --reason) or retry a remediation", "approve | dismiss | retry", "reason, required for dismiss", "remediation",
+		func(ctx context.Context, fn func(*runbooks.Engine) error) error { return withEngine(ctx, false, fn) }, func(d runbooks.Decision) error {
 			if !runbooks.IsRemediationID(d.Cycle) {
-				return userErr(runbooks.Errorf(runbooks.CodeInvalid, "%q is not a remediation ID (RM-…)", d.Cycle))
+				return runbooks.Errorf(runbooks.CodeInvalid, "%q is not a remediation ID (RM-…)", d.Cycle)
 			}
 			if d.Action == runbooks.Dismiss && strings.TrimSpace(d.Reason) == "" {
-				return userErr(runbooks.Errorf(runbooks.CodeInvalid, "dismiss needs --reason (it is audited)"))
+				return runbooks.Errorf(runbooks.CodeInvalid, "dismiss needs --reason (it is audited)")
 			}
-			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
-				out, err := e.Decide(cmd.Context(), d)
-				if err != nil {
-					return userErr(err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
-				return nil
-			})
-		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | dismiss | retry")
-	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, required for dismiss")
-	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "remediation revision you decided on (refused if it moved on)")
-	_ = decide.MarkFlagRequired("action")
-	_ = decide.MarkFlagRequired("as")
+			return nil
+		})
 
 	cmd.AddCommand(list, show, decide)
 	return cmd

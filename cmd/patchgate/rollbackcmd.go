@@ -80,27 +80,10 @@ func newRollbackCmd() *cobra.Command {
 			})
 		}}
 
-	var d runbooks.Decision
-	var action string
-	decide := &cobra.Command{Use: "decide ROLLBACK", Short: "Approve, reject, retry, or confirm a host's manual procedure", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			d.Cycle, d.Action = args[0], runbooks.DecisionAction(action)
-			return withEngine(cmd.Context(), false, func(e *runbooks.Engine) error {
-				out, err := e.Decide(cmd.Context(), d)
-				if err != nil {
-					return userErr(err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
-				return nil
-			})
-		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | reject | retry | confirm-manual")
+	decide, d := decideCmd("decide ROLLBACK", "Approve, reject, retry, or confirm a host's manual procedure",
+		"approve | reject | retry | confirm-manual", "reason, for reject", "rollback",
+		func(ctx context.Context, fn func(*runbooks.Engine) error) error { return withEngine(ctx, false, fn) }, nil)
 	decide.Flags().StringVar(&d.Stage, "host", "", "the host whose manual procedure is done (confirm-manual)")
-	decide.Flags().StringVar(&d.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&d.Reason, "reason", "", "reason, for reject")
-	decide.Flags().Int64Var(&d.SeenRevision, "seen", 0, "rollback revision you decided on (refused if it moved on)")
-	_ = decide.MarkFlagRequired("action")
-	_ = decide.MarkFlagRequired("as")
 
 	var dryRun bool
 	var olderThan time.Duration

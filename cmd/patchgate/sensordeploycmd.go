@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/patchgate/patchgate/bot"
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -18,16 +17,7 @@ import (
 // functions as /patch sensors deploy and the deployment message's buttons.
 func sensorDeployCmds(cfgPath *string) []*cobra.Command {
 	withEngine := func(ctx context.Context, fn func(*runbooks.Engine) error) error {
-		cfg, err := config.Load(*cfgPath)
-		if err != nil {
-			return err
-		}
-		a, err := build(ctx, cfg, wiring{sensors: true})
-		if err != nil {
-			return err
-		}
-		defer a.store.Close()
-		return fn(a.engine)
+		return withApp(ctx, *cfgPath, wiring{sensors: true}, func(a *app) error { return fn(a.engine) })
 	}
 	var req runbooks.SensorDeployRequest
 	deploy := &cobra.Command{Use: "deploy TENANT ENV [HOST...]", Short: "Request a sensor deployment (every host without a current sensor when none is named)",
@@ -63,25 +53,7 @@ func sensorDeployCmds(cfgPath *string) []*cobra.Command {
 			})
 		}}
 
-	var dec runbooks.Decision
-	var action string
-	decide := &cobra.Command{Use: "decide ID", Short: "Approve, reject or retry a sensor deployment", Args: cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			dec.Cycle, dec.Action = args[0], runbooks.DecisionAction(action)
-			return withEngine(cmd.Context(), func(e *runbooks.Engine) error {
-				out, err := e.Decide(cmd.Context(), dec)
-				if err != nil {
-					return userErr(err)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), out.Message)
-				return nil
-			})
-		}}
-	decide.Flags().StringVar(&action, "action", "", "approve | reject | retry")
-	decide.Flags().StringVar(&dec.Actor, "as", "", "the deciding person's Slack user ID")
-	decide.Flags().StringVar(&dec.Reason, "reason", "", "reason, for reject")
-	_ = decide.MarkFlagRequired("action")
-	_ = decide.MarkFlagRequired("as")
+	decide, _ := decideCmd("decide ID", "Approve, reject or retry a sensor deployment", "approve | reject | retry", "reason, for reject", "deployment", withEngine, nil)
 	return []*cobra.Command{deploy, show, decide}
 }
 
