@@ -96,7 +96,7 @@ func runDemo(ctx context.Context, o demoOptions) error {
 		return fmt.Errorf("start the simulated ServiceNow: %w", err)
 	}
 	defer snow.Close()
-	cfg, err := demoConfig(o, sb.APIURL(), dailyYAML+demoChanges(snow.URL))
+	cfg, err := demoConfig(o, sb.APIURL(), dailyYAML+demoChanges(snow.URL)+demoSections(dir))
 	if err != nil {
 		return err
 	}

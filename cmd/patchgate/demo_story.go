@@ -44,8 +44,10 @@ func (p *slackPeople) run(ctx context.Context) error {
 			return err
 		}
 		if len(active) == 0 {
-			if err := p.dailyChecks(ctx); err != nil {
-				return err
+			for _, episode := range p.episodes() {
+				if err := episode(ctx); err != nil {
+					return err
+				}
 			}
 			return p.summary(ctx)
 		}
