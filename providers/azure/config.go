@@ -38,8 +38,11 @@ type Config struct {
 	// StepTimeout is the engine's step budget; the ARM clients' retries
 	// and per-try timeout are derived from it (runbooks.StepBudget).
 	StepTimeout time.Duration
-	Now         func() time.Time // the clock; time.Now when nil
-	Log         *slog.Logger
+	// Sensor is the Falcon sensor install through VM run commands
+	// (sensor.go); zero: sensor deployments to Azure are refused.
+	Sensor SensorInstall
+	Now    func() time.Time // the clock; time.Now when nil
+	Log    *slog.Logger
 }
 
 var errNoCredentialSettings = errors.New("client_secret needs tenant_id and client_id")

@@ -47,6 +47,7 @@ type subClients struct {
 	snaps *armcompute.SnapshotsClient
 	disks *armcompute.DisksClient // restores (restore.go)
 	arcs  *armhybridcompute.MachinesClient
+	runs  *armcompute.VirtualMachineRunCommandsClient // sensor installs (sensor.go)
 }
 
 // New builds a provider. It makes no calls: credentials are tried on the
@@ -119,7 +120,11 @@ func (p *Provider) sub(id string) (*subClients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("disks client for subscription %s: %w", id, err)
 	}
-	c := &subClients{vms: vms, snaps: snaps, disks: disks, arcs: arcs}
+	runs, err := armcompute.NewVirtualMachineRunCommandsClient(id, p.cred, p.opts)
+	if err != nil {
+		return nil, fmt.Errorf("run commands client for subscription %s: %w", id, err)
+	}
+	c := &subClients{vms: vms, snaps: snaps, disks: disks, arcs: arcs, runs: runs}
 	p.clients[id] = c
 	return c, nil
 }

@@ -31,6 +31,8 @@ func (s *Server) vmRoute(w http.ResponseWriter, r *http.Request, sub, rg string,
 		return
 	}
 	switch {
+	case action == "runcommands":
+		s.runCommandRoute(w, r, v, seg[2:])
 	case action == "" && r.Method == http.MethodGet:
 		writeJSON(w, http.StatusOK, vmJSON(v))
 	case action == "instanceview" && r.Method == http.MethodGet:

@@ -37,6 +37,9 @@ type Server struct {
 	// poll with each request the server gets, as Azure finishes an
 	// operation whether or not its caller lives to poll it.
 	OpsRunAlone bool
+	// OnRunCommandDone, when set, is called (lock held) when a VM's run
+	// command ends, with the VM's ID and the execution state.
+	OnRunCommandDone func(vm, state string)
 
 	mu        sync.Mutex
 	vms       map[string]*VM  // by lower-case resource ID
@@ -49,8 +52,10 @@ type Server struct {
 	counts    map[string]int         // "METHOD /lower/path"
 	times     map[string][]time.Time // arrival times, same keys
 	throttles []*throttle
-	forbidden map[string]bool             // lower-case subscription IDs answering 403
-	installs  map[string][]map[string]any // installPatches bodies by lower-case machine ID
+	forbidden map[string]bool              // lower-case subscription IDs answering 403
+	installs  map[string][]map[string]any  // installPatches bodies by lower-case machine ID
+	runCmds   map[string]*RunCommand       // by "lower-case VM ID|name" (runcommands.go)
+	runFails  map[string]runCommandFailure // by lower-case VM ID
 	// PageSize splits list responses into pages joined by nextLink.
 	pageSize int
 }
