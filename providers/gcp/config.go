@@ -33,6 +33,9 @@ type Config struct {
 	OSConfigEndpoint string
 
 	Patch PatchSettings
+	// Sensor is the Falcon sensor install through a patch job
+	// (sensor.go); zero: sensor deployments to GCP are refused.
+	Sensor SensorInstall
 	// ReadsPerMinute and WritesPerMinute bound OS Config API calls
 	// (default 600 and 60).
 	ReadsPerMinute  int

@@ -92,12 +92,13 @@ func (s *Server) advance(j *patchJob) {
 			j.final[in] = "FAILED"
 		default:
 			j.final[in] = "SUCCEEDED"
-			for _, p := range in.Available {
+			install, keep := updates(in.Available, exclusivePackages(j.body))
+			for _, p := range install {
 				if strings.HasPrefix(p.Name, "linux-image-") {
 					in.OS.KernelRelease = strings.TrimPrefix(p.Name, "linux-image-")
 				}
 			}
-			in.Available = nil
+			in.Available = keep
 			in.Reported = j.updated.Add(time.Second)
 		}
 		if j.final[in] != "SUCCEEDED" {
