@@ -20,6 +20,8 @@ type EDRDeploy struct {
 	Concurrency  int
 	RegisterWait time.Duration
 	AWS          EDRDeployAWS
+	Azure        EDRDeployAzure // edr_deploy_clouds.go
+	GCP          EDRDeployGCP
 }
 
 // EDRDeployAWS is the install through SSM Run Command. The CID and the
@@ -33,7 +35,10 @@ type EDRDeployAWS struct {
 }
 
 // Enabled reports whether the section configures an installer.
-func (e EDRDeploy) Enabled() bool { return e.AWS.Document != "" || e.AWS.Package != "" }
+func (e EDRDeploy) Enabled() bool { return e.AWS.Enabled() || e.Azure.Enabled() || e.GCP.Enabled() }
+
+// Enabled reports whether an SSM install is configured.
+func (a EDRDeployAWS) Enabled() bool { return a.Document != "" || a.Package != "" }
 
 // Settings are the runbook's settings.
 func (e EDRDeploy) Settings() runbooks.SensorDeploySettings {
@@ -51,12 +56,17 @@ func (d *decoder) edrDeploySection(e *EDRDeploy) func(*yaml.Node, string) {
 			field{"cid_parameter", "Name of the SSM SecureString parameter holding the Falcon CID (with checksum). patchgate passes only the name; the value never appears in a command parameter. Required.", d.str(&e.AWS.CIDParameter)},
 			field{"token_parameter", "Name of the SSM SecureString parameter holding the installer token, when the CID requires one.", d.str(&e.AWS.TokenParameter)},
 		)},
+		field{"azure", "The install through Azure VM Run Command (managed run command; no SSH).", d.edrDeployAzure(&e.Azure)},
+		field{"gcp", "The install through a GCP OS Config patch job whose pre-step runs the install script.", d.edrDeployGCP(&e.GCP)},
 	)
 }
 
 // ssmParameterRE is an SSM parameter name: a path of letters, digits and
 // _.-/ (a secret's value is never a valid one: no spaces, no '=' padding).
 var ssmParameterRE = regexp.MustCompile(`^/?[A-Za-z0-9_.\-]+(/[A-Za-z0-9_.\-]+)*$`)
+
+// gcsObject is a Cloud Storage object with its generation.
+var gcsObject = regexp.MustCompile(`^gs://[^/]+/.+#[0-9]+$`)
 
 // checkEDRDeploy validates edr.deploy.
 func (d *decoder) checkEDRDeploy(e EDRDeploy) {
@@ -81,4 +91,5 @@ func (d *decoder) checkEDRDeploy(e EDRDeploy) {
 			d.at("edr.deploy.aws."+f.key, "%q is not an SSM parameter name (such as /patchgate/falcon/cid); give the name of the SecureString parameter, never its value", f.v)
 		}
 	}
+	d.checkEDRDeployClouds(e)
 }

@@ -65,3 +65,41 @@ edr:
 		}
 	}
 }
+
+// TestSensorDeployConfigAzureGCP: edr.deploy.azure takes the script and
+// secret references (a literal CID is refused), edr.deploy.gcp a Cloud
+// Storage object with its generation.
+func TestSensorDeployConfigAzureGCP(t *testing.T) {
+	c, err := Parse("e.yaml", []byte(minimal+`
+edr:
+  deploy:
+    azure: {script: "/opt/falcon/install.sh", cid_secret: "env:FALCON_CID", token_secret: "file:/run/secrets/falcon-token", timeout: 20m}
+    gcp: {script: "gs://installers/falcon.sh#1733500000"}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := c.EDR.Deploy
+	if !d.Enabled() || d.AWS.Enabled() || !d.Azure.Enabled() || d.Azure.CIDSecret != "env:FALCON_CID" || d.Azure.Timeout != 20*time.Minute ||
+		!d.GCP.Enabled() || d.GCP.Script != "gs://installers/falcon.sh#1733500000" {
+		t.Errorf("edr.deploy %+v", d)
+	}
+	doc := minimal + `
+edr:
+  deploy:
+    azure: {script: x, cid_secret: "0123456789ABCDEF0123456789ABCDEF-12"}
+    gcp: {script: "gs://installers/falcon.sh"}
+`
+	_, err = Parse("e.yaml", []byte(doc))
+	if err == nil {
+		t.Fatal("accepted a literal CID and a script without its generation")
+	}
+	for _, want := range []string{"edr.deploy.azure.cid_secret", "edr.deploy.gcp.script"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), "0123456789ABCDEF0123456789ABCDEF-12") {
+		t.Errorf("the error repeats the literal secret:\n%v", err)
+	}
+}

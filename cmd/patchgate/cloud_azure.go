@@ -26,7 +26,11 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}, true, nil
+	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+	if cfg.EDR.Deploy.Azure.Enabled() {
+		c.SensorInstaller = p
+	}
+	return c, true, nil
 }
 
 // newAzure builds the provider of providers.azure (serve and doctor).
@@ -46,9 +50,23 @@ func newAzure(cfg *config.Config, w wiring) (*azure.Provider, error) {
 	p, err := azure.New(azure.Config{
 		TenantID: a.TenantID, ClientID: a.ClientID, ClientSecret: secret, Endpoint: a.Endpoint,
 		Settings: a.Settings, StepTimeout: cfg.Engine.StepTimeout, Now: now, Log: w.log,
+		Sensor: azureSensorInstall(cfg.EDR.Deploy.Azure, w),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("providers.azure: %w", err)
 	}
 	return p, nil
+}
+
+// azureSensorInstall maps edr.deploy.azure onto the provider's install;
+// the secrets are resolved on each send, never at start.
+func azureSensorInstall(a config.EDRDeployAzure, w wiring) azure.SensorInstall {
+	s := azure.SensorInstall{Script: a.Script, ScriptURI: a.ScriptURI, Timeout: a.Timeout}
+	if a.CIDSecret != "" {
+		s.CID = func(context.Context) (string, error) { return a.CIDSecret.Resolve(w.lookup) }
+	}
+	if a.TokenSecret != "" {
+		s.Token = func(context.Context) (string, error) { return a.TokenSecret.Resolve(w.lookup) }
+	}
+	return s
 }

@@ -21,13 +21,19 @@ func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	return multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}, true, nil
+	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+	if cfg.EDR.Deploy.GCP.Enabled() {
+		c.SensorInstaller = p
+	}
+	return c, true, nil
 }
 
 // newGCP builds the provider of providers.gcp (serve and doctor).
 func newGCP(ctx context.Context, cfg *config.Config, w wiring) (*gcp.Provider, error) {
 	gc := gcpConfig(cfg.Providers.GCP, w)
 	gc.StepTimeout = cfg.Engine.StepTimeout
+	g := cfg.EDR.Deploy.GCP
+	gc.Sensor = gcp.SensorInstall{Script: g.Script, Package: g.Package, Duration: g.Duration}
 	p, err := gcp.New(ctx, gc)
 	if err != nil {
 		return nil, fmt.Errorf("providers.gcp: %w", err)

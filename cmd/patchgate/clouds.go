@@ -41,7 +41,7 @@ func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds,
 	if p != nil {
 		r.aws = p
 		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
-		if cfg.EDR.Deploy.Enabled() {
+		if cfg.EDR.Deploy.AWS.Enabled() {
 			c := r.fleets[runbooks.AWS]
 			c.SensorInstaller = p
 			r.fleets[runbooks.AWS] = c
