@@ -39,3 +39,12 @@ func countTry(req *http.Request) (*http.Request, *atomic.Int32) {
 	c.Add(1)
 	return req, c
 }
+
+// Attempts is how many attempts the call whose context ctx is has made so
+// far; 0 when nothing counted them.
+func Attempts(ctx context.Context) int {
+	if c, ok := ctx.Value(triesKey{}).(*atomic.Int32); ok {
+		return int(c.Load())
+	}
+	return 0
+}

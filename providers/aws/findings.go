@@ -68,12 +68,17 @@ func (p *Provider) hostFindings(ctx context.Context, c *regional, h runbooks.Hos
 		Filters:    []ssmtypes.PatchOrchestratorFilter{{Key: aws.String("State"), Values: findingStates}},
 		MaxResults: aws.Int32(100),
 	})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm DescribeInstancePatches of %s in %s/%s", h.ID, c.account, c.region), Max: p.maxPages}
 	var out []runbooks.PatchFinding
 	for pages.HasMorePages() {
 		var page *ssm.DescribeInstancePatchesOutput
 		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
 		if err != nil {
 			return nil, fmt.Errorf("ssm DescribeInstancePatches %s in %s/%s: %w", h.ID, c.account, c.region, err)
+		}
+		// The SDK's paginator would go round a repeated token forever.
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, pt := range page.Patches {
 			state := ssmPatchState(pt.State)

@@ -22,6 +22,9 @@ type Provider struct {
 	cfg    Config
 	base   aws.Config      // the bot's own identity, home region
 	budget runbooks.Budget // one call's share of the step budget
+	// maxPages is PageGuard.Max of the findings' paging loops (0:
+	// runbooks.MaxPages); tests lower it.
+	maxPages int
 
 	mu       sync.Mutex
 	creds    map[string]aws.CredentialsProvider // by account

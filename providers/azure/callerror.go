@@ -1,9 +1,11 @@
 package azure
 
 import (
+	"errors"
 	"net/http"
 	"strings"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 
 	"github.com/patchgate/patchgate/runbooks"
@@ -52,4 +54,23 @@ func describeARM(req *http.Request) runbooks.CallError {
 	}
 	ce.Operation = req.Method + " " + strings.Join(types, "/")
 	return ce
+}
+
+// armCallError describes an ARM error answer the SDK gave up on (a 429
+// storm longer than the budget's attempts, a 4xx) as a CallError naming the
+// call, as the transport does for silent and non-ARM answers; other errors
+// pass unchanged.
+func armCallError(err error) error {
+	var re *azcore.ResponseError
+	if !errors.As(err, &re) || re.RawResponse == nil || re.RawResponse.Request == nil {
+		return err
+	}
+	if _, ok := runbooks.AsCallError(err); ok {
+		return err
+	}
+	req := re.RawResponse.Request
+	ce := describeARM(req)
+	ce.Status, ce.Attempts = re.StatusCode, runbooks.Attempts(req.Context())
+	ce.Err = runbooks.WithAPICode(err, re.ErrorCode, "")
+	return &ce
 }

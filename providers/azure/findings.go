@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-
 	"github.com/patchgate/patchgate/runbooks"
 )
 
@@ -71,12 +69,27 @@ func (p *Provider) vmFindings(ctx context.Context, h runbooks.Host) ([]runbooks.
 	}
 	poller, err := c.vms.BeginAssessPatches(ctx, r.group, r.name, nil)
 	if err != nil {
-		return nil, fmt.Errorf("assessPatches on %s: %w", h.Name, err)
+		return nil, fmt.Errorf("assessPatches on %s: %w", h.Name, armCallError(err))
 	}
-	// azcore refuses a frequency under a second.
-	res, err := poller.PollUntilDone(ctx, &runtime.PollUntilDoneOptions{Frequency: max(p.cfg.PollInterval, time.Second)})
+	// An assessment takes minutes; one that never ends is given up after
+	// AssessTimeout, as VerifyPatch does, instead of holding the scan.
+	start := p.now()
+	for !poller.Done() {
+		if waited := p.now().Sub(start); waited > p.cfg.AssessTimeout {
+			return nil, fmt.Errorf("assessPatches on %s did not finish within %v of polling (providers.azure.assess_timeout); stopped", h.Name, p.cfg.AssessTimeout)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("assessPatches on %s: %w", h.Name, ctx.Err())
+		case <-time.After(p.cfg.PollInterval):
+		}
+		if _, err := poller.Poll(ctx); err != nil {
+			return nil, fmt.Errorf("poll assessPatches on %s: %w", h.Name, armCallError(err))
+		}
+	}
+	res, err := poller.Result(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("assessPatches on %s: %w", h.Name, err)
+		return nil, fmt.Errorf("assessPatches on %s: %w", h.Name, armCallError(err))
 	}
 	v := res.VirtualMachineAssessPatchesResult
 	if s := statusOf(v.Status); s != "Succeeded" && s != "CompletedWithWarnings" {
