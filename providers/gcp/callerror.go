@@ -2,38 +2,44 @@ package gcp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"google.golang.org/api/googleapi"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
 
 // describer names a Google API request for a CallError: the project as the
 // scope, the zone or location as the region, the method and the last
-// collection of the path (instances, inventories, patchJobs) as the
-// operation.
+// collection of the path (instances, inventories, vulnerabilityReports,
+// patchJobs) as the operation. After projects/<id>, collections and IDs
+// alternate (an ID may be "-", as in instances/-/vulnerabilityReports).
 func describer(service string) func(*http.Request) runbooks.CallError {
 	return func(req *http.Request) runbooks.CallError {
 		ce := runbooks.CallError{System: "gcp", Service: service}
 		parts := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
-		op := ""
+		op, from := "", -1
 		for i := 0; i < len(parts); i++ {
 			p := parts[i]
 			switch {
-			case p == "projects" && i+1 < len(parts):
+			case p == "projects" && i+1 < len(parts) && from < 0:
 				ce.Scope = "project " + parts[i+1]
+				from = i
 				i++
 			case (p == "zones" || p == "locations" || p == "regions") && i+1 < len(parts):
 				ce.Region = parts[i+1]
 				i++
-			case p != "" && p != "-" && !strings.HasPrefix(p, "v1") && p != service:
-				if strings.Contains(p, ":") { // a custom method: patchJobs:execute
-					op = p
-				} else if i%2 == 0 || op == "" {
-					op = p
-				}
+			case strings.Contains(p, ":"): // a custom method: patchJobs:execute
+				op = p
+			case from >= 0 && (i-from)%2 == 0:
+				op = p
+			case from < 0 && p != "" && !strings.HasPrefix(p, "v1") && p != service:
+				op = p // a path without a project
 			}
 		}
 		ce.Operation = strings.TrimSpace(req.Method + " " + op)
@@ -61,4 +67,23 @@ func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel()
 	return err
+}
+
+// osconfigCallError describes an OS Config error answer the retries gave
+// up on (a 429 storm longer than the budget's attempts) as a CallError
+// naming the call, as the transport does for silent and non-API answers;
+// other errors pass unchanged.
+func osconfigCallError(err error, project, region, op string) error {
+	var ge *googleapi.Error
+	if _, ok := runbooks.AsCallError(err); ok || !errors.As(err, &ge) || ge.Code != http.StatusTooManyRequests {
+		return err
+	}
+	var body struct {
+		Error struct {
+			Status string `json:"status"`
+		} `json:"error"`
+	}
+	_ = json.Unmarshal([]byte(ge.Body), &body)
+	return &runbooks.CallError{System: "gcp", Service: "osconfig", Operation: op, Scope: "project " + project, Region: region,
+		Status: ge.Code, Attempts: Attempts, Err: runbooks.WithAPICode(err, body.Error.Status, ge.Message)}
 }

@@ -59,7 +59,8 @@ func (p *Provider) EachPatchFindings(ctx context.Context, hosts []runbooks.Host,
 
 func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts map[string]runbooks.Host, each func([]runbooks.PatchFinding) error) error {
 	parent := fmt.Sprintf("projects/%s/locations/%s/instances/-", project, zone)
-	var eachErr error
+	guard := runbooks.PageGuard{Loop: "osconfig vulnerabilityReports.list of " + parent, Max: p.maxPages}
+	var stop error // each's error, or the guard's: returned as is
 	err := p.osconfig.Projects.Locations.Instances.VulnerabilityReports.List(parent).PageSize(100).
 		Pages(ctx, func(page *osconfig.ListVulnerabilityReportsResponse) error {
 			var out []runbooks.PatchFinding
@@ -74,17 +75,20 @@ func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts
 					}
 				}
 			}
-			if len(out) == 0 {
-				return nil
+			if len(out) > 0 {
+				if stop = each(out); stop != nil {
+					return stop
+				}
 			}
-			eachErr = each(out)
-			return eachErr
+			// Pages would follow a repeated token round forever.
+			stop = guard.Next(page.NextPageToken)
+			return stop
 		})
-	if eachErr != nil {
-		return eachErr
+	if stop != nil {
+		return stop
 	}
 	if err != nil {
-		return coded(fmt.Sprintf("list OS Config vulnerability reports of %s in %s", project, zone), err)
+		return coded(fmt.Sprintf("list OS Config vulnerability reports of %s in %s", project, zone), osconfigCallError(err, project, zone, "GET vulnerabilityReports"))
 	}
 	return nil
 }

@@ -18,6 +18,9 @@ type Provider struct {
 	cfg      Config
 	compute  *compute.Service
 	osconfig *osconfig.Service
+	// maxPages is PageGuard.Max of the findings' paging loop (0:
+	// runbooks.MaxPages); tests lower it.
+	maxPages int
 
 	// settled remembers snapshots already READY or FAILED, so repeated
 	// polls of a large backup only read what is still moving.
