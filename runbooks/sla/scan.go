@@ -165,15 +165,27 @@ func (s *Service) scanTenant(ctx context.Context, t runbooks.Tenant, now time.Ti
 	in := Input{Tenant: t.Name, Now: now, Deadlines: s.Policy.For(t.Name), KEV: kev, Exceptions: excs, Hosts: hosts, FirstSeen: seen.lookup}
 	tl := newTally(&in, false)
 	tl.onItem = func(it *Item) { pg.consider(ctx, it) }
-	err = s.readFindings(ctx, measured, tl.add)
+	var addErr error // the tally's own refusal, not the reader's failure
+	err = s.readFindings(ctx, measured, func(fs []runbooks.PatchFinding) error {
+		addErr = tl.add(fs)
+		return addErr
+	})
 	paged, perr := pg.record(ctx)
 	if perr != nil {
 		errs = append(errs, perr)
 	}
+	if addErr != nil {
+		return Snapshot{Tenant: t.Name, Day: now.UTC().Format(time.DateOnly), At: now, Errors: []string{"patch findings: " + addErr.Error()}},
+			paged, errors.Join(append(errs, fmt.Errorf("patch findings: %w", addErr))...)
+	}
 	if err != nil {
-		// Without findings nothing about these hosts was measured.
-		return Snapshot{Tenant: t.Name, Day: now.UTC().Format(time.DateOnly), At: now, Errors: []string{"patch findings: " + err.Error()}},
-			paged, errors.Join(append(errs, fmt.Errorf("patch findings: %w", err))...)
+		// A read that failed part way (a peer that never answered, a
+		// throttling storm, a cut body, a paging loop) leaves the hosts
+		// whose findings did not arrive unknown: not measured, never clean.
+		why := strings.ReplaceAll(err.Error(), "\n", "; ")
+		n := tl.unread("patch findings not read: " + why)
+		failed = append(failed, fmt.Sprintf("patch findings of %d host(s) not read, counted unmanaged: %s", n, why))
+		errs = append(errs, fmt.Errorf("patch findings: %w", err))
 	}
 	if err := seen.save(ctx); err != nil {
 		errs = append(errs, err)

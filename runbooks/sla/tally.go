@@ -152,6 +152,22 @@ func (t *tally) count(v HostVerdict) {
 	}
 }
 
+// unread marks the managed hosts that no part named yet as not measured
+// (why says so) and returns how many: after a failed read their findings
+// are unknown, so finish must not count them clean.
+func (t *tally) unread(why string) int {
+	n := 0
+	for i := range t.in.Hosts {
+		h := &t.in.Hosts[i]
+		if _, ok := t.verdict[h.ID]; ok || !h.Managed {
+			continue
+		}
+		h.Managed, h.AgentStatus = false, why
+		n++
+	}
+	return n
+}
+
 // finish counts the hosts no finding named: managed ones lack nothing.
 func (t *tally) finish() {
 	if t.done {
