@@ -30,12 +30,19 @@ type crashCloud struct {
 	// providers is the cloud's section under providers: (indented two
 	// spaces); target is the production target (YAML flow mapping).
 	providers, target string
+	// simulate is what the simulation answers (default sensors, health,
+	// pager and access); stepTimeout is the engine's step budget (default
+	// 10s; a cloud whose retries need more says so).
+	simulate, stepTimeout string
 	env               map[string]string // the children's credentials
 	// steps are the restore steps the host's restore sends, as the fake
 	// names them; each must arrive exactly once.
 	steps []string
 	// restores counts disks made and root volumes replaced for the host.
 	restores func() int
+	// sends, when set, counts the requests that start the host's restore
+	// (an idempotency token may hide a second one from restores): one.
+	sends func() int
 	// bootDisk reports whether the VM has a boot disk now.
 	bootDisk func() bool
 }
@@ -112,6 +119,11 @@ func rollbackCloudCrashRun(t *testing.T, backend string, c crashCloud, k *stepKi
 	if n := c.restores(); n != 1 {
 		t.Errorf("host restored %d times, want exactly once", n)
 	}
+	if c.sends != nil {
+		if n := c.sends(); n != 1 {
+			t.Errorf("the restore was asked for %d times, want once (a resumed step finds its own request)", n)
+		}
+	}
 	if !c.bootDisk() {
 		t.Error("the VM was left without a boot disk")
 	}
@@ -143,9 +155,16 @@ func writeCloudCrashConfig(t *testing.T, path, store, simState string, c crashCl
 	t.Helper()
 	var b strings.Builder
 	b.WriteString(store)
-	b.WriteString("engine: {tick: 20ms, lease_ttl: 20s, step_timeout: 10s, workers: 4}\n")
+	simulate, stepTimeout := "sensors, health, pager, access", "10s"
+	if c.simulate != "" {
+		simulate = c.simulate
+	}
+	if c.stepTimeout != "" {
+		stepTimeout = c.stepTimeout
+	}
+	fmt.Fprintf(&b, "engine: {tick: 20ms, lease_ttl: 20s, step_timeout: %s, workers: 4}\n", stepTimeout)
 	fmt.Fprintf(&b, "providers:\n  kind: sim\n  sim: {seed: 11, hosts_per_target: 1, state_path: %s}\n", simState)
-	b.WriteString("  simulate: [sensors, health, pager, access]\n")
+	fmt.Fprintf(&b, "  simulate: [%s]\n", simulate)
 	b.WriteString(c.providers)
 	b.WriteString("pipeline:\n")
 	fmt.Fprintf(&b, "  - {env: nonprod, approvers: [%s], min_approvals: 1}\n", crashApprover)

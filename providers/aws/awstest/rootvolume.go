@@ -220,3 +220,26 @@ func ec2Error(w http.ResponseWriter, status int, code, msg string) {
 	w.WriteHeader(status)
 	_, _ = fmt.Fprintf(w, `<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors><RequestID>fake</RequestID></Response>`, esc(code), esc(msg))
 }
+
+// RootVolume is what the instance boots from as the fake models it: the
+// image its last succeeded task restored ("" while it keeps its original
+// root volume), and whether a root volume is attached at all (a task
+// failing or failed detached leaves none). EC2 swaps the volume inside the
+// task, so a task pending or in progress still has one attached.
+func (s *RootVolumes) RootVolume(instance string) (image string, attached bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	attached = true
+	for _, t := range s.tasks {
+		if t.Instance != instance {
+			continue
+		}
+		switch t.States[t.Seen] {
+		case "succeeded":
+			image, attached = t.Image, true
+		case "failing-detached", "failed-detached":
+			attached = false
+		}
+	}
+	return image, attached
+}
