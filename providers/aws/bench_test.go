@@ -39,6 +39,7 @@ import (
 //	             profile splits the two: the fake's goroutines are labelled
 //	             side=fake)
 //	calls        every call the fake answered
+//	conns        connections the provider opened to the fake
 //	seq-ms, speedup  with PATCHGATE_BENCH_SEQ=1 only: the same calls made one
 //	             after another (the paper's single-Lambda walk), measured once
 //
@@ -79,10 +80,10 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 		seq, seqCalls = sequentialWalk(b, fake, cfg, env)
 	}
 	var wall, cpu time.Duration
-	calls := 0
+	calls, conns := 0, 0
 	b.ResetTimer()
 	for range b.N {
-		before := totalCalls(fake)
+		before, conns0 := totalCalls(fake), fake.Conns()
 		cpu0 := processCPU()
 		start := time.Now()
 		p, err := New(ctx, cfg)
@@ -96,6 +97,7 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 		wall += time.Since(start)
 		cpu += processCPU() - cpu0
 		calls = totalCalls(fake) - before
+		conns = fake.Conns() - conns0
 		if len(hosts) != 10000 {
 			b.Fatalf("got %d hosts, want 10000", len(hosts))
 		}
@@ -108,6 +110,7 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 	b.ReportMetric(float64(per)/float64(path), "vs-path")
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms")
 	b.ReportMetric(float64(calls), "calls")
+	b.ReportMetric(float64(conns), "conns")
 	if seqCalls >= 0 {
 		if calls != seqCalls {
 			b.Logf("note: concurrent walk made %d calls, sequential %d", calls, seqCalls)

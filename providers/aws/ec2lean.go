@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -19,26 +18,59 @@ import (
 // pageHosts reads); an error answer still goes through the SDK's own
 // deserializer, so its error codes, throttling and retries are unchanged.
 func leanInstances(o *ec2.Options) {
-	o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+	o.APIOptions = append(o.APIOptions, leanDecoder("ec2 DescribeInstances", func(body []byte, md *middleware.Metadata) (any, error) {
+		page, err := decodeInstancesPage(body)
+		if err != nil {
+			return nil, err
+		}
+		// The page rides in the result's metadata: an SDK Instance is
+		// about a kilobyte, and pageHosts needs three strings of it.
+		md.Set(leanPageKey{}, page)
+		out := &ec2.DescribeInstancesOutput{}
+		if page.NextToken != "" {
+			out.NextToken = aws.String(page.NextToken)
+		}
+		return out, nil
+	}))
+}
+
+// leanPageKey keys the lean page in a DescribeInstancesOutput's
+// ResultMetadata.
+type leanPageKey struct{}
+
+// leanPage is the page the lean decoder read into out, if it did.
+func leanPage(out *ec2.DescribeInstancesOutput) (instancesPage, bool) {
+	page, ok := out.ResultMetadata.Get(leanPageKey{}).(instancesPage)
+	return page, ok
+}
+
+// leanDecoder swaps an operation's deserializer for decode on successful
+// answers, inside the SDK's own middleware stack, so signing, retries, the
+// rate limiter and the paginator stay the SDK's. Transport failures and
+// error answers go to the SDK's deserializer, so error codes and retry
+// decisions do not change.
+func leanDecoder(op string, decode func(body []byte, md *middleware.Metadata) (any, error)) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error {
 		sdk, ok := stack.Deserialize.Get(operationDeserializer)
 		if !ok {
-			return fmt.Errorf("ec2 DescribeInstances: the SDK has no %s to replace", operationDeserializer)
+			return fmt.Errorf("%s: the SDK has no %s to replace", op, operationDeserializer)
 		}
-		_, err := stack.Deserialize.Swap(operationDeserializer, &leanInstancesDeserializer{sdk: sdk})
+		_, err := stack.Deserialize.Swap(operationDeserializer, &leanDeserializer{sdk: sdk, decode: decode})
 		return err
-	})
+	}
 }
 
 // operationDeserializer is the ID the SDK gives each operation's deserializer.
 const operationDeserializer = "OperationDeserializer"
 
-type leanInstancesDeserializer struct {
-	sdk middleware.DeserializeMiddleware
+type leanDeserializer struct {
+	sdk    middleware.DeserializeMiddleware
+	decode func(body []byte, md *middleware.Metadata) (any, error)
 }
 
-func (*leanInstancesDeserializer) ID() string { return operationDeserializer }
+func (*leanDeserializer) ID() string { return operationDeserializer }
 
-func (m *leanInstancesDeserializer) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+func (m *leanDeserializer) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 	middleware.DeserializeOutput, middleware.Metadata, error,
 ) {
 	out, md, err := next.HandleDeserialize(ctx, in)
@@ -52,33 +84,35 @@ func (m *leanInstancesDeserializer) HandleDeserialize(ctx context.Context, in mi
 			}))
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
+	body, err := readBody(resp)
 	if err == nil {
-		var page instancesPage
-		if page, err = decodeInstancesPage(body); err == nil {
-			out.Result = page.output()
+		var result any
+		if result, err = m.decode(body, &md); err == nil {
+			out.Result = result
 			return out, md, nil
 		}
 	}
 	return out, md, &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", err)}
 }
 
-// output is the page as the SDK's type, so the SDK's paginator and
-// pageHosts read it as they read the SDK's own.
-func (p instancesPage) output() *ec2.DescribeInstancesOutput {
-	out := &ec2.DescribeInstancesOutput{Reservations: []ec2types.Reservation{{Instances: make([]ec2types.Instance, len(p.Instances))}}}
-	if p.NextToken != "" {
-		out.NextToken = aws.String(p.NextToken)
+// maxPresize bounds the buffer a Content-Length may claim up front.
+const maxPresize = 16 << 20
+
+// readBody reads a whole answer into one buffer sized by its
+// Content-Length when it has one, instead of growing it by doubling.
+func readBody(resp *smithyhttp.Response) ([]byte, error) {
+	n := resp.ContentLength
+	if n <= 0 || n > maxPresize {
+		return io.ReadAll(resp.Body)
 	}
-	for i, in := range p.Instances {
-		inst := &out.Reservations[0].Instances[i]
-		inst.InstanceId = aws.String(in.ID)
-		if in.PlatformDetails != "" {
-			inst.PlatformDetails = aws.String(in.PlatformDetails)
-		}
-		if in.Name != "" {
-			inst.Tags = []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String(in.Name)}}
-		}
+	b := make([]byte, n+1) // one spare byte: a body longer than it said still reads to EOF
+	got, err := io.ReadFull(resp.Body, b)
+	switch err {
+	case io.ErrUnexpectedEOF:
+		return b[:got], nil
+	case nil:
+		rest, err := io.ReadAll(resp.Body)
+		return append(b, rest...), err
 	}
-	return out
+	return nil, err
 }

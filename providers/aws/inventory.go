@@ -1,11 +1,11 @@
 package aws
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sort"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -28,56 +28,80 @@ const ec2PageSize = 1000
 // see it, not skip it. Any call that still fails after retries fails the
 // whole inventory, so a host is never missing silently.
 func (p *Provider) Hosts(ctx context.Context, tenant runbooks.Tenant, env runbooks.Environment) ([]runbooks.Host, error) {
-	var (
-		mu    sync.Mutex
-		hosts []runbooks.Host
-	)
-	g, ctx := errgroup.WithContext(ctx)
+	type job struct {
+		t      runbooks.Target
+		region string
+	}
+	var jobs []job
 	for _, t := range env.Targets {
 		if t.Cloud != runbooks.AWS {
 			continue
 		}
 		for _, region := range p.regions(t) {
-			g.Go(func() error {
-				hs, err := p.regionHosts(ctx, t, region, env.Name)
-				if err != nil {
-					return fmt.Errorf("inventory of %s account %s in %s: %w", tenant.Name, t.Account, region, err)
-				}
-				mu.Lock()
-				hosts = append(hosts, hs...)
-				mu.Unlock()
-				return nil
-			})
+			jobs = append(jobs, job{t, region})
 		}
+	}
+	regions := make([][]runbooks.Host, len(jobs))
+	g, ctx := errgroup.WithContext(ctx)
+	for i, j := range jobs {
+		g.Go(func() error {
+			hs, err := p.regionHosts(ctx, j.t, j.region, env.Name)
+			if err != nil {
+				return fmt.Errorf("inventory of %s account %s in %s: %w", tenant.Name, j.t.Account, j.region, err)
+			}
+			regions[i] = hs
+			return nil
+		})
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	sort.Slice(hosts, func(i, j int) bool {
-		a, b := hosts[i], hosts[j]
-		if a.Account != b.Account {
-			return a.Account < b.Account
+	return sortedHosts(regions), nil
+}
+
+// sortedHosts is every region's hosts in one slice ordered by account,
+// region and ID. A Host is a few hundred bytes, so the order is found on
+// small references and each host is copied once, into a slice of its
+// final size, rather than moved by appends and sort swaps.
+func sortedHosts(regions [][]runbooks.Host) []runbooks.Host {
+	type ref struct{ r, i int32 }
+	n := 0
+	for _, hs := range regions {
+		n += len(hs)
+	}
+	refs := make([]ref, 0, n)
+	for r, hs := range regions {
+		for i := range hs {
+			refs = append(refs, ref{int32(r), int32(i)})
 		}
-		if a.Region != b.Region {
-			return a.Region < b.Region
+	}
+	slices.SortFunc(refs, func(x, y ref) int {
+		a, b := &regions[x.r][x.i], &regions[y.r][y.i]
+		if c := cmp.Compare(a.Account, b.Account); c != 0 {
+			return c
 		}
-		return a.ID < b.ID
+		if c := cmp.Compare(a.Region, b.Region); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.ID, b.ID)
 	})
-	return hosts, nil
+	out := make([]runbooks.Host, n)
+	for k, x := range refs {
+		out[k] = regions[x.r][x.i]
+	}
+	return out
 }
 
 // regionHosts walks DescribeInstances page by page and, as each page
 // arrives, looks its instances up in SSM in batches of 50, so the SSM calls
 // of one page overlap the EC2 call of the next. Pages are read by the lean
-// decoder (leanInstances): only what pageHosts needs.
+// decoder (leanInstances): only what pageHosts needs. Each batch is joined
+// in place, in its page's slice.
 func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, env string) ([]runbooks.Host, error) {
 	c := p.clientsFor(t.Account, region)
 	in := &ec2.DescribeInstancesInput{Filters: ec2Filters(t.Selector), MaxResults: aws.Int32(ec2PageSize)}
 	pages := ec2.NewDescribeInstancesPaginator(c.ec2, in)
-	var (
-		mu    sync.Mutex
-		hosts []runbooks.Host
-	)
+	var read [][]runbooks.Host
 	g, gctx := errgroup.WithContext(ctx)
 	for pages.HasMorePages() {
 		var out *ec2.DescribeInstancesOutput
@@ -90,22 +114,18 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 			return nil, fmt.Errorf("ec2 DescribeInstances: %w", err)
 		}
 		page := pageHosts(out, t.Account, region, env)
+		read = append(read, page)
 		for batch := range slices.Chunk(page, ssmBatch) {
-			g.Go(func() error {
-				if err := p.joinSSM(gctx, c, batch); err != nil {
-					return err
-				}
-				mu.Lock()
-				hosts = append(hosts, batch...)
-				mu.Unlock()
-				return nil
-			})
+			g.Go(func() error { return p.joinSSM(gctx, c, batch) })
 		}
 	}
 	if err := g.Wait(); err != nil {
 		return nil, err
 	}
-	return hosts, nil
+	if len(read) == 1 {
+		return read[0], nil
+	}
+	return slices.Concat(read...), nil
 }
 
 // ec2Filters selects running instances carrying every selector tag.
@@ -124,25 +144,44 @@ func ec2Filters(selector map[string]string) []ec2types.Filter {
 }
 
 // pageHosts turns one DescribeInstances page into hosts not yet joined
-// with SSM (so unmanaged until proven otherwise).
+// with SSM (so unmanaged until proven otherwise). A page the lean decoder
+// read is taken from its metadata; any other from the SDK's output.
 func pageHosts(out *ec2.DescribeInstancesOutput, account, region, env string) []runbooks.Host {
-	var hs []runbooks.Host
+	if page, ok := leanPage(out); ok {
+		hs := make([]runbooks.Host, len(page.Instances))
+		for i, in := range page.Instances {
+			hs[i] = pageHost(in, account, region, env)
+		}
+		return hs
+	}
+	n := 0
+	for _, r := range out.Reservations {
+		n += len(r.Instances)
+	}
+	hs := make([]runbooks.Host, 0, n)
 	for _, r := range out.Reservations {
 		for _, i := range r.Instances {
-			h := runbooks.Host{
-				ID: aws.ToString(i.InstanceId), Cloud: runbooks.AWS, Account: account, Region: region, Env: env,
-				OS: aws.ToString(i.PlatformDetails), AgentStatus: "not registered in SSM", Source: runbooks.SourceAWSSSM,
-			}
+			in := pageInstance{ID: aws.ToString(i.InstanceId), PlatformDetails: aws.ToString(i.PlatformDetails)}
 			for _, tag := range i.Tags {
 				if aws.ToString(tag.Key) == "Name" {
-					h.Name = aws.ToString(tag.Value)
+					in.Name = aws.ToString(tag.Value)
 				}
 			}
-			if h.Name == "" {
-				h.Name = h.ID
-			}
-			hs = append(hs, h)
+			hs = append(hs, pageHost(in, account, region, env))
 		}
 	}
 	return hs
+}
+
+// pageHost is one instance of a page as a host, unmanaged until SSM says
+// otherwise, named by its ID when it has no Name tag.
+func pageHost(in pageInstance, account, region, env string) runbooks.Host {
+	h := runbooks.Host{
+		ID: in.ID, Name: in.Name, Cloud: runbooks.AWS, Account: account, Region: region, Env: env,
+		OS: in.PlatformDetails, AgentStatus: "not registered in SSM", Source: runbooks.SourceAWSSSM,
+	}
+	if h.Name == "" {
+		h.Name = h.ID
+	}
+	return h
 }

@@ -17,7 +17,8 @@ import (
 
 // joinSSM fills in, for at most 50 hosts of one region, what SSM knows: the
 // agent's registration and ping status, the platform, and the last patch
-// state. The two lookups run side by side.
+// state. The two lookups run side by side; their answers are read by the
+// lean decoders (leanInstanceInfo, leanPatchStates).
 func (p *Provider) joinSSM(ctx context.Context, c *regional, hosts []runbooks.Host) error {
 	ids := make([]string, len(hosts))
 	for i, h := range hosts {
@@ -86,7 +87,7 @@ func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string) 
 	})
 	for pages.HasMorePages() {
 		var page *ssm.DescribeInstanceInformationOutput
-		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
+		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx, leanInstanceInfo); return err })
 		var invalid *ssmtypes.InvalidInstanceId
 		switch {
 		case errors.As(err, &invalid) && len(ids) == 1:
@@ -125,7 +126,7 @@ func (p *Provider) patchStates(ctx context.Context, c *regional, ids []string) (
 	})
 	for pages.HasMorePages() {
 		var page *ssm.DescribeInstancePatchStatesOutput
-		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
+		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx, leanPatchStates); return err })
 		if err != nil {
 			return nil, fmt.Errorf("ssm DescribeInstancePatchStates: %w", err)
 		}

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 
@@ -54,7 +55,8 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 		awsconfig.WithRetryer(func() aws.Retryer { return newRetryer(budget) }),
 		// Each attempt is bounded, so an endpoint that accepts the
 		// connection and never answers costs one attempt, not the step.
-		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(budget.PerAttempt)),
+		awsconfig.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(budget.PerAttempt).
+			WithTransportOptions(keepConns(cfg.AccountConcurrency))),
 	}
 	if cfg.Credentials != nil {
 		opts = append(opts, awsconfig.WithCredentialsProvider(cfg.Credentials))
@@ -68,6 +70,23 @@ func New(ctx context.Context, cfg Config) (*Provider, error) {
 	// Clients made from base (S3, Identity Center) act as the bot itself.
 	p.base.APIOptions = append(p.base.APIOptions, p.describeErrors("", cfg.Region))
 	return p, nil
+}
+
+// idleAccounts is how many accounts' worth of concurrent calls to one
+// endpoint keep their connections between calls.
+const idleAccounts = 16
+
+// keepConns keeps a connection per call in flight. Every account of a
+// region calls the same regional endpoint (ssm.<region>.amazonaws.com), so
+// the SDK's default of 10 idle connections per host is below one inventory's
+// concurrency (accounts × AccountConcurrency): each call over it would close
+// its connection on return and the next would dial, and with TLS, handshake
+// again.
+func keepConns(perAccount int) func(*http.Transport) {
+	return func(t *http.Transport) {
+		t.MaxIdleConnsPerHost = max(t.MaxIdleConnsPerHost, idleAccounts*perAccount)
+		t.MaxIdleConns = max(t.MaxIdleConns, 4*t.MaxIdleConnsPerHost)
+	}
 }
 
 // newRetryer is the SDK's adaptive mode: standard retries with backoff plus

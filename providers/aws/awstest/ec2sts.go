@@ -1,6 +1,7 @@
 package awstest
 
 import (
+	"bytes"
 	"encoding/xml"
 	"fmt"
 	"net/http"
@@ -23,8 +24,8 @@ func (s *Server) describeInstances(w http.ResponseWriter, r *http.Request, form 
 		}
 	}
 	s.mu.Lock()
-	var match []Instance
-	for _, i := range s.instances {
+	var match []*wire
+	for n, i := range s.instances {
 		if i.Account != acct {
 			continue
 		}
@@ -33,7 +34,7 @@ func (s *Server) describeInstances(w http.ResponseWriter, r *http.Request, form 
 			ok = ok && i.Tags[k] == v
 		}
 		if ok {
-			match = append(match, i)
+			match = append(match, s.wireOf(n))
 		}
 	}
 	size := s.ec2PageSize
@@ -47,25 +48,23 @@ func (s *Server) describeInstances(w http.ResponseWriter, r *http.Request, form 
 	start, _ := strconv.Atoi(form.Get("NextToken"))
 	start = min(start, len(match))
 	end := min(start+size, len(match))
-	var b strings.Builder
+	n := 256
+	for _, w := range match[start:end] {
+		n += len(w.ec2)
+	}
+	b := bytes.NewBuffer(make([]byte, 0, n))
 	b.WriteString(`<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>fake</requestId><reservationSet>`)
-	for _, i := range match[start:end] {
-		fmt.Fprintf(&b, `<item><reservationId>r-%s</reservationId><ownerId>%s</ownerId><instancesSet><item><instanceId>%s</instanceId>`+
-			`<instanceState><code>16</code><name>running</name></instanceState><platformDetails>Linux/UNIX</platformDetails><tagSet>`,
-			esc(i.ID), esc(i.Account), esc(i.ID))
-		fmt.Fprintf(&b, `<item><key>Name</key><value>%s</value></item>`, esc(i.Name))
-		for k, v := range i.Tags {
-			fmt.Fprintf(&b, `<item><key>%s</key><value>%s</value></item>`, esc(k), esc(v))
-		}
-		b.WriteString(`</tagSet></item></instancesSet></item>`)
+	for _, w := range match[start:end] {
+		b.Write(w.ec2)
 	}
 	b.WriteString(`</reservationSet>`)
 	if end < len(match) {
-		fmt.Fprintf(&b, `<nextToken>%d</nextToken>`, end)
+		fmt.Fprintf(b, `<nextToken>%d</nextToken>`, end)
 	}
 	b.WriteString(`</DescribeInstancesResponse>`)
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	_, _ = w.Write([]byte(b.String()))
+	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
+	_, _ = w.Write(b.Bytes())
 }
 
 func esc(s string) string {

@@ -2,6 +2,7 @@ package awstest
 
 import (
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -79,6 +80,7 @@ type Server struct {
 
 	mu          sync.Mutex
 	instances   []Instance
+	wires       []*wire        // by index into instances, see wireOf
 	byID        map[string]int // index into instances
 	baselines   map[string]Baseline
 	groups      map[string]string // patch group → baseline ID
@@ -89,6 +91,7 @@ type Server struct {
 	externalIDs map[string]string // by account, from AssumeRole
 	trust       map[string]string // by account: the only external ID AssumeRole accepts
 	ssmCalls    atomic.Int64
+	conns       atomic.Int64
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy
 	ec2PageSize int
@@ -97,7 +100,13 @@ type Server struct {
 // NewServer starts a fake closed by t.Cleanup.
 func NewServer(t testing.TB) *Server {
 	s := &Server{byID: map[string]int{}, baselines: map[string]Baseline{}, groups: map[string]string{}, defaults: map[string]string{}, calls: map[string]int{}}
-	hs := httptest.NewServer(s)
+	hs := httptest.NewUnstartedServer(s)
+	hs.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.conns.Add(1)
+		}
+	}
+	hs.Start()
 	t.Cleanup(hs.Close)
 	s.URL = hs.URL
 	return s
@@ -106,17 +115,21 @@ func NewServer(t testing.TB) *Server {
 // SetEC2PageSize caps DescribeInstances pages below the caller's MaxResults.
 func (s *Server) SetEC2PageSize(n int) { s.mu.Lock(); s.ec2PageSize = n; s.mu.Unlock() }
 
-// Add registers instances; one with a known ID replaces it.
+// Add registers instances; one with a known ID replaces it. The fake
+// encodes its answers about an instance here (and in SetPatchState), so
+// change an instance through them, not through the pointers it holds.
 func (s *Server) Add(is ...Instance) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, in := range is {
 		if i, ok := s.byID[in.ID]; ok {
 			s.instances[i] = in
+			s.encode(i)
 			continue
 		}
 		s.byID[in.ID] = len(s.instances)
 		s.instances = append(s.instances, in)
+		s.encode(len(s.instances) - 1)
 	}
 }
 
@@ -139,6 +152,7 @@ func (s *Server) SetPatchState(id string, st *PatchState) {
 	defer s.mu.Unlock()
 	if i, ok := s.byID[id]; ok {
 		s.instances[i].Patches = st
+		s.encode(i)
 	}
 }
 
@@ -149,6 +163,9 @@ func (s *Server) Calls(op string) int {
 	defer s.mu.Unlock()
 	return s.calls[op]
 }
+
+// Conns is how many connections clients have opened to the fake.
+func (s *Server) Conns() int { return int(s.conns.Load()) }
 
 // Throttled is how many SSM calls were answered ThrottlingException.
 func (s *Server) Throttled() int { return int(s.throttled.Load()) }

@@ -58,6 +58,10 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		jsonError(w, http.StatusBadRequest, err.code, err.msg)
 		return
 	}
+	if l, ok := out.(rawList); ok {
+		l.write(w)
+		return
+	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 	_ = json.NewEncoder(w).Encode(out)
 }
@@ -138,24 +142,33 @@ func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError)
 			}
 		}
 	}
-	var list []instanceInfo
-	for _, i := range s.pick(want) {
-		if i.SSM == nil {
-			continue
+	var list [][]byte
+	for _, n := range s.pickIndex(want) {
+		if w := s.wireOf(n); w.info != nil {
+			list = append(list, w.info)
 		}
-		list = append(list, instanceInfo{
-			InstanceID: i.ID, PingStatus: i.SSM.PingStatus, AgentVersion: i.SSM.AgentVersion,
-			PlatformName: i.SSM.PlatformName, PlatformVersion: i.SSM.PlatformVersion, PlatformType: "Linux",
-			ResourceType: "EC2Instance", ComputerName: i.Name,
-		})
 	}
 	s.mu.Unlock()
 	items, next := page(in, list, 50)
-	out := map[string]any{"InstanceInformationList": items}
-	if next != "" {
-		out["NextToken"] = next
+	return rawList{key: "InstanceInformationList", items: items, next: next}, nil
+}
+
+// pickIndex returns the indexes of the instances named by ids in order,
+// or of all for nil ids; the caller holds s.mu.
+func (s *Server) pickIndex(ids []string) []int {
+	var out []int
+	if ids == nil {
+		for n := range s.instances {
+			out = append(out, n)
+		}
+		return out
 	}
-	return out, nil
+	for _, id := range ids {
+		if n, ok := s.byID[id]; ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }
 
 // pick returns the instances named by ids in order, or all for nil ids;
@@ -173,32 +186,21 @@ func (s *Server) pick(ids []string) []Instance {
 	return out
 }
 
-func (s *Server) describePatchStates(in map[string]any) map[string]any {
+func (s *Server) describePatchStates(in map[string]any) any {
 	want := strs(in["InstanceIds"])
 	if want == nil {
 		want = []string{}
 	}
 	s.mu.Lock()
-	var list []patchState
-	for _, i := range s.pick(want) {
-		if i.Patches == nil {
-			continue
+	var list [][]byte
+	for _, n := range s.pickIndex(want) {
+		if w := s.wireOf(n); w.state != nil {
+			list = append(list, w.state)
 		}
-		p := i.Patches
-		end := float64(p.End.Unix())
-		list = append(list, patchState{
-			InstanceID: i.ID, BaselineID: "pb-fake", Operation: p.Operation,
-			OperationStartTime: end - 60, OperationEndTime: end,
-			MissingCount: p.Missing, FailedCount: p.Failed, InstalledCount: p.Installed,
-		})
 	}
 	s.mu.Unlock()
 	items, next := page(in, list, 50)
-	out := map[string]any{"InstancePatchStates": items}
-	if next != "" {
-		out["NextToken"] = next
-	}
-	return out
+	return rawList{key: "InstancePatchStates", items: items, next: next}
 }
 
 // instanceInfo and patchState are the wire shapes of SSM's
