@@ -30,6 +30,15 @@ func (r realClouds) access() runbooks.Access {
 	return r.aws
 }
 
+// compliance is AWS Config, which remediations ask to re-evaluate the
+// instances they patched (nil without providers.aws).
+func (r realClouds) compliance() runbooks.ComplianceEvaluator {
+	if r.aws == nil {
+		return nil
+	}
+	return r.aws
+}
+
 // buildClouds builds the provider of each cloud section present, in the
 // order AWS, GCP, Azure; each error names its section.
 func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds, error) {

@@ -36,7 +36,7 @@ func simulated(fleet *sim.Fleet) runbooks.Deps {
 	if fleet == nil {
 		return runbooks.Deps{}
 	}
-	return runbooks.Deps{Sensors: fleet, Health: fleet, Pager: fleet, Directory: fleet, Access: fleet}
+	return runbooks.Deps{Sensors: fleet, Health: fleet, Pager: fleet, Directory: fleet, Access: fleet, Compliance: fleet}
 }
 
 // route is the fleet the engine acts on: the simulated fleet alone when no

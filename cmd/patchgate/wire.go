@@ -189,6 +189,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 		ChangeRecords: services.ChangeRecords,
 		Directory:     either(directory, sims.Directory),
 		Access:        either(clouds.access(), sims.Access),
+		Compliance:    either(clouds.compliance(), sims.Compliance),
 		Reporter:      reporter, Archive: archive, Notary: signer,
 		Prevention: services.Prevention,
 	})

@@ -148,6 +148,18 @@ resource "aws_config_config_rule" "patch_compliance" {
   }
 }
 
+# After a remediation patches, the bot (through the tenant role) asks this
+# rule to evaluate again and reads its verdicts: both calls are granted on
+# the rule's ARN alone (policy-remediation-tenant.json).
+resource "aws_iam_role_policy" "tenant_remediation" {
+  count = local.intake_tenant ? 1 : 0
+  name  = "patchgate-remediation"
+  role  = aws_iam_role.tenant[0].id
+  policy = templatefile("${path.module}/policy-remediation-tenant.json", {
+    rule_arn = aws_config_config_rule.patch_compliance[0].arn
+  })
+}
+
 resource "aws_iam_role" "forward_compliance" {
   count = local.intake_tenant ? 1 : 0
   name  = "patchgate-forward-compliance"

@@ -2,6 +2,7 @@ package aws
 
 import (
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/configservice"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/identitystore"
@@ -18,6 +19,7 @@ type regional struct {
 	ec2             *ec2.Client
 	ssm             *ssm.Client
 	rds             *rds.Client
+	config          *configservice.Client // AWS Config, for remediations
 }
 
 // endpoint applies a configured endpoint URL to a client of service; every
@@ -50,9 +52,10 @@ func (p *Provider) clientsFor(id, region string) *regional {
 	}
 	c := p.configFor(id, region)
 	r = &regional{account: id, region: region,
-		ec2: ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = p.url("ec2") }),
-		ssm: ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = p.url("ssm") }),
-		rds: rds.NewFromConfig(c, func(o *rds.Options) { o.BaseEndpoint = p.url("rds") }),
+		ec2:    ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = p.url("ec2") }),
+		ssm:    ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = p.url("ssm") }),
+		rds:    rds.NewFromConfig(c, func(o *rds.Options) { o.BaseEndpoint = p.url("rds") }),
+		config: configservice.NewFromConfig(c, func(o *configservice.Options) { o.BaseEndpoint = p.url(configEndpoint) }),
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

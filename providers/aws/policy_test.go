@@ -22,7 +22,7 @@ const terraformDir = "../../deploy/terraform"
 // iamPrefix maps an SDK service package to its IAM action prefix.
 var iamPrefix = map[string]string{
 	"ec2": "ec2", "ssm": "ssm", "rds": "rds", "iam": "iam", "sts": "sts", "s3": "s3",
-	"ssoadmin": "sso", "identitystore": "identitystore", "kms": "kms", "sqs": "sqs",
+	"ssoadmin": "sso", "identitystore": "identitystore", "kms": "kms", "sqs": "sqs", "configservice": "config",
 }
 
 // iamName maps an SDK operation to the IAM action that authorises it, where
@@ -77,7 +77,7 @@ func TestPolicyMatchesCode(t *testing.T) {
 		}
 	}
 	granted := map[string]bool{}
-	for _, f := range []string{"policy-bot.json", "policy-tenant.json", "policy-intake.json"} {
+	for _, f := range []string{"policy-bot.json", "policy-tenant.json", "policy-intake.json", "policy-remediation-tenant.json"} {
 		for _, a := range policyActions(t, filepath.Join(terraformDir, f)) {
 			granted[a] = true
 		}

@@ -95,6 +95,7 @@ type Server struct {
 	throttled   atomic.Int64
 	proxy       *httputil.ReverseProxy
 	ec2PageSize int
+	config      configState
 }
 
 // NewServer starts a fake closed by t.Cleanup.
@@ -182,6 +183,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, "AmazonSSM.") {
 		s.serveSSM(w, r, strings.TrimPrefix(target, "AmazonSSM."))
+		return
+	} else if op, ok := strings.CutPrefix(target, "StarlingDoveService."); ok {
+		s.serveConfig(w, r, op)
 		return
 	}
 	body, _ := io.ReadAll(r.Body)

@@ -85,7 +85,7 @@ func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 	if ev.Rule == "" {
 		return ev, invalid("event %s: no detail.configRuleName", clip(w.ID))
 	}
-	ev.InstanceID = instanceOf(d.ResourceID)
+	ev.InstanceID = InstanceOf(d.ResourceID)
 	if ev.InstanceID == "" {
 		return ev, invalid("event %s: detail.resourceId is not an EC2 or managed instance id", clip(w.ID))
 	}
@@ -101,10 +101,10 @@ func Parse(body []byte, source string) (runbooks.ComplianceEvent, error) {
 	return ev, nil
 }
 
-// instanceOf takes the instance id from a resource id: the rule's
+// InstanceOf takes the instance id from a Config resource id: the rule's
 // AWS::SSM::PatchCompliance resource is named by its instance, bare or
-// after a type prefix ("…/i-0abc…").
-func instanceOf(resourceID string) string {
+// after a type prefix ("…/i-0abc…"); "" when it names no instance.
+func InstanceOf(resourceID string) string {
 	id := resourceID[strings.LastIndex(resourceID, "/")+1:]
 	if instanceRE.MatchString(id) {
 		return id
