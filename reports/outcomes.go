@@ -53,6 +53,9 @@ type Outcomes struct {
 	From, To time.Time // the month, [From, To)
 	Tenants  map[string]*OutcomeFacts
 	All      OutcomeFacts
+	// Remediations are the event-driven remediations with an event in the
+	// month (sla_remediation.go).
+	Remediations []RemediationOutcome
 }
 
 // For returns a tenant's facts (zero when the log has none).
@@ -85,7 +88,7 @@ func OutcomesOf(ctx context.Context, st state.Store, month string) (*Outcomes, e
 	var pages []runbooks.Event
 	var prod []runbooks.Event
 	for _, read := range []func(context.Context, state.Store, *Outcomes, *[]runbooks.Event, *[]runbooks.Event) error{
-		readCycleOutcomes, readRollbackOutcomes, readSLAOutcomes,
+		readCycleOutcomes, readRollbackOutcomes, readSLAOutcomes, readRemediationOutcomes,
 	} {
 		if err := read(ctx, st, o, &pages, &prod); err != nil {
 			return nil, err

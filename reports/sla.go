@@ -46,6 +46,7 @@ func (d *postureDoc) head(s string) {
 var postureSections = []func(d *postureDoc) error{
 	slaSection,
 	outcomeSection,
+	remediationSection,
 }
 
 // RenderSLAPDF writes a tenant's monthly posture PDF without the outcome
