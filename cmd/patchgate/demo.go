@@ -150,9 +150,9 @@ func demoConfig(o demoOptions, apiURL, extra string) (*config.Config, error) {
 engine: {tick: 250ms, lease_ttl: 30s, step_timeout: 10s}
 providers: {kind: sim, sim: {seed: %d, hosts_per_target: 4, op_duration: %s}}
 pipeline:
-  - {env: nonprod, groups: [S0SRE], min_approvals: 1, sensor_gate: true}
-  - {env: staging, groups: [S0SRE], min_approvals: 1, soak: %s, sensor_gate: true, health_gate: true}
-  - {env: production, approvers: [%s], groups: [S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true, require_change_approval: true, window: %q}
+  - {env: nonprod, groups: [S0SRE], emergency_approvers: [S0SRE], min_approvals: 1, sensor_gate: true}
+  - {env: staging, groups: [S0SRE], emergency_approvers: [S0SRE], min_approvals: 1, soak: %s, sensor_gate: true, health_gate: true}
+  - {env: production, approvers: [%[5]s], groups: [S0CHANGEADV], emergency_approvers: [%[5]s, S0CHANGEADV], min_approvals: 2, four_eyes: true, health_gate: true, sensor_gate: true, require_change_approval: true, window: %q}
 slack:
   transport: socket
   bot_token: env:PATCHGATE_DEMO_BOT_TOKEN

@@ -30,13 +30,27 @@ var demoNames = map[string]string{
 	demoCAB2: "carl (CAB)", demoOutsider: "otto (outsider)",
 }
 
-// run starts a cycle per tenant and acts until every cycle is finished.
+// run starts a cycle per tenant, acts until every cycle is finished, then
+// plays the episodes beyond the cycle and prints the summary.
 func (p *slackPeople) run(ctx context.Context) error {
 	for _, t := range p.a.engine.Tenants() {
 		if err := p.command(ctx, demoRequester, "/patch start "+t.Name); err != nil {
 			return err
 		}
 	}
+	if err := p.drive(ctx); err != nil {
+		return err
+	}
+	for _, episode := range p.episodes() {
+		if err := episode(ctx); err != nil {
+			return err
+		}
+	}
+	return p.summary(ctx)
+}
+
+// drive acts on the active cycles until every one has finished.
+func (p *slackPeople) drive(ctx context.Context) error {
 	deadline := time.Now().Add(10 * time.Minute)
 	for time.Now().Before(deadline) {
 		active, err := p.a.engine.Active(ctx)
@@ -44,12 +58,7 @@ func (p *slackPeople) run(ctx context.Context) error {
 			return err
 		}
 		if len(active) == 0 {
-			for _, episode := range p.episodes() {
-				if err := episode(ctx); err != nil {
-					return err
-				}
-			}
-			return p.summary(ctx)
+			return nil
 		}
 		for _, c := range active {
 			if err := p.act(ctx, c); err != nil {
@@ -62,7 +71,7 @@ func (p *slackPeople) run(ctx context.Context) error {
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("demo story did not finish in 10 minutes")
+	return fmt.Errorf("demo story: the cycles did not finish in 10 minutes")
 }
 
 func (p *slackPeople) act(ctx context.Context, c *runbooks.Cycle) error {

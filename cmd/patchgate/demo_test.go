@@ -46,8 +46,9 @@ func TestDemoStory(t *testing.T) {
 		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for production",
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
 		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); its change window is open; it starts now.",
-		// 3 gate incidents, and the page for the 10-day SAML certificate.
-		"backups started 9, patches started 9, duplicates 0, incidents opened 4",
+		// 3 gate incidents, and the page for the 10-day SAML certificate; the
+		// emergency change backs up and patches two hosts.
+		"backups started 11, patches started 11, duplicates 0, incidents opened 4",
 		// Acme's staging app breaks once patched: rolled back, then retried.
 		"sam (SRE) clicks rollback on acme-cu staging → Requested rollback RB-acme-cu-",
 		"sam (SRE) clicks approve on acme-cu rollback → Approved (1/1); restoring",
