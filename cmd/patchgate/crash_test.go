@@ -238,7 +238,8 @@ const crashChildReady = "crash-child: engine running"
 func TestCrashChild(t *testing.T) { serveAsChild(t, cycleChild) }
 
 // serveAsChild serves the config c's variable names, with approvers who
-// approve every waiting stage and rollback, until nothing is open; outside
+// approve every waiting stage, rollback, deployment and remediation,
+// until nothing is open; outside
 // a child process it skips.
 func serveAsChild(t *testing.T, c crashChild) {
 	cfgPath := os.Getenv(c.env)
@@ -282,7 +283,8 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 		}
 		// A halted cycle waits for a person this child does not play.
 		deploys, err3 := e.SensorDeploys(ctx, false)
-		if err1 == nil && err2 == nil && err3 == nil && running == 0 && len(open) == 0 && len(deploys) == 0 {
+		rems, err4 := e.Remediations(ctx, false)
+		if err1 == nil && err2 == nil && err3 == nil && err4 == nil && running == 0 && len(open) == 0 && len(deploys) == 0 && len(rems) == 0 {
 			stop()
 			return true
 		}
@@ -309,6 +311,17 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			}
 			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: d.ID, Action: runbooks.Approve, Actor: who,
 				SeenRevision: d.Revision, InteractionID: "click-" + d.ID + "-" + who})
+		}
+		for _, r := range rems {
+			if r.Status != runbooks.RemAwaitingApproval {
+				continue
+			}
+			who := crashApprover
+			if len(r.Approvals) > 0 {
+				who = crashSecond
+			}
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: r.ID, Action: runbooks.Approve, Actor: who,
+				SeenRevision: r.Revision, InteractionID: "click-" + r.ID + "-" + who})
 		}
 		for _, rb := range open {
 			if rb.Status != runbooks.RollbackAwaitingApproval {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -138,4 +139,45 @@ func childEnv(t *testing.T, env map[string]string) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
+}
+
+// killWhileMoving starts child servers one after another and SIGKILLs each
+// as soon as progress changes (the record it serves moved), up to
+// maxKills; then one child runs until nothing is open. It returns the
+// kills that landed.
+func killWhileMoving(t *testing.T, c crashChild, cfgPath, reports string, maxKills int, limit time.Duration, progress func() int64) int {
+	t.Helper()
+	kills := 0
+	last := int64(0)
+	deadline := time.Now().Add(limit)
+	for kills < maxKills && time.Now().Before(deadline) {
+		child, ready := startChild(t, c, cfgPath, reports)
+		select {
+		case <-ready:
+		case <-time.After(time.Until(deadline)):
+			t.Fatalf("child never started\n%s", tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+		}
+		done := make(chan error, 1)
+		go func() { done <- child.Wait() }()
+		for moved := false; !moved; {
+			select {
+			case <-done:
+				return kills // it finished by itself: nothing is open
+			case <-time.After(5 * time.Millisecond):
+			}
+			if time.Now().After(deadline) {
+				_ = child.Process.Kill()
+				<-done
+				t.Fatalf("the runbook stopped moving after %d kills\n%s", kills, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
+			}
+			rev := progress()
+			moved = rev != last
+			last = rev
+		}
+		_ = child.Process.Signal(syscall.SIGKILL)
+		<-done
+		kills++
+	}
+	waitChild(t, func() *exec.Cmd { c, _ := startChild(t, c, cfgPath, reports); return c }(), 3*time.Minute)
+	return kills
 }

@@ -6,10 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -86,40 +84,8 @@ func deployCrashRun(t *testing.T, backend string) {
 		t.Fatalf("request reply:\n%s", out.String())
 	}
 
-	kills := 0
-	last := int64(0)
-	deadline := time.Now().Add(4 * time.Minute)
-	for kills < 40 && time.Now().Before(deadline) {
-		child, ready := startChild(t, deployChild, cfgPath, reports)
-		select {
-		case <-ready:
-		case <-time.After(time.Until(deadline)):
-			t.Fatalf("child never started\n%s", tail(child.Stderr.(*bytes.Buffer).String(), 4000))
-		}
-		done := make(chan error, 1)
-		go func() { done <- child.Wait() }()
-		moved := false
-		for !moved {
-			select {
-			case <-done:
-				goto finished
-			case <-time.After(5 * time.Millisecond):
-			}
-			if time.Now().After(deadline) {
-				_ = child.Process.Kill()
-				<-done
-				t.Fatalf("the deployment stopped moving after %d kills\n%s", kills, tail(child.Stderr.(*bytes.Buffer).String(), 4000))
-			}
-			rev := deployProgress(t, cfgPath, backend, id)
-			moved = rev != last
-			last = rev
-		}
-		_ = child.Process.Signal(syscall.SIGKILL)
-		<-done
-		kills++
-	}
-	waitChild(t, func() *exec.Cmd { c, _ := startChild(t, deployChild, cfgPath, reports); return c }(), 3*time.Minute)
-finished:
+	kills := killWhileMoving(t, deployChild, cfgPath, reports, 40, 4*time.Minute,
+		func() int64 { return deployProgress(t, cfgPath, backend, id) })
 	cfg, err = config.Load(cfgPath)
 	if err != nil {
 		t.Fatal(err)
@@ -161,10 +127,15 @@ finished:
 	}
 }
 
-// deployProgress changes whenever the deployment moved: its revision read
-// from Redis, or the sim's state file where bbolt's file is locked by the
-// child.
+// deployProgress changes whenever the deployment moved.
 func deployProgress(t *testing.T, cfgPath, backend, id string) int64 {
+	return kindProgress(t, cfgPath, backend, "sensor-deploy", id)
+}
+
+// kindProgress changes whenever a runbook record of kind moved: its
+// revision read from Redis, or the sim's state file where bbolt's file is
+// locked by the child.
+func kindProgress(t *testing.T, cfgPath, backend, kind, id string) int64 {
 	t.Helper()
 	if backend == "bolt" {
 		return simStateStamp(t, cfgPath)
@@ -175,16 +146,16 @@ func deployProgress(t *testing.T, cfgPath, backend, id string) int64 {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	for _, key := range []string{"runbooks/sensor-deploy/active/" + id, "runbooks/sensor-deploy/done/" + id} {
+	for _, key := range []string{"runbooks/" + kind + "/active/" + id, "runbooks/" + kind + "/done/" + id} {
 		r, err := st.Get(ctx, key)
 		if err != nil {
 			continue
 		}
-		var d runbooks.SensorDeploy
-		if err := json.Unmarshal(r.Value, &d); err != nil {
+		var j runbooks.Journal
+		if err := json.Unmarshal(r.Value, &j); err != nil {
 			t.Fatal(err)
 		}
-		return d.Revision + int64(len(key))
+		return j.Revision + int64(len(key))
 	}
 	return 0
 }
