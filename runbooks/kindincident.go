@@ -44,6 +44,20 @@ func (e *Engine) runbookIncident(ctx context.Context, id string, inc *Incident, 
 	return true, nil
 }
 
+// incidentNext is the page a runbook record needs before its own work:
+// one page when it failed and has not paged, and its resolution once the
+// record ended (a retry that went on to success, or a rejection). A record
+// that fails again before it ends keeps its one open page.
+func incidentNext(inc Incident, failed, ended bool) (Action, bool) {
+	switch {
+	case failed && !inc.Triggered && !ended:
+		return Action{Kind: ActPage, Stage: -1}, true
+	case inc.Triggered && !inc.Resolved && ended:
+		return Action{Kind: ActResolve, Stage: -1}, true
+	}
+	return Action{}, false
+}
+
 // failureHosts lists the hosts of a failure for a page's details.
 func failureHosts(f *Failure) string {
 	if f == nil {

@@ -16,6 +16,9 @@ const (
 // NextPrevention is the rollout's whole decision: given the record and the
 // clock, the one next step. It does no I/O.
 func NextPrevention(p *Prevention, now time.Time) Action {
+	if a, ok := incidentNext(p.Incident, p.Status == PreventionFailed, p.Status.Terminal()); ok {
+		return a
+	}
 	a := preventionWork(p, now)
 	if (a.Kind == ActWait || a.Kind == ActNone) && p.pendingDelivery() {
 		return Action{Kind: ActFlush, Stage: -1, Until: a.Until, Reason: a.Reason}

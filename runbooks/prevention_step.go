@@ -46,6 +46,9 @@ func (e *Engine) actPrevention(ctx context.Context, n *Prevention, a Action) err
 		return e.assignPolicy(ctx, n)
 	case ActDetectionsCheck, ActDetectionGate:
 		return e.watchDetections(ctx, n, a.Kind == ActDetectionGate)
+	case ActPage, ActResolve:
+		_, err := e.preventionIncident(ctx, n, a)
+		return err
 	}
 	return fmt.Errorf("prevention %s: no executor for action %s", n.ID, a)
 }
@@ -190,7 +193,15 @@ func (e *Engine) preventionSteps() kindSteps[Prevention, *Prevention] {
 			err := e.actPrevention(ctx, n, a)
 			return err == nil, err
 		},
-		failed:  func(n *Prevention, _ Action, err error) bool { e.preventionError(n, err); return false },
+		failed: func(n *Prevention, a Action, err error) bool {
+			if a.Kind == ActPage || a.Kind == ActResolve {
+				n.Incident.LastError = err.Error()
+				e.log.Warn("pager call failed", "prevention", n.ID, "err", err)
+				return false
+			}
+			e.preventionError(n, err)
+			return false
+		},
 		deliver: e.deliverPrevention, archive: e.archivePrevention,
 	}
 }

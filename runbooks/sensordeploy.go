@@ -47,6 +47,8 @@ type SensorDeploy struct {
 	Errors    int       `json:"errors,omitempty"` // consecutive provider errors
 	LastError string    `json:"last_error,omitempty"`
 	Failure   *Failure  `json:"failure,omitempty"`
+	// Incident is the page a failure opened (edr_pages.go).
+	Incident Incident `json:"incident"`
 	Ended     time.Time `json:"ended,omitempty"`
 
 	Journal

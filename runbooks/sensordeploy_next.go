@@ -18,6 +18,9 @@ const (
 // and the clock, the one next step. It does no I/O, so a record left
 // anywhere by a crash is reconciled from where it stands.
 func NextSensorDeploy(d *SensorDeploy, now time.Time) Action {
+	if a, ok := incidentNext(d.Incident, d.Failure != nil, d.Status.Terminal()); ok {
+		return a
+	}
 	a := deployWork(d, now)
 	if (a.Kind == ActWait || a.Kind == ActNone) && d.pendingDelivery() {
 		return Action{Kind: ActFlush, Stage: -1, Until: a.Until, Reason: a.Reason}

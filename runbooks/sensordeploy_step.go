@@ -63,6 +63,8 @@ func (e *Engine) actSensorDeploy(ctx context.Context, n *SensorDeploy, a Action)
 		return e.installsDone(n), nil
 	case ActDeployValidate:
 		return e.validateDeploy(ctx, n)
+	case ActPage, ActResolve:
+		return e.sensorDeployIncident(ctx, n, a)
 	}
 	return false, fmt.Errorf("sensor deployment %s: no executor for action %s", n.ID, a)
 }
@@ -70,6 +72,11 @@ func (e *Engine) actSensorDeploy(ctx context.Context, n *SensorDeploy, a Action)
 // sensorDeployError counts a failed provider call; MaxErrors in a row (or
 // a blocked verdict) fail the deployment. It reports whether it moved.
 func (e *Engine) sensorDeployError(n *SensorDeploy, a Action, err error) bool {
+	if a.Kind == ActPage || a.Kind == ActResolve {
+		n.Incident.LastError = err.Error()
+		e.log.Warn("pager call failed", "deploy", n.ID, "err", err)
+		return false
+	}
 	if ErrorCode(err) == CodePending {
 		return false
 	}
@@ -267,7 +274,9 @@ func (e *Engine) sensorDeploySteps() kindSteps[SensorDeploy, *SensorDeploy] {
 		store: store,
 		next:  func(_ context.Context, d *SensorDeploy) (Action, error) { return NextSensorDeploy(d, e.now()), nil },
 		clone: (*SensorDeploy).Clone, act: e.actSensorDeploy, failed: e.sensorDeployError,
-		changed: func(a, b *SensorDeploy) bool { return a.Errors != b.Errors || !a.ValidateAfter.Equal(b.ValidateAfter) },
+		changed: func(a, b *SensorDeploy) bool {
+			return a.Errors != b.Errors || !a.ValidateAfter.Equal(b.ValidateAfter) || a.Incident != b.Incident
+		},
 		deliver: func(ctx context.Context, n *SensorDeploy) (delivered, error) {
 			return store.deliver(ctx, n, e.sensorDeployChat(n))
 		},
