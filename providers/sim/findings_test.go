@@ -10,8 +10,9 @@ import (
 
 // TestPatchFindingsGiveTheDemoDueSoonAndOverdue: the simulated fleet's
 // findings, evaluated against the default SLA policy with the sim's own KEV
-// catalogue, show hosts due soon on every tenant, a couple overdue (a KEV
-// breach among them) and none for an unmanaged host.
+// catalogue, show hosts due soon on every tenant (KEV deadlines among
+// them), a couple overdue, no critical or KEV breach (a demo scan pages
+// no one) and no finding for an unmanaged host.
 func TestPatchFindingsGiveTheDemoDueSoonAndOverdue(t *testing.T) {
 	f := demoFleet(t, func(c *Config) { c.Faults.Unmanaged = map[string]string{"acme-cu-production-app-01": "ConnectionLost"} })
 	kev, err := sla.ParseKEV(f.KEVCatalogue(), "sim")
@@ -19,7 +20,7 @@ func TestPatchFindingsGiveTheDemoDueSoonAndOverdue(t *testing.T) {
 		t.Fatal(err)
 	}
 	var total sla.Counts
-	kevBreaches := 0
+	kevDue, pages := 0, 0
 	for _, ten := range DemoTenants() {
 		for _, env := range ten.Environments {
 			hosts := hostsOf(t, f, ten.Name, env.Name)
@@ -35,8 +36,11 @@ func TestPatchFindingsGiveTheDemoDueSoonAndOverdue(t *testing.T) {
 			res := sla.Evaluate(sla.Input{Tenant: ten.Name, Now: f.now(), Deadlines: sla.DefaultDeadlines(), KEV: kev, Hosts: hosts, Findings: fs})
 			total = total.Plus(res.Total)
 			for _, it := range res.Items {
-				if it.Pages() && it.KEV != "" {
-					kevBreaches++
+				if it.Status == sla.Due && it.KEV != "" {
+					kevDue++
+				}
+				if it.Pages() {
+					pages++
 				}
 				if it.HostName == "acme-cu-production-app-01" {
 					t.Errorf("unmanaged host has a finding: %+v", it)
@@ -44,7 +48,7 @@ func TestPatchFindingsGiveTheDemoDueSoonAndOverdue(t *testing.T) {
 			}
 		}
 	}
-	if total.Due == 0 || total.Overdue == 0 || total.Overdue > total.Hosts/5 || total.Unmanaged != 1 || kevBreaches == 0 {
-		t.Errorf("fleet posture %+v with %d KEV breaches: want due-soon hosts, a few overdue (a KEV breach among them) and one unmanaged", total, kevBreaches)
+	if total.Due == 0 || total.Overdue == 0 || total.Overdue > total.Hosts/5 || total.Unmanaged != 1 || kevDue == 0 || pages != 0 {
+		t.Errorf("fleet posture %+v with %d KEV items due soon, %d breaches to page: want due-soon hosts (KEV among them), a few overdue, none paged, one unmanaged", total, kevDue, pages)
 	}
 }
