@@ -46,8 +46,8 @@ func TestRollbackCrashAWS(t *testing.T) {
 				"    endpoints: {ec2: %q, ssm: %q, rds: %q, sts: %q}\n"+
 				"    patch: {reboot_option: NoReboot, scan_wait: 5s}\n    backup: {no_reboot: true, timeout: 5m}\n",
 				crashAWSAccount, rv.URL, ssm.URL, moto, moto),
-			target:   fmt.Sprintf("{cloud: aws, account: %q, regions: [us-east-1], selector: {app: crash}}", crashAWSAccount),
-			env:      env,
+			target: fmt.Sprintf("{cloud: aws, account: %q, regions: [us-east-1], selector: {app: crash}}", crashAWSAccount),
+			env:    env,
 			// AWS answers the access report; its SDK retries need 14s of the step budget.
 			simulate: "sensors, health, pager", stepTimeout: "14s",
 			steps:    []string{inst + "/create-task", inst + "/in-progress", inst + "/succeeded"},

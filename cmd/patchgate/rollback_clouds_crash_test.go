@@ -34,7 +34,7 @@ type crashCloud struct {
 	// pager and access); stepTimeout is the engine's step budget (default
 	// 10s; a cloud whose retries need more says so).
 	simulate, stepTimeout string
-	env               map[string]string // the children's credentials
+	env                   map[string]string // the children's credentials
 	// steps are the restore steps the host's restore sends, as the fake
 	// names them; each must arrive exactly once.
 	steps []string
