@@ -116,6 +116,11 @@ type HostBackup struct {
 	Cycle    string    `json:"cycle"` // the cycle that took it
 	Tag      string    `json:"tag,omitempty"`
 	Source   string    `json:"source,omitempty"`
+	// Account and Region say where the backup lives (AWS account and
+	// region, Azure subscription, GCP project), for the retention job's
+	// delete; a rollback reaches the backup through its host instead.
+	Account string `json:"account,omitempty"`
+	Region  string `json:"region,omitempty"`
 }
 
 // Rollback decisions beside the cycle's (approve, reject, retry).

@@ -46,11 +46,11 @@ func simulated(fleet *sim.Fleet) runbooks.Deps {
 func route(cfg *config.Config, clouds map[runbooks.Cloud]multi.Cloud, fleet *sim.Fleet, m *metrics.Metrics) (multi.Cloud, error) {
 	if fleet != nil {
 		if len(clouds) == 0 {
-			return multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet}, nil
+			return multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet, Catalog: m.Catalog(fleet)}, nil
 		}
 		for _, name := range []runbooks.Cloud{runbooks.AWS, runbooks.Azure, runbooks.GCP} {
 			if _, ok := clouds[name]; !ok {
-				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet}
+				clouds[name] = multi.Cloud{Inventory: fleet, Backups: fleet, Patcher: fleet, Findings: fleet, Restorer: fleet, SensorInstaller: fleet, Catalog: fleet}
 			}
 		}
 	}
@@ -59,11 +59,16 @@ func route(cfg *config.Config, clouds map[runbooks.Cloud]multi.Cloud, fleet *sim
 	}
 	for name, c := range clouds {
 		c.Inventory, c.Backups, c.Patcher = m.Fleet(c.Inventory, c.Backups, c.Patcher)
+		c.Catalog = m.Catalog(c.Catalog)
 		clouds[name] = c
 	}
 	router, err := multi.New(clouds)
 	if err != nil {
 		return multi.Cloud{}, err
 	}
-	return multi.Cloud{Inventory: router, Backups: router, Patcher: router, Findings: router, Restorer: router, SensorInstaller: router}, nil
+	c := multi.Cloud{Inventory: router, Backups: router, Patcher: router, Findings: router, Restorer: router, SensorInstaller: router}
+	if router.HasCatalog() {
+		c.Catalog = router
+	}
+	return c, nil
 }

@@ -13,22 +13,22 @@ import (
 )
 
 // backupCatalog is what lists and deletes pre-patch backups for the
-// retention job: the simulated fleet's; no real cloud implements it yet,
-// so with real clouds the job refuses instead of deleting blindly.
+// retention job: each cloud's own (routed per cloud, timed by the metrics
+// decorator), the simulation's for the clouds it stands in for.
 func backupCatalog(a *app) (runbooks.BackupCatalog, error) {
-	if a.fleet == nil {
+	if a.catalog == nil {
 		return nil, runbooks.Errorf(runbooks.CodeUnavailable, "backup retention is not available for the configured clouds: no backup catalog")
 	}
-	return a.fleet, nil
+	return a.catalog, nil
 }
 
 // retentionJobs is the daily retention run under the scheduler lease.
 func retentionJobs(cfg *config.Config, a *app, log *slog.Logger) []namedJob {
-	if a.fleet == nil {
+	if a.catalog == nil {
 		return nil
 	}
 	return []namedJob{{"backup-retention", "rollback.retention_schedule", cfg.Rollback.RetentionSchedule, func(ctx context.Context, _ time.Time) error {
-		res, err := a.engine.PruneBackups(ctx, a.fleet, cfg.Rollback.BackupRetention, false)
+		res, err := a.engine.PruneBackups(ctx, a.catalog, cfg.Rollback.BackupRetention, false)
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,9 @@ type app struct {
 	sla *sla.Service
 	// edr is the EDR sensor coverage (nil when nothing reads sensors).
 	edr *edr.Service
+	// catalog lists and deletes pre-patch backups for retention, per
+	// cloud (nil when no cloud has one).
+	catalog runbooks.BackupCatalog
 }
 
 // wiring lets callers (demo, tests) swap parts before the engine is built.
@@ -141,6 +144,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 	if err != nil {
 		return nil, err
 	}
+	a.catalog = fleet.Catalog
 	services := unbuiltIntegrations(cfg)
 	if !w.readOnly {
 		if services, err = integrations(cfg, w); err != nil {

@@ -21,4 +21,8 @@ type Cloud struct {
 	// SensorInstaller installs the EDR sensor through the cloud's agent
 	// (optional: without it a deployment to the cloud's hosts is refused).
 	SensorInstaller runbooks.SensorInstaller
+	// Catalog lists and deletes the cloud's pre-patch backups for the
+	// retention job (optional: without it the cloud's backups are left
+	// alone, and said so).
+	Catalog runbooks.BackupCatalog
 }
