@@ -62,14 +62,18 @@ func blobOf(owner string, data []byte) BlobRef {
 // format 2) and returns its reference.
 func putBlob(ctx context.Context, st state.Store, owner string, data []byte) (BlobRef, error) {
 	ref := blobOf(owner, data)
+	return ref, putChunks(ctx, st, ref, func(i int) []byte { return data[i*blobChunk : min(len(data), (i+1)*blobChunk)] })
+}
+
+// putChunks writes ref's chunks, chunk(i) being the i-th.
+func putChunks(ctx context.Context, st state.Store, ref BlobRef, chunk func(i int) []byte) error {
 	for i := range ref.chunks() {
-		part := data[i*blobChunk : min(len(data), (i+1)*blobChunk)]
 		// Same key, same bytes: a chunk already there is this chunk.
-		if _, err := st.Create(ctx, ref.key(i), part); err != nil && !errors.Is(err, state.ErrConflict) {
-			return BlobRef{}, fmt.Errorf("store blob %s chunk %d of %d: %w", ref.SHA256[:12], i+1, ref.chunks(), err)
+		if _, err := st.Create(ctx, ref.key(i), chunk(i)); err != nil && !errors.Is(err, state.ErrConflict) {
+			return fmt.Errorf("store blob %s chunk %d of %d: %w", ref.SHA256[:12], i+1, ref.chunks(), err)
 		}
 	}
-	return ref, nil
+	return nil
 }
 
 // getBlob reads a blob back and checks it against its digest.

@@ -3,6 +3,7 @@ package runbooks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,6 +86,7 @@ func (e *Engine) listHosts(ctx context.Context, tenant string) ([]Host, error) {
 		if err != nil {
 			return nil, fmt.Errorf("inventory of %s/%s: %w", t.Name, env.Name, err)
 		}
+		hosts = slices.Grow(hosts, len(hs))
 		for _, h := range hs {
 			h.Env = env.Name
 			if h.Source == "" {
@@ -204,19 +206,10 @@ func (e *Engine) verify(ctx context.Context, n *Cycle, i int) (bool, error) {
 // stageHosts are the managed hosts of stage i's environment that no stage
 // excluded.
 func (e *Engine) stageHosts(ctx context.Context, c *Cycle, i int) ([]Host, error) {
-	all, err := e.Inventory(ctx, c.ID)
-	if err != nil {
-		return nil, err
-	}
 	env := c.Stages[i].Env
-	out := make([]Host, 0, len(all))
-	for _, h := range all {
-		if h.Env != env || !h.Managed || c.excluded(h.ID) {
-			continue
-		}
-		out = append(out, h)
-	}
-	return out, nil
+	return e.inventoryWhere(ctx, c.ID, func(h *Host) bool {
+		return h.Env == env && h.Managed && !c.excluded(h.ID)
+	})
 }
 
 // excluded reports whether any stage excluded the host.

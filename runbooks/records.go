@@ -166,28 +166,7 @@ func (e *Engine) save(ctx context.Context, lease *state.Lease, c *Cycle) error {
 
 // Inventory returns the hosts preflight found for a cycle.
 func (e *Engine) Inventory(ctx context.Context, id string) ([]Host, error) {
-	r, err := e.deps.Store.Get(ctx, inventoryKey(id))
-	if errors.Is(err, state.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, storeErr("read inventory of "+id, err)
-	}
-	data := r.Value
-	if !isJSONArray(data) { // format 2: a reference to the blob
-		var m inventoryRecord
-		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("decode inventory record of %s: %w", id, err)
-		}
-		if data, err = getBlob(ctx, e.deps.Store, m.Blob); err != nil {
-			return nil, fmt.Errorf("read inventory of %s: %w", id, err)
-		}
-	}
-	var hosts []Host
-	if err := json.Unmarshal(data, &hosts); err != nil {
-		return nil, fmt.Errorf("decode inventory of %s: %w", id, err)
-	}
-	return hosts, nil
+	return e.inventoryWhere(ctx, id, nil)
 }
 
 // inventoryRecord is the format-2 inventory record: the hosts live in a
@@ -212,20 +191,21 @@ func isJSONArray(b []byte) bool {
 
 // putInventory stores (or, on a retried preflight, replaces) the inventory.
 func (e *Engine) putInventory(ctx context.Context, id string, hosts []Host) error {
-	data, err := json.Marshal(hosts)
-	if err != nil {
-		return fmt.Errorf("encode inventory of %s: %w", id, err)
-	}
-	b := data // format 1: the hosts themselves
+	var b []byte
 	if e.cfg.WriteFormat >= 2 {
 		wctx, cancel := e.recordContext(ctx)
 		defer cancel()
-		ref, err := putBlob(wctx, e.deps.Store, e.blobOwner(id), data)
+		ref, err := putHosts(wctx, e.deps.Store, e.blobOwner(id), hosts)
 		if err != nil {
 			return fmt.Errorf("store inventory of %s: %w", id, err)
 		}
 		if b, err = json.Marshal(inventoryRecord{Format: 2, Hosts: len(hosts), Blob: ref}); err != nil {
 			return fmt.Errorf("encode inventory record of %s: %w", id, err)
+		}
+	} else {
+		var err error
+		if b, err = json.Marshal(hosts); err != nil { // format 1: the hosts themselves
+			return fmt.Errorf("encode inventory of %s: %w", id, err)
 		}
 	}
 	wctx, cancel := e.recordContext(ctx)
