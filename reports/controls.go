@@ -540,5 +540,6 @@ func evalPCI5(b *Bundle) Result {
 		ev = append(ev, fmt.Sprintf("anti-malware sensor active on %d/%d measured hosts (%s)", ok, len(measured), pct(ok, len(measured)))+
 			sourceNote(sensorSourceList(b.Hosts)))
 	}
-	return verdict(ev, ex)
+	ev52, ex52 := pci52Rows(b.Hosts) // pci52.go
+	return verdict(append(ev, ev52...), append(ex, ex52...))
 }
