@@ -8,6 +8,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/gcp"
 	"github.com/patchgate/patchgate/providers/multi"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // gcpCloud builds the Google Cloud provider when the configuration has a
@@ -21,7 +22,8 @@ func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p,
+		Catalog: p.Catalog(cloudAccounts(cfg, runbooks.GCP))}
 	if cfg.EDR.Deploy.GCP.Enabled() {
 		c.SensorInstaller = p
 	}

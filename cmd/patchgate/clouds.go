@@ -49,7 +49,7 @@ func buildClouds(ctx context.Context, cfg *config.Config, w wiring) (realClouds,
 	}
 	if p != nil {
 		r.aws = p
-		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+		r.fleets[runbooks.AWS] = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p, Catalog: p}
 		if cfg.EDR.Deploy.AWS.Enabled() {
 			c := r.fleets[runbooks.AWS]
 			c.SensorInstaller = p

@@ -16,6 +16,7 @@ func (s *Server) computeRoutes(mux *http.ServeMux) {
 	s.handle(mux, "compute.snapshots.list", "GET "+base+"/global/snapshots", s.listSnapshots)
 	s.handle(mux, "compute.snapshots.get", "GET "+base+"/global/snapshots/{name}", s.getSnapshot)
 	s.restoreRoutes(mux, base)
+	s.retentionRoutes(mux, base)
 }
 
 func (s *Server) instanceJSON(in *Instance) map[string]any {

@@ -1,0 +1,50 @@
+package aws
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// TestPolicyRetentionScopedByTag: the retention job's destructive calls
+// (DeregisterImage, DeleteSnapshot) are granted in one statement only, on
+// images and snapshots carrying patchgate's cycle tag: the tenant role
+// cannot delete an AMI or snapshot patchgate did not take (or, for an
+// AMI's snapshots, tag just before retiring it).
+func TestPolicyRetentionScopedByTag(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(terraformDir, "policy-tenant.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Statement []struct {
+			Sid       string
+			Action    []string
+			Resource  any
+			Condition map[string]map[string]string
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, s := range doc.Statement {
+		for _, a := range []string{"ec2:DeregisterImage", "ec2:DeleteSnapshot"} {
+			if !slices.Contains(s.Action, a) {
+				continue
+			}
+			found++
+			if s.Condition["Null"]["aws:ResourceTag/"+tagCycle] != "false" {
+				t.Errorf("statement %s grants %s without requiring the %s tag: %v", s.Sid, a, tagCycle, s.Condition)
+			}
+			if s.Resource == "*" {
+				t.Errorf("statement %s grants %s on every resource; want images and snapshots", s.Sid, a)
+			}
+		}
+	}
+	if found != 2 {
+		t.Errorf("retention's delete actions granted %d times, want each once", found)
+	}
+}
