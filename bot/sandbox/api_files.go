@@ -46,7 +46,7 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 	if s.injectFault(w, "upload") {
 		return
 	}
-	content, err := readUploadBody(r)
+	content, size, err := readUploadBody(r, s.opts.DiscardUploads)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -63,27 +63,37 @@ func (s *Server) serveUpload(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown or used upload URL", http.StatusNotFound)
 		return
 	}
-	f.content, f.uploaded = content, true
+	f.content, f.size, f.uploaded = content, size, true
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = fmt.Fprintf(w, "OK - %d", len(content))
+	_, _ = fmt.Fprintf(w, "OK - %d", size)
 }
 
-func readUploadBody(r *http.Request) ([]byte, error) {
+func readUploadBody(r *http.Request, discard bool) ([]byte, int, error) {
 	body := io.LimitReader(r.Body, maxUpload+1)
 	ct, params, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if ct != "multipart/form-data" {
-		return io.ReadAll(body)
+		return readUpload(body, discard)
 	}
 	mr := multipart.NewReader(body, params["boundary"])
 	for {
 		p, err := mr.NextPart()
 		if err != nil {
-			return nil, fmt.Errorf("multipart upload without a file part: %w", err)
+			return nil, 0, fmt.Errorf("multipart upload without a file part: %w", err)
 		}
 		if p.FileName() != "" || p.FormName() == "file" {
-			return io.ReadAll(p)
+			return readUpload(p, discard)
 		}
 	}
+}
+
+// readUpload reads a file's bytes, or only counts them when discard is set.
+func readUpload(r io.Reader, discard bool) ([]byte, int, error) {
+	if discard {
+		n, err := io.Copy(io.Discard, r)
+		return nil, int(n), err
+	}
+	b, err := io.ReadAll(r)
+	return b, len(b), err
 }
 
 // filesCompleteUploadExternal is step 3: name the uploaded files and share
@@ -111,8 +121,8 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) (map[string]any, *ap
 		if f == nil || !f.uploaded || f.completed {
 			return nil, errCode("file_not_found", sum.ID+" was not uploaded or is already complete")
 		}
-		if len(f.content) != f.length {
-			return nil, errCode("invalid_arguments", fmt.Sprintf("%s: uploaded %d bytes, declared length %d", f.id, len(f.content), f.length))
+		if f.size != f.length {
+			return nil, errCode("invalid_arguments", fmt.Sprintf("%s: uploaded %d bytes, declared length %d", f.id, f.size, f.length))
 		}
 		files = append(files, f)
 	}

@@ -45,6 +45,11 @@ type Options struct {
 	// through Handler rather than Start; Start sets it.
 	BaseURL string
 
+	// DiscardUploads counts each uploaded file's bytes without keeping
+	// them (a file then downloads empty): a load harness measuring the
+	// bot's memory must not count the workspace's copy of every report.
+	DiscardUploads bool
+
 	Now func() time.Time
 	Log *slog.Logger
 }

@@ -143,7 +143,7 @@ func (s *Server) renderMessageLocked(m *message, viewer string, dir directory) s
 				f.id, html.EscapeString("/files/"+f.id+"/"+pathEscape(f.name)), html.EscapeString(f.title))
 		}
 		fmt.Fprintf(&sb, `<a class="file" data-file-id="%s" href="%s" download>📎 %s <span class="file-meta">%s, %d bytes</span></a>`,
-			f.id, html.EscapeString("/files/"+f.id+"/"+pathEscape(f.name)), html.EscapeString(f.title), html.EscapeString(f.name), len(f.content))
+			f.id, html.EscapeString("/files/"+f.id+"/"+pathEscape(f.name)), html.EscapeString(f.title), html.EscapeString(f.name), f.size)
 	}
 	if m.threadTS == "" {
 		var replies []string

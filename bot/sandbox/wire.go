@@ -85,7 +85,7 @@ func (s *Server) wireFileLocked(f *file) wireFile {
 		ID: f.id, Created: f.created.Unix(), Timestamp: f.created.Unix(),
 		Name: f.name, Title: f.title, Mimetype: mt, Filetype: ext,
 		PrettyType: strings.ToUpper(ext), User: f.user, Mode: "hosted",
-		Size: len(f.content), URLPrivate: u, URLPrivateDownload: u + "?download=1",
+		Size: f.size, URLPrivate: u, URLPrivateDownload: u + "?download=1",
 	}
 }
 

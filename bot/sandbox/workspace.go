@@ -82,7 +82,8 @@ type file struct {
 	user      string
 	length    int    // declared in files.getUploadURLExternal
 	uploadKey string // the secret part of the upload URL
-	content   []byte
+	content   []byte // nil when Options.DiscardUploads
+	size      int    // bytes uploaded
 	uploaded  bool
 	completed bool
 	channel   string

@@ -178,6 +178,7 @@ func newWorld(ctx context.Context, o Options, st state.Store) (*world, error) {
 	}
 	sbOpts := sandbox.DefaultOptions()
 	sbOpts.Log = o.Log
+	sbOpts.DiscardUploads = true // the figures are the bot's memory, not the workspace's
 	w.slack = sandbox.New(sbOpts)
 	if _, err := w.slack.Start(""); err != nil {
 		return nil, err
