@@ -288,51 +288,34 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 			stop()
 			return true
 		}
-		for _, c := range active {
-			i := c.Current()
-			if i < 0 || c.Status != runbooks.StatusRunning || c.Stages[i].Phase != runbooks.PhaseApproval {
-				continue
-			}
-			s := c.Stages[i]
+		// The first approver, then a second one where four eyes need two.
+		approve := func(id, stage string, rev int64, approvals int) {
 			who := crashApprover
-			if len(s.Approvals) > 0 {
+			if approvals > 0 {
 				who = crashSecond
 			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: c.ID, Stage: s.Name, Action: runbooks.Approve, Actor: who,
-				SeenRevision: c.Revision, InteractionID: "click-" + c.ID + "-" + s.Name + "-" + who})
+			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: id, Stage: stage, Action: runbooks.Approve, Actor: who,
+				SeenRevision: rev, InteractionID: "click-" + id + "-" + stage + "-" + who})
+		}
+		for _, c := range active {
+			if i := c.Current(); i >= 0 && c.Status == runbooks.StatusRunning && c.Stages[i].Phase == runbooks.PhaseApproval {
+				approve(c.ID, c.Stages[i].Name, c.Revision, len(c.Stages[i].Approvals))
+			}
 		}
 		for _, d := range deploys {
-			if d.Status != runbooks.DeployAwaitingApproval {
-				continue
+			if d.Status == runbooks.DeployAwaitingApproval {
+				approve(d.ID, "", d.Revision, len(d.Approvals))
 			}
-			who := crashApprover
-			if len(d.Approvals) > 0 {
-				who = crashSecond
-			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: d.ID, Action: runbooks.Approve, Actor: who,
-				SeenRevision: d.Revision, InteractionID: "click-" + d.ID + "-" + who})
 		}
 		for _, r := range rems {
-			if r.Status != runbooks.RemAwaitingApproval {
-				continue
+			if r.Status == runbooks.RemAwaitingApproval {
+				approve(r.ID, "", r.Revision, len(r.Approvals))
 			}
-			who := crashApprover
-			if len(r.Approvals) > 0 {
-				who = crashSecond
-			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: r.ID, Action: runbooks.Approve, Actor: who,
-				SeenRevision: r.Revision, InteractionID: "click-" + r.ID + "-" + who})
 		}
 		for _, rb := range open {
-			if rb.Status != runbooks.RollbackAwaitingApproval {
-				continue
+			if rb.Status == runbooks.RollbackAwaitingApproval {
+				approve(rb.ID, "", rb.Revision, len(rb.Approvals))
 			}
-			who := crashApprover
-			if len(rb.Approvals) > 0 {
-				who = crashSecond
-			}
-			_, _ = e.Decide(ctx, runbooks.Decision{Cycle: rb.ID, Action: runbooks.Approve, Actor: who,
-				SeenRevision: rb.Revision, InteractionID: "click-" + rb.ID + "-" + who})
 		}
 		return false
 	})

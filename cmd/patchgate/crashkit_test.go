@@ -13,6 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
 
@@ -180,4 +183,40 @@ func killWhileMoving(t *testing.T, c crashChild, cfgPath, reports string, maxKil
 	}
 	waitChild(t, func() *exec.Cmd { c, _ := startChild(t, c, cfgPath, reports); return c }(), 3*time.Minute)
 	return kills
+}
+
+// simCrashConfig writes the config of a crash test on the simulated fleet
+// (one tenant, the rollback tests' pipeline, the sim's state in a file the
+// children share) with extra appended, and returns its path, the reports
+// directory and the tenant's name.
+func simCrashConfig(t *testing.T, backend, prefix, extra string) (cfgPath, reports, tenant string) {
+	t.Helper()
+	dir := t.TempDir()
+	tenants := sim.GenerateTenants(1, 11)
+	cfgPath = filepath.Join(dir, "patchgate.yaml")
+	writeRollbackConfig(t, cfgPath, crashStoreYAML(t, backend, dir, prefix), filepath.Join(dir, "sim.json"), tenants)
+	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.WriteString(extra); err != nil {
+		t.Fatal(err)
+	}
+	return cfgPath, filepath.Join(dir, "reports"), tenants[0].Name
+}
+
+// crashApp builds the app on cfgPath in the test's process (between
+// children, or before the first), with the clock when one is given.
+func crashApp(t *testing.T, cfgPath, reports string, clock runbooks.Clock) *app {
+	t.Helper()
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := build(context.Background(), cfg, wiring{reports: reports, clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }

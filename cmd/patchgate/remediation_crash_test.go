@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -41,31 +38,13 @@ func TestConfigEventRemediationCrashMidPatch(t *testing.T) {
 }
 
 func remediationCrashRun(t *testing.T, backend string) {
-	dir := t.TempDir()
-	tenants := sim.GenerateTenants(1, 11)
-	cfgPath := filepath.Join(dir, "patchgate.yaml")
-	writeRollbackConfig(t, cfgPath, crashStoreYAML(t, backend, dir, "remcrash"), filepath.Join(dir, "sim.json"), tenants)
-	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(f, "remediation: {debounce: 1m, compliance_timeout: 10m}\n")
-	f.Close()
-	reports := filepath.Join(dir, "reports")
+	cfgPath, reports, tn := simCrashConfig(t, backend, "remcrash", "remediation: {debounce: 1m, compliance_timeout: 10m}\n")
 	ctx := context.Background()
-	tn := tenants[0].Name
 
 	// Three production instances fell out of compliance two minutes ago, so
 	// the one-minute debounce window has closed when the first child starts.
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
 	then := time.Now().Add(-2 * time.Minute)
-	a, err := build(ctx, cfg, wiring{reports: reports, clock: runbooks.ClockFunc(func() time.Time { return then })})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := crashApp(t, cfgPath, reports, runbooks.ClockFunc(func() time.Time { return then }))
 	hosts, err := a.fleet.Peek(tn + "/production")
 	if err != nil || len(hosts) < 3 {
 		t.Fatalf("production hosts: %d %v", len(hosts), err)
@@ -84,14 +63,7 @@ func remediationCrashRun(t *testing.T, backend string) {
 	kills := killWhileMoving(t, remediationChild, cfgPath, reports, 40, 4*time.Minute,
 		func() int64 { return kindProgress(t, cfgPath, backend, "remediation", id) })
 
-	cfg, err = config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err = build(ctx, cfg, wiring{reports: reports})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a = crashApp(t, cfgPath, reports, nil)
 	r, err := a.engine.GetRemediation(ctx, id)
 	if err != nil {
 		t.Fatal(err)

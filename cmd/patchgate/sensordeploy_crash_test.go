@@ -4,17 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/patchgate/patchgate/state/redisstore/redistest"
 )
 
 // The sensor deployment crash test runs `serve` as a child process, requests
@@ -42,34 +37,11 @@ func TestSensorDeployCrashResume(t *testing.T) {
 }
 
 func deployCrashRun(t *testing.T, backend string) {
-	dir := t.TempDir()
-	store := fmt.Sprintf("store:\n  backend: bolt\n  bolt: {path: %s}\n", filepath.Join(dir, "state.db"))
-	if backend == "redis" {
-		sock := redistest.Start(t)
-		store = fmt.Sprintf("store:\n  backend: redis\n  redis: {network: unix, addr: %s, prefix: sdcrash}\n", sock)
-	}
-	tenants := sim.GenerateTenants(1, 11)
-	cfgPath := filepath.Join(dir, "patchgate.yaml")
-	writeRollbackConfig(t, cfgPath, store, filepath.Join(dir, "sim.json"), tenants)
-	f, err := os.OpenFile(cfgPath, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fmt.Fprintf(f, "edr:\n  deploy: {batch_size: 1, concurrency: 2, register_wait: 1m}\n")
-	f.Close()
-	reports := filepath.Join(dir, "reports")
+	cfgPath, reports, tn := simCrashConfig(t, backend, "sdcrash", "edr:\n  deploy: {batch_size: 1, concurrency: 2, register_wait: 1m}\n")
 	ctx := context.Background()
-	tn := tenants[0].Name
 
 	// Production's hosts lose their sensors (persisted in the sim's state).
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := build(ctx, cfg, wiring{reports: reports})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := crashApp(t, cfgPath, reports, nil)
 	if err := a.fleet.SetHostFault(tn+"/production", sim.FaultNoSensor); err != nil {
 		t.Fatal(err)
 	}
@@ -86,14 +58,7 @@ func deployCrashRun(t *testing.T, backend string) {
 
 	kills := killWhileMoving(t, deployChild, cfgPath, reports, 40, 4*time.Minute,
 		func() int64 { return deployProgress(t, cfgPath, backend, id) })
-	cfg, err = config.Load(cfgPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err = build(ctx, cfg, wiring{reports: reports})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a = crashApp(t, cfgPath, reports, nil)
 	d, err := a.engine.GetSensorDeploy(ctx, id)
 	if err != nil {
 		t.Fatal(err)
