@@ -8,6 +8,7 @@ import (
 	"github.com/patchgate/patchgate/config"
 	"github.com/patchgate/patchgate/providers/azure"
 	"github.com/patchgate/patchgate/providers/multi"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // azureCloud builds the Azure provider from providers.azure; ok is false
@@ -26,7 +27,8 @@ func azureCloud(_ context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 	if err != nil {
 		return multi.Cloud{}, false, err
 	}
-	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p}
+	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p,
+		Catalog: p.Catalog(cloudTargets(cfg, runbooks.Azure))}
 	if cfg.EDR.Deploy.Azure.Enabled() {
 		c.SensorInstaller = p
 	}

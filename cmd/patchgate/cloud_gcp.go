@@ -23,7 +23,7 @@ func gcpCloud(ctx context.Context, cfg *config.Config, w wiring) (c multi.Cloud,
 		return multi.Cloud{}, false, err
 	}
 	c = multi.Cloud{Inventory: p, Backups: p, Patcher: p, Findings: p, Restorer: p,
-		Catalog: p.Catalog(cloudAccounts(cfg, runbooks.GCP))}
+		Catalog: p.Catalog(cloudTargets(cfg, runbooks.GCP))}
 	if cfg.EDR.Deploy.GCP.Enabled() {
 		c.SensorInstaller = p
 	}

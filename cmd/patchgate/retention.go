@@ -22,22 +22,6 @@ func backupCatalog(a *app) (runbooks.BackupCatalog, error) {
 	return a.catalog, nil
 }
 
-// cloudAccounts are the accounts (GCP projects, Azure subscriptions) the
-// tenants' targets in cloud name, where retention looks for backups.
-func cloudAccounts(cfg *config.Config, cloud runbooks.Cloud) []string {
-	var out []string
-	for _, t := range cfg.Tenants() {
-		for _, env := range t.Environments {
-			for _, tg := range env.Targets {
-				if tg.Cloud == cloud {
-					out = append(out, tg.Account)
-				}
-			}
-		}
-	}
-	return out
-}
-
 // retentionJobs is the daily retention run under the scheduler lease.
 func retentionJobs(cfg *config.Config, a *app, log *slog.Logger) []namedJob {
 	if a.catalog == nil {

@@ -15,10 +15,13 @@ import (
 // deletePoll is how often a snapshot deletion's operation is read.
 const deletePoll = time.Second
 
-// Catalog is the retention job's view of the pre-patch snapshots in
-// projects (the projects the tenants' GCP targets name).
-func (p *Provider) Catalog(projects []string) runbooks.BackupCatalog {
-	ps := slices.Clone(projects)
+// Catalog is the retention job's view of the pre-patch snapshots in the
+// projects the tenants' GCP targets name.
+func (p *Provider) Catalog(targets []runbooks.Target) runbooks.BackupCatalog {
+	var ps []string
+	for _, t := range targets {
+		ps = append(ps, t.Account)
+	}
 	slices.Sort(ps)
 	return &catalog{p: p, projects: slices.Compact(ps)}
 }

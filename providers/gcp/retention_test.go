@@ -34,7 +34,7 @@ func TestBackupRetentionGCP(t *testing.T) {
 		t.Fatal(err)
 	}
 	pollBackup(t, p, h)
-	cat := p.Catalog([]string{"dr-proj", "dr-proj"})
+	cat := p.Catalog([]runbooks.Target{prodDR.Targets[1], prodDR.Targets[1]})
 
 	listed, err := cat.ListPrePatchBackups(ctx)
 	if err != nil {

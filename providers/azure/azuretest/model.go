@@ -73,7 +73,8 @@ type Snapshot struct {
 	Source             string // creationData.sourceResourceId
 	CreateOption       string
 	Incremental        bool
-	State              string // provisioningState
+	State              string    // provisioningState
+	Created            time.Time // timeCreated
 	gets               int
 }
 

@@ -3,6 +3,7 @@ package azuretest
 import (
 	"net/http"
 	"strings"
+	"time"
 )
 
 // snapshotRoute serves Microsoft.Compute/snapshots: list by resource group,
@@ -30,6 +31,8 @@ func (s *Server) snapshotRoute(w http.ResponseWriter, r *http.Request, sub, rg s
 		writeJSON(w, http.StatusOK, snapshotJSON(sn))
 	case len(seg) == 1 && r.Method == http.MethodPut:
 		s.putSnapshot(w, r, sub, rg, seg[0])
+	case len(seg) == 1 && r.Method == http.MethodDelete:
+		s.deleteSnapshot(w, sub, rg, seg[0])
 	default:
 		armError(w, http.StatusNotFound, "InvalidResourceType", "unknown path "+r.URL.Path)
 	}
@@ -72,7 +75,7 @@ func (s *Server) putSnapshot(w http.ResponseWriter, r *http.Request, sub, rg, na
 	key := strings.ToLower(id)
 	sn, ok := s.snapshots[key]
 	if !ok {
-		sn = &Snapshot{ID: id, Name: name, State: "Creating"}
+		sn = &Snapshot{ID: id, Name: name, State: "Creating", Created: time.Now().UTC()}
 		s.snapshots[key] = sn
 	}
 	sn.Location, sn.Tags, sn.Source = b.Location, b.Tags, b.Properties.CreationData.SourceResourceID
@@ -88,6 +91,7 @@ func snapshotJSON(sn *Snapshot) map[string]any {
 			"creationData":      map[string]any{"createOption": sn.CreateOption, "sourceResourceId": sn.Source},
 			"incremental":       sn.Incremental,
 			"provisioningState": sn.State,
+			"timeCreated":       sn.Created.Format(time.RFC3339Nano),
 		},
 	}
 }
