@@ -63,6 +63,7 @@ func (c *Config) EngineConfig() runbooks.Config {
 	e.Freezes = c.engineFreezes()
 	e.Remediation.Debounce = c.Remediation.Debounce
 	e.Remediation.ComplianceTimeout = c.Remediation.ComplianceTimeout
+	e.Remediation.CompliancePoll = c.Remediation.CompliancePoll
 	e.Prevention = c.PreventionSettings()
 	e.SensorDeploy = c.EDR.Deploy.Settings()
 	return e

@@ -34,6 +34,8 @@ type Remediation struct {
 	// ComplianceTimeout is how long after patching the runbook waits for
 	// Config to report the instances COMPLIANT.
 	ComplianceTimeout time.Duration
+	// CompliancePoll is how often Config is read meanwhile.
+	CompliancePoll time.Duration
 	// HTTPListen is where the signed HTTP intake (POST /events/config)
 	// listens; empty: no HTTP intake. HTTPSecret is its HMAC key.
 	HTTPListen string
@@ -47,7 +49,7 @@ func (r Remediation) Enabled() bool { return r.QueueURL != "" || r.HTTPListen !=
 
 func remediationDefaults() Remediation {
 	return Remediation{Rules: []string{DefaultRemediationRule}, Debounce: runbooks.DefaultRemediationDebounce,
-		ComplianceTimeout: runbooks.DefaultComplianceTimeout, Workers: 8}
+		ComplianceTimeout: runbooks.DefaultComplianceTimeout, CompliancePoll: runbooks.DefaultCompliancePoll, Workers: 8}
 }
 
 func (d *decoder) remediationSection(r *Remediation) func(*yaml.Node, string) {
@@ -57,6 +59,7 @@ func (d *decoder) remediationSection(r *Remediation) func(*yaml.Node, string) {
 		field{"rules", "Config rules whose compliance changes start remediations; events of other rules are refused.", d.strs(&r.Rules)},
 		field{"debounce", "How long a tenant's remediation collects events before its card asks for approval: one card per tenant per window.", d.duration(&r.Debounce, "m")},
 		field{"compliance_timeout", "How long after patching to wait for Config to report the instances COMPLIANT before the card says they are not.", d.duration(&r.ComplianceTimeout, "m")},
+		field{"compliance_poll", "How often Config's verdicts are read while waiting for COMPLIANT (GetComplianceDetailsByConfigRule, paged through the rule's results).", d.duration(&r.CompliancePoll, "s")},
 		field{"http_listen", "Address of the signed HTTP intake `POST /events/config` (for estates that forward the event otherwise); empty: none.", d.str(&r.HTTPListen)},
 		field{"http_secret", "HMAC-SHA256 key of the HTTP intake (header `X-Patchgate-Signature: sha256=<hex of HMAC(timestamp.body)>` with `X-Patchgate-Timestamp`). Required with `http_listen`.", text(d, &r.HTTPSecret)},
 		field{"workers", "Queue messages handled at once per replica.", d.integer(&r.Workers)},
@@ -102,6 +105,9 @@ func (d *decoder) checkRemediation(c *Config) {
 	}
 	if r.ComplianceTimeout < 5*time.Minute {
 		d.at("remediation.compliance_timeout", "must be at least 5m (Config evaluates in minutes), got %s", r.ComplianceTimeout)
+	}
+	if r.CompliancePoll < 10*time.Second || r.CompliancePoll > r.ComplianceTimeout {
+		d.at("remediation.compliance_poll", "must be between 10s and compliance_timeout (%s), got %s", r.ComplianceTimeout, r.CompliancePoll)
 	}
 	if r.HTTPListen != "" {
 		if _, _, err := net.SplitHostPort(r.HTTPListen); err != nil {

@@ -20,6 +20,18 @@ import (
 // sqsLongPoll is the wait of one ReceiveMessage, SQS's longest.
 const sqsLongPoll = 20 * time.Second
 
+// intakeTags is where triage reads instance tags: EC2 through providers.aws,
+// or the simulated fleet's AWS hosts when AWS is simulated (kind sim).
+func intakeTags(a *app) (events.Tagger, error) {
+	switch {
+	case a.aws != nil:
+		return a.aws, nil
+	case a.fleet != nil:
+		return a.fleet, nil
+	}
+	return nil, errors.New("remediation: triage reads instance tags from EC2; configure providers.aws")
+}
+
 // runIntake starts the remediation intake the remediation section asks
 // for: the SQS poller (on every replica: SQS hands a message to one reader
 // at a time and the engine's claims on the event id record it once) and
@@ -30,11 +42,12 @@ func runIntake(ctx context.Context, g *errgroup.Group, cfg *config.Config, a *ap
 		return nil
 	}
 	var sink events.Sink = a.engine
-	if a.aws == nil {
-		return errors.New("remediation: triage reads instance tags from EC2; configure providers.aws")
+	tags, err := intakeTags(a)
+	if err != nil {
+		return err
 	}
 	ec := cfg.EngineConfig()
-	in := events.NewIntake(sink, events.NewTriage(cfg.Tenants(), a.aws, w.clock), r.Rules, log.With("component", "intake"))
+	in := events.NewIntake(sink, events.NewTriage(cfg.Tenants(), tags, w.clock), r.Rules, log.With("component", "intake"))
 	if r.QueueURL != "" {
 		p, err := events.NewPoller(a.aws.SQS(sqsLongPoll), in, events.PollerConfig{QueueURL: r.QueueURL, Wait: sqsLongPoll,
 			Workers: r.Workers, StepTimeout: ec.StepTimeout}, log.With("component", "intake"))

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -77,6 +78,9 @@ type hostMut struct {
 	PatchFail      bool   `json:"patch_fail,omitempty"`
 	PostPatchRFM   bool   `json:"post_patch_rfm,omitempty"`
 	AppBreaks      bool   `json:"app_breaks,omitempty"`
+	// Patches released after the host's cycle (ReleasePatches).
+	Released        time.Time `json:"released,omitzero"`
+	ReleasedPatches int       `json:"released_patches,omitempty"`
 }
 
 // set turns fault k on or off.

@@ -180,7 +180,7 @@ func (f *Fleet) view(i int, now time.Time) runbooks.Host {
 		}
 		h.SensorRFM = h.HasSensor && (m.PostPatchRFM || !supports(h.SensorVersion, h.Kernel))
 	}
-	return h
+	return f.afterRelease(i, h, m, now)
 }
 
 func (f *Fleet) now() time.Time { return f.cfg.Clock.Now() }
