@@ -41,7 +41,7 @@ func checkRemediationDemo(t *testing.T, out string, sb *sandbox.Server, roots []
 		return rest
 	}
 	card := string(cards[0].Blocks) + cards[0].Text
-	if !strings.Contains(card, "COMPLIANT") || strings.Contains(card, `"action_id":"approve"`) {
+	if !strings.Contains(card, "COMPLIANT") || strings.Contains(card, `"action_id":"patchgate.approve"`) {
 		t.Errorf("the card does not show the remediation resolved (COMPLIANT, no Approve button): %s", card)
 	}
 	return rest
