@@ -35,9 +35,10 @@ import (
 //	vs-path      wall-ms / path-ms (target ≤ 1.3)
 //	cpu-ms       process CPU per inventory of 10,000 instances (target
 //	             ≤ 300 ms); the fake shares the process, so this includes its
-//	             own encoding and is an upper bound on the provider's (a CPU
-//	             profile splits the two: the fake's goroutines are labelled
-//	             side=fake)
+//	             own HTTP serving and is an upper bound on the provider's (a
+//	             CPU profile splits the two: the fake's goroutines are
+//	             labelled side=fake, the fleet's building side=setup, and
+//	             what is left is the provider's)
 //	calls        every call the fake answered
 //	conns        connections the provider opened to the fake
 //	seq-ms, speedup  with PATCHGATE_BENCH_SEQ=1 only: the same calls made one
@@ -65,12 +66,21 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "fake")))
 	fake := awstest.NewServer(b)
 	pprof.SetGoroutineLabels(ctx)
-	env, cfg := fleet(fake, accounts, perAccount)
-	extra := 10000 - accounts*perAccount // 4: put them in the first account
-	for i := range extra {
-		fake.Add(awstest.Instance{ID: fmt.Sprintf("i-extra%04d", i), Account: env.Targets[0].Account, Name: "extra",
-			Tags: map[string]string{"patchgate": "yes"}})
-	}
+	// Building the fleet (the fake encodes its answers as instances are
+	// added) is labelled side=setup, so the unlabelled samples of a
+	// profile are the provider's alone.
+	var (
+		env   runbooks.Environment
+		cfg   Config
+		extra = 10000 - accounts*perAccount // 4: put them in the first account
+	)
+	pprof.Do(ctx, pprof.Labels("side", "setup"), func(context.Context) {
+		env, cfg = fleet(fake, accounts, perAccount)
+		for i := range extra {
+			fake.Add(awstest.Instance{ID: fmt.Sprintf("i-extra%04d", i), Account: env.Targets[0].Account, Name: "extra",
+				Tags: map[string]string{"patchgate": "yes"}})
+		}
+	})
 	fake.Latency = latency
 	cfg.AccountConcurrency = conc
 
