@@ -79,9 +79,9 @@ func decodeInstanceInformation(body []byte) (*ssm.DescribeInstanceInformationOut
 	return out, nil
 }
 
-// decodePatchStates reads a DescribeInstancePatchStates answer: each
-// entry's InstanceId, MissingCount, Operation, OperationEndTime and
-// LastNoRebootInstallOperationTime, and the NextToken.
+// decodePatchStates reads a DescribeInstancePatchStates answer: every
+// member of each InstancePatchState (the inventory reads a few, the patch
+// verification others), and the NextToken.
 func decodePatchStates(body []byte) (*ssm.DescribeInstancePatchStatesOutput, error) {
 	out := &ssm.DescribeInstancePatchStatesOutput{}
 	s := jsonScanner{b: body}
@@ -95,25 +95,7 @@ func decodePatchStates(body []byte) (*ssm.DescribeInstancePatchStatesOutput, err
 			}
 			return s.array(func() error {
 				var st ssmtypes.InstancePatchState
-				err := s.object(func(key []byte) error {
-					switch string(key) {
-					case "InstanceId":
-						return optString(&s, &st.InstanceId)
-					case "MissingCount":
-						f, err := s.number()
-						st.MissingCount = int32(f)
-						return err
-					case "Operation":
-						v, err := s.str()
-						st.Operation = ssmtypes.PatchOperationType(v)
-						return err
-					case "OperationEndTime":
-						return optTime(&s, &st.OperationEndTime)
-					case "LastNoRebootInstallOperationTime":
-						return optTime(&s, &st.LastNoRebootInstallOperationTime)
-					}
-					return s.skip()
-				})
+				err := s.object(func(key []byte) error { return patchStateMember(&s, key, &st) })
 				out.InstancePatchStates = append(out.InstancePatchStates, st)
 				return err
 			})
@@ -127,6 +109,81 @@ func decodePatchStates(body []byte) (*ssm.DescribeInstancePatchStatesOutput, err
 		return nil, fmt.Errorf("decode DescribeInstancePatchStates response: %w", err)
 	}
 	return out, nil
+}
+
+// patchStateMember reads member key of an InstancePatchState into st.
+func patchStateMember(s *jsonScanner, key []byte, st *ssmtypes.InstancePatchState) error {
+	switch string(key) {
+	case "BaselineId":
+		return optString(s, &st.BaselineId)
+	case "InstanceId":
+		return optString(s, &st.InstanceId)
+	case "PatchGroup":
+		return optString(s, &st.PatchGroup)
+	case "InstallOverrideList":
+		return optString(s, &st.InstallOverrideList)
+	case "OwnerInformation":
+		return optString(s, &st.OwnerInformation)
+	case "SnapshotId":
+		return optString(s, &st.SnapshotId)
+	case "Operation":
+		v, err := s.str()
+		st.Operation = ssmtypes.PatchOperationType(v)
+		return err
+	case "RebootOption":
+		v, err := s.str()
+		st.RebootOption = ssmtypes.RebootOption(v)
+		return err
+	case "OperationStartTime":
+		return optTime(s, &st.OperationStartTime)
+	case "OperationEndTime":
+		return optTime(s, &st.OperationEndTime)
+	case "LastNoRebootInstallOperationTime":
+		return optTime(s, &st.LastNoRebootInstallOperationTime)
+	case "FailedCount":
+		return countMember(s, &st.FailedCount)
+	case "InstalledCount":
+		return countMember(s, &st.InstalledCount)
+	case "InstalledOtherCount":
+		return countMember(s, &st.InstalledOtherCount)
+	case "MissingCount":
+		return countMember(s, &st.MissingCount)
+	case "NotApplicableCount":
+		return countMember(s, &st.NotApplicableCount)
+	case "AvailableSecurityUpdateCount":
+		return optCount(s, &st.AvailableSecurityUpdateCount)
+	case "CriticalNonCompliantCount":
+		return optCount(s, &st.CriticalNonCompliantCount)
+	case "InstalledPendingRebootCount":
+		return optCount(s, &st.InstalledPendingRebootCount)
+	case "InstalledRejectedCount":
+		return optCount(s, &st.InstalledRejectedCount)
+	case "OtherNonCompliantCount":
+		return optCount(s, &st.OtherNonCompliantCount)
+	case "SecurityNonCompliantCount":
+		return optCount(s, &st.SecurityNonCompliantCount)
+	case "UnreportedNotApplicableCount":
+		return optCount(s, &st.UnreportedNotApplicableCount)
+	}
+	return s.skip()
+}
+
+// countMember reads an integer member; null leaves it 0.
+func countMember(s *jsonScanner, p *int32) error {
+	f, err := s.number()
+	*p = int32(f)
+	return err
+}
+
+// optCount reads an optional integer member; null leaves it nil.
+func optCount(s *jsonScanner, p **int32) error {
+	if n, err := s.null(); n || err != nil {
+		return err
+	}
+	var v int32
+	err := countMember(s, &v)
+	*p = &v
+	return err
 }
 
 // optString sets *p to a string member, leaving it nil for null.

@@ -61,12 +61,12 @@ const describeInstanceInformationJSON = `{
 // DescribeInstancePatchStates answer (every InstancePatchState member).
 const describeInstancePatchStatesJSON = `{"InstancePatchStates":[
   {"BaselineId":"pb-0c10e65780EXAMPLE","CriticalNonCompliantCount":1,"FailedCount":0,"InstallOverrideList":"s3://bucket/list.yaml",
-   "InstalledCount":45,"InstalledOtherCount":396,"InstalledPendingRebootCount":0,"InstalledRejectedCount":0,
+   "InstalledCount":45,"AvailableSecurityUpdateCount":4,"InstalledOtherCount":396,"InstalledPendingRebootCount":0,"InstalledRejectedCount":0,
    "InstanceId":"i-1234567890abcdef0","LastNoRebootInstallOperationTime":1721744843.5,"MissingCount":3,"NotApplicableCount":2727,
    "Operation":"Scan","OperationEndTime":1.721745121E9,"OperationStartTime":1721745100,"OtherNonCompliantCount":0,
    "OwnerInformation":"owner \"x\"","PatchGroup":"","RebootOption":"NoReboot","SecurityNonCompliantCount":1,
    "SnapshotId":"b0e65479-79cc-4bb7-8ee3-EXAMPLE","UnreportedNotApplicableCount":-1},
-  {"InstanceId":"i-0598c7d356eba48d7","Operation":"Install","OperationEndTime":1698200400,"MissingCount":0,
+  {"InstanceId":"i-0598c7d356eba48d7","Operation":"Install","OperationEndTime":1698200400,"MissingCount":0,"FailedCount":2,
    "LastNoRebootInstallOperationTime":null,"BaselineId":"pb-1","OperationStartTime":1698200340}
 ],"NextToken":null}`
 
@@ -132,6 +132,12 @@ func TestInventoryLeanSSMMatchesTheSDK(t *testing.T) {
 	leanStates, err := c.DescribeInstancePatchStates(ctx, sin, leanPatchStates)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Patch states are read whole: patch verification reads FailedCount.
+	sdkJSON, _ := json.Marshal(sdkStates.InstancePatchStates)
+	leanJSON, _ := json.Marshal(leanStates.InstancePatchStates)
+	if string(leanJSON) != string(sdkJSON) {
+		t.Errorf("lean patch states\n%s\nSDK\n%s", leanJSON, sdkJSON)
 	}
 	want := joined(sdkInfo.InstanceInformationList, sdkStates.InstancePatchStates)
 	got := joined(leanInfo.InstanceInformationList, leanStates.InstancePatchStates)

@@ -16,6 +16,10 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 		jsonError(w, http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 		return
 	}
+	if op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" {
+		s.serveList(w, r, op)
+		return
+	}
 	var in map[string]any
 	own := op == "DescribeInstanceInformation" || op == "DescribeInstancePatchStates" || op == "DescribeInstancePatches" || op == "GetPatchBaseline" ||
 		op == "GetPatchBaselineForPatchGroup" || op == "GetDefaultPatchBaseline"
@@ -35,10 +39,6 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 	var out any
 	var err *apiError
 	switch op {
-	case "DescribeInstanceInformation":
-		out, err = s.describeInstanceInformation(in)
-	case "DescribeInstancePatchStates":
-		out = s.describePatchStates(in)
 	case "DescribeInstancePatches":
 		out = s.describeInstancePatches(in)
 	case "GetPatchBaseline":
@@ -56,10 +56,6 @@ func (s *Server) serveSSM(w http.ResponseWriter, r *http.Request, op string) {
 	}
 	if err != nil {
 		jsonError(w, http.StatusBadRequest, err.code, err.msg)
-		return
-	}
-	if l, ok := out.(rawList); ok {
-		l.write(w)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
@@ -87,15 +83,18 @@ func jsonError(w http.ResponseWriter, status int, code, msg string) {
 
 // page cuts items at NextToken (an offset) to at most MaxResults.
 func page[T any](in map[string]any, items []T, def int) ([]T, string) {
-	size := def
-	if v, ok := in["MaxResults"].(float64); ok && v > 0 {
-		size = int(v)
+	size, _ := in["MaxResults"].(float64)
+	token, _ := in["NextToken"].(string)
+	return pageAt(items, def, int(size), token)
+}
+
+// pageAt cuts items at token (an offset) to at most size (def if 0).
+func pageAt[T any](items []T, def, size int, token string) ([]T, string) {
+	if size <= 0 {
+		size = def
 	}
-	start := 0
-	if t, ok := in["NextToken"].(string); ok {
-		start, _ = strconv.Atoi(t)
-	}
-	start = min(start, len(items))
+	start, _ := strconv.Atoi(token)
+	start = min(max(start, 0), len(items))
 	end := min(start+size, len(items))
 	next := ""
 	if end < len(items) {
@@ -116,29 +115,65 @@ func strs(v any) []string {
 	return out
 }
 
+// listRequest is what the fake reads of a DescribeInstanceInformation or
+// DescribeInstancePatchStates request, decoded into types (the 10k-instance
+// benchmark makes 408 of these calls per inventory).
+type listRequest struct {
+	// Filters and the older InstanceInformationFilterList ("key",
+	// "valueSet") both name InstanceIds.
+	Filters                       []idFilterEntry
+	InstanceInformationFilterList []idFilterEntry
+	InstanceIds                   []string
+	MaxResults                    int
+	NextToken                     string
+}
+
+type idFilterEntry struct {
+	Key      string // matches "key" too: field names match case-insensitively
+	Values   []string
+	ValueSet []string `json:"valueSet"`
+}
+
+// serveList answers the two list calls the inventory makes.
+func (s *Server) serveList(w http.ResponseWriter, r *http.Request, op string) {
+	var in listRequest
+	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
+		jsonError(w, http.StatusBadRequest, "SerializationException", err.Error())
+		return
+	}
+	if op == "DescribeInstancePatchStates" {
+		s.describePatchStates(in).write(w)
+		return
+	}
+	out, err := s.describeInstanceInformation(in)
+	if err != nil {
+		jsonError(w, http.StatusBadRequest, err.code, err.msg)
+		return
+	}
+	out.write(w)
+}
+
 // idFilter reads the InstanceIds filter of DescribeInstanceInformation
-// (either filter list form).
-func idFilter(in map[string]any) []string {
-	for _, key := range []string{"Filters", "InstanceInformationFilterList"} {
-		fs, _ := in[key].([]any)
+// (either filter list form); nil when there is none.
+func (in listRequest) idFilter() []string {
+	for _, fs := range [][]idFilterEntry{in.Filters, in.InstanceInformationFilterList} {
 		for _, f := range fs {
-			m, _ := f.(map[string]any)
-			if m["Key"] == "InstanceIds" || m["key"] == "InstanceIds" {
-				return append(strs(m["Values"]), strs(m["valueSet"])...)
+			if f.Key == "InstanceIds" {
+				return append(f.Values, f.ValueSet...)
 			}
 		}
 	}
 	return nil
 }
 
-func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError) {
-	want := idFilter(in)
+func (s *Server) describeInstanceInformation(in listRequest) (rawList, *apiError) {
+	want := in.idFilter()
 	s.mu.Lock()
 	if s.RejectUnknownIDs {
 		for _, id := range want {
 			if i, ok := s.byID[id]; !ok || s.instances[i].SSM == nil {
 				s.mu.Unlock()
-				return nil, &apiError{"InvalidInstanceId", "Instances [[" + id + "]] not in a valid state for account"}
+				return rawList{}, &apiError{"InvalidInstanceId", "Instances [[" + id + "]] not in a valid state for account"}
 			}
 		}
 	}
@@ -149,7 +184,7 @@ func (s *Server) describeInstanceInformation(in map[string]any) (any, *apiError)
 		}
 	}
 	s.mu.Unlock()
-	items, next := page(in, list, 50)
+	items, next := pageAt(list, 50, in.MaxResults, in.NextToken)
 	return rawList{key: "InstanceInformationList", items: items, next: next}, nil
 }
 
@@ -186,8 +221,8 @@ func (s *Server) pick(ids []string) []Instance {
 	return out
 }
 
-func (s *Server) describePatchStates(in map[string]any) any {
-	want := strs(in["InstanceIds"])
+func (s *Server) describePatchStates(in listRequest) rawList {
+	want := in.InstanceIds
 	if want == nil {
 		want = []string{}
 	}
@@ -199,7 +234,7 @@ func (s *Server) describePatchStates(in map[string]any) any {
 		}
 	}
 	s.mu.Unlock()
-	items, next := page(in, list, 50)
+	items, next := pageAt(list, 50, in.MaxResults, in.NextToken)
 	return rawList{key: "InstancePatchStates", items: items, next: next}
 }
 
