@@ -52,12 +52,12 @@ func (p *Provider) targetHosts(ctx context.Context, t runbooks.Target, env strin
 	var vms []*armcompute.VirtualMachine
 	var hosts []runbooks.Host
 	for _, g := range groups {
-		v, err := listVMs(ctx, c, g)
+		v, err := p.listVMs(ctx, c, t.Account, g)
 		if err != nil {
 			return nil, err
 		}
 		vms = append(vms, selectVMs(v, t)...)
-		arcs, err := listArcs(ctx, c, g)
+		arcs, err := p.listArcs(ctx, c, t.Account, g)
 		if err != nil {
 			return nil, err
 		}
@@ -95,46 +95,56 @@ func (p *Provider) targetHosts(ctx context.Context, t runbooks.Target, env strin
 	return hosts, nil
 }
 
-func listVMs(ctx context.Context, c *subClients, group string) ([]*armcompute.VirtualMachine, error) {
+func (p *Provider) listVMs(ctx context.Context, c *subClients, sub, group string) ([]*armcompute.VirtualMachine, error) {
 	var out []*armcompute.VirtualMachine
 	if group == "" {
 		pager := c.vms.NewListAllPager(nil)
+		guard := p.pageGuard("compute virtualMachines.listAll of subscription " + sub)
 		for pager.More() {
 			page, err := pager.NextPage(ctx)
 			if err != nil {
 				return nil, fmt.Errorf("list virtual machines: %w", err)
 			}
 			out = append(out, page.Value...)
+			if err := guard.Next(str(page.NextLink)); err != nil {
+				return nil, fmt.Errorf("list virtual machines: %w", err)
+			}
 		}
 		return out, nil
 	}
 	pager := c.vms.NewListPager(group, nil)
+	guard := p.pageGuard("compute virtualMachines.list of resource group " + group + " in subscription " + sub)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("list virtual machines in resource group %s: %w", group, err)
 		}
 		out = append(out, page.Value...)
+		if err := guard.Next(str(page.NextLink)); err != nil {
+			return nil, fmt.Errorf("list virtual machines in resource group %s: %w", group, err)
+		}
 	}
 	return out, nil
 }
 
-func listArcs(ctx context.Context, c *subClients, group string) ([]*armhybridcompute.Machine, error) {
+func (p *Provider) listArcs(ctx context.Context, c *subClients, sub, group string) ([]*armhybridcompute.Machine, error) {
 	var out []*armhybridcompute.Machine
 	if group == "" {
 		pager := c.arcs.NewListBySubscriptionPager(nil)
+		guard := p.pageGuard("hybridcompute machines.listBySubscription of subscription " + sub)
 		for pager.More() {
 			page, err := pager.NextPage(ctx)
-			if stop, err := collectArcs(&out, page.MachineListResult, err, "the subscription"); stop || err != nil {
+			if stop, err := collectArcs(&out, page.MachineListResult, err, guard, "the subscription"); stop || err != nil {
 				return out, err
 			}
 		}
 		return out, nil
 	}
 	pager := c.arcs.NewListByResourceGroupPager(group, nil)
+	guard := p.pageGuard("hybridcompute machines.listByResourceGroup of resource group " + group + " in subscription " + sub)
 	for pager.More() {
 		page, err := pager.NextPage(ctx)
-		if stop, err := collectArcs(&out, page.MachineListResult, err, "resource group "+group); stop || err != nil {
+		if stop, err := collectArcs(&out, page.MachineListResult, err, guard, "resource group "+group); stop || err != nil {
 			return out, err
 		}
 	}
@@ -142,7 +152,7 @@ func listArcs(ctx context.Context, c *subClients, group string) ([]*armhybridcom
 }
 
 // collectArcs adds one page of Arc machines; stop says there are no more.
-func collectArcs(out *[]*armhybridcompute.Machine, page armhybridcompute.MachineListResult, err error, where string) (stop bool, _ error) {
+func collectArcs(out *[]*armhybridcompute.Machine, page armhybridcompute.MachineListResult, err error, guard *runbooks.PageGuard, where string) (stop bool, _ error) {
 	var re *azcore.ResponseError
 	if errors.As(err, &re) && re.StatusCode == http.StatusConflict && re.ErrorCode == "MissingSubscriptionRegistration" {
 		// Microsoft.HybridCompute was never registered: no Arc machines.
@@ -152,6 +162,9 @@ func collectArcs(out *[]*armhybridcompute.Machine, page armhybridcompute.Machine
 		return true, fmt.Errorf("list Arc machines in %s: %w", where, err)
 	}
 	*out = append(*out, page.Value...)
+	if err := guard.Next(str(page.NextLink)); err != nil {
+		return true, fmt.Errorf("list Arc machines in %s: %w", where, err)
+	}
 	return false, nil
 }
 

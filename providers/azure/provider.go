@@ -32,6 +32,16 @@ type Provider struct {
 	// tag and machine, so a later call polls them instead of starting new
 	// ones (an assessment takes minutes; one engine step does not).
 	assessing map[string]*assessment
+	// maxPages is PageGuard.Max of every paging loop (pageGuard; 0:
+	// runbooks.MaxPages); tests lower it.
+	maxPages int
+}
+
+// pageGuard guards one paging loop: the SDK's pagers follow whatever
+// nextLink the peer names, so a peer that hands one out forever (or the
+// same one again) would keep the step going forever.
+func (p *Provider) pageGuard(loop string) *runbooks.PageGuard {
+	return &runbooks.PageGuard{Loop: loop, Max: p.maxPages}
 }
 
 var (

@@ -113,6 +113,7 @@ func (p *Provider) taggedSnapshots(ctx context.Context, hosts []runbooks.Host, t
 			return nil, err
 		}
 		pager := c.snaps.NewListByResourceGroupPager(g[1], nil)
+		guard := p.pageGuard("compute snapshots.listByResourceGroup of resource group " + g[1] + " in subscription " + g[0])
 		for pager.More() {
 			page, err := pager.NextPage(ctx)
 			if err != nil {
@@ -122,6 +123,9 @@ func (p *Provider) taggedSnapshots(ctx context.Context, hosts []runbooks.Host, t
 				if s != nil && str(s.Tags[tagOp]) == tag && str(s.Tags[tagHost]) != "" {
 					found[strings.ToLower(str(s.Tags[tagHost]))] = str(s.ID)
 				}
+			}
+			if err := guard.Next(str(page.NextLink)); err != nil {
+				return nil, fmt.Errorf("list snapshots in resource group %s: %w", g[1], err)
 			}
 		}
 	}

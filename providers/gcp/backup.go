@@ -124,16 +124,19 @@ func (p *Provider) FindBackup(ctx context.Context, req runbooks.OpRequest) (stri
 func (p *Provider) taggedSnapshots(ctx context.Context, project, tag string) (map[string]string, error) {
 	out := map[string]string{}
 	f := fmt.Sprintf("(labels.%s = %q)", labelTag, labelValue(tag))
-	err := p.compute.Snapshots.List(project).Filter(f).Pages(ctx, func(page *compute.SnapshotList) error {
+	loop := "compute snapshots.list of project " + project + " labelled " + labelValue(tag)
+	err := p.compute.Snapshots.List(project).Filter(f).Pages(ctx, guarded(p, loop, snapshotsNext, func(page *compute.SnapshotList) error {
 		for _, s := range page.Items {
 			if id := s.Labels[labelHostID]; id != "" && s.Status != "FAILED" && s.Status != "DELETING" {
 				out[id] = s.Name
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, coded(fmt.Sprintf("list snapshots of project %s", project), err)
 	}
 	return out, nil
 }
+
+func snapshotsNext(l *compute.SnapshotList) string { return l.NextPageToken }

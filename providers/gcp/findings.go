@@ -59,31 +59,27 @@ func (p *Provider) EachPatchFindings(ctx context.Context, hosts []runbooks.Host,
 
 func (p *Provider) zoneFindings(ctx context.Context, project, zone string, hosts map[string]runbooks.Host, each func([]runbooks.PatchFinding) error) error {
 	parent := fmt.Sprintf("projects/%s/locations/%s/instances/-", project, zone)
-	guard := runbooks.PageGuard{Loop: "osconfig vulnerabilityReports.list of " + parent, Max: p.maxPages}
-	var stop error // each's error, or the guard's: returned as is
+	var stop error // each's error: returned as is
 	err := p.osconfig.Projects.Locations.Instances.VulnerabilityReports.List(parent).PageSize(100).
-		Pages(ctx, func(page *osconfig.ListVulnerabilityReportsResponse) error {
-			var out []runbooks.PatchFinding
-			for _, rep := range page.VulnerabilityReports {
-				h, ok := hosts[instanceIDOf(rep.Name)]
-				if !ok {
-					continue
-				}
-				for _, v := range rep.Vulnerabilities {
-					if f, ok := vulnFinding(h, v); ok {
-						out = append(out, f)
+		Pages(ctx, guarded(p, "osconfig vulnerabilityReports.list of "+parent, func(l *osconfig.ListVulnerabilityReportsResponse) string { return l.NextPageToken },
+			func(page *osconfig.ListVulnerabilityReportsResponse) error {
+				var out []runbooks.PatchFinding
+				for _, rep := range page.VulnerabilityReports {
+					h, ok := hosts[instanceIDOf(rep.Name)]
+					if !ok {
+						continue
+					}
+					for _, v := range rep.Vulnerabilities {
+						if f, ok := vulnFinding(h, v); ok {
+							out = append(out, f)
+						}
 					}
 				}
-			}
-			if len(out) > 0 {
-				if stop = each(out); stop != nil {
-					return stop
+				if len(out) > 0 {
+					stop = each(out)
 				}
-			}
-			// Pages would follow a repeated token round forever.
-			stop = guard.Next(page.NextPageToken)
-			return stop
-		})
+				return stop
+			}))
 	if stop != nil {
 		return stop
 	}

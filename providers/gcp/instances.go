@@ -36,7 +36,8 @@ func (p *Provider) instances(ctx context.Context, t runbooks.Target) ([]vm, erro
 		call = call.Filter(f)
 	}
 	var out []vm
-	err := call.Pages(ctx, func(page *compute.InstanceAggregatedList) error {
+	loop := "compute instances.aggregatedList of project " + t.Account
+	err := call.Pages(ctx, guarded(p, loop, func(l *compute.InstanceAggregatedList) string { return l.NextPageToken }, func(page *compute.InstanceAggregatedList) error {
 		// A zone that did not answer would silently drop its hosts from
 		// the gates; fail the listing instead.
 		for _, u := range page.Unreachables {
@@ -60,7 +61,7 @@ func (p *Provider) instances(ctx context.Context, t runbooks.Target) ([]vm, erro
 			}
 		}
 		return nil
-	})
+	}))
 	if err != nil {
 		return nil, coded(fmt.Sprintf("list instances of project %s", t.Account), err)
 	}

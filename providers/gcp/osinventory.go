@@ -24,12 +24,13 @@ func (p *Provider) reports(ctx context.Context, project, zone string) (map[strin
 	parent := fmt.Sprintf("projects/%s/locations/%s/instances/-", project, zone)
 	out := map[string]report{}
 	err := p.osconfig.Projects.Locations.Instances.Inventories.List(parent).View("FULL").PageSize(100).
-		Pages(ctx, func(page *osconfig.ListInventoriesResponse) error {
-			for _, inv := range page.Inventories {
-				out[instanceIDOf(inv.Name)] = reportOf(inv)
-			}
-			return nil
-		})
+		Pages(ctx, guarded(p, "osconfig inventories.list of "+parent, func(l *osconfig.ListInventoriesResponse) string { return l.NextPageToken },
+			func(page *osconfig.ListInventoriesResponse) error {
+				for _, inv := range page.Inventories {
+					out[instanceIDOf(inv.Name)] = reportOf(inv)
+				}
+				return nil
+			}))
 	if err != nil {
 		return nil, coded(fmt.Sprintf("list OS Config inventories of %s in %s", project, zone), err)
 	}

@@ -132,14 +132,16 @@ func (p *Provider) FindPatch(ctx context.Context, req runbooks.OpRequest) (strin
 // one that matches.
 func (p *Provider) findJob(ctx context.Context, project string, match func(*osconfig.PatchJob) bool) (*osconfig.PatchJob, error) {
 	var best *osconfig.PatchJob
-	err := p.osconfig.Projects.PatchJobs.List("projects/"+project).PageSize(100).Pages(ctx, func(page *osconfig.ListPatchJobsResponse) error {
-		for _, j := range page.PatchJobs {
-			if match(j) && (best == nil || ts(j.CreateTime).After(ts(best.CreateTime))) {
-				best = j
+	loop := "osconfig patchJobs.list of projects/" + project
+	err := p.osconfig.Projects.PatchJobs.List("projects/"+project).PageSize(100).Pages(ctx, guarded(p, loop, func(l *osconfig.ListPatchJobsResponse) string { return l.NextPageToken },
+		func(page *osconfig.ListPatchJobsResponse) error {
+			for _, j := range page.PatchJobs {
+				if match(j) && (best == nil || ts(j.CreateTime).After(ts(best.CreateTime))) {
+					best = j
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		}))
 	if err != nil {
 		return nil, coded(fmt.Sprintf("list patch jobs of project %s", project), err)
 	}

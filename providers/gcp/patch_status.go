@@ -103,12 +103,14 @@ func (p *Provider) failedInstances(ctx context.Context, job *osconfig.PatchJob) 
 }
 
 func (p *Provider) instanceDetails(ctx context.Context, job string, each func(*osconfig.PatchJobInstanceDetails)) error {
-	err := p.osconfig.Projects.PatchJobs.InstanceDetails.List(job).PageSize(100).Pages(ctx, func(page *osconfig.ListPatchJobInstanceDetailsResponse) error {
-		for _, d := range page.PatchJobInstanceDetails {
-			each(d)
-		}
-		return nil
-	})
+	loop := "osconfig patchJobs.instanceDetails.list of " + job
+	err := p.osconfig.Projects.PatchJobs.InstanceDetails.List(job).PageSize(100).Pages(ctx, guarded(p, loop, func(l *osconfig.ListPatchJobInstanceDetailsResponse) string { return l.NextPageToken },
+		func(page *osconfig.ListPatchJobInstanceDetailsResponse) error {
+			for _, d := range page.PatchJobInstanceDetails {
+				each(d)
+			}
+			return nil
+		}))
 	if err != nil {
 		return coded("list instance details of patch job "+job, err)
 	}

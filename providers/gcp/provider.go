@@ -18,7 +18,7 @@ type Provider struct {
 	cfg      Config
 	compute  *compute.Service
 	osconfig *osconfig.Service
-	// maxPages is PageGuard.Max of the findings' paging loop (0:
+	// maxPages is PageGuard.Max of every paging loop (guarded; 0:
 	// runbooks.MaxPages); tests lower it.
 	maxPages int
 

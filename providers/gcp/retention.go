@@ -37,7 +37,7 @@ type catalog struct {
 func (c *catalog) ListPrePatchBackups(ctx context.Context) ([]runbooks.HostBackup, error) {
 	var out []runbooks.HostBackup
 	for _, project := range c.projects {
-		err := c.p.compute.Snapshots.List(project).Pages(ctx, func(page *compute.SnapshotList) error {
+		err := c.p.compute.Snapshots.List(project).Pages(ctx, guarded(c.p, "compute snapshots.list of project "+project, snapshotsNext, func(page *compute.SnapshotList) error {
 			for _, s := range page.Items {
 				host := s.Labels[labelHostID]
 				if host == "" || s.Labels[labelTag] == "" || s.Status == "DELETING" || s.Status == "CREATING" {
@@ -49,7 +49,7 @@ func (c *catalog) ListPrePatchBackups(ctx context.Context) ([]runbooks.HostBacku
 					Source: sourceCompute, Account: project})
 			}
 			return nil
-		})
+		}))
 		if err != nil {
 			return nil, coded("list the pre-patch snapshots of project "+project, err)
 		}
