@@ -58,6 +58,10 @@ type stepKiller struct {
 	steps []string
 	kills int
 	armed bool // kill at the next request
+	// observe, when set, is called once each killed child has exited (no
+	// fake's lock held) with the steps seen so far: a crash test reads the
+	// fake's machine state between two steps there.
+	observe func(steps []string)
 }
 
 func newStepKiller() *stepKiller { return &stepKiller{} }
@@ -121,6 +125,10 @@ func (k *stepKiller) runKilled(t *testing.T, cfgPath, reports string, limit time
 		case err := <-done:
 			k.watch(nil)
 			if child.ProcessState.Sys().(syscall.WaitStatus).Signaled() {
+				if k.observe != nil {
+					steps, _ := k.sent()
+					k.observe(steps)
+				}
 				continue // killed at a step: the next child resumes
 			}
 			if err != nil {

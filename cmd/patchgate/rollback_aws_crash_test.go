@@ -57,6 +57,8 @@ func TestRollbackCrashAWS(t *testing.T) {
 				image, attached := rv.RootVolume(inst)
 				return attached && image != ""
 			},
+			// EC2 swaps the root volume inside the task: never without one.
+			attached: func() bool { _, attached := rv.RootVolume(inst); return attached },
 		}
 	})
 }

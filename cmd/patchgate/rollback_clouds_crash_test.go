@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -45,6 +46,12 @@ type crashCloud struct {
 	sends func() int
 	// bootDisk reports whether the VM has a boot disk now.
 	bootDisk func() bool
+	// attached reports whether the VM has any boot disk attached now (nil:
+	// bootDisk); bootless are the steps after which it may lawfully have
+	// none (the detach sent, the attach not yet done): a crash anywhere
+	// else must find one.
+	attached func() bool
+	bootless []string
 }
 
 // rollbackCloudCrash runs the crash test on bolt and redis, with a fresh
@@ -80,6 +87,21 @@ func rollbackCloudCrashRun(t *testing.T, backend string, c crashCloud, k *stepKi
 
 	out = cli("rollback", "request", cycle, "production", "--as", crashReq, "--reason", "regression after patching")
 	rbID := strings.Fields(strings.TrimPrefix(out, "requested "))[0]
+	attached := c.attached
+	if attached == nil {
+		attached = c.bootDisk
+	}
+	observed, bare := 0, 0
+	k.observe = func(steps []string) {
+		observed++
+		if attached() {
+			return
+		}
+		bare++
+		if len(steps) == 0 || !slices.Contains(c.bootless, steps[len(steps)-1]) {
+			t.Errorf("killed after steps %v: the VM had no boot disk outside the detach-attach window %v", steps, c.bootless)
+		}
+	}
 	k.runKilled(t, cfgPath, reports, 4*time.Minute)
 
 	cfg, err := config.Load(cfgPath)
@@ -132,7 +154,10 @@ func rollbackCloudCrashRun(t *testing.T, backend string, c crashCloud, k *stepKi
 	if kills < len(steps)-1 {
 		t.Errorf("%d kills for %d restore steps; the test did not kill between every two steps", kills, len(steps))
 	}
-	t.Logf("%s: %d kills over restore steps %v", backend, kills, steps)
+	if observed < kills {
+		t.Errorf("the VM was looked at after %d of %d kills", observed, kills)
+	}
+	t.Logf("%s: %d kills over restore steps %v; the VM had no boot disk after %d of them", backend, kills, steps, bare)
 	// The thread says where the VM stood at each step it went through.
 	told := map[string]bool{}
 	for _, ev := range evs {
@@ -191,6 +216,7 @@ func TestRollbackCrashGCP(t *testing.T) {
 			steps:     []string{"/create-disk", vm + "/stop", vm + "/detachDisk", vm + "/attachDisk", vm + "/start"},
 			restores:  func() int { return srv.Sent("", "create-disk") },
 			bootDisk:  func() bool { return srv.BootDisk(project, zone, vm) != "" },
+			bootless:  []string{vm + "/detachDisk", vm + "/attachDisk"},
 		}
 	})
 }
@@ -219,6 +245,7 @@ func TestRollbackCrashAzure(t *testing.T) {
 				v, _ := srv.VMState(id)
 				return v.OSDiskID() != "" && !strings.EqualFold(v.OSDiskID(), original) && v.PowerState == "running"
 			},
+			attached: func() bool { v, _ := srv.VMState(id); return v.OSDiskID() != "" },
 		}
 	})
 }
