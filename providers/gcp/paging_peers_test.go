@@ -61,7 +61,7 @@ func TestPagingLoopsEndOnEveryGCPList(t *testing.T) {
 		{loop: "compute snapshots.list of project dr-proj:",
 			match: listOf("/global/snapshots"),
 			read: func(ctx context.Context, p *Provider, _ runbooks.OpRequest) (bool, error) {
-				bs, err := p.Catalog([]string{"dr-proj"}).ListPrePatchBackups(ctx)
+				bs, err := p.Catalog([]runbooks.Target{prodDR.Targets[1]}).ListPrePatchBackups(ctx)
 				return bs != nil, err
 			}},
 		{loop: "osconfig patchJobs.list of projects/dr-proj",
