@@ -33,7 +33,7 @@ func configProvider(t *testing.T, url string, step time.Duration) *Provider {
 // COMPLIANT, and the read finds each instance's verdict among the rule's
 // other resources (paged 100 at a time), whether Config names the resource
 // by the bare instance ID or after a type prefix, and stops paging once it
-// has them all.
+// has them all (an instance Config never evaluated costs every page).
 func TestConfigEventEvaluationStartsAndReadsComplianceFromConfig(t *testing.T) {
 	s := awstest.NewServer(t)
 	before := time.Date(2026, 12, 3, 9, 14, 4, 0, time.UTC)
@@ -46,13 +46,13 @@ func TestConfigEventEvaluationStartsAndReadsComplianceFromConfig(t *testing.T) {
 				ResourceID: names[id], Compliance: "COMPLIANT", Recorded: patched})
 		}
 	})
-	for i := range 250 {
-		s.SetConfigResult(awstest.ConfigResult{Account: acctA, Rule: patchRule, ResourceType: "AWS::SSM::PatchCompliance",
-			ResourceID: fmt.Sprintf("i-%017x", i+1), Compliance: "COMPLIANT", Recorded: before})
-	}
 	for _, id := range ids {
 		s.SetConfigResult(awstest.ConfigResult{Account: acctA, Rule: patchRule, ResourceType: "AWS::SSM::PatchCompliance",
 			ResourceID: names[id], Compliance: "NON_COMPLIANT", Recorded: before})
+	}
+	for i := range 250 {
+		s.SetConfigResult(awstest.ConfigResult{Account: acctA, Rule: patchRule, ResourceType: "AWS::SSM::PatchCompliance",
+			ResourceID: fmt.Sprintf("i-%017x", i+1), Compliance: "COMPLIANT", Recorded: before})
 	}
 	// The same instance ID in another account is another resource.
 	s.AddConfigRule(acctB, patchRule, nil)
@@ -74,8 +74,17 @@ func TestConfigEventEvaluationStartsAndReadsComplianceFromConfig(t *testing.T) {
 	if len(res) != 2 {
 		t.Fatalf("results %+v: want one per known instance (none for %s)", res, unknown)
 	}
-	if got := s.Calls("config.GetComplianceDetailsByConfigRule"); got != 3 {
-		t.Errorf("pages read = %d, want all 3 (the instances are on the last)", got)
+	// The instances are on the first of three pages; the unknown one is
+	// on none, so every page is read.
+	if got := s.Calls("config.GetComplianceDetailsByConfigRule"); got < 3 {
+		t.Errorf("pages read = %d, want all 3 while an instance has no verdict", got)
+	}
+	before3 := s.Calls("config.GetComplianceDetailsByConfigRule")
+	if _, err := p.Compliance(ctx, acctA, region, ids, []string{patchRule}); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Calls("config.GetComplianceDetailsByConfigRule") - before3; got >= 3 {
+		t.Errorf("pages read = %d once every instance had its verdict on the first page, want paging to stop", got)
 	}
 
 	if err := p.StartEvaluation(ctx, acctA, region, []string{patchRule}); err != nil {
