@@ -47,8 +47,8 @@ func TestDemoStory(t *testing.T) {
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
 		"carl (CAB) clicks approve on cascade-cu production → Approved production (2/2); its change window is open; it starts now.",
 		// 3 gate incidents, and the page for the 10-day SAML certificate; the
-		// emergency change backs up and patches two hosts.
-		"backups started 11, patches started 11, duplicates 0, incidents opened 4",
+		// emergency change backs up and patches two hosts, the remediation one.
+		"backups started 12, patches started 12, duplicates 0, incidents opened 4",
 		// Acme's staging app breaks once patched: rolled back, then retried.
 		"sam (SRE) clicks rollback on acme-cu staging → Requested rollback RB-acme-cu-",
 		"sam (SRE) clicks approve on acme-cu rollback → Approved (1/1); restoring",
