@@ -12,7 +12,9 @@ func (e *Engine) sensorDeployIncident(ctx context.Context, n *SensorDeploy, a Ac
 	page := Page{Summary: fmt.Sprintf("patchgate: sensor deployment %s to %s %s failed: %s", n.ID, n.Tenant, n.Env, failureReason(n.Failure)),
 		Details: map[string]string{"deploy": n.ID, "tenant": n.Tenant, "env": n.Env, "hosts": failureHosts(n.Failure)}}
 	return e.runbookIncident(ctx, n.ID, &n.Incident, n.Production, a, e.now(), page, "sensor deployment "+string(n.Status),
-		func(now time.Time, typ, detail string, data map[string]string) { n.note(now, "", typ, ActorSystem, detail, data) })
+		func(now time.Time, typ, detail string, data map[string]string) {
+			n.note(now, "", typ, ActorSystem, detail, data)
+		})
 }
 
 // preventionIncident pages a failed rollout once and resolves the page

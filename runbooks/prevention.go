@@ -48,8 +48,8 @@ type Prevention struct {
 	FailedIn  PreventionStatus `json:"failed_in,omitempty"` // where a retry resumes
 	LastError string           `json:"last_error,omitempty"`
 	// Incident is the page a failure opened (edr_pages.go).
-	Incident Incident `json:"incident"`
-	Ended     time.Time        `json:"ended,omitempty"`
+	Incident Incident  `json:"incident"`
+	Ended    time.Time `json:"ended,omitempty"`
 
 	Journal
 }

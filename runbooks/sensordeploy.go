@@ -44,12 +44,12 @@ type SensorDeploy struct {
 	// ValidatedBy are the systems the last validation read.
 	ValidatedBy []string `json:"validated_by,omitempty"`
 
-	Errors    int       `json:"errors,omitempty"` // consecutive provider errors
-	LastError string    `json:"last_error,omitempty"`
-	Failure   *Failure  `json:"failure,omitempty"`
+	Errors    int      `json:"errors,omitempty"` // consecutive provider errors
+	LastError string   `json:"last_error,omitempty"`
+	Failure   *Failure `json:"failure,omitempty"`
 	// Incident is the page a failure opened (edr_pages.go).
-	Incident Incident `json:"incident"`
-	Ended     time.Time `json:"ended,omitempty"`
+	Incident Incident  `json:"incident"`
+	Ended    time.Time `json:"ended,omitempty"`
 
 	Journal
 }
