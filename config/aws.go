@@ -21,7 +21,7 @@ func (d *decoder) aws(a *AWS) func(*yaml.Node, string) {
 		field{"external_id", "External ID sent with every AssumeRole (the tenant role's trust policy requires it).", d.str(&a.ExternalID)},
 		field{"accounts", "Accounts patchgate acts in, each reached by STS AssumeRole.", d.awsAccounts(&a.Accounts)},
 		field{"endpoint_url", "Base URL of every AWS service (as the SDK's `AWS_ENDPOINT_URL`): a proxy, a private endpoint gateway or an emulator; `endpoints` overrides it per service.", d.str(&a.EndpointURL)},
-		field{"endpoints", "Service → base URL (ec2, ssm, rds, s3, sts, iam, sso-admin, identitystore): VPC or FIPS endpoints, or an emulator; each overrides `endpoint_url`.", d.strMap(&a.Endpoints)},
+		field{"endpoints", "Service → base URL (ec2, ssm, rds, s3, sts, iam, sso-admin, identitystore, config-service, sqs): VPC or FIPS endpoints, or an emulator; each overrides `endpoint_url`.", d.strMap(&a.Endpoints)},
 		field{"account_concurrency", "API calls in flight per account; the adaptive retryer absorbs throttling.", d.integer(&a.AccountConcurrency)},
 		field{"patch", "SSM SendCommand of the patch document and the baseline check before it.", d.section(
 			field{"document", "`AWS-RunPatchBaseline` or `AWS-RunPatchBaselineWithHooks`.", d.str(&a.Patch.Document)},

@@ -26,7 +26,7 @@ providers:
     external_id: acme-patchgate
     accounts:
       - {id: "111111111111", regions: [us-east-1, us-west-2]}
-    endpoints: {ssm: "https://vpce-1.ssm.us-east-1.vpce.amazonaws.com"}
+    endpoints: {ssm: "https://vpce-1.ssm.us-east-1.vpce.amazonaws.com", sqs: "https://vpce-2.sqs.us-east-1.vpce.amazonaws.com"}
     account_concurrency: 4
     patch:
       document: AWS-RunPatchBaselineWithHooks
@@ -45,6 +45,10 @@ providers:
 	if !a.Enabled() || a.Region != "us-east-2" || a.AccountConcurrency != 4 || a.ExternalID != "acme-patchgate" ||
 		!reflect.DeepEqual(a.Accounts, []awssettings.Account{{ID: "111111111111", Regions: []string{"us-east-1", "us-west-2"}}}) {
 		t.Errorf("aws = %+v", a)
+	}
+	// The remediation intake long-polls SQS through a VPC endpoint too.
+	if a.Endpoints["sqs"] != "https://vpce-2.sqs.us-east-1.vpce.amazonaws.com" {
+		t.Errorf("endpoints = %v", a.Endpoints)
 	}
 	p := a.Patch
 	if p.Document != "AWS-RunPatchBaselineWithHooks" || p.RebootOption != "NoReboot" || p.MaxConcurrency != "5" || p.MaxErrors != "1%" ||

@@ -11,7 +11,7 @@ import (
 )
 
 // awsServices are the endpoint keys providers/aws reads.
-var awsServices = []string{"ec2", "ssm", "rds", "s3", "sts", "iam", "sso-admin", "identitystore", "config-service"}
+var awsServices = []string{"ec2", "ssm", "rds", "s3", "sts", "iam", "sso-admin", "identitystore", "config-service", "sqs"}
 
 // awsOperatingSystems are SSM's patch baseline operating systems.
 var awsOperatingSystems = []string{"WINDOWS", "AMAZON_LINUX", "AMAZON_LINUX_2", "AMAZON_LINUX_2022", "AMAZON_LINUX_2023",
