@@ -136,7 +136,9 @@ func (d *decoder) checkEDRPrevention(c *Config) {
 		tenants[t.Name] = true
 	}
 	const path = "edr.prevention"
-	if len(p.Tiers) > 0 && !c.Providers.Falcon.Enabled() {
+	// Without Falcon only the simulated fleet's console can answer, and
+	// only for a simulated fleet.
+	if len(p.Tiers) > 0 && !c.Providers.Falcon.Enabled() && c.Providers.Kind != ProviderSim {
 		d.at(path+".tiers", "needs providers.falcon (the rollout moves Falcon host groups)")
 	}
 	if p.Window <= 0 {

@@ -11,7 +11,8 @@ func (p *slackPeople) episodes() []func(context.Context) error {
 		p.emergencyChange, // an emergency change with a waiver (demo_emergency.go)
 		p.posture,         // SLA posture: due soon, an exception, charts (demo_posture.go)
 		p.remediation,     // an AWS Config event becomes an approved remediation (demo_remediation.go)
-		p.sensors,         // unsensored hosts deployed; a prevention rollout (demo_sensors.go)
+		p.sensors,         // unsensored hosts deployed (demo_sensors.go)
+		p.prevention,      // a Detection → Prevention rollout of one tier (demo_prevention.go)
 	}
 }
 

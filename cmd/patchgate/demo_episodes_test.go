@@ -14,7 +14,7 @@ type episodeCheck func(t *testing.T, out string, sb *sandbox.Server, roots []san
 // checkEpisodes runs every episode's check, in the story's order.
 func checkEpisodes(t *testing.T, out string, sb *sandbox.Server, roots []sandbox.Message, pdfs map[string][]byte) []sandbox.Message {
 	t.Helper()
-	for _, check := range []episodeCheck{checkEmergencyDemo, checkPostureDemo, checkRemediationDemo, checkSensorsDemo} {
+	for _, check := range []episodeCheck{checkEmergencyDemo, checkPostureDemo, checkRemediationDemo, checkSensorsDemo, checkPreventionDemo} {
 		roots = check(t, out, sb, roots, pdfs)
 	}
 	return roots

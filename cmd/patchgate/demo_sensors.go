@@ -75,7 +75,7 @@ func (p *slackPeople) sensors(ctx context.Context) error {
 // demoSensorsYAML: deployments go two hosts a batch and wait up to two
 // minutes for a sensor to register.
 func demoSensorsYAML(string) string {
-	return "edr:\n  deploy: {batch_size: 2, concurrency: 2, register_wait: 2m}\n"
+	return "edr:\n  deploy: {batch_size: 2, concurrency: 2, register_wait: 2m}\n" + demoPreventionYAML()
 }
 
 // threadSays reports whether the thread of the tenant's root message whose

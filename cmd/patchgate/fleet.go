@@ -36,7 +36,8 @@ func simulated(fleet *sim.Fleet) runbooks.Deps {
 	if fleet == nil {
 		return runbooks.Deps{}
 	}
-	return runbooks.Deps{Sensors: fleet, Health: fleet, Pager: fleet, Directory: fleet, Access: fleet, Compliance: fleet}
+	return runbooks.Deps{Sensors: fleet, Health: fleet, Pager: fleet, Directory: fleet, Access: fleet, Compliance: fleet,
+		Prevention: fleet}
 }
 
 // route is the fleet the engine acts on: the simulated fleet alone when no

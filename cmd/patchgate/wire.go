@@ -195,7 +195,7 @@ func assemble(ctx context.Context, cfg *config.Config, w wiring, st state.Store)
 		Access:        either(clouds.access(), sims.Access),
 		Compliance:    either(clouds.compliance(), sims.Compliance),
 		Reporter:      reporter, Archive: archive, Notary: signer,
-		Prevention: services.Prevention,
+		Prevention: either(services.Prevention, sims.Prevention),
 	})
 	if a.edr != nil && fleet.SensorInstaller != nil {
 		deps.SensorInstaller, deps.SensorFleet = fleet.SensorInstaller, a.edr

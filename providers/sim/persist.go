@@ -33,6 +33,8 @@ type state struct {
 	// Deleted are the pre-patch backups (image or snapshot IDs) the
 	// retention job deleted.
 	Deleted map[string]time.Time `json:"deleted,omitempty"`
+	// Policies is the prevention policy each host group was moved to.
+	Policies map[string]string `json:"policies,omitempty"`
 }
 
 func newState(fingerprint string) state {

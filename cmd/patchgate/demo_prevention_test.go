@@ -1,0 +1,51 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/patchgate/patchgate/bot/sandbox"
+)
+
+// checkPreventionDemo: cascade-cu's nonprod rollout was requested,
+// approved, moved its host group and passed its shortened window's
+// detection gate, after which staging's rollout could be requested. It
+// returns the roots without the two rollouts' messages.
+func checkPreventionDemo(t *testing.T, out string, sb *sandbox.Server, roots []sandbox.Message, pdfs map[string][]byte) []sandbox.Message {
+	t.Helper()
+	for _, want := range []string{
+		"rita (requester) types /patch prevention cascade-cu nonprod → Requested prevention PV-cascade-cu-nonprod-",
+		"sam (SRE) clicks approve on cascade-cu prevention → Approved (1/1)",
+		"of cascade-cu nonprod: passed",
+		"rita (requester) types /patch prevention cascade-cu staging → Requested prevention PV-cascade-cu-staging-",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	var rest []sandbox.Message
+	var thread strings.Builder
+	rollouts := 0
+	for _, m := range roots {
+		if !strings.Contains(string(m.Blocks), "PV-cascade-cu-") {
+			rest = append(rest, m)
+			continue
+		}
+		rollouts++
+		if strings.Contains(string(m.Blocks), "PV-cascade-cu-nonprod-") {
+			for _, r := range m.Replies {
+				thread.WriteString(r.Text)
+				thread.Write(r.Blocks)
+			}
+		}
+	}
+	if rollouts != 2 {
+		t.Errorf("%d prevention rollout messages, want nonprod's and staging's", rollouts)
+	}
+	for _, want := range []string{demoGroupNonprod, "within the thresholds"} {
+		if !strings.Contains(thread.String(), want) {
+			t.Errorf("nonprod's rollout thread lacks %q:\n%s", want, thread.String())
+		}
+	}
+	return rest
+}
