@@ -16,26 +16,15 @@ import (
 // justification. It returns the roots without the emergency change's.
 func checkEmergencyDemo(t *testing.T, out string, sb *sandbox.Server, roots []sandbox.Message, pdfs map[string][]byte) []sandbox.Message {
 	t.Helper()
-	for _, want := range []string{
-		"rita (requester) types /patch emergency cascade-cu " + demoEmergencyReason,
+	wantOutput(t, out,
+		"rita (requester) types /patch emergency cascade-cu "+demoEmergencyReason,
 		"→ Requested EMERGENCY change `cascade-cu-",
 		"sam (SRE) types /patch waive cascade-cu-",
 		"→ Waived the soak of staging; the justification is recorded.",
 		"otto (outsider) clicks approve on cascade-cu production → You are not an approver for emergency changes in production",
 		"rita (requester) clicks approve on cascade-cu production → You requested this cycle, and production needs someone else's approval (four eyes).",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	var rest, emergency []sandbox.Message
-	for _, m := range roots {
-		if strings.Contains(string(m.Blocks), "EMERGENCY change") {
-			emergency = append(emergency, m)
-		} else {
-			rest = append(rest, m)
-		}
-	}
+	)
+	emergency, rest := splitRoots(roots, "EMERGENCY change")
 	if len(emergency) != 1 {
 		t.Errorf("%d emergency change messages, want 1", len(emergency))
 		return rest

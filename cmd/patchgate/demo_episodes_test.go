@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/patchgate/patchgate/bot/sandbox"
@@ -18,4 +19,27 @@ func checkEpisodes(t *testing.T, out string, sb *sandbox.Server, roots []sandbox
 		roots = check(t, out, sb, roots, pdfs)
 	}
 	return roots
+}
+
+// wantOutput fails the test for each line the story's output lacks.
+func wantOutput(t *testing.T, out string, lines ...string) {
+	t.Helper()
+	for _, want := range lines {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+}
+
+// splitRoots sets apart the root messages whose text or blocks name
+// marker (an episode's record IDs) from the rest.
+func splitRoots(roots []sandbox.Message, marker string) (mine, rest []sandbox.Message) {
+	for _, m := range roots {
+		if strings.Contains(m.Text, marker) || strings.Contains(string(m.Blocks), marker) {
+			mine = append(mine, m)
+		} else {
+			rest = append(rest, m)
+		}
+	}
+	return mine, rest
 }

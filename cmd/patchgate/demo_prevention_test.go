@@ -13,34 +13,24 @@ import (
 // returns the roots without the two rollouts' messages.
 func checkPreventionDemo(t *testing.T, out string, sb *sandbox.Server, roots []sandbox.Message, pdfs map[string][]byte) []sandbox.Message {
 	t.Helper()
-	for _, want := range []string{
+	wantOutput(t, out,
 		"rita (requester) types /patch prevention cascade-cu nonprod → Requested prevention PV-cascade-cu-nonprod-",
 		"sam (SRE) clicks approve on cascade-cu prevention → Approved (1/1)",
 		"of cascade-cu nonprod: passed",
 		"rita (requester) types /patch prevention cascade-cu staging → Requested prevention PV-cascade-cu-staging-",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
+	)
+	rollouts, rest := splitRoots(roots, "PV-cascade-cu-")
+	if len(rollouts) != 2 {
+		t.Errorf("%d prevention rollout messages, want nonprod's and staging's", len(rollouts))
 	}
-	var rest []sandbox.Message
 	var thread strings.Builder
-	rollouts := 0
-	for _, m := range roots {
-		if !strings.Contains(string(m.Blocks), "PV-cascade-cu-") {
-			rest = append(rest, m)
-			continue
-		}
-		rollouts++
+	for _, m := range rollouts {
 		if strings.Contains(string(m.Blocks), "PV-cascade-cu-nonprod-") {
 			for _, r := range m.Replies {
 				thread.WriteString(r.Text)
 				thread.Write(r.Blocks)
 			}
 		}
-	}
-	if rollouts != 2 {
-		t.Errorf("%d prevention rollout messages, want nonprod's and staging's", rollouts)
 	}
 	for _, want := range []string{demoGroupNonprod, "within the thresholds"} {
 		if !strings.Contains(thread.String(), want) {

@@ -13,24 +13,13 @@ import (
 // again. It returns the roots without the deployment's message.
 func checkSensorsDemo(t *testing.T, out string, sb *sandbox.Server, roots []sandbox.Message, pdfs map[string][]byte) []sandbox.Message {
 	t.Helper()
-	for _, want := range []string{
+	wantOutput(t, out,
 		"bayview-cu/nonprod: 9 of 12 hosts covered — 3 without a sensor",
 		"rita (requester) types /patch sensors deploy bayview-cu nonprod → Requested sensor deployment `SD-bayview-cu-",
 		"sam (SRE) clicks approve on bayview-cu sensors → Approved (1/1); installing the sensor on 3 host(s) now.",
 		"bayview-cu/nonprod: 12 of 12 hosts covered — 0 without a sensor",
-	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("demo output lacks %q", want)
-		}
-	}
-	var rest, deploys []sandbox.Message
-	for _, m := range roots {
-		if strings.Contains(string(m.Blocks), "SD-bayview-cu-") {
-			deploys = append(deploys, m)
-		} else {
-			rest = append(rest, m)
-		}
-	}
+	)
+	deploys, rest := splitRoots(roots, "SD-bayview-cu-")
 	if len(deploys) != 1 {
 		t.Errorf("%d sensor deployment messages, want 1", len(deploys))
 		return rest
