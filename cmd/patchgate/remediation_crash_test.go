@@ -38,7 +38,7 @@ func TestConfigEventRemediationCrashMidPatch(t *testing.T) {
 }
 
 func remediationCrashRun(t *testing.T, backend string) {
-	cfgPath, reports, tn := simCrashConfig(t, backend, "remcrash", "remediation: {debounce: 1m, compliance_timeout: 10m}\n")
+	cfgPath, reports, tn := simCrashConfig(t, backend, "remcrash", "remediation: {debounce: 1m, compliance_timeout: 10m, compliance_poll: 10s}\n")
 	ctx := context.Background()
 
 	// Three production instances fell out of compliance two minutes ago, so
