@@ -18,15 +18,7 @@ import (
 // deployments or for a stopped bot.
 
 func newCycleCmd() *cobra.Command {
-	var cfgPath string
-	cmd := &cobra.Command{Use: "cycle", Short: "List, start and decide patch cycles"}
-	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
-	_ = cmd.MarkPersistentFlagRequired("config")
-	// withEngine builds the engine; readOnly (list, show) leaves Slack out,
-	// so reading cycles needs no Slack token.
-	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
-	}
+	cmd, withEngine := engineCommand("cycle", "List, start and decide patch cycles")
 
 	list := &cobra.Command{Use: "list", Short: "List active and finished cycles", Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

@@ -15,13 +15,7 @@ import (
 // The prevention commands call the same engine functions as /patch
 // prevention and the rollout message's buttons.
 func newPreventionCmd() *cobra.Command {
-	var cfgPath string
-	cmd := &cobra.Command{Use: "prevention", Short: "Roll tiers from Falcon detection to prevention (and back), show and decide rollouts"}
-	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
-	_ = cmd.MarkPersistentFlagRequired("config")
-	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
-	}
+	cmd, withEngine := engineCommand("prevention", "Roll tiers from Falcon detection to prevention (and back), show and decide rollouts")
 	request := func(use, short, mode string) *cobra.Command {
 		var req runbooks.PreventionRequest
 		c := &cobra.Command{Use: use + " TENANT TIER", Short: short, Args: cobra.ExactArgs(2),

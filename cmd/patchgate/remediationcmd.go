@@ -18,13 +18,7 @@ import (
 // commands do; list and decide call the same engine functions as /patch
 // remediations, /patch dismiss and the card's buttons.
 func newRemediationCmd() *cobra.Command {
-	var cfgPath string
-	cmd := &cobra.Command{Use: "remediation", Short: "List, show and decide remediations of AWS Config non-compliance"}
-	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
-	_ = cmd.MarkPersistentFlagRequired("config")
-	withEngine := func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
-		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
-	}
+	cmd, withEngine := engineCommand("remediation", "List, show and decide remediations of AWS Config non-compliance")
 
 	var all bool
 	list := &cobra.Command{Use: "list [TENANT]", Short: "List open remediations (with --all, finished ones too)", Args: cobra.MaximumNArgs(1),

@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 
+	"github.com/spf13/cobra"
+
 	"github.com/patchgate/patchgate/config"
+	"github.com/patchgate/patchgate/runbooks"
 )
 
 // withApp loads the configuration at path, builds what w asks for and runs
@@ -22,4 +25,18 @@ func withApp(ctx context.Context, path string, w wiring, fn func(*app) error) er
 	}
 	defer a.store.Close()
 	return fn(a)
+}
+
+// engineCommand is a command group whose subcommands act on the store
+// through the engine: the group's required --config flag, and withEngine,
+// which builds the engine for fn and closes it after (readOnly leaves Slack
+// out, so reading needs no Slack token).
+func engineCommand(use, short string) (*cobra.Command, func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error) {
+	var cfgPath string
+	cmd := &cobra.Command{Use: use, Short: short}
+	cmd.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file")
+	_ = cmd.MarkPersistentFlagRequired("config")
+	return cmd, func(ctx context.Context, readOnly bool, fn func(*runbooks.Engine) error) error {
+		return withApp(ctx, cfgPath, wiring{readOnly: readOnly}, func(a *app) error { return fn(a.engine) })
+	}
 }
