@@ -58,6 +58,7 @@ type subClients struct {
 	disks *armcompute.DisksClient // restores (restore.go)
 	arcs  *armhybridcompute.MachinesClient
 	runs  *armcompute.VirtualMachineRunCommandsClient // sensor installs (sensor.go)
+	exts  *armhybridcompute.MachineExtensionsClient   // sensor installs on Arc (sensor_arc.go)
 }
 
 // New builds a provider. It makes no calls: credentials are tried on the
@@ -134,7 +135,11 @@ func (p *Provider) sub(id string) (*subClients, error) {
 	if err != nil {
 		return nil, fmt.Errorf("run commands client for subscription %s: %w", id, err)
 	}
-	c := &subClients{vms: vms, snaps: snaps, disks: disks, arcs: arcs, runs: runs}
+	exts, err := armhybridcompute.NewMachineExtensionsClient(id, p.cred, p.opts)
+	if err != nil {
+		return nil, fmt.Errorf("arc machine extensions client for subscription %s: %w", id, err)
+	}
+	c := &subClients{vms: vms, snaps: snaps, disks: disks, arcs: arcs, runs: runs, exts: exts}
 	p.clients[id] = c
 	return c, nil
 }

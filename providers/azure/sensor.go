@@ -20,12 +20,14 @@ import (
 var _ runbooks.SensorInstaller = (*Provider)(nil)
 
 // SensorInstall configures the Falcon sensor install through managed Run
-// Command on Azure VMs (edr.deploy.azure). Azure has no SecureString
+// Command on Azure VMs and the Custom Script extension on Arc machines
+// (sensor_arc.go) (edr.deploy.azure). Azure has no SecureString
 // indirection a script could read, so the CID and the installer token
-// travel, but only as protectedParameters: ARM encrypts them, never returns
-// them (not in the run command's GET nor its instance view) and the
-// extension does not log them. They are read from their secrets when a
-// batch is sent, never earlier, and never kept.
+// travel, but only as protectedParameters (run command) or
+// protectedSettings (extension): ARM encrypts them, never returns them
+// (not in a GET nor an instance view) and the handlers do not log them.
+// They are read from their secrets when a batch is sent, never earlier,
+// and never kept.
 type SensorInstall struct {
 	// Script is the shell (Linux) or PowerShell (Windows) script the run
 	// command runs; it reads the CID from the FALCON_CID protected
@@ -38,7 +40,8 @@ type SensorInstall struct {
 	// needs no installer token.
 	CID   func(context.Context) (string, error)
 	Token func(context.Context) (string, error)
-	// Timeout bounds the script on the VM (default 30m).
+	// Timeout bounds the script on a VM (default 30m); the Arc Custom
+	// Script handler has its own limit and no setting for it.
 	Timeout time.Duration
 }
 
@@ -71,24 +74,63 @@ func runCommandName(tag string) string {
 // each of the request's VMs.
 func runCommandHandle(tag string) string { return "azure-run-command:" + runCommandName(tag) }
 
-// FindInstall reports the batch's run command as sent when every VM of
-// the request has it (ARM keeps it by its name until deleted).
+// installHandle is a batch's handle: the resource's name on each of the
+// request's machines, prefixed by what it is (a run command on VMs, a
+// machine extension on Arc machines).
+func installHandle(tag string, hosts []runTarget) string {
+	vm, arc := false, false
+	for _, h := range hosts {
+		vm = vm || h.r.kind == kindVM
+		arc = arc || h.r.kind == kindArc
+	}
+	switch {
+	case arc && vm:
+		return "azure-run-command+arc-extension:" + runCommandName(tag)
+	case arc:
+		return "azure-arc-extension:" + runCommandName(tag)
+	}
+	return runCommandHandle(tag)
+}
+
+// installSource names the systems that ran a batch's installer.
+func installSource(hosts []runTarget) string {
+	var vm, arc bool
+	for _, h := range hosts {
+		vm = vm || h.r.kind == kindVM
+		arc = arc || h.r.kind == kindArc
+	}
+	switch {
+	case arc && vm:
+		return runbooks.SourceAzureVM + "+" + runbooks.SourceAzureArc
+	case arc:
+		return runbooks.SourceAzureArc
+	}
+	return runbooks.SourceAzureVM
+}
+
+// FindInstall reports the batch as sent when every machine of the request
+// has its run command or extension (ARM keeps them by name until deleted).
 func (p *Provider) FindInstall(ctx context.Context, req runbooks.SensorInstallRequest) (runbooks.SensorInstallStatus, bool, error) {
-	have, err := p.runCommands(ctx, req)
+	hosts, err := runTargets(req)
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, false, err
 	}
-	for _, rc := range have {
-		if rc == nil {
+	have, err := p.installs(ctx, req.Tag, hosts)
+	if err != nil {
+		return runbooks.SensorInstallStatus{}, false, err
+	}
+	for _, in := range have {
+		if !in.present {
 			return runbooks.SensorInstallStatus{}, false, nil
 		}
 	}
-	return runbooks.SensorInstallStatus{Handle: runCommandHandle(req.Tag), Source: runbooks.SourceAzureVM}, len(have) > 0, nil
+	return runbooks.SensorInstallStatus{Handle: installHandle(req.Tag, hosts), Source: installSource(hosts)}, len(have) > 0, nil
 }
 
-// StartInstall creates the batch's run command on each VM that has none
-// yet (under the per-subscription bound), with the CID and token read
-// from their secrets now and sent only as protected parameters.
+// StartInstall creates the batch's run command on each VM, and its
+// extension on each Arc machine, that has none yet (under the
+// per-subscription bound), with the CID and token read from their secrets
+// now and sent only as protected parameters or settings.
 func (p *Provider) StartInstall(ctx context.Context, req runbooks.SensorInstallRequest) (runbooks.SensorInstallStatus, error) {
 	s := p.cfg.Sensor
 	if !s.Enabled() || s.CID == nil {
@@ -99,7 +141,7 @@ func (p *Provider) StartInstall(ctx context.Context, req runbooks.SensorInstallR
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, err
 	}
-	have, err := p.runCommands(ctx, req)
+	have, err := p.installs(ctx, req.Tag, hosts)
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, err
 	}
@@ -109,32 +151,43 @@ func (p *Provider) StartInstall(ctx context.Context, req runbooks.SensorInstallR
 	}
 	name := runCommandName(req.Tag)
 	err = p.each(ctx, len(hosts), func(i int) string { return hosts[i].sub }, func(ctx context.Context, i int) error {
-		if have[i] != nil {
+		switch {
+		case have[i].present:
 			return nil // sent before a restart
+		case hosts[i].r.kind == kindArc:
+			return p.createExtension(ctx, hosts[i], name, req, secrets)
 		}
-		return p.createRunCommand(ctx, hosts[i], name, req, secrets)
+		return p.createRunCommand(ctx, hosts[i], name, req, secrets.runCommandParams())
 	})
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, err
 	}
-	return runbooks.SensorInstallStatus{Handle: runCommandHandle(req.Tag), Source: runbooks.SourceAzureVM}, nil
+	return runbooks.SensorInstallStatus{Handle: installHandle(req.Tag, hosts), Source: installSource(hosts)}, nil
 }
 
-// sensorSecrets resolves the protected parameters.
-func (p *Provider) sensorSecrets(ctx context.Context) ([]*armcompute.RunCommandInputParameter, error) {
+// sensorSecrets are the CID and installer token, read for one batch.
+type sensorSecrets struct{ cid, token string }
+
+// runCommandParams are the secrets as a run command's protected parameters.
+func (s sensorSecrets) runCommandParams() []*armcompute.RunCommandInputParameter {
+	out := []*armcompute.RunCommandInputParameter{{Name: to.Ptr(ParamCID), Value: to.Ptr(s.cid)}}
+	if s.token != "" {
+		out = append(out, &armcompute.RunCommandInputParameter{Name: to.Ptr(ParamToken), Value: to.Ptr(s.token)})
+	}
+	return out
+}
+
+// sensorSecrets resolves the secrets.
+func (p *Provider) sensorSecrets(ctx context.Context) (sensorSecrets, error) {
 	s := p.cfg.Sensor
 	cid, err := s.CID(ctx)
 	if err != nil || cid == "" {
-		return nil, runbooks.Errorf(runbooks.CodeBlocked, "read the Falcon CID secret (edr.deploy.azure.cid_secret): %v", errOrEmpty(err))
+		return sensorSecrets{}, runbooks.Errorf(runbooks.CodeBlocked, "read the Falcon CID secret (edr.deploy.azure.cid_secret): %v", errOrEmpty(err))
 	}
-	out := []*armcompute.RunCommandInputParameter{{Name: to.Ptr(ParamCID), Value: to.Ptr(cid)}}
+	out := sensorSecrets{cid: cid}
 	if s.Token != nil {
-		tok, err := s.Token(ctx)
-		if err != nil {
-			return nil, runbooks.Errorf(runbooks.CodeBlocked, "read the Falcon installer token secret (edr.deploy.azure.token_secret): %v", err)
-		}
-		if tok != "" {
-			out = append(out, &armcompute.RunCommandInputParameter{Name: to.Ptr(ParamToken), Value: to.Ptr(tok)})
+		if out.token, err = s.Token(ctx); err != nil {
+			return sensorSecrets{}, runbooks.Errorf(runbooks.CodeBlocked, "read the Falcon installer token secret (edr.deploy.azure.token_secret): %v", err)
 		}
 	}
 	return out, nil
@@ -185,31 +238,61 @@ func (p *Provider) createRunCommand(ctx context.Context, h runTarget, name strin
 	return nil
 }
 
-// PollInstall reads each VM's run command instance view; once every one
-// ended, each host's outcome with the script's exit code and message.
+// PollInstall reads each VM's run command instance view and each Arc
+// machine's extension; once every one ended, each host's outcome with the
+// installer's exit code and message.
 func (p *Provider) PollInstall(ctx context.Context, req runbooks.SensorInstallRequest, handle string) (runbooks.SensorInstallStatus, error) {
-	if handle != runCommandHandle(req.Tag) {
-		return runbooks.SensorInstallStatus{}, fmt.Errorf("sensor install handle %.80q is not batch %s's run command", handle, req.Tag)
-	}
 	hosts, err := runTargets(req)
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, err
 	}
-	have, err := p.runCommands(ctx, req)
+	if handle != installHandle(req.Tag, hosts) {
+		return runbooks.SensorInstallStatus{}, fmt.Errorf("sensor install handle %.80q is not batch %s's", handle, req.Tag)
+	}
+	have, err := p.installs(ctx, req.Tag, hosts)
 	if err != nil {
 		return runbooks.SensorInstallStatus{}, err
 	}
-	out := runbooks.SensorInstallStatus{Handle: handle, Done: true, Source: runbooks.SourceAzureVM}
-	for i, rc := range have {
-		ok, detail, ended := runCommandOutcome(rc)
-		if !ended {
+	out := runbooks.SensorInstallStatus{Handle: handle, Done: true, Source: installSource(hosts)}
+	for i, in := range have {
+		if !in.ended {
 			out.Done = false
 			continue
 		}
-		out.Hosts = append(out.Hosts, runbooks.SensorHostResult{HostID: hosts[i].host.ID, OK: ok, Detail: detail})
+		out.Hosts = append(out.Hosts, runbooks.SensorHostResult{HostID: hosts[i].host.ID, OK: in.ok, Detail: in.detail})
 	}
 	sort.Slice(out.Hosts, func(i, j int) bool { return out.Hosts[i].HostID < out.Hosts[j].HostID })
 	return out, nil
+}
+
+// hostInstall is one machine's install as ARM shows it.
+type hostInstall struct {
+	present   bool // the run command or extension exists
+	ended, ok bool
+	detail    string // why it failed
+}
+
+// installs reads the batch's run command or extension on each machine.
+// One that vanished counts as failed: the installer cannot be said to
+// have run.
+func (p *Provider) installs(ctx context.Context, tag string, hosts []runTarget) ([]hostInstall, error) {
+	name := runCommandName(tag)
+	out := make([]hostInstall, len(hosts))
+	err := p.each(ctx, len(hosts), func(i int) string { return hosts[i].sub }, func(ctx context.Context, i int) error {
+		var err error
+		if hosts[i].r.kind == kindArc {
+			out[i], err = p.readExtension(ctx, hosts[i], name)
+			return err
+		}
+		rc, err := p.readRunCommand(ctx, hosts[i], name)
+		if err != nil {
+			return err
+		}
+		out[i].present = rc != nil
+		out[i].ok, out[i].detail, out[i].ended = runCommandOutcome(rc)
+		return nil
+	})
+	return out, err
 }
 
 // runCommandOutcome reads a run command's instance view. A command that
@@ -253,9 +336,7 @@ type runTarget struct {
 	sub  string
 }
 
-// runTargets parses the request's hosts; Arc machines are refused: managed
-// run commands are a Microsoft.Compute resource and the Arc module in use
-// has none.
+// runTargets parses the request's hosts: VMs and Arc machines.
 func runTargets(req runbooks.SensorInstallRequest) ([]runTarget, error) {
 	out := make([]runTarget, 0, len(req.Hosts))
 	for _, h := range req.Hosts {
@@ -263,39 +344,26 @@ func runTargets(req runbooks.SensorInstallRequest) ([]runTarget, error) {
 		if err != nil {
 			return nil, runbooks.Errorf(runbooks.CodeInvalid, "%v", err)
 		}
-		if r.kind != kindVM {
-			return nil, runbooks.Errorf(runbooks.CodeBlocked, "%s is an Arc machine: the sensor deployment installs through VM run commands only; install it through the Arc Falcon extension", h.Name)
-		}
 		out = append(out, runTarget{host: h, r: r, sub: r.sub})
 	}
 	return out, nil
 }
 
-// runCommands reads the batch's run command on each VM (nil where there
-// is none), with its instance view.
-func (p *Provider) runCommands(ctx context.Context, req runbooks.SensorInstallRequest) ([]*armcompute.VirtualMachineRunCommand, error) {
-	hosts, err := runTargets(req)
+// readRunCommand reads the batch's run command on a VM with its instance
+// view (nil when there is none).
+func (p *Provider) readRunCommand(ctx context.Context, h runTarget, name string) (*armcompute.VirtualMachineRunCommand, error) {
+	c, err := p.sub(h.sub)
 	if err != nil {
 		return nil, err
 	}
-	name := runCommandName(req.Tag)
-	out := make([]*armcompute.VirtualMachineRunCommand, len(hosts))
-	err = p.each(ctx, len(hosts), func(i int) string { return hosts[i].sub }, func(ctx context.Context, i int) error {
-		c, err := p.sub(hosts[i].sub)
-		if err != nil {
-			return err
-		}
-		resp, err := c.runs.GetByVirtualMachine(ctx, hosts[i].r.group, hosts[i].r.name, name,
-			&armcompute.VirtualMachineRunCommandsClientGetByVirtualMachineOptions{Expand: to.Ptr("instanceView")})
-		var re *azcore.ResponseError
-		if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("read run command %s on %s: %s", name, hosts[i].host.Name, reason(err))
-		}
-		out[i] = &resp.VirtualMachineRunCommand
-		return nil
-	})
-	return out, err
+	resp, err := c.runs.GetByVirtualMachine(ctx, h.r.group, h.r.name, name,
+		&armcompute.VirtualMachineRunCommandsClientGetByVirtualMachineOptions{Expand: to.Ptr("instanceView")})
+	var re *azcore.ResponseError
+	if errors.As(err, &re) && re.StatusCode == http.StatusNotFound {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read run command %s on %s: %s", name, h.host.Name, reason(err))
+	}
+	return &resp.VirtualMachineRunCommand, nil
 }

@@ -33,6 +33,8 @@ func (s *Server) arcRoute(w http.ResponseWriter, r *http.Request, sub, rg string
 		s.installArc(w, r, a)
 	case action == "assesspatches" && r.Method == http.MethodPost:
 		s.assessArc(w, a)
+	case action == "extensions":
+		s.extensionRoute(w, r, a, seg[2:])
 	default:
 		armError(w, http.StatusNotFound, "InvalidResourceType", "unknown path "+r.URL.Path)
 	}

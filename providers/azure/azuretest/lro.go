@@ -19,6 +19,10 @@ type op struct {
 	output any        // result() once done
 	kind   string     // e.g. installPatches, for messages
 	target string     // resource ID
+	// ended, when set, decides instead of the poll count: the operation
+	// is done once ended says so, failed with its message if any (an
+	// extension's PUT ends when its handler does).
+	ended func() (bool, string)
 }
 
 // startOp registers an operation and answers 202 with its polling headers.
@@ -50,6 +54,12 @@ func (s *Server) advance(o *op) {
 		return
 	}
 	o.polls++
+	if o.ended != nil {
+		o.needed = o.polls + 1
+		if done, msg := o.ended(); done {
+			o.needed, o.errMsg = o.polls, msg
+		}
+	}
 	if o.polls >= o.needed {
 		o.done = true
 		if o.errMsg == "" && o.finish != nil {

@@ -56,6 +56,8 @@ type Server struct {
 	installs  map[string][]map[string]any  // installPatches bodies by lower-case machine ID
 	runCmds   map[string]*RunCommand       // by "lower-case VM ID|name" (runcommands.go)
 	runFails  map[string]runCommandFailure // by lower-case VM ID
+	arcExts   map[string]*Extension        // by "lower-case machine ID|lower-case name" (extensions.go)
+	extFails  map[string]string            // extension failure messages by lower-case machine ID
 	// PageSize splits list responses into pages joined by nextLink.
 	pageSize int
 }
