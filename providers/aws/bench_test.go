@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime/pprof"
 	"slices"
 	"syscall"
 	"testing"
@@ -24,8 +23,12 @@ import (
 // BenchmarkInventory10k: 10,000 instances across 12 accounts behind the
 // httptest EC2/SSM/STS fake, every call delayed by the latency, at 40 ms and
 // 200 ms per call and per-account bounds 4 and 8, all in one run. Each
-// iteration is a fresh provider (so role assumption is included). Reported
-// per iteration:
+// iteration is a fresh provider (so role assumption is included). The fake
+// runs in a process of its own (this test binary started again, see
+// fakeProcess), so this process's CPU is the provider's alone, as against
+// a real AWS endpoint; PATCHGATE_BENCH_FAKE=inprocess serves it from this
+// process instead (the way earlier releases measured, and for a CPU
+// profile that splits the two by label). Reported per iteration:
 //
 //	wall-ms      the concurrent inventory
 //	path-ms      its critical path: in the largest account, AssumeRole, then
@@ -33,12 +36,13 @@ import (
 //	             rounds of SSM calls (instance information and patch states
 //	             for each 50 instances, side by side), times the latency
 //	vs-path      wall-ms / path-ms (target ≤ 1.3)
-//	cpu-ms       process CPU per inventory of 10,000 instances (target
-//	             ≤ 300 ms); the fake shares the process, so this includes its
-//	             own HTTP serving and is an upper bound on the provider's (a
-//	             CPU profile splits the two: the fake's goroutines are
-//	             labelled side=fake, the fleet's building side=setup, and
-//	             what is left is the provider's)
+//	cpu-ms       this process's CPU per inventory of 10,000 instances
+//	             (target ≤ 300 ms): the provider's own with the fake in its
+//	             own process; with PATCHGATE_BENCH_FAKE=inprocess it includes
+//	             the fake's HTTP serving (a CPU profile splits the two: the
+//	             fake's goroutines are labelled side=fake, the fleet's
+//	             building side=setup, and what is left is the provider's)
+//	fake-cpu-ms  the fake process's CPU per inventory (out of process only)
 //	calls        every call the fake answered
 //	conns        connections the provider opened to the fake
 //	seq-ms, speedup  with PATCHGATE_BENCH_SEQ=1 only: the same calls made one
@@ -57,31 +61,33 @@ func BenchmarkInventory10k(b *testing.B) {
 	}
 }
 
-func benchInventory(b *testing.B, latency time.Duration, conc int) {
-	const accounts, perAccount = 12, 10000 / 12
-	// The fake's server goroutines carry the label side=fake, so a CPU
-	// profile of the benchmark splits the process's CPU between the fake
-	// and the provider (go tool pprof -tagfocus side=fake / -tagignore).
-	ctx := context.Background()
-	pprof.SetGoroutineLabels(pprof.WithLabels(ctx, pprof.Labels("side", "fake")))
-	fake := awstest.NewServer(b)
-	pprof.SetGoroutineLabels(ctx)
-	// Building the fleet (the fake encodes its answers as instances are
-	// added) is labelled side=setup, so the unlabelled samples of a
-	// profile are the provider's alone.
-	var (
-		env   runbooks.Environment
-		cfg   Config
-		extra = 10000 - accounts*perAccount // 4: put them in the first account
-	)
-	pprof.Do(ctx, pprof.Labels("side", "setup"), func(context.Context) {
-		env, cfg = fleet(fake, accounts, perAccount)
-		for i := range extra {
-			fake.Add(awstest.Instance{ID: fmt.Sprintf("i-extra%04d", i), Account: env.Targets[0].Account, Name: "extra",
+// The benchmark's fleet: 10,000 instances in 12 accounts, the 4 left over
+// from 12 × 833 in the first.
+const benchAccounts, benchPerAccount, benchExtra = 12, 10000 / 12, 10000 - 12*(10000/12)
+
+// benchFleet is the benchmark's environment and configuration for a fake
+// at url; add (when not nil) registers its instances with the fake.
+func benchFleet(url string, add func(awstest.Instance)) (runbooks.Environment, Config) {
+	env, cfg := fleetAt(url, benchAccounts, benchPerAccount, add)
+	for i := range benchExtra {
+		if add != nil {
+			add(awstest.Instance{ID: fmt.Sprintf("i-extra%04d", i), Account: env.Targets[0].Account, Name: "extra",
 				Tags: map[string]string{"patchgate": "yes"}})
 		}
-	})
-	fake.Latency = latency
+	}
+	return env, cfg
+}
+
+func benchInventory(b *testing.B, latency time.Duration, conc int) {
+	ctx := context.Background()
+	var fake benchFake
+	if os.Getenv("PATCHGATE_BENCH_FAKE") == "inprocess" {
+		fake = inProcessFake(b)
+	} else {
+		fake = startFakeProcess(b)
+	}
+	env, cfg := benchFleet(fake.url(), nil)
+	fake.setLatency(b, latency)
 	cfg.AccountConcurrency = conc
 
 	var seq time.Duration
@@ -89,11 +95,11 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 	if os.Getenv("PATCHGATE_BENCH_SEQ") != "" {
 		seq, seqCalls = sequentialWalk(b, fake, cfg, env)
 	}
-	var wall, cpu time.Duration
+	var wall, cpu, fakeCPU time.Duration
 	calls, conns := 0, 0
 	b.ResetTimer()
 	for range b.N {
-		before, conns0 := totalCalls(fake), fake.Conns()
+		before := fake.stats(b)
 		cpu0 := processCPU()
 		start := time.Now()
 		p, err := New(ctx, cfg)
@@ -106,19 +112,23 @@ func benchInventory(b *testing.B, latency time.Duration, conc int) {
 		}
 		wall += time.Since(start)
 		cpu += processCPU() - cpu0
-		calls = totalCalls(fake) - before
-		conns = fake.Conns() - conns0
+		after := fake.stats(b)
+		calls, conns = after.calls-before.calls, after.conns-before.conns
+		fakeCPU += after.cpu - before.cpu
 		if len(hosts) != 10000 {
 			b.Fatalf("got %d hosts, want 10000", len(hosts))
 		}
 	}
 	b.StopTimer()
 	per := wall / time.Duration(b.N)
-	path := criticalPath(perAccount+extra, conc) * latency
+	path := criticalPath(benchPerAccount+benchExtra, conc) * latency
 	b.ReportMetric(float64(per.Milliseconds()), "wall-ms")
 	b.ReportMetric(float64(path.Milliseconds()), "path-ms")
 	b.ReportMetric(float64(per)/float64(path), "vs-path")
 	b.ReportMetric(float64((cpu / time.Duration(b.N)).Milliseconds()), "cpu-ms")
+	if fakeCPU > 0 {
+		b.ReportMetric(float64((fakeCPU / time.Duration(b.N)).Milliseconds()), "fake-cpu-ms")
+	}
 	b.ReportMetric(float64(calls), "calls")
 	b.ReportMetric(float64(conns), "conns")
 	if seqCalls >= 0 {
@@ -161,22 +171,22 @@ func totalCalls(s *awstest.Server) int {
 // sequentialWalk makes the same pages one call at a time: per account,
 // assume the role, page EC2, then for each 50 instances page SSM's
 // instance information and patch states.
-func sequentialWalk(b *testing.B, fake *awstest.Server, cfg Config, env runbooks.Environment) (time.Duration, int) {
+func sequentialWalk(b *testing.B, fake benchFake, cfg Config, env runbooks.Environment) (time.Duration, int) {
 	b.Helper()
 	ctx := context.Background()
-	before := totalCalls(fake)
+	before := fake.stats(b).calls
 	start := time.Now()
 	found := 0
 	for _, t := range env.Targets {
 		base := aws.Config{Region: region, Credentials: cfg.Credentials}
-		stsc := sts.NewFromConfig(base, func(o *sts.Options) { o.BaseEndpoint = aws.String(fake.URL) })
+		stsc := sts.NewFromConfig(base, func(o *sts.Options) { o.BaseEndpoint = aws.String(fake.url()) })
 		creds := aws.NewCredentialsCache(stscreds.NewAssumeRoleProvider(stsc, "arn:aws:iam::"+t.Account+":role/patchgate"))
 		if _, err := creds.Retrieve(ctx); err != nil {
 			b.Fatal(err)
 		}
 		c := aws.Config{Region: region, Credentials: creds}
-		e := ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = aws.String(fake.URL) })
-		s := ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = aws.String(fake.URL) })
+		e := ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = aws.String(fake.url()) })
+		s := ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = aws.String(fake.url()) })
 		var ids []string
 		pages := ec2.NewDescribeInstancesPaginator(e, &ec2.DescribeInstancesInput{Filters: ec2Filters(t.Selector), MaxResults: aws.Int32(ec2PageSize)})
 		for pages.HasMorePages() {
@@ -209,5 +219,5 @@ func sequentialWalk(b *testing.B, fake *awstest.Server, cfg Config, env runbooks
 	if found != 10000 {
 		b.Fatalf("sequential walk found %d instances", found)
 	}
-	return time.Since(start), totalCalls(fake) - before
+	return time.Since(start), fake.stats(b).calls - before
 }

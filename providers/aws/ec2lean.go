@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -48,7 +49,8 @@ func leanPage(out *ec2.DescribeInstancesOutput) (instancesPage, bool) {
 // answers, inside the SDK's own middleware stack, so signing, retries, the
 // rate limiter and the paginator stay the SDK's. Transport failures and
 // error answers go to the SDK's deserializer, so error codes and retry
-// decisions do not change.
+// decisions do not change. The body decode reads is reused once it
+// returns: decode keeps copies of what it needs, never the bytes.
 func leanDecoder(op string, decode func(body []byte, md *middleware.Metadata) (any, error)) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		sdk, ok := stack.Deserialize.Get(operationDeserializer)
@@ -87,7 +89,9 @@ func (m *leanDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 	body, err := readBody(resp)
 	if err == nil {
 		var result any
-		if result, err = m.decode(body, &md); err == nil {
+		result, err = m.decode(body.b, &md)
+		body.free()
+		if err == nil {
 			out.Result = result
 			return out, md, nil
 		}
@@ -98,21 +102,53 @@ func (m *leanDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 // maxPresize bounds the buffer a Content-Length may claim up front.
 const maxPresize = 16 << 20
 
+// bodies are the buffers answers are read into, reused from call to call:
+// a decoder copies what it keeps (see leanDecoder), so a buffer is free
+// again once its answer is decoded, and an inventory's ~10 MB of answers
+// no longer become garbage for the GC to collect.
+var bodies sync.Pool
+
+// body is one answer's bytes, in a buffer of bodies when pooled.
+type body struct {
+	b    []byte
+	pool *[]byte
+}
+
+// free returns the buffer to bodies; b must not be used after.
+func (b body) free() {
+	if b.pool != nil {
+		bodies.Put(b.pool)
+	}
+}
+
 // readBody reads a whole answer into one buffer sized by its
-// Content-Length when it has one, instead of growing it by doubling.
-func readBody(resp *smithyhttp.Response) ([]byte, error) {
+// Content-Length when it has one (a reused one when bodies holds one large
+// enough), instead of growing it by doubling.
+func readBody(resp *smithyhttp.Response) (body, error) {
 	n := resp.ContentLength
 	if n <= 0 || n > maxPresize {
-		return io.ReadAll(resp.Body)
+		b, err := io.ReadAll(resp.Body)
+		return body{b: b}, err
 	}
-	b := make([]byte, n+1) // one spare byte: a body longer than it said still reads to EOF
+	pool, _ := bodies.Get().(*[]byte)
+	if pool == nil || int64(cap(*pool)) < n+1 {
+		// A smaller buffer is dropped: the pool keeps to the sizes
+		// answers need.
+		pool = new([]byte)
+		*pool = make([]byte, n+1)
+	}
+	b := (*pool)[:n+1] // one spare byte: a body longer than it said still reads to EOF
 	got, err := io.ReadFull(resp.Body, b)
 	switch err {
 	case io.ErrUnexpectedEOF:
-		return b[:got], nil
+		return body{b: b[:got], pool: pool}, nil
 	case nil:
+		// Longer than it said: read on, into a buffer of its own.
 		rest, err := io.ReadAll(resp.Body)
-		return append(b, rest...), err
+		whole := append(append(make([]byte, 0, len(b)+len(rest)), b...), rest...)
+		bodies.Put(pool)
+		return body{b: whole}, err
 	}
-	return nil, err
+	bodies.Put(pool)
+	return body{}, err
 }

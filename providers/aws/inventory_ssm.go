@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,51 +16,57 @@ import (
 
 // joinSSM fills in, for at most 50 hosts of one region, what SSM knows: the
 // agent's registration and ping status, the platform, and the last patch
-// state. The two lookups run side by side; their answers are read by the
-// lean decoders (leanInstanceInfo, leanPatchStates).
+// state. The two lookups run side by side; their answers are read into
+// records of the batch's hosts (infoRecords, stateRecords) and applied
+// once both have arrived whole.
 func (p *Provider) joinSSM(ctx context.Context, c *regional, hosts []runbooks.Host) error {
 	ids := make([]string, len(hosts))
+	idx := make(batchIndex, len(hosts))
 	for i, h := range hosts {
 		ids[i] = h.ID
+		idx[h.ID] = int32(i)
 	}
 	var (
-		infos  map[string]ssmtypes.InstanceInformation
-		states map[string]ssmtypes.InstancePatchState
+		infos  []infoRecord
+		states []stateRecord
 	)
 	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { infos, err = p.instanceInfo(gctx, c, ids); return err })
-	g.Go(func() (err error) { states, err = p.patchStates(gctx, c, ids); return err })
+	g.Go(func() (err error) { infos, err = p.instanceInfo(gctx, c, ids, idx); return err })
+	g.Go(func() (err error) { states, err = p.stateRecords(gctx, c, ids, idx); return err })
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	for i := range hosts {
-		h := &hosts[i]
-		if info, ok := infos[h.ID]; ok {
-			applyInfo(h, info)
-		}
-		if st, ok := states[h.ID]; ok {
-			h.PendingPatches = int(st.MissingCount)
-			h.LastPatched = lastInstall(st)
-		}
+	for _, r := range infos {
+		applyInfo(&hosts[r.host], r.info)
+	}
+	for _, r := range states {
+		hosts[r.host].PendingPatches = int(r.missing)
+		hosts[r.host].LastPatched = r.last
 	}
 	return p.pendingKernels(ctx, c, hosts)
 }
 
 // applyInfo marks a host managed only when its agent is Online: a
 // ConnectionLost or Inactive agent cannot run a patch command.
-func applyInfo(h *runbooks.Host, info ssmtypes.InstanceInformation) {
-	h.Managed = info.PingStatus == ssmtypes.PingStatusOnline
-	h.AgentStatus = string(info.PingStatus)
-	if v := aws.ToString(info.AgentVersion); v != "" {
+func applyInfo(h *runbooks.Host, info agentInfo) {
+	h.Managed = info.Ping == ssmtypes.PingStatusOnline
+	h.AgentStatus = string(info.Ping)
+	if v := info.AgentVersion; v != "" {
 		h.AgentStatus += " (agent " + v + ")"
 	}
-	if n := aws.ToString(info.PlatformName); n != "" {
+	if n := info.PlatformName; n != "" {
 		h.OS = n
 	}
-	h.OSVersion = aws.ToString(info.PlatformVersion)
-	if h.Name == h.ID && aws.ToString(info.ComputerName) != "" {
-		h.Name = aws.ToString(info.ComputerName)
+	h.OSVersion = info.PlatformVersion
+	if h.Name == h.ID && info.Computer != "" {
+		h.Name = info.Computer
 	}
+}
+
+// infoOf is an SDK InstanceInformation as applyInfo reads it.
+func infoOf(i ssmtypes.InstanceInformation) agentInfo {
+	return agentInfo{Ping: i.PingStatus, AgentVersion: aws.ToString(i.AgentVersion), PlatformName: aws.ToString(i.PlatformName),
+		PlatformVersion: aws.ToString(i.PlatformVersion), Computer: aws.ToString(i.ComputerName)}
 }
 
 // lastInstall is when patches were last installed, as SSM recorded it.
@@ -75,47 +80,67 @@ func lastInstall(st ssmtypes.InstancePatchState) (t0 time.Time) {
 	return t0
 }
 
-// instanceInfo pages DescribeInstanceInformation filtered to ids. Should
-// SSM refuse the filter because an ID is not a managed node
+// instanceInfo pages DescribeInstanceInformation filtered to ids (hosts of
+// idx). Should SSM refuse the filter because an ID is not a managed node
 // (InvalidInstanceId), the batch is halved until the refused IDs stand
 // alone: those are unmanaged, the rest are still looked up.
-func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string) (map[string]ssmtypes.InstanceInformation, error) {
-	out := map[string]ssmtypes.InstanceInformation{}
+func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string, idx batchIndex) ([]infoRecord, error) {
+	var out, page []infoRecord
 	pages := ssm.NewDescribeInstanceInformationPaginator(c.ssm, &ssm.DescribeInstanceInformationInput{
 		Filters:    []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: ids}},
 		MaxResults: aws.Int32(ssmBatch),
 	})
 	for pages.HasMorePages() {
-		var page *ssm.DescribeInstanceInformationOutput
-		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx, leanInstanceInfo); return err })
+		err := p.call(ctx, c.account, func() error { _, err := pages.NextPage(ctx, infoRecords(idx, &page)); return err })
 		var invalid *ssmtypes.InvalidInstanceId
 		switch {
 		case errors.As(err, &invalid) && len(ids) == 1:
 			return out, nil
 		case errors.As(err, &invalid):
-			return p.splitInfo(ctx, c, ids)
+			return p.splitInfo(ctx, c, ids, idx)
 		case err != nil:
 			return nil, fmt.Errorf("ssm DescribeInstanceInformation: %w", err)
 		}
-		for _, i := range page.InstanceInformationList {
-			out[aws.ToString(i.InstanceId)] = i
-		}
+		out = appendPage(out, page)
 	}
 	return out, nil
 }
 
-func (p *Provider) splitInfo(ctx context.Context, c *regional, ids []string) (map[string]ssmtypes.InstanceInformation, error) {
+// appendPage adds a page's records, taking the first page as it is.
+func appendPage[R any](out, page []R) []R {
+	if out == nil {
+		return page
+	}
+	return append(out, page...)
+}
+
+func (p *Provider) splitInfo(ctx context.Context, c *regional, ids []string, idx batchIndex) ([]infoRecord, error) {
 	half := len(ids) / 2
-	a, err := p.instanceInfo(ctx, c, ids[:half])
+	a, err := p.instanceInfo(ctx, c, ids[:half], idx)
 	if err != nil {
 		return nil, err
 	}
-	b, err := p.instanceInfo(ctx, c, ids[half:])
+	b, err := p.instanceInfo(ctx, c, ids[half:], idx)
 	if err != nil {
 		return nil, err
 	}
-	maps.Copy(a, b)
-	return a, nil
+	return appendPage(a, b), nil
+}
+
+// stateRecords pages DescribeInstancePatchStates for ids (hosts of idx).
+func (p *Provider) stateRecords(ctx context.Context, c *regional, ids []string, idx batchIndex) ([]stateRecord, error) {
+	var out, page []stateRecord
+	pages := ssm.NewDescribeInstancePatchStatesPaginator(c.ssm, &ssm.DescribeInstancePatchStatesInput{
+		InstanceIds: ids, MaxResults: aws.Int32(ssmBatch),
+	})
+	for pages.HasMorePages() {
+		err := p.call(ctx, c.account, func() error { _, err := pages.NextPage(ctx, stateRecords(idx, &page)); return err })
+		if err != nil {
+			return nil, fmt.Errorf("ssm DescribeInstancePatchStates: %w", err)
+		}
+		out = appendPage(out, page)
+	}
+	return out, nil
 }
 
 // patchStates pages DescribeInstancePatchStates for ids (≤ 50).

@@ -129,21 +129,46 @@ func (s *jsonScanner) null() (bool, error) {
 
 // str reads a string value; null reads as "".
 func (s *jsonScanner) str() (string, error) {
+	return s.strLike("")
+}
+
+// strLike is str, returning like itself when the value equals it, so
+// values repeated entry after entry share one string.
+func (s *jsonScanner) strLike(like string) (string, error) {
 	if n, err := s.null(); n || err != nil {
 		return "", err
 	}
 	start := s.i
 	raw, err := s.rawString()
-	if err != nil {
+	switch {
+	case err != nil:
 		return "", err
+	case bytes.IndexByte(raw, '\\') >= 0:
+		// Escapes are rare in these answers: encoding/json decodes them.
+		var v string
+		err = json.Unmarshal(s.b[start:s.i], &v)
+		return v, err
+	case string(raw) == like:
+		return like, nil
 	}
-	if bytes.IndexByte(raw, '\\') < 0 {
-		return string(raw), nil
+	return string(raw), nil
+}
+
+// strBytes reads a string value without making a string of it, for
+// values only compared; escapes are decoded, null reads as empty. The
+// bytes may be the document's own: keep them no longer than it.
+func (s *jsonScanner) strBytes() ([]byte, error) {
+	if n, err := s.null(); n || err != nil {
+		return nil, err
 	}
-	// Escapes are rare in these answers: encoding/json decodes them.
+	start := s.i
+	raw, err := s.rawString()
+	if err != nil || bytes.IndexByte(raw, '\\') < 0 {
+		return raw, err
+	}
 	var v string
 	err = json.Unmarshal(s.b[start:s.i], &v)
-	return v, err
+	return []byte(v), err
 }
 
 // rawString reads a string and returns its bytes between the quotes,
@@ -197,10 +222,51 @@ func (s *jsonScanner) rawNumber() ([]byte, error) {
 		// A number is never the last byte of a document these decoders accept.
 		return nil, errJSONEnd
 	}
-	if !json.Valid(raw) {
+	if !validNumber(raw) {
 		return nil, fmt.Errorf("JSON: bad number %q at offset %d", raw, start)
 	}
 	return raw, nil
+}
+
+// validNumber is JSON's number grammar,
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?, checked in one pass
+// (json.Valid set up a whole scanner for each of the thousands of counts
+// and timestamps an inventory reads).
+func validNumber(b []byte) bool {
+	i := 0
+	digits := func() int {
+		n := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+			n++
+		}
+		return n
+	}
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case digits() == 0:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if digits() == 0 {
+			return false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return i == len(b)
 }
 
 func (s *jsonScanner) literal(word string) error {

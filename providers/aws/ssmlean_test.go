@@ -100,11 +100,50 @@ func joined(infos []ssmtypes.InstanceInformation, states []ssmtypes.InstancePatc
 	var b strings.Builder
 	for _, i := range infos {
 		h := runbooks.Host{ID: aws.ToString(i.InstanceId), Name: aws.ToString(i.InstanceId)}
-		applyInfo(&h, i)
+		applyInfo(&h, infoOf(i))
 		fmt.Fprintf(&b, "%+v\n", h)
 	}
 	for _, st := range states {
 		fmt.Fprintf(&b, "%s missing=%d last=%v\n", aws.ToString(st.InstanceId), st.MissingCount, lastInstall(st))
+	}
+	return b.String()
+}
+
+// joinedRecords is joined as the inventory makes it: the answers read by
+// decodeInfoRecords and decodeStateRecords for a batch of the instances
+// the SDK read (plus one SSM does not answer for), applied to its hosts.
+func joinedRecords(t *testing.T, infos []ssmtypes.InstanceInformation, states []ssmtypes.InstancePatchState) string {
+	t.Helper()
+	idx := batchIndex{"i-not-in-answers": 0}
+	var hosts []runbooks.Host
+	for _, i := range infos {
+		id := aws.ToString(i.InstanceId)
+		idx[id] = int32(len(hosts))
+		hosts = append(hosts, runbooks.Host{ID: id, Name: id})
+	}
+	ir, next, err := decodeInfoRecords([]byte(describeInstanceInformationJSON), idx)
+	if err != nil || aws.ToString(next) == "" {
+		t.Fatalf("info records: %v, next token %v", err, next)
+	}
+	for _, r := range ir {
+		applyInfo(&hosts[r.host], r.info)
+	}
+	var b strings.Builder
+	for _, h := range hosts {
+		fmt.Fprintf(&b, "%+v\n", h)
+	}
+	sr, next, err := decodeStateRecords([]byte(describeInstancePatchStatesJSON), batchIndex{"i-1234567890abcdef0": 0, "i-0598c7d356eba48d7": 1})
+	if err != nil || next != nil || len(sr) != len(states) {
+		t.Fatalf("state records %v: %v, next token %v", sr, err, next)
+	}
+	for k, r := range sr {
+		fmt.Fprintf(&b, "%s missing=%d last=%v\n", aws.ToString(states[r.host].InstanceId), r.missing, r.last)
+		if int(r.host) != k {
+			t.Errorf("state record %d is of host %d", k, r.host)
+		}
+	}
+	if sr, _, _ := decodeStateRecords([]byte(describeInstancePatchStatesJSON), batchIndex{"i-other": 0}); len(sr) != 0 {
+		t.Errorf("records of instances outside the batch: %v", sr)
 	}
 	return b.String()
 }
@@ -147,6 +186,11 @@ func TestInventoryLeanSSMMatchesTheSDK(t *testing.T) {
 	if !strings.Contains(got, `ip-10-0-0-157.ec2.internal ☃ "q"`) || !strings.Contains(got, "missing=3 last=2024-07-23 14:27:23.5 +0000 UTC") {
 		t.Errorf("lean reading:\n%s", got)
 	}
+	// The inventory's own readers (records of a batch's hosts) give the
+	// same hosts, and drop entries of instances outside the batch.
+	if rec := joinedRecords(t, sdkInfo.InstanceInformationList, sdkStates.InstancePatchStates); rec != want {
+		t.Errorf("records\n%s\nSDK\n%s", rec, want)
+	}
 	if aws.ToString(leanInfo.NextToken) != aws.ToString(sdkInfo.NextToken) || aws.ToString(leanInfo.NextToken) == "" {
 		t.Errorf("next token %q, SDK %q", aws.ToString(leanInfo.NextToken), aws.ToString(sdkInfo.NextToken))
 	}
@@ -163,16 +207,20 @@ func TestInventoryLeanSSMRefusesTruncatedBodies(t *testing.T) {
 		for cut := range end {
 			_, e1 := decodeInstanceInformation([]byte(doc[:cut]))
 			_, e2 := decodePatchStates([]byte(doc[:cut]))
-			if e1 == nil || e2 == nil {
-				t.Fatalf("body cut at %d of %d decoded without error (%v, %v)", cut, len(doc), e1, e2)
+			_, _, e3 := decodeInfoRecords([]byte(doc[:cut]), batchIndex{})
+			_, _, e4 := decodeStateRecords([]byte(doc[:cut]), batchIndex{})
+			if e1 == nil || e2 == nil || e3 == nil || e4 == nil {
+				t.Fatalf("body cut at %d of %d decoded without error (%v, %v, %v, %v)", cut, len(doc), e1, e2, e3, e4)
 			}
 		}
 	}
 	for _, bad := range []string{"", "null", "[]", "<html><body>502 Bad Gateway</body></html>", `{"InstanceInformationList":[{}]}x`,
 		`{"InstanceInformationList":[{"InstanceId":"i-1",}]}`, `{"InstanceInformationList":[{"InstanceId":"i-1"} {}]}`,
 		`{"InstanceInformationList":[{"x":tru}]}`, `{"InstanceInformationList":[{"x":01}]}`, `{"InstanceInformationList":[{"InstanceId":"a` + "\n" + `"}]}`} {
-		if _, err := decodeInstanceInformation([]byte(bad)); err == nil {
-			t.Errorf("%q decoded without error", bad)
+		_, err := decodeInstanceInformation([]byte(bad))
+		_, _, err2 := decodeInfoRecords([]byte(bad), batchIndex{"i-1": 0})
+		if err == nil || err2 == nil {
+			t.Errorf("%q decoded without error (%v, %v)", bad, err, err2)
 		}
 	}
 	c := ssmAgainst(t, jsonAnswer(200, describeInstanceInformationJSON[:len(describeInstanceInformationJSON)/2]))
@@ -207,5 +255,33 @@ func FuzzDecodeSSMAnswers(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		_, _ = decodeInstanceInformation(body)
 		_, _ = decodePatchStates(body)
+		idx := batchIndex{"i-1234567890abcdef0": 0, "i-0598c7d356eba48d7": 1}
+		if recs, _, err := decodeInfoRecords(body, idx); err == nil {
+			for _, r := range recs {
+				_ = []int{0, 1}[r.host] // records are of the batch's hosts only
+			}
+		}
+		if recs, _, err := decodeStateRecords(body, idx); err == nil {
+			for _, r := range recs {
+				_ = []int{0, 1}[r.host]
+			}
+		}
+	})
+}
+
+// The lean readers check numbers by JSON's grammar, as json.Valid does.
+func FuzzJSONNumberGrammar(f *testing.F) {
+	for _, s := range []string{"0", "-0", "01", "1.", ".5", "1e", "1e+", "1E-7", "-", "+1", "12.50e10", "1.7E9", "--1", "0e0", "00"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for _, c := range b {
+			if !strings.ContainsRune("0123456789+-.eE", rune(c)) {
+				return // json.Valid would judge another kind of value
+			}
+		}
+		if got, want := validNumber(b), json.Valid(b); got != want {
+			t.Fatalf("validNumber(%q) = %v, json.Valid says %v", b, got, want)
+		}
 	})
 }
