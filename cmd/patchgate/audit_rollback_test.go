@@ -51,14 +51,10 @@ func TestRollbackAuditStreamsVerifyAndExport(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			for range 200 {
-				if err := e.Tick(ctx); err != nil {
-					t.Fatal(err)
-				}
-				if open, _ := e.Rollbacks(ctx, false); len(open) == 0 {
-					break
-				}
-			}
+			tickUntil(t, e, "the rollback to end", func() bool {
+				open, err := e.Rollbacks(ctx, false)
+				return err == nil && len(open) == 0
+			})
 			rb, err := e.GetRollback(ctx, rbID)
 			a.store.Close()
 			if err != nil || rb.Status != runbooks.RollbackCompleted {

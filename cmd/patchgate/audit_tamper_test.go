@@ -126,16 +126,10 @@ tenants:
 func runToEnd(t testing.TB, e *runbooks.Engine) {
 	t.Helper()
 	ctx := context.Background()
-	for range 500 {
-		if err := e.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
+	tickUntil(t, e, "the cycle to finish", func() bool {
 		active, err := e.Active(ctx)
 		if err != nil {
 			t.Fatal(err)
-		}
-		if len(active) == 0 {
-			return
 		}
 		for _, c := range active {
 			i := c.Current()
@@ -151,8 +145,8 @@ func runToEnd(t testing.TB, e *runbooks.Engine) {
 				t.Fatalf("approve %s as %s: %v", c.Stages[i].Name, who, err)
 			}
 		}
-	}
-	t.Fatal("the cycle did not finish in 500 ticks")
+		return len(active) == 0
+	})
 }
 
 func writeFile(t testing.TB, path, body string) {

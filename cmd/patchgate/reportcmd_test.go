@@ -34,10 +34,7 @@ func finishCycle(t *testing.T, cfgPath, reportDir string) *runbooks.Cycle {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for range 200 {
-		if err := a.engine.Tick(ctx); err != nil {
-			t.Fatal(err)
-		}
+	tickUntil(t, a.engine, "cycle "+c.ID+" to finish with its report", func() bool {
 		if c, err = a.engine.Get(ctx, c.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -46,14 +43,11 @@ func finishCycle(t *testing.T, cfgPath, reportDir string) *runbooks.Cycle {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(finished) > 0 {
-				return c
-			}
-			continue
+			return len(finished) > 0
 		}
 		i := c.Current()
 		if i < 0 || c.Stages[i].Phase != runbooks.PhaseApproval {
-			continue
+			return false
 		}
 		who := "U0ALICE001"
 		if len(c.Stages[i].Approvals) > 0 {
@@ -63,9 +57,9 @@ func finishCycle(t *testing.T, cfgPath, reportDir string) *runbooks.Cycle {
 			Actor: who, SeenRevision: c.Revision}); err != nil {
 			t.Fatalf("approve %s as %s: %v", c.Stages[i].Name, who, err)
 		}
-	}
-	t.Fatalf("cycle %s did not finish: %s", c.ID, c.Status)
-	return nil
+		return false
+	})
+	return c
 }
 
 // TestReportRegeneratesFromTheStore: `patchgate report --cycle` writes the

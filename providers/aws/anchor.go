@@ -18,6 +18,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state/checkpoint"
 )
 
@@ -145,10 +146,18 @@ func (a *S3Anchor) firstVersion(ctx context.Context, key string) (*string, error
 // markers left out).
 func (a *S3Anchor) versions(ctx context.Context, prefix string, fn func(s3types.ObjectVersion)) error {
 	p := s3.NewListObjectVersionsPaginator(a.client, &s3.ListObjectVersionsInput{Bucket: aws.String(a.Bucket), Prefix: aws.String(prefix)})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("s3 ListObjectVersions s3://%s/%s", a.Bucket, prefix)}
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
 			return fmt.Errorf("s3 ListObjectVersions s3://%s/%s: %w", a.Bucket, prefix, err)
+		}
+		next := ""
+		if aws.ToBool(page.IsTruncated) {
+			next = aws.ToString(page.NextKeyMarker) + "\x00" + aws.ToString(page.NextVersionIdMarker)
+		}
+		if err := guard.Next(next); err != nil {
+			return err
 		}
 		for _, v := range page.Versions {
 			fn(v)

@@ -92,11 +92,15 @@ func (p *Provider) imageStates(ctx context.Context, c *regional, images map[stri
 	sort.Strings(ids)
 	pages := ec2.NewDescribeImagesPaginator(c.ec2, &ec2.DescribeImagesInput{
 		Filters: []ec2types.Filter{{Name: aws.String("image-id"), Values: ids}}, Owners: []string{"self"}})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeImages of %d images in %s/%s", len(ids), c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ec2.DescribeImagesOutput
 		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
 		if err != nil {
 			return nil, fmt.Errorf("ec2 DescribeImages of %d images in %s/%s: %w", len(ids), c.account, c.region, err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, img := range page.Images {
 			out[aws.ToString(img.ImageId)] = string(img.State)

@@ -98,6 +98,7 @@ func (p *Provider) patchGroups(ctx context.Context, c *regional, filters []ec2ty
 	}
 	out := map[string][]string{}
 	pages := ec2.NewDescribeInstancesPaginator(c.ec2, &ec2.DescribeInstancesInput{Filters: filters, MaxResults: aws.Int32(ec2PageSize)})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeInstances (patch group tags) in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ec2.DescribeInstancesOutput
 		err := p.call(ctx, c.account, func() (err error) {
@@ -106,6 +107,9 @@ func (p *Provider) patchGroups(ctx context.Context, c *regional, filters []ec2ty
 		})
 		if err != nil {
 			return nil, fmt.Errorf("ec2 DescribeInstances (patch group tags) in %s/%s: %w", c.account, c.region, err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, r := range page.Reservations {
 			for _, i := range r.Instances {

@@ -93,11 +93,15 @@ func (p *Provider) listCommands(ctx context.Context, c *regional, doc, prefix st
 	pages := ssm.NewListCommandsPaginator(c.ssm, &ssm.ListCommandsInput{
 		Filters: []ssmtypes.CommandFilter{{Key: ssmtypes.CommandFilterKeyDocumentName, Value: aws.String(doc)}},
 	})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm ListCommands of %s in %s/%s", doc, c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ssm.ListCommandsOutput
 		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
 		if err != nil {
 			return nil, fmt.Errorf("ssm ListCommands in %s/%s: %w", c.account, c.region, err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, cmd := range page.Commands {
 			if cm := aws.ToString(cmd.Comment); strings.HasPrefix(cm, prefix) {

@@ -35,11 +35,15 @@ func (p *Provider) identityCenterGrants(ctx context.Context, accounts []string) 
 		for _, ps := range sortedKeys(sets) {
 			pages := ssoadmin.NewListAccountAssignmentsPaginator(sso, &ssoadmin.ListAccountAssignmentsInput{
 				InstanceArn: aws.String(instance), AccountId: aws.String(account), PermissionSetArn: aws.String(ps)})
+			guard := runbooks.PageGuard{Loop: fmt.Sprintf("sso-admin ListAccountAssignments %s on %s", sets[ps], account), Max: p.maxPages}
 			for pages.HasMorePages() {
 				var page *ssoadmin.ListAccountAssignmentsOutput
 				err := p.call(ctx, identityCenterKey, func() (err error) { page, err = pages.NextPage(ctx); return err })
 				if err != nil {
 					return nil, fmt.Errorf("sso-admin ListAccountAssignments %s on %s: %w", sets[ps], account, err)
+				}
+				if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+					return nil, err
 				}
 				for _, a := range page.AccountAssignments {
 					name, err := names.get(ctx, a.PrincipalType, aws.ToString(a.PrincipalId))
@@ -88,11 +92,15 @@ func (p *Provider) identityCenterInstance(ctx context.Context, sso *ssoadmin.Cli
 func (p *Provider) permissionSets(ctx context.Context, sso *ssoadmin.Client, instance string) (map[string]string, error) {
 	out := map[string]string{}
 	pages := ssoadmin.NewListPermissionSetsPaginator(sso, &ssoadmin.ListPermissionSetsInput{InstanceArn: aws.String(instance)})
+	guard := runbooks.PageGuard{Loop: "sso-admin ListPermissionSets", Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ssoadmin.ListPermissionSetsOutput
 		err := p.call(ctx, identityCenterKey, func() (err error) { page, err = pages.NextPage(ctx); return err })
 		if err != nil {
 			return nil, fmt.Errorf("sso-admin ListPermissionSets: %w", err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, arn := range page.PermissionSets {
 			var d *ssoadmin.DescribePermissionSetOutput

@@ -103,6 +103,7 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 	pages := ec2.NewDescribeInstancesPaginator(c.ec2, in)
 	var read [][]runbooks.Host
 	g, gctx := errgroup.WithContext(ctx)
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeInstances in %s/%s", t.Account, region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var out *ec2.DescribeInstancesOutput
 		err := p.call(gctx, t.Account, func() (err error) {
@@ -112,6 +113,10 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 		if err != nil {
 			g.Wait()
 			return nil, fmt.Errorf("ec2 DescribeInstances: %w", err)
+		}
+		if err := guard.Next(aws.ToString(out.NextToken)); err != nil {
+			g.Wait()
+			return nil, err
 		}
 		page := pageHosts(out, t.Account, region, env)
 		read = append(read, page)

@@ -90,8 +90,16 @@ func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string, 
 		Filters:    []ssmtypes.InstanceInformationStringFilter{{Key: aws.String("InstanceIds"), Values: ids}},
 		MaxResults: aws.Int32(ssmBatch),
 	})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm DescribeInstanceInformation in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
-		err := p.call(ctx, c.account, func() error { _, err := pages.NextPage(ctx, infoRecords(idx, &page)); return err })
+		var next *string
+		err := p.call(ctx, c.account, func() error {
+			o, err := pages.NextPage(ctx, infoRecords(idx, &page))
+			if o != nil {
+				next = o.NextToken
+			}
+			return err
+		})
 		var invalid *ssmtypes.InvalidInstanceId
 		switch {
 		case errors.As(err, &invalid) && len(ids) == 1:
@@ -100,6 +108,9 @@ func (p *Provider) instanceInfo(ctx context.Context, c *regional, ids []string, 
 			return p.splitInfo(ctx, c, ids, idx)
 		case err != nil:
 			return nil, fmt.Errorf("ssm DescribeInstanceInformation: %w", err)
+		}
+		if err := guard.Next(aws.ToString(next)); err != nil {
+			return nil, err
 		}
 		out = appendPage(out, page)
 	}
@@ -133,10 +144,21 @@ func (p *Provider) stateRecords(ctx context.Context, c *regional, ids []string, 
 	pages := ssm.NewDescribeInstancePatchStatesPaginator(c.ssm, &ssm.DescribeInstancePatchStatesInput{
 		InstanceIds: ids, MaxResults: aws.Int32(ssmBatch),
 	})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm DescribeInstancePatchStates in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
-		err := p.call(ctx, c.account, func() error { _, err := pages.NextPage(ctx, stateRecords(idx, &page)); return err })
+		var next *string
+		err := p.call(ctx, c.account, func() error {
+			o, err := pages.NextPage(ctx, stateRecords(idx, &page))
+			if o != nil {
+				next = o.NextToken
+			}
+			return err
+		})
 		if err != nil {
 			return nil, fmt.Errorf("ssm DescribeInstancePatchStates: %w", err)
+		}
+		if err := guard.Next(aws.ToString(next)); err != nil {
+			return nil, err
 		}
 		out = appendPage(out, page)
 	}
@@ -149,11 +171,15 @@ func (p *Provider) patchStates(ctx context.Context, c *regional, ids []string) (
 	pages := ssm.NewDescribeInstancePatchStatesPaginator(c.ssm, &ssm.DescribeInstancePatchStatesInput{
 		InstanceIds: ids, MaxResults: aws.Int32(ssmBatch),
 	})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm DescribeInstancePatchStates in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ssm.DescribeInstancePatchStatesOutput
 		err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx, leanPatchStates); return err })
 		if err != nil {
 			return nil, fmt.Errorf("ssm DescribeInstancePatchStates: %w", err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, s := range page.InstancePatchStates {
 			out[aws.ToString(s.InstanceId)] = s

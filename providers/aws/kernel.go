@@ -26,11 +26,15 @@ func (p *Provider) pendingKernels(ctx context.Context, c *regional, hosts []runb
 			InstanceId: aws.String(h.ID),
 			Filters:    []ssmtypes.PatchOrchestratorFilter{{Key: aws.String("State"), Values: []string{"Missing"}}},
 		})
+		guard := runbooks.PageGuard{Loop: fmt.Sprintf("ssm DescribeInstancePatches (kernel) of %s in %s/%s", h.ID, c.account, c.region), Max: p.maxPages}
 		for pages.HasMorePages() {
 			var page *ssm.DescribeInstancePatchesOutput
 			err := p.call(ctx, c.account, func() (err error) { page, err = pages.NextPage(ctx); return err })
 			if err != nil {
 				return fmt.Errorf("ssm DescribeInstancePatches %s: %w", h.ID, err)
+			}
+			if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+				return err
 			}
 			for _, pt := range page.Patches {
 				if k := kernelRelease(aws.ToString(pt.Title)); k != "" {

@@ -73,6 +73,7 @@ func (p *Provider) prePatchImages(ctx context.Context, c *regional) ([]runbooks.
 	var out []runbooks.HostBackup
 	pages := ec2.NewDescribeImagesPaginator(c.ec2, &ec2.DescribeImagesInput{Owners: []string{"self"},
 		Filters: []ec2types.Filter{{Name: aws.String("tag-key"), Values: []string{tagKey}}}})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeImages of pre-patch images in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ec2.DescribeImagesOutput
 		err := p.call(ctx, c.account, func() (err error) {
@@ -81,6 +82,9 @@ func (p *Provider) prePatchImages(ctx context.Context, c *regional) ([]runbooks.
 		})
 		if err != nil {
 			return nil, fmt.Errorf("ec2 DescribeImages of pre-patch images in %s/%s: %w", c.account, c.region, err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, img := range page.Images {
 			at, _ := time.Parse(time.RFC3339, aws.ToString(img.CreationDate))
@@ -97,6 +101,7 @@ func (p *Provider) retiredSnapshots(ctx context.Context, c *regional) ([]runbook
 	var out []runbooks.HostBackup
 	pages := ec2.NewDescribeSnapshotsPaginator(c.ec2, &ec2.DescribeSnapshotsInput{OwnerIds: []string{"self"},
 		Filters: []ec2types.Filter{{Name: aws.String("tag-key"), Values: []string{tagRetiredImage}}}})
+	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeSnapshots of retired pre-patch images in %s/%s", c.account, c.region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var page *ec2.DescribeSnapshotsOutput
 		err := p.call(ctx, c.account, func() (err error) {
@@ -105,6 +110,9 @@ func (p *Provider) retiredSnapshots(ctx context.Context, c *regional) ([]runbook
 		})
 		if err != nil {
 			return nil, fmt.Errorf("ec2 DescribeSnapshots of retired pre-patch images in %s/%s: %w", c.account, c.region, err)
+		}
+		if err := guard.Next(aws.ToString(page.NextToken)); err != nil {
+			return nil, err
 		}
 		for _, s := range page.Snapshots {
 			host := tagValue(s.Tags, tagHost)
