@@ -25,17 +25,19 @@ type EDRDeployAzure struct {
 // Enabled reports whether an Azure install script is configured.
 func (a EDRDeployAzure) Enabled() bool { return a.Script != "" || a.ScriptURI != "" }
 
-// EDRDeployGCP is the install through an OS Config patch job whose
-// pre-step runs the install script; the script reads the CID from Secret
-// Manager on the VM, so nothing secret is configured here.
+// EDRDeployGCP is the install through OS Config: a patch job whose
+// pre-step runs the install script on apt and yum VMs, an OS policy
+// assignment on Windows and SUSE VMs. The scripts read the CID from
+// Secret Manager on the VM, so nothing secret is configured here.
 type EDRDeployGCP struct {
-	Script   string
-	Package  string
-	Duration time.Duration
+	Script        string
+	WindowsScript string
+	Package       string
+	Duration      time.Duration
 }
 
 // Enabled reports whether a GCP install script is configured.
-func (g EDRDeployGCP) Enabled() bool { return g.Script != "" }
+func (g EDRDeployGCP) Enabled() bool { return g.Script != "" || g.WindowsScript != "" }
 
 func (d *decoder) edrDeployAzure(a *EDRDeployAzure) func(*yaml.Node, string) {
 	return d.section(
@@ -49,9 +51,10 @@ func (d *decoder) edrDeployAzure(a *EDRDeployAzure) func(*yaml.Node, string) {
 
 func (d *decoder) edrDeployGCP(g *EDRDeployGCP) func(*yaml.Node, string) {
 	return d.section(
-		field{"script", "Install script run as the OS Config patch job's Linux pre-step: `gs://bucket/object#generation` or an absolute path on the VMs. It reads the CID from Secret Manager on the VM (nothing secret travels in a patch job). Required.", d.str(&g.Script)},
-		field{"package", "The one package the job's patch step may update (default falcon-sensor).", d.str(&g.Package)},
-		field{"duration", "How long the patch job may run (default 1h).", d.duration(&g.Duration, "m")},
+		field{"script", "Shell install script for Linux VMs: the OS Config patch job's pre-step on apt/yum VMs, an OS policy assignment's exec resource on SUSE VMs. `gs://bucket/object#generation` or an absolute path on the VMs. It reads the CID from Secret Manager on the VM (nothing secret travels). Required for Linux VMs.", d.str(&g.Script)},
+		field{"windows_script", "PowerShell install script for Windows VMs, run by an OS policy assignment's exec resource: `gs://bucket/object#generation` or an absolute path on the VMs (C:\\...). It reads the CID from Secret Manager on the VM. Required for Windows VMs.", d.str(&g.WindowsScript)},
+		field{"package", "The one package the apt/yum patch job's patch step may update (default falcon-sensor).", d.str(&g.Package)},
+		field{"duration", "How long the patch job may run, and how long an OS policy assignment waits for its VMs' reports (default 1h).", d.duration(&g.Duration, "m")},
 	)
 }
 
@@ -68,5 +71,8 @@ func (d *decoder) checkEDRDeployClouds(e EDRDeploy) {
 	d.checkSecret("edr.deploy.azure.token_secret", a.TokenSecret)
 	if s := e.GCP.Script; s != "" && !strings.HasPrefix(s, "/") && !gcsObject.MatchString(s) {
 		d.at("edr.deploy.gcp.script", "%q: want gs://bucket/object#generation (OS Config needs the generation) or an absolute path on the VMs", s)
+	}
+	if s := e.GCP.WindowsScript; s != "" && !windowsPath.MatchString(s) && !gcsObject.MatchString(s) {
+		d.at("edr.deploy.gcp.windows_script", "%q: want gs://bucket/object#generation (OS Config needs the generation) or an absolute path on the VMs such as C:\\Program Files\\…", s)
 	}
 }

@@ -74,27 +74,27 @@ func TestSensorDeployConfigAzureGCP(t *testing.T) {
 edr:
   deploy:
     azure: {script: "/opt/falcon/install.sh", cid_secret: "env:FALCON_CID", token_secret: "file:/run/secrets/falcon-token", timeout: 20m}
-    gcp: {script: "gs://installers/falcon.sh#1733500000"}
+    gcp: {script: "gs://installers/falcon.sh#1733500000", windows_script: 'C:\ProgramData\falcon\install.ps1'}
 `))
 	if err != nil {
 		t.Fatal(err)
 	}
 	d := c.EDR.Deploy
 	if !d.Enabled() || d.AWS.Enabled() || !d.Azure.Enabled() || d.Azure.CIDSecret != "env:FALCON_CID" || d.Azure.Timeout != 20*time.Minute ||
-		!d.GCP.Enabled() || d.GCP.Script != "gs://installers/falcon.sh#1733500000" {
+		!d.GCP.Enabled() || d.GCP.Script != "gs://installers/falcon.sh#1733500000" || d.GCP.WindowsScript != `C:\ProgramData\falcon\install.ps1` {
 		t.Errorf("edr.deploy %+v", d)
 	}
 	doc := minimal + `
 edr:
   deploy:
     azure: {script: x, cid_secret: "0123456789ABCDEF0123456789ABCDEF-12"}
-    gcp: {script: "gs://installers/falcon.sh"}
+    gcp: {script: "gs://installers/falcon.sh", windows_script: "install.ps1"}
 `
 	_, err = Parse("e.yaml", []byte(doc))
 	if err == nil {
 		t.Fatal("accepted a literal CID and a script without its generation")
 	}
-	for _, want := range []string{"edr.deploy.azure.cid_secret", "edr.deploy.gcp.script"} {
+	for _, want := range []string{"edr.deploy.azure.cid_secret", "edr.deploy.gcp.script", "edr.deploy.gcp.windows_script"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}

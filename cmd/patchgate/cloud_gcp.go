@@ -35,7 +35,7 @@ func newGCP(ctx context.Context, cfg *config.Config, w wiring) (*gcp.Provider, e
 	gc := gcpConfig(cfg.Providers.GCP, w)
 	gc.StepTimeout = cfg.Engine.StepTimeout
 	g := cfg.EDR.Deploy.GCP
-	gc.Sensor = gcp.SensorInstall{Script: g.Script, Package: g.Package, Duration: g.Duration}
+	gc.Sensor = gcp.SensorInstall{Script: g.Script, WindowsScript: g.WindowsScript, Package: g.Package, Duration: g.Duration}
 	p, err := gcp.New(ctx, gc)
 	if err != nil {
 		return nil, fmt.Errorf("providers.gcp: %w", err)

@@ -19,7 +19,7 @@ import (
 // description; it finds the job again by that tag instead of executing it
 // twice, reads each instance's outcome (a failed pre-step names the VM),
 // carries no secret at all, leaves other pending updates alone, and
-// refuses Windows VMs.
+// refuses Windows VMs when no PowerShell script is configured.
 func TestSensorDeployGCPPatchJobPreStep(t *testing.T) {
 	clk := testkit.NewClock(t0)
 	srv := fake(t, clk)

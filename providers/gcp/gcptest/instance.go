@@ -29,6 +29,12 @@ type Instance struct {
 	// PatchFailure, when set, makes patch jobs fail on this VM with this
 	// failure reason.
 	PatchFailure string
+	// PolicyFailure, when set, makes the enforce step of an OS policy's
+	// exec resource fail on this VM with this message.
+	PolicyFailure string
+	// Installs counts the exec resources OS policy assignments enforced
+	// on this VM.
+	Installs int
 	// SnapshotError, when set, makes its createSnapshot operation finish
 	// with this error.
 	SnapshotError string
@@ -126,4 +132,13 @@ type Vulnerability struct {
 	Fix           string  // the AVAILABLE_PACKAGE inventory item that fixes it; "" when none
 	Installed     string  // the INSTALLED_PACKAGE item it affects
 	Detected      time.Time
+}
+
+// SetStatus sets a VM's status (RUNNING, TERMINATED, …).
+func (s *Server) SetStatus(project, zone, name, status string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if in := s.find(project, zone, name); in != nil {
+		in.Status = status
+	}
 }

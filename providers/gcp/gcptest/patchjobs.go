@@ -17,6 +17,7 @@ func (s *Server) osconfigRoutes(mux *http.ServeMux) {
 	s.handle(mux, "osconfig.patchJobs.list", "GET /v1/projects/{project}/patchJobs", s.listPatchJobs)
 	s.handle(mux, "osconfig.patchJobs.get", "GET /v1/projects/{project}/patchJobs/{id}", s.getPatchJob)
 	s.handle(mux, "osconfig.patchJobs.instanceDetails.list", "GET /v1/projects/{project}/patchJobs/{id}/instanceDetails", s.listInstanceDetails)
+	s.osPolicyRoutes(mux)
 }
 
 // patchJob is one executed job; it ends on its JobPolls-th read.

@@ -56,13 +56,17 @@ type Server struct {
 	jobs      []*patchJob
 	executed  []json.RawMessage
 	nextID    uint64
+
+	assignments   map[string]*assignment // live, by project/zone/id (ospolicy.go)
+	assignmentLog []*assignment          // every accepted create
 }
 
 // New starts a fake; it is closed when the test ends.
 func New(t interface{ Cleanup(func()) }) *Server {
 	s := &Server{PageSize: 2, OpPolls: 2, JobPolls: 3, Now: time.Now,
 		counts: map[string]int{}, fail: map[string][]int{},
-		ops: map[string]*operation{}, snapshots: map[string]*snapshot{}, nextID: 1000}
+		ops: map[string]*operation{}, snapshots: map[string]*snapshot{}, nextID: 1000,
+		assignments: map[string]*assignment{}}
 	mux := http.NewServeMux()
 	s.computeRoutes(mux)
 	s.osconfigRoutes(mux)
@@ -93,8 +97,10 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 // Count is how many requests the API method got. Methods: compute.
 // instances.aggregatedList, .instances.list, .instances.get,
 // .disks.createSnapshot, .zoneOperations.get, .snapshots.list,
-// .snapshots.get; osconfig.inventories.list, .patchJobs.execute,
-// .patchJobs.list, .patchJobs.get, .patchJobs.instanceDetails.list;
+// .snapshots.get, .instances.setLabels; osconfig.inventories.list,
+// .patchJobs.execute, .patchJobs.list, .patchJobs.get,
+// .patchJobs.instanceDetails.list, .osPolicyAssignments.create, .get,
+// .delete, .osPolicyAssignmentReports.list;
 // oauth2.token; and "authenticated", the requests that carried Token.
 func (s *Server) Count(method string) int {
 	s.mu.Lock()
@@ -175,8 +181,8 @@ func writeJSON(w http.ResponseWriter, v any) {
 // apiError answers in Google's JSON error format, which googleapi.Error
 // parses for both APIs.
 func apiError(w http.ResponseWriter, code int, msg string) {
-	reason := map[int]string{400: "invalid", 403: "forbidden", 404: "notFound", 409: "alreadyExists", 429: "rateLimitExceeded"}[code]
-	status := map[int]string{400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 429: "RESOURCE_EXHAUSTED"}[code]
+	reason := map[int]string{400: "invalid", 403: "forbidden", 404: "notFound", 409: "alreadyExists", 412: "conditionNotMet", 429: "rateLimitExceeded"}[code]
+	status := map[int]string{400: "INVALID_ARGUMENT", 403: "PERMISSION_DENIED", 404: "NOT_FOUND", 409: "ALREADY_EXISTS", 412: "FAILED_PRECONDITION", 429: "RESOURCE_EXHAUSTED"}[code]
 	if status == "" {
 		status = "UNAVAILABLE"
 	}
