@@ -57,7 +57,7 @@ func (d *decoder) edrDeploySection(e *EDRDeploy) func(*yaml.Node, string) {
 			field{"token_parameter", "Name of the SSM SecureString parameter holding the installer token, when the CID requires one.", d.str(&e.AWS.TokenParameter)},
 		)},
 		field{"azure", "The install through Azure VM Run Command (managed run command; no SSH).", d.edrDeployAzure(&e.Azure)},
-		field{"gcp", "The install through a GCP OS Config patch job whose pre-step runs the install script.", d.edrDeployGCP(&e.GCP)},
+		field{"gcp", "The install through GCP OS Config: a patch job whose pre-step runs the install script (apt/yum VMs), an OS policy assignment (Windows and SUSE VMs).", d.edrDeployGCP(&e.GCP)},
 	)
 }
 
