@@ -213,7 +213,7 @@ func (p *Provider) clearHandler(ctx context.Context, c *subClients, h runTarget,
 			case !ended:
 				// Counted against the step like any failed call: the
 				// other batch's script ends within the handler's limit.
-				return fmt.Errorf("Arc machine %s still runs patchgate's extension %q of another batch (state %s); trying again later",
+				return fmt.Errorf("the Arc machine %s still runs patchgate's extension %q of another batch (state %s); trying again later",
 					h.host.Name, str(e.Name), str(e.Properties.ProvisioningState))
 			}
 			stale = append(stale, str(e.Name))
