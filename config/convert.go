@@ -64,6 +64,7 @@ func (c *Config) EngineConfig() runbooks.Config {
 	e.Remediation.Debounce = c.Remediation.Debounce
 	e.Remediation.ComplianceTimeout = c.Remediation.ComplianceTimeout
 	e.Remediation.CompliancePoll = c.Remediation.CompliancePoll
+	e.Remediation.ClaimTTL = c.Remediation.ClaimTTL
 	e.Prevention = c.PreventionSettings()
 	e.SensorDeploy = c.EDR.Deploy.Settings()
 	return e

@@ -42,14 +42,21 @@ type Remediation struct {
 	HTTPSecret Secret
 	// Workers bounds the queue messages handled at once per replica.
 	Workers int
+	// ClaimTTL is how long each event's claim is kept (redeliveries within
+	// it are recognised); longer than SQS's 14-day maximum retention.
+	ClaimTTL time.Duration
 }
+
+// sqsMaxRetention is the longest an SQS queue keeps a message.
+const sqsMaxRetention = 14 * 24 * time.Hour
 
 // Enabled reports whether an intake is configured.
 func (r Remediation) Enabled() bool { return r.QueueURL != "" || r.HTTPListen != "" }
 
 func remediationDefaults() Remediation {
 	return Remediation{Rules: []string{DefaultRemediationRule}, Debounce: runbooks.DefaultRemediationDebounce,
-		ComplianceTimeout: runbooks.DefaultComplianceTimeout, CompliancePoll: runbooks.DefaultCompliancePoll, Workers: 8}
+		ComplianceTimeout: runbooks.DefaultComplianceTimeout, CompliancePoll: runbooks.DefaultCompliancePoll, Workers: 8,
+		ClaimTTL: runbooks.DefaultClaimTTL}
 }
 
 func (d *decoder) remediationSection(r *Remediation) func(*yaml.Node, string) {
@@ -63,6 +70,7 @@ func (d *decoder) remediationSection(r *Remediation) func(*yaml.Node, string) {
 		field{"http_listen", "Address of the signed HTTP intake `POST /events/config` (for estates that forward the event otherwise); empty: none.", d.str(&r.HTTPListen)},
 		field{"http_secret", "HMAC-SHA256 key of the HTTP intake (header `X-Patchgate-Signature: sha256=<hex of HMAC(timestamp.body)>` with `X-Patchgate-Timestamp`). Required with `http_listen`.", text(d, &r.HTTPSecret)},
 		field{"workers", "Queue messages handled at once per replica.", d.integer(&r.Workers)},
+		field{"claim_ttl", "How long each compliance event's claim is kept, so a redelivered event is recognised and recorded once; then the store deletes it. Longer than SQS's maximum retention (14 days). Default 15 days (360h).", d.duration(&r.ClaimTTL, "h")},
 	)
 }
 
@@ -118,4 +126,7 @@ func (d *decoder) checkRemediation(c *Config) {
 		}
 	}
 	d.atLeast("remediation.workers", r.Workers, 1)
+	if r.ClaimTTL <= sqsMaxRetention {
+		d.at("remediation.claim_ttl", "must be longer than SQS's maximum retention of 14 days (336h), so a redelivered event is still recognised; got %s", r.ClaimTTL)
+	}
 }

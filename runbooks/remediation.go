@@ -37,9 +37,18 @@ type Remediation struct {
 	// recorded waiting for, so each wait is recorded once.
 	Held string `json:"held,omitempty"`
 
+	// Format is RemFormatEntries for a remediation whose window collects
+	// instance entries (remediation_window.go); 0 for records written
+	// before, which hold their instances and event IDs inline.
+	Format int `json:"format,omitempty"`
+	// Sealed: the window ended and takes no more entries; Gathered: the
+	// entries are read into Instances.
+	Sealed    bool                  `json:"sealed,omitempty"`
+	Gathered  bool                  `json:"gathered,omitempty"`
 	Instances []RemediationInstance `json:"instances"`
-	// EventIDs are the compliance events merged in (the claim keys).
-	EventIDs []string `json:"event_ids"`
+	// EventIDs are the compliance events merged into a format-0 record;
+	// later records leave each event to its claim key.
+	EventIDs []string `json:"event_ids,omitempty"`
 
 	Gates   []Gate `json:"gates,omitempty"`
 	Backup  Op     `json:"backup"`
@@ -78,6 +87,10 @@ type RemediationInstance struct {
 	// CompliantSource names what reported COMPLIANT (an event or the
 	// evaluation read back from Config).
 	CompliantSource string `json:"compliant_source,omitempty"`
+	// FirstEvent is the event that reported Since, Source the intake it
+	// came through (entries format).
+	FirstEvent string `json:"first_event,omitempty"`
+	Source     string `json:"source,omitempty"`
 }
 
 // RemediationStatus is where a remediation stands.

@@ -48,7 +48,7 @@ func (e *Engine) IntakeComplianceEvent(ctx context.Context, ev ComplianceEvent) 
 				}
 				target = complianceRecorded
 			}
-			if _, err := st.Create(ctx, key, []byte(target)); err != nil && !errors.Is(err, state.ErrConflict) {
+			if _, err := e.createClaim(ctx, key, target); err != nil && !errors.Is(err, state.ErrConflict) {
 				return "", storeErr("claim compliance event "+ev.ID, err)
 			}
 			continue // merge under the claim, whoever won it
@@ -72,6 +72,15 @@ func (e *Engine) IntakeComplianceEvent(ctx context.Context, ev ComplianceEvent) 
 		}
 	}
 	return "", Errorf(CodeUnavailable, "compliance event %s: the remediation changed too fast to record it; try again", ev.ID)
+}
+
+// createClaim writes an event's claim, with remediation.claim_ttl as its
+// lifetime where the store keeps lifetimes (state.Expiring).
+func (e *Engine) createClaim(ctx context.Context, key, target string) (state.Record, error) {
+	if x, ok := e.deps.Store.(state.Expiring); ok {
+		return x.CreateTTL(ctx, key, []byte(target), e.cfg.Remediation.claimTTL())
+	}
+	return e.deps.Store.Create(ctx, key, []byte(target))
 }
 
 func (e *Engine) checkComplianceEvent(ev ComplianceEvent) error {
@@ -108,7 +117,17 @@ func (e *Engine) remediationFor(ctx context.Context, ev ComplianceEvent) (string
 			return "", err
 		}
 		for _, r := range open {
-			if r.Tenant == ev.Tenant && !r.Status.Terminal() && r.instance(ev.InstanceID) != nil {
+			if r.Tenant != ev.Tenant || r.Status.Terminal() {
+				continue
+			}
+			held := r.instance(ev.InstanceID) != nil
+			if r.collectsEntries() {
+				var err error
+				if held, err = e.hasEntry(ctx, r, ev.InstanceID); err != nil {
+					return "", err
+				}
+			}
+			if held {
 				return r.ID, nil
 			}
 		}
@@ -175,7 +194,7 @@ func (e *Engine) newRemediation(tenant, env string, now time.Time) *Remediation 
 		WindowEnd:    now.Add(e.cfg.Remediation.debounce()),
 		MinApprovals: min, FourEyes: spec.FourEyes, Production: spec.Production,
 		AutoRemediate: spec.AutoRemediate && !spec.Production, SensorGate: spec.SensorGate,
-		Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining,
+		Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining, Format: RemFormatEntries,
 	}
 }
 
@@ -184,7 +203,7 @@ func (e *Engine) newRemediation(tenant, env string, now time.Time) *Remediation 
 // remediation no longer takes events, it moves the claim to a fresh one
 // and reports not done.
 func (e *Engine) mergeComplianceEvent(ctx context.Context, id string, ev ComplianceEvent, claim state.Record) (bool, error) {
-	r, err := e.GetRemediation(ctx, id)
+	r, err := e.remediations().get(ctx, id)
 	if ErrorCode(err) == CodeNotFound {
 		r = nil
 	} else if err != nil {
@@ -193,7 +212,16 @@ func (e *Engine) mergeComplianceEvent(ctx context.Context, id string, ev Complia
 	if r != nil && r.hasEvent(ev.ID) {
 		return true, nil
 	}
-	if r == nil || !r.accepts(ev) {
+	landed := r != nil && r.accepts(ev)
+	if landed && r.collectsEntries() {
+		if err := e.mergeEntry(ctx, r, ev); err != nil {
+			return false, err
+		}
+		if landed, err = e.entryLanded(ctx, id, ev); err != nil || landed {
+			return landed, err
+		}
+	}
+	if !landed {
 		// The claim names a remediation that moved on before the event
 		// joined it (a crash between claim and merge): claim a fresh one.
 		target, err := e.remediationFor(ctx, ev)
@@ -212,7 +240,9 @@ func (e *Engine) mergeComplianceEvent(ctx context.Context, id string, ev Complia
 		return target == complianceRecorded, nil
 	}
 	n := r.Clone()
-	n.merge(e.now(), ev)
+	if !n.merge(e.now(), ev) {
+		return true, nil // a repeat that changes nothing
+	}
 	if err := e.saveRemediation(ctx, nil, n); err != nil {
 		return false, err
 	}
@@ -233,25 +263,43 @@ func (r *Remediation) accepts(ev ComplianceEvent) bool {
 	return !r.Status.Terminal()
 }
 
-// merge adds ev's instance and verdict to r.
-func (r *Remediation) merge(now time.Time, ev ComplianceEvent) {
-	r.EventIDs = append(r.EventIDs, ev.ID)
+// merge adds ev's instance and verdict to a record holding its instances
+// inline, and reports whether anything changed. A format-0 record lists
+// the event's ID too (its redeliveries are recognised by it); a later one
+// leaves the ID to the claim key, and a repeat that changes nothing is not
+// written.
+func (r *Remediation) merge(now time.Time, ev ComplianceEvent) bool {
+	legacy := r.Format < RemFormatEntries
+	if legacy {
+		r.EventIDs = append(r.EventIDs, ev.ID)
+	}
 	data := map[string]string{"event": ev.ID, "rule": ev.Rule, "compliance": ev.Compliance,
 		"account": ev.Account, "region": ev.Region, "source": ev.Source, "at": ev.At.UTC().Format(time.RFC3339)}
 	in := r.instance(ev.InstanceID)
 	if ev.Compliance != NonCompliant {
 		if in != nil && ev.Compliance == Compliant {
+			if !legacy && in.Compliance == Compliant {
+				return false
+			}
 			in.Compliance, in.At, in.CompliantSource = Compliant, ev.At, "aws-config event "+ev.ID
 		}
 		r.emit(now, ev.InstanceID, EvRemediationEvent, ActorSystem, fmt.Sprintf("Config reports %s %s for %s", ev.InstanceID, ev.Compliance, orDefault(ev.Rule, "its rules")), data)
-		return
+		return true
+	}
+	if in != nil && !legacy {
+		probe := *in
+		probe.Rules = slices.Clone(in.Rules)
+		if !probe.apply(ev) {
+			return false
+		}
 	}
 	if len(r.Instances) == 0 {
 		r.emit(now, "", EvRemediationOpened, ActorSystem, fmt.Sprintf("non-compliant instances of %s %s collected until %s", r.Tenant, r.Env, r.WindowEnd.UTC().Format("15:04Z")), nil)
 	}
 	if in == nil {
 		r.Instances = append(r.Instances, RemediationInstance{Host: Host{ID: ev.InstanceID, Name: ev.InstanceID,
-			Cloud: AWS, Account: ev.Account, Region: ev.Region, Env: ev.Env}, Since: ev.At, Compliance: NonCompliant})
+			Cloud: AWS, Account: ev.Account, Region: ev.Region, Env: ev.Env}, Since: ev.At, Compliance: NonCompliant,
+			FirstEvent: ev.ID, Source: ev.Source})
 		in = &r.Instances[len(r.Instances)-1]
 	}
 	if ev.Rule != "" && !slices.Contains(in.Rules, ev.Rule) {
@@ -262,6 +310,7 @@ func (r *Remediation) merge(now time.Time, ev ComplianceEvent) {
 	}
 	in.Compliance, in.At, in.CompliantSource = NonCompliant, ev.At, ""
 	r.emit(now, ev.InstanceID, EvRemediationEvent, ActorSystem, fmt.Sprintf("Config reports %s NON_COMPLIANT with %s", ev.InstanceID, orDefault(ev.Rule, "a patch rule")), data)
+	return true
 }
 
 // complianceRecorded is the claim of an event that joined no remediation

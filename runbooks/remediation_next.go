@@ -46,6 +46,9 @@ func NextRemediation(r *Remediation, now time.Time, fz []Freeze) Action {
 func remediationWork(r *Remediation, now time.Time) Action {
 	switch r.Status {
 	case RemResolved, RemNotCompliant, RemUnverified, RemDismissed:
+		if r.collectsEntries() {
+			return Action{Kind: ActRemGather, Stage: -1} // dismissed while collecting: keep what it held
+		}
 		if r.pendingDelivery() {
 			return Action{Kind: ActFlush, Stage: -1}
 		}
@@ -53,6 +56,12 @@ func remediationWork(r *Remediation, now time.Time) Action {
 	case RemCollecting:
 		if now.Before(r.WindowEnd) {
 			return Action{Kind: ActWait, Stage: -1, Until: r.WindowEnd, Reason: "collecting events until " + r.WindowEnd.UTC().Format(time.RFC3339)}
+		}
+		switch {
+		case r.collectsEntries() && !r.Sealed:
+			return Action{Kind: ActRemSeal, Stage: -1}
+		case r.collectsEntries():
+			return Action{Kind: ActRemGather, Stage: -1}
 		}
 		if len(r.Instances) == 0 {
 			return Action{Kind: ActArchive, Stage: -1} // opened by an intake that crashed before its event

@@ -16,6 +16,9 @@ type RemediationSettings struct {
 	ComplianceTimeout time.Duration
 	// CompliancePoll is how often Config is read meanwhile.
 	CompliancePoll time.Duration
+	// ClaimTTL is how long an event's claim is kept, so a redelivery
+	// within it is recognised (on stores with record lifetimes).
+	ClaimTTL time.Duration
 }
 
 // Remediation defaults.
@@ -23,7 +26,17 @@ const (
 	DefaultRemediationDebounce = 10 * time.Minute
 	DefaultComplianceTimeout   = time.Hour
 	DefaultCompliancePoll      = time.Minute
+	// DefaultClaimTTL outlasts SQS's longest retention (14 days), so a
+	// message redelivered at the end of it still finds its claim.
+	DefaultClaimTTL = 15 * 24 * time.Hour
 )
+
+func (s RemediationSettings) claimTTL() time.Duration {
+	if s.ClaimTTL <= 0 {
+		return DefaultClaimTTL
+	}
+	return s.ClaimTTL
+}
 
 func (s RemediationSettings) debounce() time.Duration {
 	if s.Debounce <= 0 {

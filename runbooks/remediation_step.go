@@ -43,6 +43,11 @@ func (k remediationKind) step(ctx context.Context, lease *state.Lease, id string
 func (e *Engine) actRemediation(ctx context.Context, n *Remediation, a Action) (bool, error) {
 	now := e.now()
 	switch a.Kind {
+	case ActRemSeal:
+		n.Sealed = true
+		return true, nil
+	case ActRemGather:
+		return e.gatherRemediation(ctx, n, now)
 	case ActRemClose:
 		return e.closeRemediationWindow(ctx, n, now)
 	case ActRemSelfHealed:

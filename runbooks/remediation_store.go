@@ -16,9 +16,17 @@ func (e *Engine) remediations() kindStore[Remediation, *Remediation] {
 
 func (r *Remediation) recordID() string { return r.ID }
 
-// GetRemediation returns a remediation, open or finished.
+// GetRemediation returns a remediation, open or finished; while its
+// window collects entries, Instances shows them as they stand.
 func (e *Engine) GetRemediation(ctx context.Context, id string) (*Remediation, error) {
-	return e.remediations().get(ctx, id)
+	r, err := e.remediations().get(ctx, id)
+	if err != nil || !r.collectsEntries() {
+		return r, err
+	}
+	if r.Instances, err = e.entries(ctx, id); err != nil {
+		return nil, err
+	}
+	return r, nil
 }
 
 func (e *Engine) getActiveRemediation(ctx context.Context, id string) (*Remediation, error) {
@@ -60,6 +68,11 @@ func (e *Engine) RemediationEvents(ctx context.Context, id string) ([]Event, err
 // archiveRemediation signs the final audit heads and moves the record to
 // the finished set.
 func (e *Engine) archiveRemediation(ctx context.Context, r *Remediation) error {
+	if r.Format >= RemFormatEntries {
+		if err := e.dropEntries(ctx, r.ID); err != nil {
+			return err
+		}
+	}
 	if err := e.remediations().archive(ctx, r); err != nil {
 		return err
 	}

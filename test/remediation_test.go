@@ -148,8 +148,19 @@ func TestConfigEventOneCardPerTenantPerWindow(t *testing.T) {
 			}
 			r := h.remediation(ctx, id)
 			distinct := len(h.envHosts(tn, "nonprod"))
-			if len(r.EventIDs) != len(hosts) || len(r.Instances) != distinct || r.Status != runbooks.RemCollecting {
-				t.Fatalf("remediation holds %d events, %d instances, %s; want %d, %d, collecting", len(r.EventIDs), len(r.Instances), r.Status, len(hosts), distinct)
+			if len(r.Instances) != distinct || r.Status != runbooks.RemCollecting {
+				t.Fatalf("remediation holds %d instances, %s; want %d, collecting", len(r.Instances), r.Status, distinct)
+			}
+			// Each event's claim names the remediation; the record itself
+			// is written once, when the window opens, however many join.
+			for k := range hosts {
+				c, err := h.store.Get(ctx, fmt.Sprintf("runbooks/remediation/event/ev-%d", k))
+				if err != nil || string(c.Value) != id {
+					t.Fatalf("claim of ev-%d: %q, %v; want %s", k, c.Value, err, id)
+				}
+			}
+			if raw, err := h.store.Get(ctx, "runbooks/remediation/active/"+id); err != nil || raw.Version != 1 {
+				t.Fatalf("the collecting record is at version %d (%v); want 1: events rewrote it", raw.Version, err)
 			}
 			// A redelivery writes nothing.
 			before := r.Version
@@ -165,8 +176,8 @@ func TestConfigEventOneCardPerTenantPerWindow(t *testing.T) {
 			if countType(evs, runbooks.EvRemediationOpened) != 1 || countType(evs, runbooks.EvRemediationCard) != 1 {
 				t.Fatalf("audit trail has %d opened and %d card events, want one each", countType(evs, runbooks.EvRemediationOpened), countType(evs, runbooks.EvRemediationCard))
 			}
-			if got := countType(evs, runbooks.EvRemediationEvent); got != len(hosts) {
-				t.Errorf("%d event records, want %d (one per event, none twice)", got, len(hosts))
+			if got := countType(evs, runbooks.EvRemediationEvent); got != distinct {
+				t.Errorf("%d instance records, want %d (one per instance, none twice)", got, distinct)
 			}
 			next := h.intakeEverywhere(ctx, nonCompliant("ev-late", hosts[0], tn, "nonprod", h.clock.Now()))
 			if next == id {

@@ -11,10 +11,14 @@ variable "create_remediation_intake" {
   default     = false
 }
 
-variable "remediation_rules" {
-  description = "Config rules whose compliance changes reach the intake (remediation.rules)."
-  type        = list(string)
-  default     = ["ec2-managedinstance-patch-compliance-status-check"]
+variable "remediation_extra_rules" {
+  description = "Config rules besides ec2-managedinstance-patch-compliance-status-check (which this module creates) whose compliance changes start remediations, as rule name => rule ARN (a rule's ARN ends in its generated config-rule ID, so it is given, not derived; `aws configservice describe-config-rules` shows it). The EventBridge rules match these names and the tenant role may re-evaluate and read exactly these ARNs. List every name in remediation.rules too."
+  type        = map(string)
+  default     = {}
+  validation {
+    condition     = alltrue([for arn in values(var.remediation_extra_rules) : can(regex("^arn:[^:]+:config:[^:]+:[0-9]{12}:config-rule/config-rule-[a-z0-9]+$", arn))])
+    error_message = "Each value of remediation_extra_rules is a Config rule ARN (arn:aws:config:<region>:<account>:config-rule/config-rule-<id>)."
+  }
 }
 
 variable "remediation_max_receives" {
@@ -38,12 +42,14 @@ variable "bot_account_id" {
 locals {
   intake_bot    = var.create_remediation_intake && var.create_bot_role
   intake_tenant = var.create_remediation_intake && var.create_tenant_role
+  # remediation.rules: the rule created below and the extra ones.
+  remediation_rules = distinct(concat(["ec2-managedinstance-patch-compliance-status-check"], keys(var.remediation_extra_rules)))
   compliance_pattern = jsonencode({
     source        = ["aws.config"]
     "detail-type" = ["Config Rules Compliance Change"]
     detail = {
       messageType    = ["ComplianceChangeNotification"]
-      configRuleName = var.remediation_rules
+      configRuleName = local.remediation_rules
     }
   })
 }
@@ -148,16 +154,21 @@ resource "aws_config_config_rule" "patch_compliance" {
   }
 }
 
-# After a remediation patches, the bot (through the tenant role) asks this
-# rule to evaluate again and reads its verdicts: both calls are granted on
-# the rule's ARN alone (policy-remediation-tenant.json).
+# After a remediation patches, the bot (through the tenant role) asks the
+# rules to evaluate again and reads their verdicts: the calls of
+# policy-remediation-tenant.json are granted on those rules' ARNs alone.
+locals {
+  remediation_tenant_policy = jsondecode(file("${path.module}/policy-remediation-tenant.json"))
+  remediation_rule_arns     = local.intake_tenant ? concat([aws_config_config_rule.patch_compliance[0].arn], values(var.remediation_extra_rules)) : []
+}
+
 resource "aws_iam_role_policy" "tenant_remediation" {
   count = local.intake_tenant ? 1 : 0
   name  = "patchgate-remediation"
   role  = aws_iam_role.tenant[0].id
-  policy = templatefile("${path.module}/policy-remediation-tenant.json", {
-    rule_arn = aws_config_config_rule.patch_compliance[0].arn
-  })
+  policy = jsonencode(merge(local.remediation_tenant_policy, {
+    Statement = [for st in local.remediation_tenant_policy.Statement : merge(st, { Resource = local.remediation_rule_arns })]
+  }))
 }
 
 resource "aws_iam_role" "forward_compliance" {

@@ -86,7 +86,7 @@ func Open(path string, opts ...Option) (*Store, error) {
 // the file was closed; the fence counters stay, so tokens keep increasing.
 func (s *Store) init() error {
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketRecords, bucketClaims, bucketLeases, bucketFences, bucketStreams, bucketHeads} {
+		for _, name := range [][]byte{bucketRecords, bucketClaims, bucketLeases, bucketFences, bucketStreams, bucketHeads, bucketExpiry} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -7,7 +7,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// sweepExpired deletes claims and leases whose time is up, so idempotency
+// sweepExpired deletes claims, leases and records whose time is up, so idempotency
 // keys do not pile up in the file forever. It runs at Open.
 func sweepExpired(tx *bolt.Tx, now time.Time) error {
 	var stale [][]byte
@@ -36,5 +36,5 @@ func sweepExpired(tx *bolt.Tx, now time.Time) error {
 			return fmt.Errorf("sweep expired lease %s: %w", k, err)
 		}
 	}
-	return nil
+	return sweepRecords(tx, now, -1)
 }
