@@ -70,7 +70,8 @@ func TestExample(t *testing.T) {
 	wantEngine := runbooks.Config{Tick: 2 * time.Second, LeaseTTL: time.Minute, Workers: 8, MaxSteps: 64,
 		MaxErrors: 3, StepTimeout: 30 * time.Second, RecordTimeout: runbooks.DefaultRecordTimeout, WriteFormat: runbooks.RecordFormat,
 		ChangePoll: runbooks.DefaultChangePoll, Remediation: runbooks.RemediationSettings{
-			Debounce: runbooks.DefaultRemediationDebounce, ComplianceTimeout: runbooks.DefaultComplianceTimeout, CompliancePoll: runbooks.DefaultCompliancePoll}}
+			Debounce: runbooks.DefaultRemediationDebounce, ComplianceTimeout: runbooks.DefaultComplianceTimeout, CompliancePoll: runbooks.DefaultCompliancePoll,
+			ClaimTTL: runbooks.DefaultClaimTTL}}
 	if got := c.EngineConfig(); !reflect.DeepEqual(got, wantEngine) {
 		t.Errorf("EngineConfig() = %+v, want %+v", got, wantEngine)
 	}
