@@ -174,6 +174,9 @@ func (e *Engine) collectingRemediation(ctx context.Context, ev ComplianceEvent) 
 			}
 			return "", storeErr("open remediation window of "+ev.Tenant, err)
 		}
+		if _, err := e.deliverRemediation(ctx, r); err != nil {
+			e.log.Warn("deliver remediation opened", "remediation", r.ID, "err", err) // the next tick delivers it
+		}
 		return r.ID, nil
 	}
 	return "", Errorf(CodeUnavailable, "the remediation window of %s changed too fast; try again", ev.Tenant)
@@ -188,7 +191,7 @@ func (e *Engine) newRemediation(tenant, env string, now time.Time) *Remediation 
 		// No person requested it, so four eyes means two people approve.
 		min = max(min, 2)
 	}
-	return &Remediation{
+	r := &Remediation{
 		ID:     fmt.Sprintf("%s%s-%s-%s", remediationIDPrefix, tenant, now.Format("20060102-150405"), randHex(3)),
 		Tenant: tenant, Env: env, Status: RemCollecting, Created: now,
 		WindowEnd:    now.Add(e.cfg.Remediation.debounce()),
@@ -196,6 +199,8 @@ func (e *Engine) newRemediation(tenant, env string, now time.Time) *Remediation 
 		AutoRemediate: spec.AutoRemediate && !spec.Production, SensorGate: spec.SensorGate,
 		Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining, Format: RemFormatEntries,
 	}
+	r.emit(now, "", EvRemediationOpened, ActorSystem, fmt.Sprintf("non-compliant instances of %s %s collected until %s", tenant, env, r.WindowEnd.UTC().Format("15:04Z")), nil)
+	return r
 }
 
 // mergeComplianceEvent adds ev to remediation id under the claim. It

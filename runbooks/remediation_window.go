@@ -163,9 +163,9 @@ func (e *Engine) entries(ctx context.Context, id string) ([]RemediationInstance,
 }
 
 // gatherRemediation reads the sealed window's entries into n and audits
-// the window: one opened line, then one line per instance (the event that
-// first reported it, its rules, since when), and one more for an instance
-// Config has called COMPLIANT since.
+// one line per instance (the event that first reported it, its rules,
+// since when), and one more for an instance Config has called COMPLIANT
+// since. The opened line was audited when the window opened.
 func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time.Time) (bool, error) {
 	ins, err := e.entries(ctx, n.ID)
 	if err != nil {
@@ -175,8 +175,6 @@ func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time
 	if len(ins) == 0 {
 		return true, nil // opened by an intake that crashed before its entry
 	}
-	n.emit(now, "", EvRemediationOpened, ActorSystem, fmt.Sprintf("%d non-compliant instance(s) of %s %s collected until %s",
-		len(ins), n.Tenant, n.Env, n.WindowEnd.UTC().Format("15:04Z")), map[string]string{"instances": fmt.Sprint(len(ins))})
 	for _, in := range ins {
 		h := in.Host
 		data := map[string]string{"event": in.FirstEvent, "rule": strings.Join(in.Rules, ","), "compliance": NonCompliant,
