@@ -10,10 +10,11 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// EDRDeployAzure is the install through managed Run Command on Azure VMs.
-// Azure has no SecureString a script could read by name, so the CID and
-// token are secret references resolved when a batch is sent and passed
-// only as the run command's protectedParameters.
+// EDRDeployAzure is the install through managed Run Command on Azure VMs
+// and the Custom Script extension on Arc machines. Azure has no
+// SecureString a script could read by name, so the CID and token are
+// secret references resolved when a batch is sent and passed only as the
+// run command's protectedParameters or the extension's protectedSettings.
 type EDRDeployAzure struct {
 	Script      string
 	ScriptURI   string
@@ -41,11 +42,11 @@ func (g EDRDeployGCP) Enabled() bool { return g.Script != "" || g.WindowsScript 
 
 func (d *decoder) edrDeployAzure(a *EDRDeployAzure) func(*yaml.Node, string) {
 	return d.section(
-		field{"script", "Shell (Linux) script the VM run command runs; it reads the CID from the FALCON_CID protected parameter (an environment variable) and the token from FALCON_INSTALL_TOKEN. Required unless script_uri is set.", d.str(&a.Script)},
+		field{"script", "Install script the VM run command or, on Arc machines, the Custom Script extension runs: shell on Linux, reading the CID from the FALCON_CID environment variable and the token from FALCON_INSTALL_TOKEN; PowerShell on Windows, taking them as -FALCON_CID and -FALCON_INSTALL_TOKEN parameters. Required unless script_uri is set.", d.str(&a.Script)},
 		field{"script_uri", "Blob URI of the script instead of script.", d.str(&a.ScriptURI)},
-		field{"cid_secret", "The Falcon CID (with checksum) as an `env:` or `file:` reference; read when a batch is sent and passed only as a protected parameter, which Azure neither returns nor logs. Required.", text(d, &a.CIDSecret)},
+		field{"cid_secret", "The Falcon CID (with checksum) as an `env:` or `file:` reference; read when a batch is sent and passed only as a protected parameter (VMs) or protected setting (Arc), which Azure neither returns nor logs. Required.", text(d, &a.CIDSecret)},
 		field{"token_secret", "The installer token, when the CID requires one, as an `env:` or `file:` reference.", text(d, &a.TokenSecret)},
-		field{"timeout", "How long the script may run on a VM (default 30m).", d.duration(&a.Timeout, "m")},
+		field{"timeout", "How long the script may run on a VM (default 30m); on Arc machines the Custom Script handler's own limit applies.", d.duration(&a.Timeout, "m")},
 	)
 }
 
