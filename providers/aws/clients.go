@@ -52,8 +52,8 @@ func (p *Provider) clientsFor(id, region string) *regional {
 	}
 	c := p.configFor(id, region)
 	r = &regional{account: id, region: region,
-		ec2:    ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = p.url("ec2") }),
-		ssm:    ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = p.url("ssm") }),
+		ec2:    ec2.NewFromConfig(c, func(o *ec2.Options) { o.BaseEndpoint = p.url("ec2") }, ec2EndpointsOnce),
+		ssm:    ssm.NewFromConfig(c, func(o *ssm.Options) { o.BaseEndpoint = p.url("ssm") }, ssmEndpointsOnce),
 		rds:    rds.NewFromConfig(c, func(o *rds.Options) { o.BaseEndpoint = p.url("rds") }),
 		config: configservice.NewFromConfig(c, func(o *configservice.Options) { o.BaseEndpoint = p.url(configEndpoint) }),
 	}

@@ -93,38 +93,38 @@ func sortedHosts(regions [][]runbooks.Host) []runbooks.Host {
 }
 
 // regionHosts walks DescribeInstances page by page and, as each page
-// arrives, looks its instances up in SSM in batches of 50, so the SSM calls
-// of one page overlap the EC2 call of the next. Pages are read by the lean
-// decoder (leanInstances): only what pageHosts needs. Each batch is joined
-// in place, in its page's slice.
+// arrives, looks its instances up in SSM in batches of 50 (on the region's
+// callPool), so the SSM calls of one page overlap the EC2 call of the
+// next. Pages are read by the lean decoder (leanInstances): only what
+// pageHosts needs. Each batch is joined in place, in its page's slice.
 func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, env string) ([]runbooks.Host, error) {
 	c := p.clientsFor(t.Account, region)
 	in := &ec2.DescribeInstancesInput{Filters: ec2Filters(t.Selector), MaxResults: aws.Int32(ec2PageSize)}
 	pages := ec2.NewDescribeInstancesPaginator(c.ec2, in)
 	var read [][]runbooks.Host
-	g, gctx := errgroup.WithContext(ctx)
+	calls := newCallPool(ctx, p.cfg.AccountConcurrency)
 	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeInstances in %s/%s", t.Account, region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var out *ec2.DescribeInstancesOutput
-		err := p.call(gctx, t.Account, func() (err error) {
-			out, err = pages.NextPage(gctx, leanInstances)
+		err := p.call(calls.ctx, t.Account, func() (err error) {
+			out, err = pages.NextPage(calls.ctx, leanInstances)
 			return err
 		})
 		if err != nil {
-			g.Wait()
+			calls.stop()
 			return nil, fmt.Errorf("ec2 DescribeInstances: %w", err)
 		}
 		if err := guard.Next(aws.ToString(out.NextToken)); err != nil {
-			g.Wait()
+			calls.stop()
 			return nil, err
 		}
 		page := pageHosts(out, t.Account, region, env)
 		read = append(read, page)
 		for batch := range slices.Chunk(page, ssmBatch) {
-			g.Go(func() error { return p.joinSSM(gctx, c, batch) })
+			calls.submit(p.joinSSM(c, batch)...)
 		}
 	}
-	if err := g.Wait(); err != nil {
+	if err := calls.wait(); err != nil {
 		return nil, err
 	}
 	if len(read) == 1 {

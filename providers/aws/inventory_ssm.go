@@ -4,22 +4,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	"golang.org/x/sync/errgroup"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
 
-// joinSSM fills in, for at most 50 hosts of one region, what SSM knows: the
-// agent's registration and ping status, the platform, and the last patch
-// state. The two lookups run side by side; their answers are read into
-// records of the batch's hosts (infoRecords, stateRecords) and applied
-// once both have arrived whole.
-func (p *Provider) joinSSM(ctx context.Context, c *regional, hosts []runbooks.Host) error {
+// joinSSM is the two calls that fill in, for at most 50 hosts of one
+// region, what SSM knows: the agent's registration and ping status, the
+// platform, and the last patch state. The calls run side by side; their
+// answers are read into records of the batch's hosts (infoRecords,
+// stateRecords), and whichever call ends last applies both and looks up
+// the hosts' pending kernels.
+func (p *Provider) joinSSM(c *regional, hosts []runbooks.Host) []func(context.Context) error {
 	ids := make([]string, len(hosts))
 	idx := make(batchIndex, len(hosts))
 	for i, h := range hosts {
@@ -29,21 +30,38 @@ func (p *Provider) joinSSM(ctx context.Context, c *regional, hosts []runbooks.Ho
 	var (
 		infos  []infoRecord
 		states []stateRecord
+		left   atomic.Int32
 	)
-	g, gctx := errgroup.WithContext(ctx)
-	g.Go(func() (err error) { infos, err = p.instanceInfo(gctx, c, ids, idx); return err })
-	g.Go(func() (err error) { states, err = p.stateRecords(gctx, c, ids, idx); return err })
-	if err := g.Wait(); err != nil {
-		return err
+	left.Store(2)
+	// The atomic count orders each call's writes before the last one's
+	// reads.
+	done := func(ctx context.Context) error {
+		if left.Add(-1) > 0 {
+			return nil
+		}
+		for _, r := range infos {
+			applyInfo(&hosts[r.host], r.info)
+		}
+		for _, r := range states {
+			hosts[r.host].PendingPatches = int(r.missing)
+			hosts[r.host].LastPatched = r.last
+		}
+		return p.pendingKernels(ctx, c, hosts)
 	}
-	for _, r := range infos {
-		applyInfo(&hosts[r.host], r.info)
+	return []func(context.Context) error{
+		func(ctx context.Context) (err error) {
+			if infos, err = p.instanceInfo(ctx, c, ids, idx); err != nil {
+				return err
+			}
+			return done(ctx)
+		},
+		func(ctx context.Context) (err error) {
+			if states, err = p.stateRecords(ctx, c, ids, idx); err != nil {
+				return err
+			}
+			return done(ctx)
+		},
 	}
-	for _, r := range states {
-		hosts[r.host].PendingPatches = int(r.missing)
-		hosts[r.host].LastPatched = r.last
-	}
-	return p.pendingKernels(ctx, c, hosts)
 }
 
 // applyInfo marks a host managed only when its agent is Online: a
