@@ -57,7 +57,7 @@ func sweepRecords(tx *bolt.Tx, now time.Time, limit int) error {
 	deadline := putUint64(now.UnixNano())
 	var done [][]byte
 	c := exp.Cursor()
-	for k, _ := c.First(); k != nil && len(k) > 8 && bytes.Compare(k[:8], deadline) <= 0 && limit != 0; k, _ = c.Next() {
+	for k, _ := c.First(); len(k) > 8 && bytes.Compare(k[:8], deadline) <= 0 && limit != 0; k, _ = c.Next() {
 		done = append(done, append([]byte(nil), k...))
 		limit--
 	}
