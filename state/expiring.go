@@ -14,6 +14,8 @@ type Expiring interface {
 	// (boltstore sweeps a few on every CreateTTL and all at Open, so a
 	// record may outlive ttl a little there, never the other way). Update
 	// keeps the lifetime. List does not return such records on Redis and
-	// may on bbolt: callers keep them under a prefix nobody lists.
+	// may on bbolt: callers keep them under a prefix nobody lists. On
+	// bbolt the lifetime belongs to the key until it ends: a key deleted
+	// and created again without one before then is still swept.
 	CreateTTL(ctx context.Context, key string, value []byte, ttl time.Duration) (Record, error)
 }
