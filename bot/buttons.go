@@ -33,6 +33,7 @@ var buttonActions = map[runbooks.DecisionAction]bool{
 	runbooks.Approve: true, runbooks.Reject: true, runbooks.HaltCycle: true,
 	runbooks.Resume: true, runbooks.Retry: true, runbooks.Exclude: true,
 	runbooks.RollBack: true, runbooks.ConfirmManual: true,
+	runbooks.Dismiss: true, // opens the reason modal; the decision comes with its submission
 }
 
 // EncodeButtonValue renders v as a button value; DecodeButtonValue reads it.

@@ -17,7 +17,7 @@ const (
 
 const (
 	remediationsSummary = "list open remediations (AWS Config non-compliance cards), all or one tenant's"
-	dismissSummary      = "dismiss a remediation without patching; the reason is audited (a card's button cannot carry one)"
+	dismissSummary      = "dismiss a remediation without patching; the reason is audited (the card's Dismiss… button asks for it in a form)"
 )
 
 // Remediations is the part of the engine /patch remediations reads; the

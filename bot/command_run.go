@@ -51,11 +51,7 @@ func (h *Handler) runCommand(ctx context.Context, sc slack.SlashCommand) string 
 		if sc.TriggerID != "" {
 			d.InteractionID = "command:" + sc.TriggerID
 		}
-		out, err := h.engine.Decide(ctx, d)
-		if err != nil {
-			return h.refusal(err, "decide by command", append(log, "cycle", cmd.Cycle)...)
-		}
-		return outcomeText(out)
+		return h.decideByCommand(ctx, d, append(log, "cycle", cmd.Cycle)...)
 	case CmdReport:
 		return h.report(ctx, cmd.Cycle, log)
 	case CmdSAML, CmdDrift, CmdDigest:
@@ -186,6 +182,16 @@ func (h *Handler) report(ctx context.Context, id string, log []any) string {
 }
 
 // outcomeText is the confirmation shown for a decision that went through.
+// decideByCommand applies a halt, resume or dismiss that a person asked for
+// by command or by the dismiss modal, and returns the reply.
+func (h *Handler) decideByCommand(ctx context.Context, d runbooks.Decision, log ...any) string {
+	out, err := h.engine.Decide(ctx, d)
+	if err != nil {
+		return h.refusal(err, "decide by command", log...)
+	}
+	return outcomeText(out)
+}
+
 func outcomeText(out runbooks.Outcome) string {
 	if out.Duplicate {
 		return "Already recorded; nothing changed."

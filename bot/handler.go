@@ -67,6 +67,9 @@ type HandlerOptions struct {
 	SLA SLACommands
 	// Sensors runs /patch sensors (nil: not configured).
 	Sensors SensorCommands
+	// Views opens the dismiss modal of a remediation card (nil: the Dismiss
+	// button's reply names the /patch dismiss command instead).
+	Views ViewOpener
 }
 
 // ReportPoster posts a cycle's report files into the cycle's thread.

@@ -84,6 +84,11 @@ func (h *Handler) interaction(ctx context.Context, body []byte) {
 		h.log.Warn("malformed interaction dropped", "err", err)
 		return
 	}
+	if s, ok := submissionOf(ic); ok {
+		to := Target{ChannelID: s.Meta.Channel, UserID: s.Actor}
+		h.once(ctx, []string{clickKey(s.Team, s.ID)}, to, func(ctx context.Context) string { return h.dismissSubmitted(ctx, s) })
+		return
+	}
 	if ic.Type != slack.InteractionTypeBlockActions {
 		h.log.Debug("interaction ignored", "type", string(ic.Type))
 		return

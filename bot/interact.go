@@ -44,6 +44,19 @@ func decodeInteraction(payload []byte) (slack.InteractionCallback, error) {
 	ic.Message.Timestamp = p.Message.Timestamp
 	ic.ResponseURL = p.ResponseURL
 	ic.ActionTs = p.ActionTs
+	ic.TriggerID = p.TriggerID
+	if v := p.View; v != nil {
+		ic.View.ID, ic.View.Hash, ic.View.CallbackID, ic.View.PrivateMetadata = v.ID, v.Hash, v.CallbackID, v.PrivateMetadata
+		if v.State != nil {
+			ic.View.State = &slack.ViewState{Values: map[string]map[string]slack.BlockAction{}}
+			for block, actions := range v.State.Values {
+				ic.View.State.Values[block] = map[string]slack.BlockAction{}
+				for id, a := range actions {
+					ic.View.State.Values[block][id] = slack.BlockAction{ActionID: id, Value: a.Value}
+				}
+			}
+		}
+	}
 	for _, raw := range p.Actions {
 		var a struct {
 			BlockID json.RawMessage `json:"block_id"`
@@ -86,7 +99,23 @@ type interactionFields struct {
 	} `json:"message"`
 	ResponseURL string            `json:"response_url"`
 	ActionTs    string            `json:"action_ts"`
+	TriggerID   string            `json:"trigger_id"`
 	Actions     []json.RawMessage `json:"actions"`
+	View        *viewFields       `json:"view"`
+}
+
+// viewFields is what decodeInteraction reads of a view_submission's view:
+// which view, and the input values.
+type viewFields struct {
+	ID              string `json:"id"`
+	Hash            string `json:"hash"`
+	CallbackID      string `json:"callback_id"`
+	PrivateMetadata string `json:"private_metadata"`
+	State           *struct {
+		Values map[string]map[string]struct {
+			Value string `json:"value"`
+		} `json:"values"`
+	} `json:"state"`
 }
 
 // blockActionFields is what decodeInteraction reads of a block action.
@@ -107,6 +136,8 @@ type click struct {
 	// Err is set when the button's value could not be read; the person is
 	// told so and nothing is decided.
 	Err error
+	// TriggerID lets the click open a modal (within Slack's 3 seconds).
+	TriggerID string
 }
 
 // clicksOf picks the patchgate button presses out of an interaction. The
@@ -123,7 +154,7 @@ func clicksOf(ic slack.InteractionCallback) []click {
 		if a == nil || !strings.HasPrefix(a.ActionID, ActionPrefix) || isDailyAction(a.ActionID) {
 			continue
 		}
-		c := click{Target: to, Team: ic.Team.ID,
+		c := click{Target: to, Team: ic.Team.ID, TriggerID: ic.TriggerID,
 			ID: interactionID(msgTS, firstNonEmpty(a.ActionTs, ic.ActionTs), ic.User.ID, a.ActionID)}
 		v, err := DecodeButtonValue(a.Value)
 		if err != nil {
@@ -151,6 +182,9 @@ func (h *Handler) decide(ctx context.Context, c click) string {
 		return "This button could not be read, so nothing was changed. Use the buttons on the cycle's latest message."
 	}
 	d := c.Decision
+	if d.Action == runbooks.Dismiss {
+		return h.openDismiss(ctx, c)
+	}
 	out, err := h.engine.Decide(ctx, d)
 	if err != nil {
 		return h.refusal(err, "decide", "cycle", d.Cycle, "stage", d.Stage, "action", string(d.Action), "user", d.Actor)

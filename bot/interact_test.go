@@ -68,6 +68,8 @@ func FuzzInteractionPayload(f *testing.F) {
 		`{"type":"block_actions","actions":{}}`,
 		`{"type":"block_actions","state":{"values":{"b":{"a":{"type":"x"}}}}}`,
 		`{"type":"view_submission","view":{"state":{"values":{}}}}`,
+		`{"type":"view_submission","team":{"id":"T1"},"user":{"id":"U1"},"trigger_id":"1.2.x","view":{"id":"V1","hash":"h","callback_id":"patchgate.dismiss-reason","private_metadata":"{\"rm\":\"RM-acme-cu-20261122-0200-abc123\",\"rev\":3,\"ch\":\"C1\"}","state":{"values":{"reason":{"reason":{"type":"plain_text_input","value":" decommissioned "}}}}}}`,
+		`{"type":"view_submission","user":{"id":"U1"},"view":{"callback_id":"patchgate.dismiss-reason","private_metadata":"x","state":{"values":{"reason":{"reason":{"value":7}}}}}}`,
 		`{"type":"block_actions","container":{"attachment_id":"x"}}`,
 		`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":5}]}`,
 		`{"type":"block_actions","user":{"id":"U1"},"actions":[{"action_id":"patchgate.x","block_id":7}]}`,
@@ -98,6 +100,11 @@ func FuzzInteractionPayload(f *testing.F) {
 			}
 			if a, b := fmt.Sprint(clicksOf(ic), dailyClicksOf(ic)), fmt.Sprint(clicksOf(full), dailyClicksOf(full)); a != b {
 				t.Fatalf("clicks differ:\nack path %s\nslack-go %s", a, b)
+			}
+			sa, oka := submissionOf(ic)
+			sf, okf := submissionOf(full)
+			if a, b := fmt.Sprint(sa, oka), fmt.Sprint(sf, okf); a != b {
+				t.Fatalf("view submissions differ:\nack path %s\nslack-go %s", a, b)
 			}
 		}
 		if err != nil {

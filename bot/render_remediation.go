@@ -14,9 +14,9 @@ import (
 const maxCardInstances = 15
 
 // remediationActions are a card's buttons: Approve while it awaits
-// approval, Retry after it failed. Dismissing needs a reason, which a
-// button cannot carry, so the card names the command instead
-// (remediationLines).
+// approval, Retry after it failed, and Dismiss…, which opens a modal for
+// the reason a button cannot carry (dismiss_modal.go); the card also names
+// the command (remediationLines).
 func remediationActions(c *runbooks.Cycle) *slack.ActionBlock {
 	if c.Status.Terminal() || len(c.Stages) == 0 {
 		return nil
@@ -25,11 +25,13 @@ func remediationActions(c *runbooks.Cycle) *slack.ActionBlock {
 	b := func(a runbooks.DecisionAction, label string) slack.BlockElement {
 		return slack.NewButtonBlockElement(ActionID(a), EncodeButtonValue(ButtonValue{Cycle: c.ID, Stage: s.Name, Action: a, Revision: c.Revision}), plain(label)).WithStyle(slack.StylePrimary)
 	}
+	dismiss := slack.NewButtonBlockElement(ActionID(runbooks.Dismiss),
+		EncodeButtonValue(ButtonValue{Cycle: c.ID, Stage: s.Name, Action: runbooks.Dismiss, Revision: c.Revision}), plain("Dismiss…"))
 	switch s.Phase {
 	case runbooks.PhaseApproval:
-		return slack.NewActionBlock(actionsBlockID, b(runbooks.Approve, "Approve remediation"))
+		return slack.NewActionBlock(actionsBlockID, b(runbooks.Approve, "Approve remediation"), dismiss)
 	case runbooks.PhaseFailed:
-		return slack.NewActionBlock(actionsBlockID, b(runbooks.Retry, "Retry remediation"))
+		return slack.NewActionBlock(actionsBlockID, b(runbooks.Retry, "Retry remediation"), dismiss)
 	}
 	return nil
 }

@@ -92,6 +92,11 @@ func (h *Handler) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 		keys := []string{envelopeKey(envID), commandKey(data.TeamID, data.TriggerID, ev.Request.Payload)}
 		err = h.enqueue(ctx, keys, to, func(ctx context.Context) string { return h.runCommand(ctx, data) })
 	case slack.InteractionCallback:
+		if s, ok := submissionOf(data); ok {
+			to := Target{ChannelID: s.Meta.Channel, UserID: s.Actor}
+			err = h.enqueue(ctx, []string{envelopeKey(envID), clickKey(s.Team, s.ID)}, to,
+				func(ctx context.Context) string { return h.dismissSubmitted(ctx, s) })
+		}
 		for i, c := range clicksOf(data) {
 			// One envelope key per action, so the second button of one
 			// envelope is not taken for a copy of the first.

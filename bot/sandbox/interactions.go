@@ -44,7 +44,7 @@ func (s *Server) SlashCommand(ctx context.Context, userID, channelID, text strin
 		Token: s.opts.VerificationToken, TeamID: s.opts.Team.ID, TeamDomain: s.opts.Team.Domain,
 		ChannelID: c.ID, ChannelName: c.Name, UserID: u.ID, UserName: u.Name,
 		Command: cmd, Text: args, APIAppID: s.opts.AppID, IsEnterpriseInstall: "false",
-		ResponseURL: hook, TriggerID: triggerID(s.seq),
+		ResponseURL: hook, TriggerID: s.newTriggerLocked(u.ID),
 	}
 	s.mu.Unlock()
 	raw, err := json.Marshal(p)
@@ -113,7 +113,7 @@ func (s *Server) clickPayloadLocked(userID, channelID, ts, actionID, value strin
 		APIAppID:    s.opts.AppID,
 		Token:       s.opts.VerificationToken,
 		Container:   container,
-		TriggerID:   triggerID(s.seq),
+		TriggerID:   s.newTriggerLocked(u.ID),
 		Team:        payloadTeam{ID: s.opts.Team.ID, Domain: s.opts.Team.Domain},
 		Enterprise:  json.RawMessage("null"),
 		Channel:     payloadChannel{ID: c.ID, Name: c.Name},

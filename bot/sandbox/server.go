@@ -39,6 +39,8 @@ type Server struct {
 
 	// interactivity
 	responseURLs map[string]*responseTarget
+	triggers     map[string]string // trigger_id → user; "" once it opened a view
+	views        map[string]*View  // open modals by view ID
 
 	// Socket Mode
 	tickets   map[string]bool

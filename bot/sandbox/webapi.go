@@ -60,6 +60,7 @@ var methods = map[string]apiMethod{
 	"users.info":                   {botToken, (*Server).usersInfo},
 	"usergroups.users.list":        {botToken, (*Server).usergroupsUsersList},
 	"conversations.info":           {botToken, (*Server).conversationsInfo},
+	"views.open":                   {botToken, (*Server).viewsOpen},
 }
 
 func (s *Server) serveWebAPI(w http.ResponseWriter, r *http.Request) {

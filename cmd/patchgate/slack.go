@@ -93,7 +93,7 @@ func (p *slackParts) attach(e bot.Engine, st state.Store, svc *daily.Service, sl
 		sensors = edrSvc
 	}
 	p.handler = bot.NewHandler(e, st, bot.NewResponseURLReplier(nil, p.api),
-		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks, SLA: slaCmds, Sensors: sensors})
+		bot.HandlerOptions{SigningSecret: p.signing, Log: p.log, Reports: p.notifier, Daily: checks, SLA: slaCmds, Sensors: sensors, Views: p.api})
 }
 
 // run serves Slack until ctx ends: Socket Mode or the HTTP endpoints
