@@ -105,7 +105,7 @@ const maxPresize = 16 << 20
 // bodies are the buffers answers are read into, reused from call to call:
 // a decoder copies what it keeps (see leanDecoder), so a buffer is free
 // again once its answer is decoded, and an inventory's ~10 MB of answers
-// no longer become garbage for the GC to collect.
+// do not become garbage for the GC to collect.
 var bodies sync.Pool
 
 // body is one answer's bytes, in a buffer of bodies when pooled.
