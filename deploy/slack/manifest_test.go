@@ -70,6 +70,7 @@ var webAPIScopes = map[string][]string{
 	"PostEphemeralContext":       {"chat:write"},      // chat.postEphemeral
 	"UploadFileContext":          {"files:write"},     // files.getUploadURLExternal + completeUploadExternal
 	"GetUserGroupMembersContext": {"usergroups:read"}, // usergroups.users.list
+	"OpenViewContext":            nil,                 // views.open (the dismiss modal) needs no scope
 	// conversations.info (patchgate doctor: is the bot in the channel?):
 	// channels:read for a public channel, groups:read for a private one.
 	// No call the other scopes allow tells membership without posting.

@@ -7,8 +7,10 @@
 package gcptest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -37,7 +39,7 @@ type Server struct {
 	// "<instance>/<kind>": crash tests stop the caller right there.
 	OnStep func(step string)
 	// OnRequest, when set, is called (lock held) as each request arrives,
-	// with its API method, before it is handled.
+	// with its API method, once its body is read and before it is handled.
 	OnRequest func(method string)
 	// OpsRunAlone moves every unfinished disk or instance operation on by
 	// one poll with each request the server gets, as Compute Engine
@@ -139,6 +141,14 @@ func (s *Server) Executed() []json.RawMessage {
 // answered.
 func (s *Server) handle(mux *http.ServeMux, method, pattern string, h func(w http.ResponseWriter, r *http.Request)) {
 	mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		// The body is read before OnRequest, so a hook that stops the caller
+		// (a crash test) stops it after Google has the whole request.
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		s.counts[method]++
