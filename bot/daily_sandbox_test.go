@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,7 +15,6 @@ import (
 	"github.com/patchgate/patchgate/runbooks/daily"
 	"github.com/patchgate/patchgate/runbooks/drift"
 	"github.com/patchgate/patchgate/runbooks/saml"
-	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/socketmode"
 )
 
@@ -41,15 +38,7 @@ func (oneDrift) Check(_ context.Context, ws []drift.Workspace) []drift.Result {
 func TestDailyOverSandbox(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := sandbox.DefaultOptions()
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(opts)
-	if _, err := sb.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	channel := opts.Channels[0].ID
-	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(opts.AppToken))
+	sb, api, channel, _ := startSandbox(t)
 	st := openBolt(t)
 
 	now := time.Now()

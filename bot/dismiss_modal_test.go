@@ -2,8 +2,6 @@ package bot
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -24,15 +22,7 @@ import (
 func TestConfigEventDismissFromCardModal(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	opts := sandbox.DefaultOptions()
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(opts)
-	if _, err := sb.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	channel := opts.Channels[0].ID
-	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()), slack.OptionAppLevelToken(opts.AppToken))
+	sb, api, channel, _ := startSandbox(t)
 	eng := newFakeEngine()
 	h := NewHandler(eng, openBolt(t), NewResponseURLReplier(nil, api), HandlerOptions{Views: api, Log: quietLog(&testkit.SyncBuffer{})})
 	done := make(chan error, 1)

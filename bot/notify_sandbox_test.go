@@ -2,16 +2,12 @@ package bot
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/slack-go/slack"
 )
 
 // TestNotifierOnSandbox replays a whole cycle (every staging host failing
@@ -21,15 +17,7 @@ import (
 // that thread, and buttons the sandbox accepts.
 func TestNotifierOnSandbox(t *testing.T) {
 	tape, r, final := recordTape(t, patchFailures(25))
-	opts := sandbox.DefaultOptions()
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(opts)
-	if _, err := sb.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	channel := opts.Channels[0].ID
-	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()))
+	sb, api, channel, opts := startSandbox(t)
 	sb.FailNext("chat.update", http.StatusTooManyRequests, time.Second)
 
 	n := NewNotifier(api, r.store, NotifierOptions{Channel: channel, UpdateInterval: 10 * time.Millisecond,

@@ -2,16 +2,12 @@ package bot
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks"
-	"github.com/slack-go/slack"
 )
 
 // reportedCycle is a completed cycle whose report reports.Dir really wrote.
@@ -45,15 +41,7 @@ func reportEvents(c *runbooks.Cycle) []runbooks.Event {
 // posts them again, files kept in S3 are linked rather than uploaded, and
 // a cycle without a report gets an ephemeral answer and nothing posted.
 func TestReportCommandRepostsIntoTheThread(t *testing.T) {
-	opts := sandbox.DefaultOptions()
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(opts)
-	if _, err := sb.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	channel := opts.Channels[0].ID
-	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()))
+	sb, api, channel, _ := startSandbox(t)
 	n := NewNotifier(api, openBolt(t), NotifierOptions{Channel: channel, UpdateInterval: 10 * time.Millisecond, Log: quietLog(nil)})
 	startNotifier(t, n)
 

@@ -4,18 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/patchgate/patchgate/bot/sandbox"
 	"github.com/patchgate/patchgate/reports"
 	"github.com/patchgate/patchgate/runbooks/sla"
-	"github.com/slack-go/slack"
 )
 
 // TestSLADigestPostsTheChartsAsPNGInItsThread: the posture digest carries
@@ -24,15 +20,7 @@ import (
 // sandbox page shows them as images.
 func TestSLADigestPostsTheChartsAsPNGInItsThread(t *testing.T) {
 	ctx := context.Background()
-	opts := sandbox.DefaultOptions()
-	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	sb := sandbox.New(opts)
-	if _, err := sb.Start(""); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { sb.Close() })
-	channel := opts.Channels[0].ID
-	api := slack.New(opts.BotToken, slack.OptionAPIURL(sb.APIURL()))
+	sb, api, channel, _ := startSandbox(t)
 	chat := NewDailyChat(api, channel, nil)
 
 	snap := sla.Snapshot{Tenant: "acme-cu", Day: "2026-12-06", At: time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC),
