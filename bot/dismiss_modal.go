@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/slack-go/slack"
@@ -22,6 +23,8 @@ const (
 	dismissReasonAction = "reason"
 	// maxDismissReason matches what the card shows of a dismissal.
 	maxDismissReason = 500
+	// triggerLifetime is how long Slack accepts a click's trigger_id.
+	triggerLifetime = 3 * time.Second
 )
 
 // ViewOpener opens a modal (Slack's views.open); *slack.Client is one.
@@ -69,7 +72,11 @@ func (h *Handler) openDismiss(ctx context.Context, c click) string {
 		return byCommand
 	}
 	m := dismissMeta{Remediation: c.Decision.Cycle, Revision: c.Decision.SeenRevision, Channel: c.Target.ChannelID}
-	if _, err := h.opts.Views.OpenViewContext(ctx, c.TriggerID, dismissModal(m)); err != nil {
+	// A trigger_id is good for 3 seconds: a views.open still unanswered by
+	// then cannot succeed, and the reply needs what is left of the job.
+	octx, cancel := context.WithTimeout(ctx, triggerLifetime)
+	defer cancel()
+	if _, err := h.opts.Views.OpenViewContext(octx, c.TriggerID, dismissModal(m)); err != nil {
 		h.log.Warn("open the dismiss modal", "remediation", m.Remediation, "user", c.Target.UserID, "err", err)
 		return "The dismiss form could not be opened (Slack allows 3 seconds after the click). " + byCommand
 	}

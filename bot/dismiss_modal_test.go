@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -97,5 +98,57 @@ func TestConfigEventDismissFromCardModal(t *testing.T) {
 	c := click{Decision: runbooks.Decision{Cycle: rm, Action: runbooks.Dismiss}, TriggerID: "t"}
 	if got := bare.decide(ctx, c); !strings.Contains(got, "/patch dismiss "+rm+" <reason…>") {
 		t.Errorf("reply without a view opener: %q", got)
+	}
+}
+
+// TestConfigEventDismissModalSlackFailsReplyNamesCommand: views.open
+// answered with Slack's HTML 500, or never answered, ends within the
+// trigger's 3 seconds with the reply naming /patch dismiss, no open view
+// and nothing decided.
+func TestConfigEventDismissModalSlackFailsReplyNamesCommand(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		set  func(sb *sandbox.Server, peer *testkit.Hostile)
+	}{
+		{"500 with HTML", func(sb *sandbox.Server, _ *testkit.Hostile) {
+			sb.FailNext("views.open", http.StatusInternalServerError, 0)
+		}},
+		{"never answers", func(_ *sandbox.Server, peer *testkit.Hostile) { peer.BlackHole() }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sb, api, channel, opts := startSandbox(t)
+			peer := testkit.NewHostile(t, sb.URL())
+			peer.Match = func(r *http.Request) bool { return strings.HasSuffix(r.URL.Path, "/views.open") }
+			views := slack.New(opts.BotToken, slack.OptionAPIURL(peer.URL+"/api/"))
+			eng := newFakeEngine()
+			h := NewHandler(eng, openBolt(t), NewResponseURLReplier(nil, api), HandlerOptions{Views: views, Log: quietLog(&testkit.SyncBuffer{})})
+			done := make(chan error, 1)
+			go func() { done <- h.RunSocketMode(ctx, socketmode.New(api)) }()
+			t.Cleanup(func() { cancel(); <-done })
+			tc.set(sb, peer)
+
+			const rm, sam = "RM-acme-cu-20261122-0200-abc123", "U0SRE00001"
+			card := &runbooks.Cycle{ID: rm, Revision: 3, Stages: []runbooks.Stage{{Name: "production", Phase: runbooks.PhaseApproval}}}
+			_, ts, err := api.PostMessageContext(ctx, channel, slack.MsgOptionText("remediation", false), slack.MsgOptionBlocks(remediationActions(card)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sb.Click(ctx, sam, channel, ts, ActionID(runbooks.Dismiss), ""); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "the reply naming the command", func() bool {
+				for _, e := range sb.Ephemerals(sam) {
+					if strings.Contains(e.Text, "could not be opened") && strings.Contains(e.Text, "/patch dismiss "+rm) {
+						return true
+					}
+				}
+				return false
+			})
+			if _, decides := eng.calls(); len(decides) != 0 || len(sb.OpenViews(sam)) != 0 {
+				t.Errorf("decisions %+v, open views %d; want none", decides, len(sb.OpenViews(sam)))
+			}
+		})
 	}
 }
