@@ -13,11 +13,11 @@ import (
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
-// leanInstances is a per-call option for the inventory's DescribeInstances:
-// a successful page is read by decodeInstancesPage into an output holding
-// only the instance ID, the platform, the Name tag and the next token (all
-// pageHosts reads); an error answer still goes through the SDK's own
-// deserializer, so its error codes, throttling and retries are unchanged.
+// leanInstances is a per-call option for DescribeInstances: a successful
+// page is read by decodeInstancesPage into an output holding only the
+// instance ID, the platform, the Name tag and the next token (all pageHosts
+// reads); an error answer still goes through the SDK's own deserializer, so
+// its error codes, throttling and retries are unchanged.
 func leanInstances(o *ec2.Options) {
 	o.APIOptions = append(o.APIOptions, leanDecoder("ec2 DescribeInstances", func(body []byte, md *middleware.Metadata) (any, error) {
 		page, err := decodeInstancesPage(body)
@@ -27,12 +27,18 @@ func leanInstances(o *ec2.Options) {
 		// The page rides in the result's metadata: an SDK Instance is
 		// about a kilobyte, and pageHosts needs three strings of it.
 		md.Set(leanPageKey{}, page)
-		out := &ec2.DescribeInstancesOutput{}
-		if page.NextToken != "" {
-			out.NextToken = aws.String(page.NextToken)
-		}
-		return out, nil
+		return pageOutput(page), nil
 	}))
+}
+
+// pageOutput is the SDK output of a lean page: its next token, which the
+// paginator reads.
+func pageOutput(page instancesPage) *ec2.DescribeInstancesOutput {
+	out := &ec2.DescribeInstancesOutput{}
+	if page.NextToken != "" {
+		out.NextToken = aws.String(page.NextToken)
+	}
+	return out
 }
 
 // leanPageKey keys the lean page in a DescribeInstancesOutput's
@@ -52,22 +58,53 @@ func leanPage(out *ec2.DescribeInstancesOutput) (instancesPage, bool) {
 // decisions do not change. The body decode reads is reused once it
 // returns: decode keeps copies of what it needs, never the bytes.
 func leanDecoder(op string, decode func(body []byte, md *middleware.Metadata) (any, error)) func(*middleware.Stack) error {
+	return streamDecoderFor(op, func(md *middleware.Metadata) streamDecoder { return &wholeBody{decode: decode, md: md} })
+}
+
+// streamDecoderFor is leanDecoder for a decoder that reads an answer while
+// it arrives: each attempt of the call gets a decoder of its own.
+func streamDecoderFor(op string, decoder func(md *middleware.Metadata) streamDecoder) func(*middleware.Stack) error {
 	return func(stack *middleware.Stack) error {
 		sdk, ok := stack.Deserialize.Get(operationDeserializer)
 		if !ok {
 			return fmt.Errorf("%s: the SDK has no %s to replace", op, operationDeserializer)
 		}
-		_, err := stack.Deserialize.Swap(operationDeserializer, &leanDeserializer{sdk: sdk, decode: decode})
+		_, err := stack.Deserialize.Swap(operationDeserializer, &leanDeserializer{sdk: sdk, decoder: decoder})
 		return err
 	}
 }
+
+// A streamDecoder reads a successful answer as its bytes arrive: feed gets
+// every byte read so far (a prefix that only grows), with final once the
+// body has ended; result is the operation's output after the final feed.
+// It keeps copies of what it needs, never the bytes.
+type streamDecoder interface {
+	feed(b []byte, final bool) error
+	result() any
+}
+
+// wholeBody decodes an answer once all of it is read.
+type wholeBody struct {
+	decode func(body []byte, md *middleware.Metadata) (any, error)
+	md     *middleware.Metadata
+	out    any
+}
+
+func (w *wholeBody) feed(b []byte, final bool) (err error) {
+	if final {
+		w.out, err = w.decode(b, w.md)
+	}
+	return err
+}
+
+func (w *wholeBody) result() any { return w.out }
 
 // operationDeserializer is the ID the SDK gives each operation's deserializer.
 const operationDeserializer = "OperationDeserializer"
 
 type leanDeserializer struct {
-	sdk    middleware.DeserializeMiddleware
-	decode func(body []byte, md *middleware.Metadata) (any, error)
+	sdk     middleware.DeserializeMiddleware
+	decoder func(md *middleware.Metadata) streamDecoder
 }
 
 func (*leanDeserializer) ID() string { return operationDeserializer }
@@ -86,69 +123,66 @@ func (m *leanDeserializer) HandleDeserialize(ctx context.Context, in middleware.
 			}))
 	}
 	defer resp.Body.Close()
-	body, err := readBody(resp)
-	if err == nil {
-		var result any
-		result, err = m.decode(body.b, &md)
-		body.free()
-		if err == nil {
-			out.Result = result
-			return out, md, nil
-		}
+	dec := m.decoder(&md)
+	if err := readStream(resp.Body, resp.ContentLength, dec); err != nil {
+		return out, md, &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", err)}
 	}
-	return out, md, &smithy.DeserializationError{Err: fmt.Errorf("failed to decode response body, %w", err)}
+	out.Result = dec.result()
+	return out, md, nil
 }
 
 // maxPresize bounds the buffer a Content-Length may claim up front.
 const maxPresize = 16 << 20
 
 // bodies are the buffers answers are read into, reused from call to call:
-// a decoder copies what it keeps (see leanDecoder), so a buffer is free
+// a decoder copies what it keeps (see streamDecoder), so a buffer is free
 // again once its answer is decoded, and an inventory's ~10 MB of answers
 // do not become garbage for the GC to collect.
 var bodies sync.Pool
 
-// body is one answer's bytes, in a buffer of bodies when pooled.
-type body struct {
-	b    []byte
-	pool *[]byte
-}
-
-// free returns the buffer to bodies; b must not be used after.
-func (b body) free() {
-	if b.pool != nil {
-		bodies.Put(b.pool)
-	}
-}
-
-// readBody reads a whole answer into one buffer sized by its
-// Content-Length when it has one (a reused one when bodies holds one large
-// enough), instead of growing it by doubling.
-func readBody(resp *smithyhttp.Response) (body, error) {
-	n := resp.ContentLength
-	if n <= 0 || n > maxPresize {
-		b, err := io.ReadAll(resp.Body)
-		return body{b: b}, err
+// readStream reads an answer into one buffer, sized by its Content-Length
+// when it has one (a reused one when bodies holds one large enough)
+// instead of growing it by doubling, and hands dec every byte read so far
+// after each read, so dec can act on the start of a long answer while the
+// rest is on its way. A body that ends early (fewer bytes than its
+// Content-Length) is handed on as it is, for dec to find it cut short.
+func readStream(r io.Reader, contentLength int64, dec streamDecoder) error {
+	size := int64(minBody)
+	if contentLength > 0 && contentLength <= maxPresize {
+		size = contentLength + 1 // one spare byte: the read that finds EOF needs room
 	}
 	pool, _ := bodies.Get().(*[]byte)
-	if pool == nil || int64(cap(*pool)) < n+1 {
+	if pool == nil || int64(cap(*pool)) < size {
 		// A smaller buffer is dropped: the pool keeps to the sizes
 		// answers need.
 		pool = new([]byte)
-		*pool = make([]byte, n+1)
+		*pool = make([]byte, size)
 	}
-	b := (*pool)[:n+1] // one spare byte: a body longer than it said still reads to EOF
-	got, err := io.ReadFull(resp.Body, b)
-	switch err {
-	case io.ErrUnexpectedEOF:
-		return body{b: b[:got], pool: pool}, nil
-	case nil:
-		// Longer than it said: read on, into a buffer of its own.
-		rest, err := io.ReadAll(resp.Body)
-		whole := append(append(make([]byte, 0, len(b)+len(rest)), b...), rest...)
-		bodies.Put(pool)
-		return body{b: whole}, err
+	defer bodies.Put(pool)
+	b := (*pool)[:cap(*pool)]
+	n := 0
+	for {
+		if n == len(b) {
+			// Longer than it said, or no length: grow, keeping what dec
+			// has seen (a decoder may hold names in the old bytes, which
+			// stay as they were).
+			b = append(b[:n:n], make([]byte, n)...)
+			*pool = b
+		}
+		k, err := r.Read(b[n:])
+		n += k
+		switch {
+		case err == io.EOF, err == io.ErrUnexpectedEOF:
+			return dec.feed(b[:n], true)
+		case err != nil:
+			return err
+		case k > 0:
+			if err := dec.feed(b[:n], false); err != nil {
+				return err
+			}
+		}
 	}
-	bodies.Put(pool)
-	return body{}, err
 }
+
+// minBody is the buffer an answer without a Content-Length starts with.
+const minBody = 64 << 10

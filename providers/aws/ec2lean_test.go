@@ -163,13 +163,23 @@ func TestInventoryLeanDecoderKeepsTheSDKErrors(t *testing.T) {
 
 // Whatever a peer sends, the lean reader answers with a page or an error,
 // never a panic; a page it accepts has an ID for every instance it lists
-// only if the body named one.
+// only if the body named one; and read in two pieces, split anywhere, it
+// gives the same page or error as read whole.
 func FuzzDecodeInstancesPage(f *testing.F) {
-	f.Add([]byte(describeInstancesXML))
-	f.Add([]byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item/></instancesSet></item></reservationSet></DescribeInstancesResponse>`))
-	f.Add([]byte(`<a:DescribeInstancesResponse x='>'><nextToken>&#x41;</nextToken></a:DescribeInstancesResponse>`))
-	f.Fuzz(func(t *testing.T, body []byte) {
+	f.Add([]byte(describeInstancesXML), uint(700))
+	f.Add([]byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item/></instancesSet></item></reservationSet></DescribeInstancesResponse>`), uint(60))
+	f.Add([]byte(`<a:DescribeInstancesResponse x='>'><nextToken>&#x41;</nextToken></a:DescribeInstancesResponse>`), uint(25))
+	f.Fuzz(func(t *testing.T, body []byte, split uint) {
 		page, err := decodeInstancesPage(body)
+		var d pageDecoder
+		cut := int(split % uint(len(body)+1))
+		perr := d.feed(body[:cut], false)
+		if perr == nil {
+			perr = d.feed(body, true)
+		}
+		if (err == nil) != (perr == nil) || err == nil && fmt.Sprint(d.page) != fmt.Sprint(page) {
+			t.Fatalf("split at %d: %+v, %v; whole: %+v, %v", cut, d.page, perr, page, err)
+		}
 		if err != nil {
 			return
 		}

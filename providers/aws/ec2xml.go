@@ -19,80 +19,122 @@ type pageInstance struct {
 	ID, PlatformDetails, Name string
 }
 
-// decodeInstancesPage reads a DescribeInstances response body (the EC2
-// query protocol's XML) and keeps only the instance ID, the platform, the
-// Name tag and the next page's token. It scans the bytes itself: the SDK's
-// decoder builds every field of every instance through encoding/xml, which
-// was ~45% of the inventory's CPU at 10,000 instances. Anything that is not
-// well-formed to the end (a truncated or cut-off body, mismatched tags, no
-// DescribeInstancesResponse root) is an error, never a shorter page.
+// decodeInstancesPage reads a whole DescribeInstances response body (the
+// EC2 query protocol's XML); see pageDecoder.
 func decodeInstancesPage(body []byte) (instancesPage, error) {
-	var (
-		page           instancesPage
-		sc             = xmlScanner{b: body}
-		stack          [12][]byte // element names; deeper ones are counted, not kept
-		depth          int
-		root           bool
-		tagKey, tagVal []byte
-	)
-	at := func(d int, name string) bool { return depth > d && d < len(stack) && string(stack[d]) == name }
-	// inInstance: the element at depth 5 is reservationSet/item/instancesSet/item.
-	inInstance := func() bool {
-		return depth >= 5 && at(1, "reservationSet") && at(2, "item") && at(3, "instancesSet") && at(4, "item")
+	var d pageDecoder
+	if err := d.feed(body, true); err != nil {
+		return instancesPage{}, err
 	}
-	inTag := func() bool { return depth >= 7 && inInstance() && at(5, "tagSet") && at(6, "item") }
-	cur := func() *pageInstance { return &page.Instances[len(page.Instances)-1] }
-	for {
-		kind, name, text, err := sc.next()
+	return d.page, nil
+}
+
+// pageDecoder reads a DescribeInstances response body (the EC2 query
+// protocol's XML) while it arrives and keeps only the instance ID, the
+// platform, the Name tag and the next page's token. It scans the bytes
+// itself: the SDK's decoder builds every field of every instance through
+// encoding/xml, which was ~45% of the inventory's CPU at 10,000 instances.
+// Anything that is not well-formed to the end (a truncated or cut-off
+// body, mismatched tags, no DescribeInstancesResponse root) is an error,
+// never a shorter page. Each instance is handed to onInstance (when set) as
+// soon as its element closes, before the rest of the page has arrived.
+type pageDecoder struct {
+	page       instancesPage
+	onInstance func(pageInstance)
+
+	sc             xmlScanner
+	stack          [12][]byte // element names; deeper ones are counted, not kept
+	depth          int
+	root, done     bool
+	tagKey, tagVal []byte
+}
+
+func (d *pageDecoder) at(i int, name string) bool {
+	return d.depth > i && i < len(d.stack) && string(d.stack[i]) == name
+}
+
+// inInstance: the element at depth 5 is reservationSet/item/instancesSet/item.
+func (d *pageDecoder) inInstance() bool {
+	return d.depth >= 5 && d.at(1, "reservationSet") && d.at(2, "item") && d.at(3, "instancesSet") && d.at(4, "item")
+}
+
+func (d *pageDecoder) inTag() bool {
+	return d.depth >= 7 && d.inInstance() && d.at(5, "tagSet") && d.at(6, "item")
+}
+
+func (d *pageDecoder) cur() *pageInstance { return &d.page.Instances[len(d.page.Instances)-1] }
+
+// feed reads on through b, every byte of the body read so far (each call's
+// b extends the previous one's and keeps its bytes), stopping at a token
+// b does not hold whole until final says the body has ended. The names it
+// keeps point into b, so b's bytes must not change while feeding.
+func (d *pageDecoder) feed(b []byte, final bool) error {
+	d.sc.b, d.sc.partial = b, !final
+	for !d.done {
+		kind, name, text, err := d.sc.next()
+		if err == errMore {
+			return nil
+		}
 		if err != nil {
-			return instancesPage{}, fmt.Errorf("decode DescribeInstances response: %w", err)
+			return fmt.Errorf("decode DescribeInstances response: %w", err)
 		}
-		switch kind {
-		case tokEOF:
-			if depth != 0 || !root {
-				return instancesPage{}, errors.New("decode DescribeInstances response: the body ends before its root element closes")
-			}
-			return page, nil
-		case tokStart:
-			if depth == 0 {
-				if root || string(name) != "DescribeInstancesResponse" {
-					return instancesPage{}, fmt.Errorf("decode DescribeInstances response: root element %q", name)
-				}
-				root = true
-			}
-			if depth < len(stack) {
-				stack[depth] = name
-			}
-			depth++
-			switch {
-			case depth == 5 && inInstance():
-				page.Instances = append(page.Instances, pageInstance{})
-			case depth == 7 && inTag():
-				tagKey, tagVal = tagKey[:0], tagVal[:0]
-			}
-		case tokEnd:
-			if depth == 0 || (depth <= len(stack) && !bytes.Equal(stack[depth-1], name)) {
-				return instancesPage{}, fmt.Errorf("decode DescribeInstances response: %q closed out of order", name)
-			}
-			if depth == 7 && inTag() && string(tagKey) == "Name" {
-				cur().Name = string(tagVal)
-			}
-			depth--
-		case tokText:
-			switch {
-			case depth == 2 && at(1, "nextToken"):
-				page.NextToken += string(text)
-			case depth == 6 && inInstance() && string(stack[5]) == "instanceId":
-				cur().ID += string(text)
-			case depth == 6 && inInstance() && string(stack[5]) == "platformDetails":
-				cur().PlatformDetails += string(text)
-			case depth == 8 && inTag() && string(stack[7]) == "key":
-				tagKey = append(tagKey, text...)
-			case depth == 8 && inTag() && string(stack[7]) == "value":
-				tagVal = append(tagVal, text...)
-			}
+		if err := d.token(kind, name, text); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
+	switch kind {
+	case tokEOF:
+		if d.depth != 0 || !d.root {
+			return errors.New("decode DescribeInstances response: the body ends before its root element closes")
+		}
+		d.done = true
+	case tokStart:
+		if d.depth == 0 {
+			if d.root || string(name) != "DescribeInstancesResponse" {
+				return fmt.Errorf("decode DescribeInstances response: root element %q", name)
+			}
+			d.root = true
+		}
+		if d.depth < len(d.stack) {
+			d.stack[d.depth] = name
+		}
+		d.depth++
+		switch {
+		case d.depth == 5 && d.inInstance():
+			d.page.Instances = append(d.page.Instances, pageInstance{})
+		case d.depth == 7 && d.inTag():
+			d.tagKey, d.tagVal = d.tagKey[:0], d.tagVal[:0]
+		}
+	case tokEnd:
+		if d.depth == 0 || (d.depth <= len(d.stack) && !bytes.Equal(d.stack[d.depth-1], name)) {
+			return fmt.Errorf("decode DescribeInstances response: %q closed out of order", name)
+		}
+		switch {
+		case d.depth == 7 && d.inTag() && string(d.tagKey) == "Name":
+			d.cur().Name = string(d.tagVal)
+		case d.depth == 5 && d.inInstance() && d.onInstance != nil:
+			d.onInstance(*d.cur())
+		}
+		d.depth--
+	case tokText:
+		switch {
+		case d.depth == 2 && d.at(1, "nextToken"):
+			d.page.NextToken += string(text)
+		case d.depth == 6 && d.inInstance() && string(d.stack[5]) == "instanceId":
+			d.cur().ID += string(text)
+		case d.depth == 6 && d.inInstance() && string(d.stack[5]) == "platformDetails":
+			d.cur().PlatformDetails += string(text)
+		case d.depth == 8 && d.inTag() && string(d.stack[7]) == "key":
+			d.tagKey = append(d.tagKey, text...)
+		case d.depth == 8 && d.inTag() && string(d.stack[7]) == "value":
+			d.tagVal = append(d.tagVal, text...)
+		}
+	}
+	return nil
 }
 
 type tokKind int
@@ -107,11 +149,27 @@ const (
 // xmlScanner splits XML into start tags, end tags and text. A self-closing
 // tag is a start then an end. Comments, processing instructions and
 // declarations are skipped; CDATA is text; entities in text are decoded.
+// While partial (more of the document may follow b), a token that b does
+// not hold whole is errMore, and the scanner stays where it was, so the
+// token is read again once b holds more.
 type xmlScanner struct {
 	b       []byte
 	i       int
+	partial bool
 	pendEnd []byte // the end of a self-closing tag, returned next
 	buf     []byte
+}
+
+// errMore: the next token goes on past the bytes read so far.
+var errMore = errors.New("xml token continues past the bytes read so far")
+
+// cut is err for a token that stops at the end of s.b: errMore while more
+// may follow.
+func (s *xmlScanner) cut(err error) error {
+	if s.partial {
+		return errMore
+	}
+	return err
 }
 
 func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
@@ -124,6 +182,9 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 		if s.b[s.i] != '<' {
 			j := bytes.IndexByte(s.b[s.i:], '<')
 			if j < 0 {
+				if s.partial {
+					return 0, nil, nil, errMore
+				}
 				j = len(s.b) - s.i
 			}
 			raw := s.b[s.i : s.i+j]
@@ -139,26 +200,29 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
 			j := bytes.Index(rest, []byte("]]>"))
 			if j < 0 {
-				return 0, nil, nil, errors.New("unterminated CDATA section")
+				return 0, nil, nil, s.cut(errors.New("unterminated CDATA section"))
 			}
 			s.i += j + 3
 			return tokText, nil, rest[9:j], nil
 		case bytes.HasPrefix(rest, []byte("<!--")):
 			j := bytes.Index(rest, []byte("-->"))
 			if j < 0 {
-				return 0, nil, nil, errors.New("unterminated comment")
+				return 0, nil, nil, s.cut(errors.New("unterminated comment"))
 			}
 			s.i += j + 3
 			continue
 		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!")):
 			j := bytes.IndexByte(rest, '>')
 			if j < 0 {
-				return 0, nil, nil, errors.New("unterminated declaration")
+				return 0, nil, nil, s.cut(errors.New("unterminated declaration"))
 			}
 			s.i += j + 1
 			continue
 		}
 		return s.tag()
+	}
+	if s.partial {
+		return 0, nil, nil, errMore
 	}
 	return tokEOF, nil, nil, nil
 }
@@ -166,6 +230,9 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 // tag reads <name attr="…">, </name> or <name/> at s.i.
 func (s *xmlScanner) tag() (tokKind, []byte, []byte, error) {
 	rest := s.b[s.i:]
+	if s.partial && bytes.IndexByte(rest, '>') < 0 {
+		return 0, nil, nil, errMore
+	}
 	if len(rest) < 2 {
 		return 0, nil, nil, errors.New("truncated tag")
 	}
@@ -207,7 +274,7 @@ func (s *xmlScanner) tag() (tokKind, []byte, []byte, error) {
 			return tokStart, name, nil, nil
 		}
 	}
-	return 0, nil, nil, fmt.Errorf("truncated tag %q", name)
+	return 0, nil, nil, s.cut(fmt.Errorf("truncated tag %q", name))
 }
 
 func isNameEnd(c byte) bool {

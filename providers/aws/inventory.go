@@ -94,20 +94,27 @@ func sortedHosts(regions [][]runbooks.Host) []runbooks.Host {
 
 // regionHosts walks DescribeInstances page by page and, as each page
 // arrives, looks its instances up in SSM in batches of 50 (on the region's
-// callPool), so the SSM calls of one page overlap the EC2 call of the
-// next. Pages are read by the lean decoder (leanInstances): only what
-// pageHosts needs. Each batch is joined in place, in its page's slice.
+// callPool): a batch's SSM calls start as soon as its 50 instances have
+// been read (pageStream), while the rest of the page is still on its way,
+// and the SSM calls of one page overlap the EC2 call of the next. Pages
+// are read by the lean decoder (pageDecoder): only what pageHost needs.
+// Each batch is joined in place, in its own slice.
 func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, env string) ([]runbooks.Host, error) {
 	c := p.clientsFor(t.Account, region)
 	in := &ec2.DescribeInstancesInput{Filters: ec2Filters(t.Selector), MaxResults: aws.Int32(ec2PageSize)}
 	pages := ec2.NewDescribeInstancesPaginator(c.ec2, in)
-	var read [][]runbooks.Host
+	var (
+		read    [][]runbooks.Host
+		dropped []map[string]struct{}
+	)
 	calls := newCallPool(ctx, p.cfg.AccountConcurrency)
+	submit := func(batch []runbooks.Host) { calls.submit(p.joinSSM(c, batch)...) }
 	guard := runbooks.PageGuard{Loop: fmt.Sprintf("ec2 DescribeInstances in %s/%s", t.Account, region), Max: p.maxPages}
 	for pages.HasMorePages() {
 		var out *ec2.DescribeInstancesOutput
+		s := &pageStream{account: t.Account, region: region, env: env, submit: submit}
 		err := p.call(calls.ctx, t.Account, func() (err error) {
-			out, err = pages.NextPage(calls.ctx, leanInstances)
+			out, err = pages.NextPage(calls.ctx, s.option)
 			return err
 		})
 		if err != nil {
@@ -118,19 +125,19 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 			calls.stop()
 			return nil, err
 		}
-		page := pageHosts(out, t.Account, region, env)
-		read = append(read, page)
-		for batch := range slices.Chunk(page, ssmBatch) {
-			calls.submit(p.joinSSM(c, batch)...)
+		read = append(read, s.done()...)
+		if d := s.dropped(); d != nil {
+			dropped = append(dropped, d)
 		}
 	}
 	if err := calls.wait(); err != nil {
 		return nil, err
 	}
-	if len(read) == 1 {
-		return read[0], nil
+	hosts := slices.Concat(read...)
+	for _, d := range dropped {
+		hosts = slices.DeleteFunc(hosts, func(h runbooks.Host) bool { _, gone := d[h.ID]; return gone })
 	}
-	return slices.Concat(read...), nil
+	return hosts, nil
 }
 
 // ec2Filters selects running instances carrying every selector tag.

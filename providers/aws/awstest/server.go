@@ -177,10 +177,25 @@ func (s *Server) count(op string) {
 	s.mu.Unlock()
 }
 
+// ServeHTTP answers a call Latency after it arrived, however long the
+// fake took to make the answer: a real endpoint's own work is inside its
+// latency, and the fake's CPU (it shares the machine with the client it
+// serves) must not add to the calls' round trips the way it would if the
+// answer were only made after the wait.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if s.Latency > 0 {
-		time.Sleep(s.Latency)
+	if s.Latency <= 0 {
+		s.answer(w, r)
+		return
 	}
+	due := time.Now().Add(s.Latency)
+	held := &heldAnswer{header: http.Header{}}
+	s.answer(held, r)
+	time.Sleep(time.Until(due))
+	held.send(w)
+}
+
+// answer serves one call.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request) {
 	if target := r.Header.Get("X-Amz-Target"); strings.HasPrefix(target, "AmazonSSM.") {
 		s.serveSSM(w, r, strings.TrimPrefix(target, "AmazonSSM."))
 		return
@@ -230,4 +245,33 @@ func (s *Server) upstream(w http.ResponseWriter, r *http.Request) bool {
 	s.mu.Unlock()
 	p.ServeHTTP(w, r)
 	return true
+}
+
+// heldAnswer is an answer made but not yet sent (see ServeHTTP).
+type heldAnswer struct {
+	header http.Header
+	status int
+	body   []byte
+}
+
+func (h *heldAnswer) Header() http.Header { return h.header }
+
+func (h *heldAnswer) WriteHeader(status int) {
+	if h.status == 0 {
+		h.status = status
+	}
+}
+
+func (h *heldAnswer) Write(b []byte) (int, error) {
+	h.WriteHeader(http.StatusOK)
+	h.body = append(h.body, b...)
+	return len(b), nil
+}
+
+func (h *heldAnswer) send(w http.ResponseWriter) {
+	for k, v := range h.header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(max(h.status, http.StatusOK))
+	_, _ = w.Write(h.body)
 }
