@@ -90,7 +90,7 @@ func RemediationLine(r *runbooks.Remediation, now time.Time) string {
 	if r.Status == runbooks.RemAwaitingApproval {
 		s += fmt.Sprintf(" (%d/%d)", len(r.Approvals), r.MinApprovals)
 	}
-	s += fmt.Sprintf("; %d instance(s): %s", len(r.Instances), strings.Join(instanceIDs(r), ", "))
+	s += fmt.Sprintf("; %d instance(s): %s", r.InstanceCount(), strings.Join(instanceIDs(r), ", "))
 	if since := r.Since(); !since.IsZero() {
 		s += "; non-compliant for " + ago(now, since)
 	}
@@ -101,13 +101,13 @@ func RemediationLine(r *runbooks.Remediation, now time.Time) string {
 }
 
 func instanceIDs(r *runbooks.Remediation) []string {
-	out := make([]string, 0, len(r.Instances))
-	for i, in := range r.Instances {
-		if i == 10 {
-			out = append(out, fmt.Sprintf("… +%d", len(r.Instances)-i))
-			break
-		}
+	shown := r.Head(10)
+	out := make([]string, 0, len(shown)+1)
+	for _, in := range shown {
 		out = append(out, in.Host.ID)
+	}
+	if more := r.InstanceCount() - len(shown); more > 0 {
+		out = append(out, fmt.Sprintf("… +%d", more))
 	}
 	return out
 }

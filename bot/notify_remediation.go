@@ -67,10 +67,7 @@ func remediationView(r *runbooks.Remediation) *runbooks.Cycle {
 		Approvals: r.Approvals, Gates: r.Gates, Errors: r.Errors, LastError: r.LastError, Incident: r.Incident}
 	c := &runbooks.Cycle{ID: r.ID, Tenant: r.Tenant, Requester: runbooks.ActorSystem,
 		Created: r.Created, Status: runbooks.StatusRunning, Ended: r.Ended, Revision: r.Revision, Version: r.Version,
-		Scope: runbooks.Scope{Hosts: len(r.Instances), ByCloud: map[runbooks.Cloud]int{}}}
-	for _, in := range r.Instances {
-		c.Scope.ByCloud[in.Host.Cloud]++
-	}
+		Scope: runbooks.Scope{Hosts: r.InstanceCount(), ByCloud: r.ByCloud()}}
 	switch r.Status {
 	case runbooks.RemCollecting:
 		s.Phase = runbooks.Phase("collecting events until " + r.WindowEnd.UTC().Format("15:04Z"))

@@ -53,11 +53,8 @@ func remediationLines(r *runbooks.Remediation, now time.Time) []string {
 		policy += ", no auto_remediate"
 	}
 	lines := []string{policy}
-	for i, in := range r.Instances {
-		if i == maxCardInstances {
-			lines = append(lines, fmt.Sprintf("… and %d more (`patchgate remediation show %s`)", len(r.Instances)-i, esc(r.ID)))
-			break
-		}
+	shown := r.Head(maxCardInstances)
+	for _, in := range shown {
 		name := in.Host.ID
 		if in.Host.Name != "" && in.Host.Name != in.Host.ID {
 			name = in.Host.Name + " (" + in.Host.ID + ")"
@@ -69,6 +66,9 @@ func remediationLines(r *runbooks.Remediation, now time.Time) []string {
 			l += " (source: " + esc(in.CompliantSource) + ")"
 		}
 		lines = append(lines, l)
+	}
+	if more := r.InstanceCount() - len(shown); more > 0 {
+		lines = append(lines, fmt.Sprintf("… and %d more (`patchgate remediation show %s`)", more, esc(r.ID)))
 	}
 	if dismissable(r.Status) {
 		lines = append(lines, fmt.Sprintf("To dismiss without patching: `/patch dismiss %s <reason…>`", esc(r.ID)))
@@ -113,7 +113,7 @@ func remediationEventLine(ev runbooks.Event) string {
 	switch ev.Type {
 	case runbooks.EvRemediationOpened:
 		return "🩹 " + host + detail
-	case runbooks.EvRemediationEvent:
+	case runbooks.EvRemediationEvent, runbooks.EvRemediationGathered:
 		return "📥 " + host + detail
 	case runbooks.EvRemediationCard:
 		return "🗂️ " + detail

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,6 +74,20 @@ func remediationOf(evs []runbooks.Event) RemediationOutcome {
 			}
 			if !slices.Contains(r.Instances, ev.Stage) {
 				r.Instances = append(r.Instances, ev.Stage)
+			}
+			if at, err := time.Parse(time.RFC3339, ev.Data["at"]); err == nil && (r.Since.IsZero() || at.Before(r.Since)) {
+				r.Since = at
+			}
+		case runbooks.EvRemediationGathered:
+			// Many instances: the event names a few and counts the rest
+			// (the blob its digest names holds them all).
+			for _, id := range strings.Split(ev.Data["sample"], ",") {
+				if id != "" && !slices.Contains(r.Instances, id) {
+					r.Instances = append(r.Instances, id)
+				}
+			}
+			if n, err := strconv.Atoi(ev.Data["instances"]); err == nil && n > len(r.Instances) {
+				r.Instances = append(r.Instances, fmt.Sprintf("… +%d", n-len(r.Instances)))
 			}
 			if at, err := time.Parse(time.RFC3339, ev.Data["at"]); err == nil && (r.Since.IsZero() || at.Before(r.Since)) {
 				r.Since = at

@@ -155,24 +155,11 @@ func (b *blobReader) verify() error {
 // the one a whole-slice encoding gives, but neither that ~10 MB encoding
 // (at 20,000 hosts) nor its growth and copy are ever made.
 func putHosts(ctx context.Context, st state.Store, owner string, hosts []Host) (BlobRef, error) {
-	w := chunkWriter{sum: sha256.New()}
-	if hosts == nil {
-		w.Write([]byte("null"))
-	} else {
-		w.Write([]byte{'['})
-		for i := range hosts {
-			if i > 0 {
-				w.Write([]byte{','})
-			}
-			b, err := json.Marshal(&hosts[i])
-			if err != nil {
-				return BlobRef{}, err
-			}
-			w.Write(b)
-		}
-		w.Write([]byte{']'})
+	w, err := encodeList(hosts)
+	if err != nil {
+		return BlobRef{}, err
 	}
-	ref := BlobRef{SHA256: hex.EncodeToString(w.sum.Sum(nil)), Size: w.n, Owner: owner}
+	ref := w.ref(owner)
 	return ref, putChunks(ctx, st, ref, func(i int) []byte { return w.chunks[i] })
 }
 

@@ -91,7 +91,7 @@ func (s kindStore[T, P]) get(ctx context.Context, id string) (P, error) {
 		if err != nil {
 			return nil, storeErr("read "+s.kind+" "+id, err)
 		}
-		return s.decode(r)
+		return s.decodeWhole(ctx, r)
 	}
 	return nil, Errorf(CodeNotFound, "no %s %q", s.kind, id)
 }
@@ -105,7 +105,7 @@ func (s kindStore[T, P]) getActive(ctx context.Context, id string) (P, error) {
 	if err != nil {
 		return nil, storeErr("read "+s.kind+" "+id, err)
 	}
-	return s.decode(r)
+	return s.decodeWhole(ctx, r)
 }
 
 // list returns the open records, or the finished ones, in ID order.
@@ -129,8 +129,39 @@ func (s kindStore[T, P]) list(ctx context.Context, finished bool) ([]P, error) {
 	return out, nil
 }
 
-func (s kindStore[T, P]) encode(p P) ([]byte, error) {
-	b, err := json.Marshal(p)
+// blobKeeper is a record that keeps large parts in blobs of its own: they
+// are read when one record is read (get, getActive; not list), stored
+// returns the value to encode after writing the blobs it needs, and saved
+// is told when a write took (to delete blobs it replaced).
+type blobKeeper interface {
+	loadResults(ctx context.Context, e *Engine) error
+	stored(ctx context.Context, e *Engine) (any, error)
+	saved(ctx context.Context, e *Engine)
+}
+
+// decodeWhole decodes one record with the parts it keeps in blobs read.
+func (s kindStore[T, P]) decodeWhole(ctx context.Context, r state.Record) (P, error) {
+	p, err := s.decode(r)
+	if err != nil {
+		return nil, err
+	}
+	if bk, ok := any(p).(blobKeeper); ok {
+		if err := bk.loadResults(ctx, s.e); err != nil {
+			return nil, storeErr("read "+s.kind+" "+p.recordID(), err)
+		}
+	}
+	return p, nil
+}
+
+func (s kindStore[T, P]) encode(ctx context.Context, p P) ([]byte, error) {
+	var v any = p
+	if bk, ok := any(p).(blobKeeper); ok {
+		var err error
+		if v, err = bk.stored(ctx, s.e); err != nil {
+			return nil, err
+		}
+	}
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s %s: %w", s.kind, p.recordID(), err)
 	}
@@ -139,7 +170,7 @@ func (s kindStore[T, P]) encode(p P) ([]byte, error) {
 
 // create writes a new record; state.ErrConflict when its ID exists.
 func (s kindStore[T, P]) create(ctx context.Context, p P) error {
-	b, err := s.encode(p)
+	b, err := s.encode(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -154,7 +185,7 @@ func (s kindStore[T, P]) create(ctx context.Context, p P) error {
 // save writes p over the version it was read at, fenced by lease when one
 // is given; p's version moves on success.
 func (s kindStore[T, P]) save(ctx context.Context, lease *state.Lease, p P) error {
-	b, err := s.encode(p)
+	b, err := s.encode(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -169,6 +200,9 @@ func (s kindStore[T, P]) save(ctx context.Context, lease *state.Lease, p P) erro
 		return err
 	}
 	j.Version = r.Version
+	if bk, ok := any(p).(blobKeeper); ok {
+		bk.saved(ctx, s.e)
+	}
 	return nil
 }
 
@@ -226,7 +260,7 @@ func (s kindStore[T, P]) archive(ctx context.Context, p P) error {
 			}
 		}
 	}
-	b, err := s.encode(p)
+	b, err := s.encode(ctx, p)
 	if err != nil {
 		return err
 	}

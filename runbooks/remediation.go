@@ -37,15 +37,26 @@ type Remediation struct {
 	// recorded waiting for, so each wait is recorded once.
 	Held string `json:"held,omitempty"`
 
-	// Format is RemFormatEntries for a remediation whose window collects
-	// instance entries (remediation_window.go); 0 for records written
-	// before, which hold their instances and event IDs inline.
+	// Format is RemFormatBlob for a remediation whose gathered instances
+	// live in a blob (remediation_instances.go), RemFormatEntries for one
+	// whose window collects instance entries but gathers them inline
+	// (remediation_window.go); 0 for records written before, which hold
+	// their instances and event IDs inline.
 	Format int `json:"format,omitempty"`
 	// Sealed: the window ended and takes no more entries; Gathered: the
-	// entries are read into Instances.
-	Sealed    bool                  `json:"sealed,omitempty"`
-	Gathered  bool                  `json:"gathered,omitempty"`
-	Instances []RemediationInstance `json:"instances"`
+	// entries are read into Instances (into InstancesBlob from RemFormatBlob).
+	Sealed   bool `json:"sealed,omitempty"`
+	Gathered bool `json:"gathered,omitempty"`
+	// Instances are inline in records before RemFormatBlob; from it they
+	// are only in memory, once loaded (Engine.RemediationInstances), and
+	// the record keeps InstancesBlob: their blob and a summary.
+	Instances     []RemediationInstance `json:"instances"`
+	InstancesBlob *InstancesRef         `json:"instances_blob,omitempty"`
+	// whole says Instances holds every instance of a blob record (read
+	// from the blob or gathered); loadedFrom is the blob they were read
+	// from, deleted once a write replaces it.
+	whole      bool
+	loadedFrom BlobRef
 	// EventIDs are the compliance events merged into a format-0 record;
 	// later records leave each event to its claim key.
 	EventIDs []string `json:"event_ids,omitempty"`
@@ -136,6 +147,7 @@ const (
 const (
 	EvRemediationOpened    = "remediation.opened"
 	EvRemediationEvent     = "remediation.event"
+	EvRemediationGathered  = "remediation.gathered" // the window's instances, by their blob's digest
 	EvRemediationCard      = "remediation.card"
 	EvRemediationAuto      = "remediation.auto_approved"
 	EvRemediationDismissed = "remediation.dismissed"
@@ -219,8 +231,15 @@ func (r *Remediation) Hosts() []Host {
 
 // Rules are the Config rules any instance is non-compliant with.
 func (r *Remediation) Rules() []string {
+	if !r.loaded() {
+		return slices.Clone(r.InstancesBlob.Rules)
+	}
+	return instanceRules(r.Instances)
+}
+
+func instanceRules(ins []RemediationInstance) []string {
 	var out []string
-	for _, in := range r.Instances {
+	for _, in := range ins {
 		for _, rule := range in.Rules {
 			if !slices.Contains(out, rule) {
 				out = append(out, rule)
@@ -233,8 +252,15 @@ func (r *Remediation) Rules() []string {
 
 // Since is when the longest-standing instance became non-compliant.
 func (r *Remediation) Since() time.Time {
+	if !r.loaded() {
+		return r.InstancesBlob.Since
+	}
+	return instancesSince(r.Instances)
+}
+
+func instancesSince(ins []RemediationInstance) time.Time {
 	var t time.Time
-	for _, in := range r.Instances {
+	for _, in := range ins {
 		if t.IsZero() || in.Since.Before(t) {
 			t = in.Since
 		}
@@ -252,6 +278,10 @@ func (r *Remediation) Clone() *Remediation {
 		n.Instances[i] = in
 	}
 	n.EventIDs = slices.Clone(r.EventIDs)
+	if r.InstancesBlob != nil {
+		ref := *r.InstancesBlob
+		n.InstancesBlob = &ref
+	}
 	n.Gates = slices.Clone(r.Gates)
 	n.Journal = r.Journal.clone()
 	if r.Failure != nil {

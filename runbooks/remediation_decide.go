@@ -48,8 +48,8 @@ func (e *Engine) applyRemediation(ctx context.Context, n *Remediation, d Decisio
 			return fmt.Sprintf("Approved the remediation (%d/%d); another approver is needed.", k, n.MinApprovals), nil
 		}
 		n.Status, n.Approved = RemApproved, now
-		n.emit(now, "", EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded; patching %d instance(s) when the change window and freezes allow", k, len(n.Instances)), nil)
-		return fmt.Sprintf("Approved (%d/%d); remediating %d instance(s).", k, n.MinApprovals, len(n.Instances)), nil
+		n.emit(now, "", EvApprovalComplete, ActorSystem, fmt.Sprintf("%d approval(s) recorded; patching %d instance(s) when the change window and freezes allow", k, n.InstanceCount()), nil)
+		return fmt.Sprintf("Approved (%d/%d); remediating %d instance(s).", k, n.MinApprovals, n.InstanceCount()), nil
 	case Dismiss:
 		n.Status, n.Ended, n.Dismissal = RemDismissed, now, d.Reason
 		n.emitBy(now, "", EvRemediationDismissed, who, "dismissed: "+d.Reason, map[string]string{"reason": d.Reason})

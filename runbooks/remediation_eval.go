@@ -75,14 +75,23 @@ func (e *Engine) readCompliance(ctx context.Context, n *Remediation) (bool, erro
 	if !n.allCompliant() {
 		return false, nil
 	}
-	n.Status, n.Ended = RemResolved, now
-	lines := make([]string, len(n.Instances))
-	for i, in := range n.Instances {
-		lines[i] = fmt.Sprintf("%s non-compliant %s → COMPLIANT %s (%s)", in.Host.ID, in.Since.UTC().Format(time.RFC3339),
-			in.At.UTC().Format(time.RFC3339), ForPeople(in.At.Sub(in.Since)))
+	if n.Format >= RemFormatBlob {
+		// The event names the blob holding these very verdicts.
+		wctx, cancel := e.recordContext(ctx)
+		defer cancel()
+		if err := e.putInstances(wctx, n); err != nil {
+			return false, err
+		}
 	}
-	n.emit(now, "", EvRemediationResolved, ActorSystem, fmt.Sprintf("AWS Config reports all %d instance(s) COMPLIANT", len(n.Instances)),
-		map[string]string{"patched": "true", "instances": strings.Join(lines, "\n"), "source": n.EvalSource})
+	n.Status, n.Ended = RemResolved, now
+	var lines []string
+	for _, in := range n.Instances[:min(len(n.Instances), remAuditInstances)] {
+		lines = append(lines, fmt.Sprintf("%s non-compliant %s → COMPLIANT %s (%s)", in.Host.ID, in.Since.UTC().Format(time.RFC3339),
+			in.At.UTC().Format(time.RFC3339), ForPeople(in.At.Sub(in.Since))))
+	}
+	data := n.instancesAudit(lines, len(n.Instances))
+	data["patched"], data["source"] = "true", n.EvalSource
+	n.emit(now, "", EvRemediationResolved, ActorSystem, fmt.Sprintf("AWS Config reports all %d instance(s) COMPLIANT", len(n.Instances)), data)
 	return true, nil
 }
 
@@ -131,7 +140,23 @@ func (e *Engine) complianceTimedOut(n *Remediation) bool {
 		}
 	}
 	n.Status, n.Ended = RemNotCompliant, now
+	data := n.instancesAudit(still[:min(len(still), remAuditInstances)], len(still))
+	data["source"] = n.EvalSource
 	n.emit(now, "", EvRemediationNotComp, ActorSystem, fmt.Sprintf("AWS Config did not report %d instance(s) COMPLIANT within %s of the re-evaluation",
-		len(still), ForPeople(n.EvalDeadline.Sub(n.EvalStarted))), map[string]string{"instances": strings.Join(still, "\n"), "source": n.EvalSource})
+		len(still), ForPeople(n.EvalDeadline.Sub(n.EvalStarted))), data)
 	return true
+}
+
+// instancesAudit is an event's account of total instances by the lines of
+// the first few: the rest are named by the instances blob (whose digest
+// the event carries), so an event stays small at any count.
+func (r *Remediation) instancesAudit(lines []string, total int) map[string]string {
+	if total > len(lines) {
+		lines = append(lines, fmt.Sprintf("… and %d more", total-len(lines)))
+	}
+	data := map[string]string{"instances": strings.Join(lines, "\n")}
+	if r.InstancesBlob != nil {
+		data["blob"], data["sha256"] = r.InstancesBlob.Key(), r.InstancesBlob.SHA256
+	}
+	return data
 }

@@ -180,6 +180,9 @@ func (e *Engine) pollRemediationOp(ctx context.Context, n *Remediation, k opKind
 	if !st.Done {
 		return false, nil
 	}
+	if err := e.loadInstances(ctx, n); err != nil {
+		return false, err
+	}
 	now := e.now()
 	op.Done = true
 	hosts := n.Hosts()

@@ -120,12 +120,9 @@ func (e *Engine) remediationFor(ctx context.Context, ev ComplianceEvent) (string
 			if r.Tenant != ev.Tenant || r.Status.Terminal() {
 				continue
 			}
-			held := r.instance(ev.InstanceID) != nil
-			if r.collectsEntries() {
-				var err error
-				if held, err = e.hasEntry(ctx, r, ev.InstanceID); err != nil {
-					return "", err
-				}
+			held, err := e.holdsInstance(ctx, r, ev.InstanceID)
+			if err != nil {
+				return "", err
 			}
 			if held {
 				return r.ID, nil
@@ -197,7 +194,10 @@ func (e *Engine) newRemediation(tenant, env string, now time.Time) *Remediation 
 		WindowEnd:    now.Add(e.cfg.Remediation.debounce()),
 		MinApprovals: min, FourEyes: spec.FourEyes, Production: spec.Production,
 		AutoRemediate: spec.AutoRemediate && !spec.Production, SensorGate: spec.SensorGate,
-		Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining, Format: RemFormatEntries,
+		Window: stageWindow(t, spec), MinRemaining: spec.MinRemaining, Format: RemFormatBlob,
+	}
+	if e.cfg.WriteFormat < 3 {
+		r.Format = RemFormatEntries // older replicas still running read no blob
 	}
 	r.emit(now, "", EvRemediationOpened, ActorSystem, fmt.Sprintf("non-compliant instances of %s %s collected until %s", tenant, env, r.WindowEnd.UTC().Format("15:04Z")), nil)
 	return r
@@ -243,6 +243,18 @@ func (e *Engine) mergeComplianceEvent(ctx context.Context, id string, ev Complia
 			return false, err
 		}
 		return target == complianceRecorded, nil
+	}
+	if r.Format >= RemFormatBlob {
+		// The entry stays the index of what the remediation holds; the
+		// instances themselves are in the blob.
+		if err := e.mergeEntry(ctx, r, ev); err != nil {
+			return false, err
+		}
+		if err := e.loadInstances(ctx, r); errors.Is(err, state.ErrNotFound) {
+			return false, fmt.Errorf("%w: %w", state.ErrConflict, err) // a write replaced the blob: read the record again
+		} else if err != nil {
+			return false, err
+		}
 	}
 	n := r.Clone()
 	if !n.merge(e.now(), ev) {

@@ -63,7 +63,7 @@ func remediationWork(r *Remediation, now time.Time) Action {
 		case r.collectsEntries():
 			return Action{Kind: ActRemGather, Stage: -1}
 		}
-		if len(r.Instances) == 0 {
+		if r.InstanceCount() == 0 {
 			return Action{Kind: ActArchive, Stage: -1} // opened by an intake that crashed before its event
 		}
 		if r.allCompliant() {
@@ -147,6 +147,9 @@ func (r *Remediation) hasGate(name string) bool {
 
 // allCompliant reports whether Config reported every instance COMPLIANT.
 func (r *Remediation) allCompliant() bool {
+	if !r.loaded() {
+		return r.InstancesBlob.Count > 0 && r.InstancesBlob.Compliant == r.InstancesBlob.Count
+	}
 	if len(r.Instances) == 0 {
 		return false
 	}

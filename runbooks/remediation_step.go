@@ -43,6 +43,14 @@ func (k remediationKind) step(ctx context.Context, lease *state.Lease, id string
 func (e *Engine) actRemediation(ctx context.Context, n *Remediation, a Action) (bool, error) {
 	now := e.now()
 	switch a.Kind {
+	case ActInventory, ActSensors, ActStartBackup, ActStartPatch, ActVerify, ActRemEvaluate, ActRemCompliance, ActRemTimeout:
+		// These act on the instances; the rest read the record's summary
+		// (a poll reads them once its operation is done).
+		if err := e.loadInstances(ctx, n); err != nil {
+			return false, err
+		}
+	}
+	switch a.Kind {
 	case ActRemSeal:
 		n.Sealed = true
 		return true, nil
@@ -65,7 +73,7 @@ func (e *Engine) actRemediation(ctx context.Context, n *Remediation, a Action) (
 		return true, nil
 	case ActRemStart:
 		n.Status, n.Held = RemGates, ""
-		n.emit(now, "", EvStageOpened, ActorSystem, fmt.Sprintf("running the gates on %d instance(s)", len(n.Instances)), nil)
+		n.emit(now, "", EvStageOpened, ActorSystem, fmt.Sprintf("running the gates on %d instance(s)", n.InstanceCount()), nil)
 		return true, nil
 	case ActInventory:
 		return e.remediationInventory(ctx, n)
@@ -101,12 +109,12 @@ func (e *Engine) closeRemediationWindow(ctx context.Context, n *Remediation, now
 	if ptr, err := st.Get(ctx, key); err == nil && string(ptr.Value) == n.ID {
 		_ = st.Delete(ctx, key, ptr.Version) // a stale pointer is also replaced by the next intake
 	}
-	data := map[string]string{"instances": fmt.Sprint(len(n.Instances)), "rules": fmt.Sprint(n.Rules()),
+	data := map[string]string{"instances": fmt.Sprint(n.InstanceCount()), "rules": fmt.Sprint(n.Rules()),
 		"min_approvals": fmt.Sprint(n.MinApprovals), "four_eyes": fmt.Sprint(n.FourEyes),
 		"non_compliant_since": n.Since().UTC().Format(time.RFC3339)}
 	n.Status = RemAwaitingApproval
 	n.emit(now, "", EvRemediationCard, ActorSystem, fmt.Sprintf("%d non-compliant instance(s) in %s %s await approval (%d needed)",
-		len(n.Instances), n.Tenant, n.Env, n.MinApprovals), data)
+		n.InstanceCount(), n.Tenant, n.Env, n.MinApprovals), data)
 	if n.AutoRemediate && !n.Production {
 		n.Status, n.Approved = RemApproved, now
 		n.emit(now, "", EvRemediationAuto, ActorSystem, fmt.Sprintf("auto-approved: tier %s declares auto_remediate", n.Env),

@@ -16,17 +16,31 @@ func (e *Engine) remediations() kindStore[Remediation, *Remediation] {
 
 func (r *Remediation) recordID() string { return r.ID }
 
-// GetRemediation returns a remediation, open or finished; while its
-// window collects entries, Instances shows them as they stand.
+// GetRemediation returns a remediation, open or finished, with its
+// instances: while its window collects entries, as they stand; from its
+// blob once gathered.
 func (e *Engine) GetRemediation(ctx context.Context, id string) (*Remediation, error) {
-	r, err := e.remediations().get(ctx, id)
-	if err != nil || !r.collectsEntries() {
-		return r, err
+	for range 3 {
+		r, err := e.remediations().get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if r.collectsEntries() {
+			if r.Instances, err = e.entries(ctx, id); err != nil {
+				return nil, err
+			}
+			return r, nil
+		}
+		_, err = e.RemediationInstances(ctx, r)
+		if errors.Is(err, state.ErrNotFound) {
+			continue // a write replaced the blob since the record was read
+		}
+		if err != nil {
+			return nil, storeErr("read remediation "+id, err)
+		}
+		return r, nil
 	}
-	if r.Instances, err = e.entries(ctx, id); err != nil {
-		return nil, err
-	}
-	return r, nil
+	return nil, Errorf(CodeUnavailable, "remediation %s changed while it was read; try again", id)
 }
 
 func (e *Engine) getActiveRemediation(ctx context.Context, id string) (*Remediation, error) {
@@ -70,6 +84,13 @@ func (e *Engine) RemediationEvents(ctx context.Context, id string) ([]Event, err
 func (e *Engine) archiveRemediation(ctx context.Context, r *Remediation) error {
 	if r.Format >= RemFormatEntries {
 		if err := e.dropEntries(ctx, r.ID); err != nil {
+			return err
+		}
+	}
+	if r.Format >= RemFormatBlob {
+		// Before the move, so a crash in between leaves the sweep to the
+		// next tick; the record is final, so what it names is what stays.
+		if err := e.sweepBlobs(ctx, r); err != nil {
 			return err
 		}
 	}

@@ -128,9 +128,19 @@ func (e *Engine) entryLanded(ctx context.Context, id string, ev ComplianceEvent)
 	case !r.Sealed:
 		return true, nil
 	case r.Gathered:
-		return r.instance(ev.InstanceID) != nil, nil
+		return e.holdsInstance(ctx, r, ev.InstanceID)
 	}
 	return false, Errorf(CodeUnavailable, "remediation %s is gathering its window; try event %s again", id, ev.ID)
+}
+
+// holdsInstance reports whether r holds instance: its entry says so while
+// the window collects and, from RemFormatBlob, until r is archived (no
+// blob is read); an inline record says so itself.
+func (e *Engine) holdsInstance(ctx context.Context, r *Remediation, instance string) (bool, error) {
+	if r.collectsEntries() || r.Format >= RemFormatBlob {
+		return e.hasEntry(ctx, r, instance)
+	}
+	return r.instance(instance) != nil, nil
 }
 
 // hasEntry reports whether r's window holds an entry for instance.
@@ -162,10 +172,13 @@ func (e *Engine) entries(ctx context.Context, id string) ([]RemediationInstance,
 	return out, nil
 }
 
-// gatherRemediation reads the sealed window's entries into n and audits
-// one line per instance (the event that first reported it, its rules,
-// since when), and one more for an instance Config has called COMPLIANT
-// since. The opened line was audited when the window opened.
+// gatherRemediation reads the sealed window's entries into n. A record
+// before RemFormatBlob keeps them inline and audits one line per instance
+// (the event that first reported it, its rules, since when, and one more
+// for an instance Config has called COMPLIANT since); from RemFormatBlob
+// they go to a blob, audited by one event carrying its digest, and one
+// line each only for a few. The opened line was audited when the window
+// opened.
 func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time.Time) (bool, error) {
 	ins, err := e.entries(ctx, n.ID)
 	if err != nil {
@@ -174,6 +187,16 @@ func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time
 	n.Instances, n.Gathered = ins, true
 	if len(ins) == 0 {
 		return true, nil // opened by an intake that crashed before its entry
+	}
+	if n.Format >= RemFormatBlob {
+		wctx, cancel := e.recordContext(ctx)
+		defer cancel()
+		if err := e.putInstances(wctx, n); err != nil {
+			return false, err
+		}
+		if len(ins) > remAuditInstances {
+			ins = nil // the gathered event below names them by digest
+		}
 	}
 	for _, in := range ins {
 		h := in.Host
@@ -185,6 +208,10 @@ func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time
 			n.emit(now, h.ID, EvRemediationEvent, ActorSystem, fmt.Sprintf("Config reports %s COMPLIANT (%s)", h.ID, in.CompliantSource),
 				map[string]string{"compliance": Compliant, "source": in.CompliantSource, "at": in.At.UTC().Format(time.RFC3339)})
 		}
+	}
+	if ref := n.InstancesBlob; ref != nil {
+		n.emit(now, "", EvRemediationGathered, ActorSystem, fmt.Sprintf("%d non-compliant instance(s) gathered (blob %s, %d bytes)",
+			ref.Count, ref.SHA256[:12], ref.Size), ref.auditData())
 	}
 	return true, nil
 }

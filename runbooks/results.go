@@ -48,19 +48,22 @@ func (c *Cycle) resultLists(visit func(fs *[]Finding, ref **ResultsRef) error) e
 // loadResults reads every result list c keeps in a blob. The reference
 // stays beside the list, so writing the list back unchanged writes nothing.
 func (e *Engine) loadResults(ctx context.Context, c *Cycle) error {
-	return c.resultLists(func(fs *[]Finding, ref **ResultsRef) error {
-		if *ref == nil || len(*fs) == (*ref).Count {
-			return nil
-		}
-		b, err := getBlob(ctx, e.deps.Store, (*ref).BlobRef)
-		if err != nil {
-			return fmt.Errorf("read per-host results of cycle %s: %w", c.ID, err)
-		}
-		if err := json.Unmarshal(b, fs); err != nil {
-			return fmt.Errorf("decode per-host results of cycle %s (blob %s): %w", c.ID, (*ref).SHA256[:12], err)
-		}
+	return c.resultLists(func(fs *[]Finding, ref **ResultsRef) error { return e.loadResultList(ctx, c.ID, fs, *ref) })
+}
+
+// loadResultList reads one list kept in a blob unless it is read already.
+func (e *Engine) loadResultList(ctx context.Context, owner string, fs *[]Finding, ref *ResultsRef) error {
+	if ref == nil || len(*fs) == ref.Count {
 		return nil
-	})
+	}
+	b, err := getBlob(ctx, e.deps.Store, ref.BlobRef)
+	if err != nil {
+		return fmt.Errorf("read per-host results of %s: %w", owner, err)
+	}
+	if err := json.Unmarshal(b, fs); err != nil {
+		return fmt.Errorf("decode per-host results of %s (blob %s): %w", owner, ref.SHA256[:12], err)
+	}
+	return nil
 }
 
 // storeResults returns a copy of c whose large result lists are replaced
@@ -82,29 +85,34 @@ func (e *Engine) storeResults(ctx context.Context, c *Cycle) (*Cycle, error) {
 	}
 	wctx, cancel := e.recordContext(ctx)
 	defer cancel()
-	err := out.resultLists(func(fs *[]Finding, ref **ResultsRef) error {
-		if len(*fs) == 0 {
-			return nil // lists only grow: an empty one with a reference was not read
-		}
-		data, err := json.Marshal(*fs)
-		if err != nil {
-			return fmt.Errorf("encode per-host results of cycle %s: %w", c.ID, err)
-		}
-		if len(data) <= inlineResultsMax {
-			*ref = nil
-			return nil
-		}
-		blob := blobOf(c.ID, data)
-		if *ref == nil || (*ref).BlobRef != blob {
-			if blob, err = putBlob(wctx, e.deps.Store, c.ID, data); err != nil {
-				return fmt.Errorf("store per-host results of cycle %s: %w", c.ID, err)
-			}
-		}
-		*ref, *fs = &ResultsRef{BlobRef: blob, Count: len(*fs)}, nil
-		return nil
-	})
+	err := out.resultLists(func(fs *[]Finding, ref **ResultsRef) error { return e.storeResultList(wctx, c.ID, fs, ref) })
 	if err != nil {
 		return nil, err
 	}
 	return &out, nil
+}
+
+// storeResultList moves one list larger than inlineResultsMax into a blob
+// of owner (written unless its reference already names it) and leaves the
+// reference and count in its place.
+func (e *Engine) storeResultList(ctx context.Context, owner string, fs *[]Finding, ref **ResultsRef) error {
+	if len(*fs) == 0 {
+		return nil // lists only grow: an empty one with a reference was not read
+	}
+	data, err := json.Marshal(*fs)
+	if err != nil {
+		return fmt.Errorf("encode per-host results of %s: %w", owner, err)
+	}
+	if len(data) <= inlineResultsMax {
+		*ref = nil
+		return nil
+	}
+	blob := blobOf(owner, data)
+	if *ref == nil || (*ref).BlobRef != blob {
+		if blob, err = putBlob(ctx, e.deps.Store, owner, data); err != nil {
+			return fmt.Errorf("store per-host results of %s: %w", owner, err)
+		}
+	}
+	*ref, *fs = &ResultsRef{BlobRef: blob, Count: len(*fs)}, nil
+	return nil
 }

@@ -41,7 +41,7 @@ func newRemediationCmd() *cobra.Command {
 					if len(args) == 1 && r.Tenant != args[0] {
 						continue
 					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\n", r.ID, r.Tenant, r.Env, r.Status, len(r.Instances), r.Since().UTC().Format(time.RFC3339), r.Revision)
+					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%d\n", r.ID, r.Tenant, r.Env, r.Status, r.InstanceCount(), r.Since().UTC().Format(time.RFC3339), r.Revision)
 				}
 				return tw.Flush()
 			})
