@@ -52,6 +52,10 @@ type Remediation struct {
 	// the record keeps InstancesBlob: their blob and a summary.
 	Instances     []RemediationInstance `json:"instances"`
 	InstancesBlob *InstancesRef         `json:"instances_blob,omitempty"`
+	// Evidence are the instances blobs audit events name by digest: kept
+	// when a write replaces them and after the archive, so the chain's
+	// digests always name bytes that are there.
+	Evidence []BlobRef `json:"evidence,omitempty"`
 	// whole says Instances holds every instance of a blob record (read
 	// from the blob or gathered); loadedFrom is the blob they were read
 	// from, deleted once a write replaces it.
@@ -278,6 +282,7 @@ func (r *Remediation) Clone() *Remediation {
 		n.Instances[i] = in
 	}
 	n.EventIDs = slices.Clone(r.EventIDs)
+	n.Evidence = slices.Clone(r.Evidence)
 	if r.InstancesBlob != nil {
 		ref := *r.InstancesBlob
 		n.InstancesBlob = &ref

@@ -3,7 +3,6 @@ package runbooks
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -61,12 +60,18 @@ func (e *Engine) readCompliance(ctx context.Context, n *Remediation) (bool, erro
 		if err != nil {
 			return false, fmt.Errorf("read Config compliance of %d instances in %s/%s: %w", len(ids), p.account, p.region, err)
 		}
+		byKey := make(map[[2]string]ComplianceResult, len(res))
+		for _, c := range res {
+			if _, dup := byKey[[2]string{c.Instance, c.Rule}]; !dup {
+				byKey[[2]string{c.Instance, c.Rule}] = c // the first answer counts, as it always did
+			}
+		}
 		for i := range n.Instances {
 			in := &n.Instances[i]
 			if in.Host.Account != p.account || in.Host.Region != p.region {
 				continue
 			}
-			in.Compliance, in.At, in.CompliantSource = verdict(in.Rules, in.Host.ID, res, after, n.EvalSource)
+			in.Compliance, in.At, in.CompliantSource = verdict(in.Rules, in.Host.ID, byKey, after, n.EvalSource)
 		}
 	}
 	now := e.now()
@@ -98,14 +103,13 @@ func (e *Engine) readCompliance(ctx context.Context, n *Remediation) (bool, erro
 // verdict is one instance's compliance under its rules: COMPLIANT only
 // when each rule recorded COMPLIANT at or after after; otherwise the
 // first other verdict seen, or NON_COMPLIANT when Config recorded none.
-func verdict(rules []string, id string, res []ComplianceResult, after time.Time, source string) (string, time.Time, string) {
+func verdict(rules []string, id string, res map[[2]string]ComplianceResult, after time.Time, source string) (string, time.Time, string) {
 	var last time.Time
 	for _, rule := range rules {
-		i := slices.IndexFunc(res, func(c ComplianceResult) bool { return c.Instance == id && c.Rule == rule })
-		if i < 0 {
+		c, ok := res[[2]string{id, rule}]
+		if !ok {
 			return NonCompliant, time.Time{}, ""
 		}
-		c := res[i]
 		if c.Compliance != Compliant || c.Recorded.Before(after) {
 			v := c.Compliance
 			if v == Compliant {
@@ -157,6 +161,7 @@ func (r *Remediation) instancesAudit(lines []string, total int) map[string]strin
 	data := map[string]string{"instances": strings.Join(lines, "\n")}
 	if r.InstancesBlob != nil {
 		data["blob"], data["sha256"] = r.InstancesBlob.Key(), r.InstancesBlob.SHA256
+		r.keepEvidence()
 	}
 	return data
 }

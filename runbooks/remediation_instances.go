@@ -50,7 +50,9 @@ type InstancesRef struct {
 // auditData is what the gather's audit event records of the instances:
 // the blob's key, digest and size (so the chain vouches for the bytes),
 // counts, rules, the oldest report and the first few instance IDs.
-func (ref *InstancesRef) auditData() map[string]string {
+func (r *Remediation) auditData() map[string]string {
+	ref := r.InstancesBlob
+	r.keepEvidence()
 	ids := make([]string, 0, min(remAuditInstances, len(ref.Head)))
 	for _, in := range ref.Head[:min(remAuditInstances, len(ref.Head))] {
 		ids = append(ids, in.Host.ID)
@@ -58,6 +60,14 @@ func (ref *InstancesRef) auditData() map[string]string {
 	return map[string]string{"blob": ref.Key(), "sha256": ref.SHA256, "size": fmt.Sprint(ref.Size),
 		"instances": fmt.Sprint(ref.Count), "compliant": fmt.Sprint(ref.Compliant), "rules": strings.Join(ref.Rules, ","),
 		"compliance": NonCompliant, "at": ref.Since.UTC().Format(time.RFC3339), "sample": strings.Join(ids, ",")}
+}
+
+// keepEvidence records that an audit event names the current instances
+// blob.
+func (r *Remediation) keepEvidence() {
+	if ref := r.InstancesBlob; ref != nil && !slices.Contains(r.Evidence, ref.BlobRef) {
+		r.Evidence = append(r.Evidence, ref.BlobRef)
+	}
 }
 
 // loaded reports whether r.Instances holds every instance: inline records
@@ -205,6 +215,9 @@ func (r *Remediation) saved(ctx context.Context, e *Engine) {
 		return
 	}
 	r.loadedFrom = r.InstancesBlob.BlobRef
+	if slices.Contains(r.Evidence, old) {
+		return
+	}
 	if err := deleteBlob(ctx, e.deps.Store, old); err != nil {
 		e.log.Warn("delete replaced instances blob", "remediation", r.ID, "blob", old.Key(), "err", err) // the archive sweeps it
 	}
@@ -237,6 +250,9 @@ func (e *Engine) sweepBlobs(ctx context.Context, r *Remediation) error {
 	keep := map[string]bool{}
 	if r.InstancesBlob != nil {
 		keep[r.InstancesBlob.SHA256] = true
+	}
+	for _, b := range r.Evidence {
+		keep[b.SHA256] = true
 	}
 	for _, op := range []Op{r.Backup, r.Patch} {
 		keep[op.HandleBlob.SHA256] = true

@@ -211,7 +211,7 @@ func (e *Engine) gatherRemediation(ctx context.Context, n *Remediation, now time
 	}
 	if ref := n.InstancesBlob; ref != nil {
 		n.emit(now, "", EvRemediationGathered, ActorSystem, fmt.Sprintf("%d non-compliant instance(s) gathered (blob %s, %d bytes)",
-			ref.Count, ref.SHA256[:12], ref.Size), ref.auditData())
+			ref.Count, ref.SHA256[:12], ref.Size), n.auditData())
 	}
 	return true, nil
 }

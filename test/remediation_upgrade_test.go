@@ -3,7 +3,9 @@ package test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
+	"time"
 
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -53,6 +55,75 @@ func TestConfigEventOlderRecordFinishes(t *testing.T) {
 			}
 			if countType(h.remEvents(ctx, id), runbooks.EvRemediationCard) != 1 {
 				t.Fatal("the older remediation posted no card")
+			}
+		})
+	}
+}
+
+// TestConfigEventGatheredFormat2RecordFinishes: a remediation written by
+// the release before instance blobs (format 2: its window's entries
+// gathered into the record inline), already sealed, gathered and awaiting
+// approval when the release changes, is approved, patched and resolved by
+// this one, keeping its instances inline (no blob is written for it) and
+// readable after the archive, its entries dropped.
+func TestConfigEventGatheredFormat2RecordFinishes(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			h := remHarness(t, b)
+			tn := gateTenant().Name
+			hosts := h.envHosts(tn, "staging")
+			id := "RM-" + tn + "-20261201-000000-f2f2f2"
+			rule := "ec2-managedinstance-patch-compliance-status-check"
+			old := runbooks.Remediation{ID: id, Tenant: tn, Env: "staging", Status: runbooks.RemAwaitingApproval,
+				Created: h.clock.Now(), WindowEnd: h.clock.Now(), MinApprovals: 1, SensorGate: true,
+				Format: runbooks.RemFormatEntries, Sealed: true, Gathered: true}
+			seed := map[string][]byte{}
+			for k, host := range hosts[:2] {
+				in := runbooks.RemediationInstance{Host: runbooks.Host{ID: host.ID, Name: host.ID, Cloud: host.Cloud,
+					Account: host.Account, Region: host.Region, Env: "staging"}, Rules: []string{rule},
+					Since: start.Add(-time.Duration(k) * time.Hour), Compliance: runbooks.NonCompliant, At: start,
+					FirstEvent: fmt.Sprintf("old-%d", k), Source: "sqs:patchgate-compliance"}
+				old.Instances = append(old.Instances, in)
+				raw, _ := json.Marshal(in)
+				seed["runbooks/remediation/window/"+id+"/"+host.ID] = raw
+				seed[fmt.Sprintf("runbooks/remediation/event/old-%d", k)] = []byte(id)
+			}
+			raw, _ := json.Marshal(old)
+			seed["runbooks/remediation/active/"+id] = raw
+			for key, val := range seed {
+				if _, err := h.store.Create(ctx, key, val); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := h.decideRem(ctx, id, runbooks.Approve, alice, ""); err != nil {
+				t.Fatal(err)
+			}
+			r := h.runRemediation(ctx, id, 30)
+			if r.Status != runbooks.RemResolved {
+				t.Fatalf("the format-2 remediation is %s after the upgrade, want resolved (failure %+v, last error %s)", r.Status, r.Failure, r.LastError)
+			}
+			h.tickAll(ctx)
+			done, err := h.store.Get(ctx, "runbooks/remediation/done/"+id)
+			if err != nil {
+				t.Fatalf("archived record: %v", err)
+			}
+			var stored map[string]json.RawMessage
+			if err := json.Unmarshal(done.Value, &stored); err != nil {
+				t.Fatal(err)
+			}
+			var inline []runbooks.RemediationInstance
+			_ = json.Unmarshal(stored["instances"], &inline)
+			if string(stored["format"]) != "2" || len(inline) != 2 || stored["instances_blob"] != nil {
+				t.Fatalf("archived as format %s with %d inline instances, blob %s; want format 2, both inline, no blob",
+					stored["format"], len(inline), stored["instances_blob"])
+			}
+			r = h.remediation(ctx, id)
+			if len(r.Instances) != 2 || r.Instances[0].Compliance != runbooks.Compliant || r.Instances[1].Compliance != runbooks.Compliant {
+				t.Fatalf("archived instances %+v, want both COMPLIANT", r.Instances)
+			}
+			if left, _ := h.store.List(ctx, "runbooks/remediation/window/"+id+"/"); len(left) != 0 {
+				t.Errorf("%d window entries left after the archive", len(left))
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/patchgate/patchgate/state"
 )
@@ -59,6 +60,29 @@ func (m *meter) AppendAt(ctx context.Context, stream string, seq int64, data []b
 	m.note(stream, len(data))
 	return m.Store.AppendAt(ctx, stream, seq, data)
 }
+
+// store is m as the engine and bot use it: with the wrapped store's record
+// lifetimes (state.Expiring) when it keeps them, so remediation claims get
+// theirs, and only then, so the engine's type check sees what the store is.
+func (m *meter) store() state.Store {
+	if x, ok := m.Store.(state.Expiring); ok {
+		return &expiringMeter{meter: m, x: x}
+	}
+	return m
+}
+
+// expiringMeter is a meter over a store that keeps record lifetimes.
+type expiringMeter struct {
+	*meter
+	x state.Expiring
+}
+
+func (m *expiringMeter) CreateTTL(ctx context.Context, key string, value []byte, ttl time.Duration) (state.Record, error) {
+	m.note(key, len(value))
+	return m.x.CreateTTL(ctx, key, value, ttl)
+}
+
+var _ state.Expiring = (*expiringMeter)(nil)
 
 // snapshot returns the counters so far.
 func (m *meter) snapshot() (written, writes int64, maxValue int, maxKey string, maxCycle int) {

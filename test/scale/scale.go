@@ -116,7 +116,7 @@ func Run(ctx context.Context, o Options) (Result, error) {
 	}
 	defer raw.Close()
 	st := &meter{Store: raw}
-	w, err := newWorld(ctx, o, st)
+	w, err := newWorld(ctx, o, st.store())
 	if err != nil {
 		return res, err
 	}

@@ -1,0 +1,254 @@
+package test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/patchgate/patchgate/providers/sim"
+	"github.com/patchgate/patchgate/runbooks"
+	"github.com/patchgate/patchgate/state"
+)
+
+// sizeMeter is a store that records the largest value written through it
+// (records, blob chunks, claims, audit entries) and the largest remediation
+// record, the value every tick lists and decodes.
+type sizeMeter struct {
+	state.Store
+	x state.Expiring
+
+	mu         sync.Mutex
+	largest    int
+	largestKey string
+	record     int
+}
+
+func newSizeMeter(t testing.TB, st state.Store) *sizeMeter {
+	x, ok := st.(state.Expiring)
+	if !ok {
+		t.Fatalf("%T keeps no record lifetimes", st)
+	}
+	return &sizeMeter{Store: st, x: x}
+}
+
+func (m *sizeMeter) note(key string, n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if n > m.largest {
+		m.largest, m.largestKey = n, key
+	}
+	if strings.HasPrefix(key, "runbooks/remediation/active/") || strings.HasPrefix(key, "runbooks/remediation/done/") {
+		m.record = max(m.record, n)
+	}
+}
+
+func (m *sizeMeter) Create(ctx context.Context, key string, value []byte) (state.Record, error) {
+	m.note(key, len(value))
+	return m.Store.Create(ctx, key, value)
+}
+
+func (m *sizeMeter) CreateTTL(ctx context.Context, key string, value []byte, ttl time.Duration) (state.Record, error) {
+	m.note(key, len(value))
+	return m.x.CreateTTL(ctx, key, value, ttl)
+}
+
+func (m *sizeMeter) Update(ctx context.Context, key string, value []byte, version int64) (state.Record, error) {
+	m.note(key, len(value))
+	return m.Store.Update(ctx, key, value, version)
+}
+
+func (m *sizeMeter) UpdateFenced(ctx context.Context, lease state.Lease, key string, value []byte, version int64) (state.Record, error) {
+	m.note(key, len(value))
+	return m.Store.UpdateFenced(ctx, lease, key, value, version)
+}
+
+func (m *sizeMeter) Append(ctx context.Context, stream string, data []byte) (state.Entry, error) {
+	m.note(stream, len(data))
+	return m.Store.Append(ctx, stream, data)
+}
+
+func (m *sizeMeter) AppendAt(ctx context.Context, stream string, seq int64, data []byte) (state.Entry, error) {
+	m.note(stream, len(data))
+	return m.Store.AppendAt(ctx, stream, seq, data)
+}
+
+// scaleTenant has one environment, staging, with one AWS account: Config
+// events name AWS instances, and the fleet generates only what they name.
+func scaleTenant() runbooks.Tenant {
+	return runbooks.Tenant{Name: "scale-cu-001", Display: "Scale Credit Union", Environments: []runbooks.Environment{{Name: "staging",
+		Targets: []runbooks.Target{{Cloud: runbooks.AWS, Account: "210987654321", Regions: []string{"us-east-1"}}}}}}
+}
+
+// remediationAtScale runs one remediation of n instances (one Config rule
+// failing across an environment) through three replicas of the real engine
+// from the events to its archive, and checks every instance reads back
+// whole and in order, and the gather's audited blob is still there.
+// It returns the largest remediation record and the largest store value
+// written on the way.
+func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, largestKey string) {
+	ctx := context.Background()
+	m := newSizeMeter(t, b.open(t))
+	tn := scaleTenant()
+	h := newHarness(t, m, sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: n,
+		HandleBytes: map[runbooks.Cloud]int{runbooks.AWS: 60}}, 3,
+		func(deps *runbooks.Deps, _ *runbooks.Pipeline) { deps.Compliance = deps.Patcher.(*sim.Fleet) })
+	hosts := h.envHosts(tn.Name, "staging")
+	if len(hosts) != n {
+		t.Fatalf("the fleet has %d hosts in staging, want %d", len(hosts), n)
+	}
+	since := map[string]time.Time{}
+	ids := make([]string, 0, n)
+	for k, host := range hosts {
+		since[host.ID] = start.Add(-time.Duration(k) * time.Second)
+		ids = append(ids, host.ID)
+	}
+	slices.Sort(ids)
+
+	// The events arrive at once, spread over the replicas.
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		opened = map[string]bool{}
+		errs   []error
+	)
+	next := make(chan int)
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				host := hosts[k]
+				id, err := h.engines[w%len(h.engines)].IntakeComplianceEvent(ctx, nonCompliant(fmt.Sprintf("ev-%05d", k), host, tn.Name, "staging", since[host.ID]))
+				mu.Lock()
+				opened[id] = true
+				if err != nil {
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	for k := range hosts {
+		next <- k
+	}
+	close(next)
+	wg.Wait()
+	if len(errs) > 0 || len(opened) != 1 {
+		t.Fatalf("intake: %d error(s) (first %v), %d remediation(s) opened; want none, one", len(errs), errors1(errs), len(opened))
+	}
+	var id string
+	for id = range opened {
+	}
+
+	h.clock.Advance(runbooks.DefaultRemediationDebounce)
+	if r := h.runRemediation(ctx, id, 5); r.Status != runbooks.RemAwaitingApproval {
+		t.Fatalf("after the window the remediation is %s, want awaiting approval", r.Status)
+	}
+	if _, err := h.decideRem(ctx, id, runbooks.Approve, alice, ""); err != nil {
+		t.Fatal(err)
+	}
+	r := h.runRemediation(ctx, id, 30)
+	if r.Status != runbooks.RemResolved {
+		t.Fatalf("remediation %s, want resolved (failure %+v, last error %s)", r.Status, r.Failure, r.LastError)
+	}
+	h.tickAll(ctx) // archive
+	if _, err := h.store.Get(ctx, "runbooks/remediation/active/"+id); err == nil {
+		t.Fatal("the resolved remediation is still active after a tick")
+	}
+
+	r = h.remediation(ctx, id)
+	if len(r.Instances) != n || r.InstanceCount() != n {
+		t.Fatalf("archived remediation reads back %d instances (count %d), want %d", len(r.Instances), r.InstanceCount(), n)
+	}
+	for i, in := range r.Instances {
+		if in.Host.ID != ids[i] || in.Compliance != runbooks.Compliant || !in.Since.Equal(since[in.Host.ID]) ||
+			!slices.Equal(in.Rules, []string{"ec2-managedinstance-patch-compliance-status-check"}) || in.Host.Account != "210987654321" {
+			t.Fatalf("instance %d reads back as %+v; want %s, COMPLIANT since %s under the one rule", i, in, ids[i], since[ids[i]])
+		}
+	}
+	checkGatheredBlob(t, h, id, ids)
+	return m.record, m.largest, m.largestKey
+}
+
+// checkGatheredBlob reads the blob the gather's audit event names by its
+// digest straight from the store and finds the gathered instances in it.
+func checkGatheredBlob(t *testing.T, h *harness, id string, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	evs := h.remEvents(ctx, id)
+	i := slices.IndexFunc(evs, func(ev runbooks.Event) bool { return ev.Type == runbooks.EvRemediationGathered })
+	if i < 0 {
+		t.Fatal("no remediation.gathered event in the audit trail")
+	}
+	d := evs[i].Data
+	size, _ := strconv.Atoi(d["size"])
+	var raw []byte
+	for k := 0; len(raw) < size; k++ {
+		c, err := h.store.Get(ctx, strings.TrimSuffix(d["blob"], "0000")+fmt.Sprintf("%04d", k))
+		if err != nil {
+			t.Fatalf("chunk %d of the audited blob %s: %v", k, d["blob"], err)
+		}
+		raw = append(raw, c.Value...)
+	}
+	if got := sha256Hex(raw); got != d["sha256"] {
+		t.Fatalf("the audited blob's bytes hash to %s, the event says %s", got, d["sha256"])
+	}
+	var ins []runbooks.RemediationInstance
+	if err := json.Unmarshal(raw, &ins); err != nil {
+		t.Fatal(err)
+	}
+	got := make([]string, len(ins))
+	for k, in := range ins {
+		got[k] = in.Host.ID
+	}
+	if !slices.Equal(got, ids) || d["instances"] != strconv.Itoa(len(ids)) {
+		t.Fatalf("the audited blob holds %d instances (event says %s), want the %d gathered in order", len(got), d["instances"], len(ids))
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func errors1(errs []error) error {
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs[0]
+}
+
+// TestRecordSizeRemediation20000Instances: one Config rule failing across
+// an environment of 20,000 instances makes one remediation that runs from
+// its events to its archive while the record every tick decodes stays
+// under 64 KB and no value written to the store passes 1 MB; afterwards
+// all 20,000 instances read back in order with their verdicts, and the
+// blob the gather's audit event names is still there.
+func TestRecordSizeRemediation20000Instances(t *testing.T) {
+	sizes := []int{2000, 20000}
+	if testing.Short() {
+		sizes = sizes[:1]
+	}
+	for _, b := range backends() {
+		for _, n := range sizes {
+			t.Run(fmt.Sprintf("%s/%d", b.name, n), func(t *testing.T) {
+				record, largest, key := remediationAtScale(t, b, n)
+				t.Logf("%s, %d instances: largest remediation record %d B; largest value written %d B (%s)", b.name, n, record, largest, key)
+				if record >= 64<<10 {
+					t.Errorf("the remediation record reached %d B, want under 64 KB", record)
+				}
+				if largest > 1<<20 {
+					t.Errorf("a store value of %d B was written (%s), want none over 1 MB", largest, key)
+				}
+			})
+		}
+	}
+}
