@@ -122,3 +122,22 @@ func TestConfigEventRemediationSectionInPDFSaysWhenThereIsNone(t *testing.T) {
 		}
 	}
 }
+
+// A remediation of many instances audits one remediation.gathered event
+// naming a few of them and counting the rest: its outcome lists those few,
+// then how many more, and Config's earliest NON_COMPLIANT time.
+func TestConfigEventGatheredRemediationOutcomeCountsInstances(t *testing.T) {
+	since := time.Date(2026, 11, 4, 7, 30, 0, 0, time.UTC)
+	r := remediationOf([]runbooks.Event{
+		{Cycle: "RM-9", Tenant: "acme", Type: runbooks.EvRemediationOpened, At: since.Add(time.Minute)},
+		{Cycle: "RM-9", Tenant: "acme", Type: runbooks.EvRemediationGathered, At: since.Add(10 * time.Minute),
+			Data: map[string]string{"instances": "5000", "sample": "i-01,i-02,i-03", "at": since.Format(time.RFC3339), "sha256": "ab"}},
+		{Cycle: "RM-9", Tenant: "acme", Type: runbooks.EvRemediationResolved, At: since.Add(3 * time.Hour)},
+	})
+	if want := []string{"i-01", "i-02", "i-03", "… +4997"}; strings.Join(r.Instances, ",") != strings.Join(want, ",") {
+		t.Errorf("instances %q, want %q", r.Instances, want)
+	}
+	if !r.Since.Equal(since) || r.Outcome != "resolved" {
+		t.Errorf("since %s, outcome %s; want %s, resolved", r.Since, r.Outcome, since)
+	}
+}

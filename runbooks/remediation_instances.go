@@ -242,12 +242,25 @@ func (r *Remediation) resultLists(visit func(fs *[]Finding, ref **ResultsRef) er
 	return nil
 }
 
-// sweepBlobs deletes the blobs of a finished remediation its record no
-// longer names (left by a write that lost a race or a crash between a
-// write and its delete); the ones it names stay, so the archived record
-// still reads whole.
+// sweepBlobs deletes the blobs of a finished remediation that neither its
+// record nor its audit trail names (left by a write that lost a race or a
+// crash between a write and its delete): what the record names stays, so
+// the archived record reads whole, and what an event names by digest (an
+// instances blob, an earlier attempt's operation handle) stays as the
+// evidence the chain vouches for.
 func (e *Engine) sweepBlobs(ctx context.Context, r *Remediation) error {
 	keep := map[string]bool{}
+	evs, err := e.RemediationEvents(ctx, r.ID)
+	if err != nil {
+		return err
+	}
+	for _, ev := range evs {
+		for k, v := range ev.Data {
+			if strings.HasSuffix(k, "sha256") {
+				keep[v] = true
+			}
+		}
+	}
 	if r.InstancesBlob != nil {
 		keep[r.InstancesBlob.SHA256] = true
 	}

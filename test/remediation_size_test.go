@@ -175,7 +175,43 @@ func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, la
 		}
 	}
 	checkGatheredBlob(t, h, id, ids)
+	checkNoStrayBlobs(t, h, r)
 	return m.record, m.largest, m.largestKey
+}
+
+// checkNoStrayBlobs: after the archive the remediation's blob key space
+// holds only blobs its record or its audit trail names (the instances
+// blobs replaced on the way, named by neither, are gone).
+func checkNoStrayBlobs(t *testing.T, h *harness, r *runbooks.Remediation) {
+	t.Helper()
+	ctx := context.Background()
+	named := map[string]bool{r.InstancesBlob.SHA256: true}
+	for _, b := range r.Evidence {
+		named[b.SHA256] = true
+	}
+	for _, ev := range h.remEvents(ctx, r.ID) {
+		for k, v := range ev.Data {
+			if strings.HasSuffix(k, "sha256") {
+				named[v] = true
+			}
+		}
+	}
+	recs, err := h.store.List(ctx, "blobs/"+r.ID+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	held := map[string]bool{}
+	for _, rec := range recs {
+		digest, _, _ := strings.Cut(strings.TrimPrefix(rec.Key, "blobs/"+r.ID+"/"), "/")
+		held[digest] = true
+		if !named[digest] {
+			t.Errorf("blob %s of %s is named by neither the record nor the audit trail", digest[:12], r.ID)
+		}
+	}
+	if !held[r.InstancesBlob.SHA256] || len(r.Evidence) < 2 {
+		t.Errorf("the archive keeps %d blob(s), %d audited instances blob(s); want the final instances blob and the gathered and resolved ones",
+			len(held), len(r.Evidence))
+	}
 }
 
 // checkGatheredBlob reads the blob the gather's audit event names by its

@@ -82,8 +82,12 @@ func (p *slackPeople) remediation(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ins := make([]string, len(r.Instances))
-	for i, in := range r.Instances {
+	all, err := p.a.engine.RemediationInstances(ctx, r)
+	if err != nil {
+		return err
+	}
+	ins := make([]string, len(all))
+	for i, in := range all {
 		ins[i] = in.Host.ID + " " + in.Compliance
 	}
 	p.say("remediation %s of %s %s: %s (%s)", r.ID, r.Tenant, r.Env, r.Status, strings.Join(ins, ", "))
