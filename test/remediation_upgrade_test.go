@@ -128,3 +128,48 @@ func TestConfigEventGatheredFormat2RecordFinishes(t *testing.T) {
 		})
 	}
 }
+
+// TestConfigEventRollingUpdateWritesFormat2: while engine.record_format is
+// 2 (replicas of the release before instance blobs still run), a new
+// remediation is opened in format 2 and gathers its instances inline,
+// where those replicas read them; no instances blob is written.
+func TestConfigEventRollingUpdateWritesFormat2(t *testing.T) {
+	ctx := context.Background()
+	b := backends()[0]
+	h := remHarness(t, b)
+	deps := runbooks.Deps{Store: h.store, Clock: h.clock, Inventory: h.fleet, Sensors: h.fleet, Backups: h.fleet, Patcher: h.fleet,
+		Health: h.fleet, Pager: h.fleet, Directory: h.fleet, Chat: h.chat, Compliance: h.fleet}
+	e, err := runbooks.New(runbooks.Config{Replica: "rolling", WriteFormat: 2}, deps, []runbooks.Tenant{gateTenant()}, testPipeline())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn := gateTenant().Name
+	host := h.envHosts(tn, "staging")[0]
+	id, err := e.IntakeComplianceEvent(ctx, nonCompliant("ev-r", host, tn, "staging", start))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.clock.Advance(runbooks.DefaultRemediationDebounce)
+	for range 4 {
+		if err := e.Tick(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raw, err := h.store.Get(ctx, "runbooks/remediation/active/"+id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stored map[string]json.RawMessage
+	if err := json.Unmarshal(raw.Value, &stored); err != nil {
+		t.Fatal(err)
+	}
+	var inline []runbooks.RemediationInstance
+	_ = json.Unmarshal(stored["instances"], &inline)
+	if string(stored["format"]) != "2" || string(stored["gathered"]) != "true" || len(inline) != 1 || stored["instances_blob"] != nil {
+		t.Fatalf("record written as format %s, gathered %s, %d inline instance(s), blob %s; want format 2 gathered inline, no blob",
+			stored["format"], stored["gathered"], len(inline), stored["instances_blob"])
+	}
+	if blobs, _ := h.store.List(ctx, "blobs/"+id+"/"); len(blobs) != 0 {
+		t.Errorf("%d blob chunk(s) written for a format-2 remediation", len(blobs))
+	}
+}
