@@ -87,32 +87,36 @@ func scaleTenant() runbooks.Tenant {
 		Targets: []runbooks.Target{{Cloud: runbooks.AWS, Account: "210987654321", Regions: []string{"us-east-1"}}}}}}
 }
 
-// remediationAtScale runs one remediation of n instances (one Config rule
-// failing across an environment) through three replicas of the real engine
-// from the events to its archive, and checks every instance reads back
-// whole and in order, and the gather's audited blob is still there.
-// It returns the largest remediation record and the largest store value
-// written on the way.
-func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, largestKey string) {
+// scaleRemediation is one remediation of n instances of scaleTenant's
+// staging on three replicas over a metered store.
+type scaleRemediation struct {
+	h     *harness
+	m     *sizeMeter
+	id    string
+	ids   []string // the instances, in ID order
+	since map[string]time.Time
+}
+
+// openScaleRemediation delivers one NON_COMPLIANT event per instance of an
+// n-instance staging (one Config rule failing across the environment), all
+// at once over the replicas, and checks they open one remediation.
+func openScaleRemediation(t *testing.T, b backend, n int, faults sim.Faults) scaleRemediation {
 	ctx := context.Background()
 	m := newSizeMeter(t, b.open(t))
 	tn := scaleTenant()
 	h := newHarness(t, m, sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: n,
-		HandleBytes: map[runbooks.Cloud]int{runbooks.AWS: 60}}, 3,
+		HandleBytes: map[runbooks.Cloud]int{runbooks.AWS: 60}, Faults: faults}, 3,
 		func(deps *runbooks.Deps, _ *runbooks.Pipeline) { deps.Compliance = deps.Patcher.(*sim.Fleet) })
 	hosts := h.envHosts(tn.Name, "staging")
 	if len(hosts) != n {
 		t.Fatalf("the fleet has %d hosts in staging, want %d", len(hosts), n)
 	}
-	since := map[string]time.Time{}
-	ids := make([]string, 0, n)
+	s := scaleRemediation{h: h, m: m, since: map[string]time.Time{}}
 	for k, host := range hosts {
-		since[host.ID] = start.Add(-time.Duration(k) * time.Second)
-		ids = append(ids, host.ID)
+		s.since[host.ID] = start.Add(-time.Duration(k) * time.Second)
+		s.ids = append(s.ids, host.ID)
 	}
-	slices.Sort(ids)
-
-	// The events arrive at once, spread over the replicas.
+	slices.Sort(s.ids)
 	var (
 		wg     sync.WaitGroup
 		mu     sync.Mutex
@@ -126,7 +130,7 @@ func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, la
 			defer wg.Done()
 			for k := range next {
 				host := hosts[k]
-				id, err := h.engines[w%len(h.engines)].IntakeComplianceEvent(ctx, nonCompliant(fmt.Sprintf("ev-%05d", k), host, tn.Name, "staging", since[host.ID]))
+				id, err := h.engines[w%len(h.engines)].IntakeComplianceEvent(ctx, nonCompliant(fmt.Sprintf("ev-%05d", k), host, tn.Name, "staging", s.since[host.ID]))
 				mu.Lock()
 				opened[id] = true
 				if err != nil {
@@ -144,9 +148,21 @@ func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, la
 	if len(errs) > 0 || len(opened) != 1 {
 		t.Fatalf("intake: %d error(s) (first %v), %d remediation(s) opened; want none, one", len(errs), errors1(errs), len(opened))
 	}
-	var id string
-	for id = range opened {
+	for s.id = range opened {
 	}
+	return s
+}
+
+// remediationAtScale runs one remediation of n instances through three
+// replicas of the real engine from its events to its archive, and checks
+// every instance reads back whole and in order with its verdict, the
+// gather's audited blob is still there and no other blob is left over. It
+// returns the largest remediation record and the largest store value
+// written on the way.
+func remediationAtScale(t *testing.T, b backend, n int) (record, largest int, largestKey string) {
+	ctx := context.Background()
+	s := openScaleRemediation(t, b, n, sim.Faults{})
+	h, m, id, ids, since := s.h, s.m, s.id, s.ids, s.since
 
 	h.clock.Advance(runbooks.DefaultRemediationDebounce)
 	if r := h.runRemediation(ctx, id, 5); r.Status != runbooks.RemAwaitingApproval {
@@ -286,5 +302,38 @@ func TestRecordSizeRemediation20000Instances(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRecordSizeRemediationFailedGateFindings: the sensor gate of a
+// 2,000-instance remediation finds every instance's kernel unsupported;
+// the gate's findings and the failure's (one per instance) live in blobs,
+// so the record stays under 64 KB, while the remediation read back names
+// every instance in both.
+func TestRecordSizeRemediationFailedGateFindings(t *testing.T) {
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			ctx := context.Background()
+			const n = 2000
+			s := openScaleRemediation(t, b, n, sim.Faults{KernelMismatch: []string{scaleTenant().Name + "/staging"}})
+			h := s.h
+			h.clock.Advance(runbooks.DefaultRemediationDebounce)
+			h.runRemediation(ctx, s.id, 5)
+			if _, err := h.decideRem(ctx, s.id, runbooks.Approve, alice, ""); err != nil {
+				t.Fatal(err)
+			}
+			r := h.runRemediation(ctx, s.id, 30)
+			if r.Status != runbooks.RemFailed || r.Failure == nil {
+				t.Fatalf("remediation %s, want failed at the sensor gate", r.Status)
+			}
+			g := r.Gates[len(r.Gates)-1]
+			if g.Name != "sensors" || len(g.Findings) != n || len(r.Failure.Findings) != n {
+				t.Fatalf("gate %s with %d findings, failure with %d; want sensors, %d and %d", g.Name, len(g.Findings), len(r.Failure.Findings), n, n)
+			}
+			t.Logf("%s: largest remediation record %d B, largest value %d B", b.name, s.m.record, s.m.largest)
+			if s.m.record >= 64<<10 {
+				t.Errorf("the remediation record reached %d B, want under 64 KB", s.m.record)
+			}
+		})
 	}
 }
