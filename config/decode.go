@@ -137,7 +137,7 @@ func (d *decoder) engine(e *Engine) func(*yaml.Node, string) {
 		field{"record_timeout", "Bound on the store write that records a step's outcome; it starts when the call ends, so a call that used its whole step is still counted. Shorter than `step_timeout`, and the two together shorter than `lease_ttl`.", d.duration(&e.RecordTimeout, "s")},
 		field{"requesters", "Slack member IDs who may start a cycle by hand; with `requester_groups` both empty, anyone in the channel may (approvals still gate every stage).", d.strs(&e.Requesters)},
 		field{"requester_groups", "Slack user-group IDs whose members may start a cycle by hand.", d.strs(&e.RequesterGroups)},
-		field{"record_format", "Cycle record format written. Format 3 keeps large operation handles, inventories and per-host result lists in chunked blobs of the cycle; format 2 keeps handles and inventories in shared blobs; format 1 keeps them all in the records. This release reads all three. During a rolling update, set the newest format every older replica still running reads (1 or 2), then 3.", d.integer(&e.WriteFormat)},
+		field{"record_format", "Cycle record format written. Format 3 keeps large operation handles, inventories and per-host result lists in chunked blobs of the cycle; format 2 keeps handles and inventories in shared blobs; format 1 keeps them all in the records. A remediation opened under format 3 keeps its instances in a blob too (under 2 or 1, inline). This release reads all three. During a rolling update, set the newest format every older replica still running reads (1 or 2), then 3.", d.integer(&e.WriteFormat)},
 	)
 }
 
