@@ -48,7 +48,9 @@ import (
 //	seq-ms, speedup  with PATCHGATE_BENCH_SEQ=1 only: the same calls made one
 //	             after another (the paper's single-Lambda walk), measured once
 //
-// PATCHGATE_BENCH_LATENCY=d runs only latency d (0 for profiling).
+// PATCHGATE_BENCH_LATENCY=d runs only latency d (0 for profiling);
+// PATCHGATE_BENCH_EC2=documented sends EC2 pages of real size (see
+// documentedPages).
 func BenchmarkInventory10k(b *testing.B) {
 	latencies := []time.Duration{40 * time.Millisecond, 200 * time.Millisecond}
 	if d, err := time.ParseDuration(os.Getenv("PATCHGATE_BENCH_LATENCY")); err == nil {

@@ -15,6 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
 	"github.com/patchgate/patchgate/providers/aws/awstest"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -239,6 +243,35 @@ func TestInventoryPageDecoderFedInPieces(t *testing.T) {
 	for cut := range end {
 		if _, _, err := read([][]byte{body[:cut/2], body[:cut]}); err == nil {
 			t.Fatalf("body ending at %d of %d read as a page", cut, len(body))
+		}
+	}
+}
+
+// A page of instances carrying every member EC2 documents reads, through
+// the inventory's streamed decoder, as the SDK's own decoder reads it.
+func TestInventoryDocumentedPageMatchesTheSDK(t *testing.T) {
+	fake := awstest.NewServer(t)
+	fake.DocumentedItems = true
+	env, cfg := fleet(fake, 1, 120)
+	acct := env.Targets[0].Account
+	c := ec2.New(ec2.Options{Region: region, BaseEndpoint: aws.String(fake.URL),
+		Credentials: credentials.NewStaticCredentialsProvider("AKFAKE"+acct, "secret", "")})
+	out, err := c.DescribeInstances(context.Background(), &ec2.DescribeInstancesInput{MaxResults: aws.Int32(ec2PageSize)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := pageHosts(out, acct, region, env.Name)
+	got, err := newProvider(t, cfg).Hosts(context.Background(), runbooks.Tenant{Name: "acme"}, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 120 || len(want) != 120 {
+		t.Fatalf("%d hosts from the inventory, %d from the SDK's page; want 120", len(got), len(want))
+	}
+	for i := range want {
+		g := got[i]
+		if g.ID != want[i].ID || g.Name != want[i].Name || g.Account != acct {
+			t.Errorf("host %d: %s %q, SDK %s %q", i, g.ID, g.Name, want[i].ID, want[i].Name)
 		}
 	}
 }

@@ -77,6 +77,10 @@ type Server struct {
 	// RejectUnknownIDs answers DescribeInstanceInformation InvalidInstanceId
 	// when its InstanceIds filter names an instance SSM does not know.
 	RejectUnknownIDs bool
+	// DocumentedItems gives each instance of a DescribeInstances page every
+	// member EC2's reference documents for one (about 3 KB each, as a real
+	// page carries), not only what the inventory reads; set it before Add.
+	DocumentedItems bool
 
 	mu          sync.Mutex
 	instances   []Instance

@@ -31,8 +31,12 @@ func (s *Server) wireOf(i int) *wire {
 	in := s.instances[i]
 	var b strings.Builder
 	fmt.Fprintf(&b, `<item><reservationId>r-%s</reservationId><ownerId>%s</ownerId><instancesSet><item><instanceId>%s</instanceId>`+
-		`<instanceState><code>16</code><name>running</name></instanceState><platformDetails>Linux/UNIX</platformDetails><tagSet>`,
+		`<instanceState><code>16</code><name>running</name></instanceState><platformDetails>Linux/UNIX</platformDetails>`,
 		esc(in.ID), esc(in.Account), esc(in.ID))
+	if s.DocumentedItems {
+		b.WriteString(documentedMembers)
+	}
+	b.WriteString(`<tagSet>`)
 	fmt.Fprintf(&b, `<item><key>Name</key><value>%s</value></item>`, esc(in.Name))
 	for k, v := range in.Tags {
 		fmt.Fprintf(&b, `<item><key>%s</key><value>%s</value></item>`, esc(k), esc(v))
