@@ -1,0 +1,47 @@
+package aws
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/patchgate/patchgate/providers/aws/awstest"
+)
+
+// BenchmarkDecodeInstancesPage reads one DescribeInstances page of 833
+// instances as the inventory does, with the few members the benchmark
+// fake sends and with every member EC2 documents (DocumentedItems);
+// reported per page, with the page's size.
+func BenchmarkDecodeInstancesPage(b *testing.B) {
+	for _, documented := range []bool{false, true} {
+		b.Run(fmt.Sprintf("documented=%v", documented), func(b *testing.B) {
+			page := benchPage(b, documented)
+			b.SetBytes(int64(len(page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var d pageDecoder
+				if err := d.feed(page, true); err != nil || len(d.page.Instances) != benchPerAccount {
+					b.Fatalf("%d instances, %v", len(d.page.Instances), err)
+				}
+			}
+		})
+	}
+}
+
+// benchPage is the fake's DescribeInstances page of one account of the
+// inventory benchmark's fleet.
+func benchPage(b *testing.B, documented bool) []byte {
+	fake := awstest.NewServer(b)
+	fake.DocumentedItems = documented
+	env, _ := benchFleet(fake.URL, func(in awstest.Instance) { fake.Add(in) })
+	acct := env.Targets[len(env.Targets)-1].Account
+	form := url.Values{"Action": {"DescribeInstances"}, "MaxResults": {"1000"}}
+	r := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(form.Encode()))
+	r.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKFAKE"+acct+"/20261207/us-east-1/ec2/aws4_request")
+	rec := httptest.NewRecorder()
+	fake.ServeHTTP(rec, r)
+	return rec.Body.Bytes()
+}
