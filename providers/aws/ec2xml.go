@@ -51,6 +51,7 @@ type pageDecoder struct {
 	depth          int
 	root, done     bool
 	skipping       bool // passing over the element stack[depth-1]
+	inst           bool // the element at depth 5 is an instance (see inInstance)
 	tagKey, tagVal []byte
 }
 
@@ -64,7 +65,7 @@ func (d *pageDecoder) inInstance() bool {
 }
 
 func (d *pageDecoder) inTag() bool {
-	return d.depth >= 7 && d.inInstance() && d.at(5, "tagSet") && d.at(6, "item")
+	return d.depth >= 7 && d.inst && d.at(5, "tagSet") && d.at(6, "item")
 }
 
 func (d *pageDecoder) cur() *pageInstance { return &d.page.Instances[len(d.page.Instances)-1] }
@@ -119,9 +120,11 @@ func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
 		}
 		d.depth++
 		switch {
-		case d.depth == 5 && d.inInstance():
-			d.page.Instances = append(d.page.Instances, pageInstance{})
-		case d.depth == 6 && d.inInstance() && d.sc.pendEnd == nil && !instanceMember(name):
+		case d.depth == 5:
+			if d.inst = d.inInstance(); d.inst {
+				d.page.Instances = append(d.page.Instances, pageInstance{})
+			}
+		case d.depth == 6 && d.inst && d.sc.pendEnd == nil && !instanceMember(name):
 			d.skipping = true
 		case d.depth == 7 && d.inTag():
 			d.tagKey, d.tagVal = d.tagKey[:0], d.tagVal[:0]
@@ -133,17 +136,20 @@ func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
 		switch {
 		case d.depth == 7 && d.inTag() && string(d.tagKey) == "Name":
 			d.cur().Name = string(d.tagVal)
-		case d.depth == 5 && d.inInstance() && d.onInstance != nil:
-			d.onInstance(*d.cur())
+		case d.depth == 5 && d.inst:
+			if d.onInstance != nil {
+				d.onInstance(*d.cur())
+			}
+			d.inst = false
 		}
 		d.depth--
 	case tokText:
 		switch {
 		case d.depth == 2 && d.at(1, "nextToken"):
 			d.page.NextToken += string(text)
-		case d.depth == 6 && d.inInstance() && string(d.stack[5]) == "instanceId":
+		case d.depth == 6 && d.inst && string(d.stack[5]) == "instanceId":
 			d.cur().ID += string(text)
-		case d.depth == 6 && d.inInstance() && string(d.stack[5]) == "platformDetails":
+		case d.depth == 6 && d.inst && string(d.stack[5]) == "platformDetails":
 			d.cur().PlatformDetails += string(text)
 		case d.depth == 8 && d.inTag() && string(d.stack[7]) == "key":
 			d.tagKey = append(d.tagKey, text...)
