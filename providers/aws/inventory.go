@@ -3,6 +3,7 @@ package aws
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -118,11 +119,15 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 			return err
 		})
 		if err != nil {
-			calls.stop()
+			// A failed SSM call stops the pool, and with it a page still
+			// arriving: the SSM call's error is the cause to report.
+			if perr := calls.stop(); errors.Is(err, context.Canceled) && ctx.Err() == nil && perr != nil && !errors.Is(perr, context.Canceled) {
+				return nil, perr
+			}
 			return nil, fmt.Errorf("ec2 DescribeInstances: %w", err)
 		}
 		if err := guard.Next(aws.ToString(out.NextToken)); err != nil {
-			calls.stop()
+			_ = calls.stop()
 			return nil, err
 		}
 		read = append(read, s.done()...)

@@ -64,8 +64,10 @@ func (cp *callPool) wait() error {
 	return err
 }
 
-// stop abandons the tasks not yet run and waits for the running ones.
-func (cp *callPool) stop() {
+// stop abandons the tasks not yet run, waits for the running ones and
+// returns the first error a task returned (context.Canceled for one
+// stopped by this).
+func (cp *callPool) stop() error {
 	cp.cancel()
-	_ = cp.wait()
+	return cp.wait()
 }

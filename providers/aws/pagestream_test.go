@@ -306,3 +306,34 @@ func TestInventoryPageDecoderSkipsUnreadMembers(t *testing.T) {
 		}
 	}
 }
+
+// An SSM call that fails while its page is still arriving stops the page,
+// and the inventory's error is the SSM call's, not one blaming the page it
+// stopped.
+func TestInventorySSMFailureWhileEC2PageArrivesIsTheError(t *testing.T) {
+	fake := awstest.NewServer(t)
+	env, cfg := fleet(fake, 1, 200)
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if ec2Action("DescribeInstances")(r) {
+			page := pageAnswer(t, fake, r)
+			w.Header().Set("Content-Length", fmt.Sprint(len(page)))
+			_, _ = w.Write(page[:afterInstances(t, page, 60)])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done() // the rest never comes
+			return
+		}
+		if strings.HasPrefix(r.Header.Get("X-Amz-Target"), "AmazonSSM.") {
+			w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+			w.WriteHeader(http.StatusBadRequest)
+			_, _ = w.Write([]byte(`{"__type":"AccessDeniedException","message":"not authorized to perform: ssm:DescribeInstanceInformation"}`))
+			return
+		}
+		fake.ServeHTTP(w, r)
+	}))
+	t.Cleanup(peer.Close)
+	cfg.Endpoints = map[string]string{"ec2": peer.URL, "ssm": peer.URL, "sts": peer.URL}
+	_, err := newProvider(t, cfg).Hosts(context.Background(), runbooks.Tenant{Name: "acme"}, env)
+	if err == nil || !strings.Contains(err.Error(), "AccessDenied") || strings.Contains(err.Error(), "ec2 DescribeInstances") {
+		t.Fatalf("err = %v, want the SSM call's AccessDenied, not the page it stopped", err)
+	}
+}
