@@ -121,7 +121,8 @@ func (p *Provider) regionHosts(ctx context.Context, t runbooks.Target, region, e
 		if err != nil {
 			// A failed SSM call stops the pool, and with it a page still
 			// arriving: the SSM call's error is the cause to report.
-			if perr := calls.stop(); errors.Is(err, context.Canceled) && ctx.Err() == nil && perr != nil && !errors.Is(perr, context.Canceled) {
+			stopped := calls.ctx.Err() != nil
+			if perr := calls.stop(); stopped && ctx.Err() == nil && perr != nil && !errors.Is(perr, context.Canceled) {
 				return nil, perr
 			}
 			return nil, fmt.Errorf("ec2 DescribeInstances: %w", err)
