@@ -50,7 +50,7 @@ func (w *chunkWriter) ref(owner string) BlobRef {
 // state.ErrNotFound.
 func getList[T any](ctx context.Context, st state.Store, ref BlobRef, size int) ([]T, error) {
 	br := &blobReader{ctx: ctx, st: st, ref: ref, sum: sha256.New()}
-	items, err := decodeList[T](br, size)
+	items, err := decodeList[T](br, size, nil)
 	if br.err != nil {
 		return nil, br.err
 	}
@@ -63,9 +63,12 @@ func getList[T any](ctx context.Context, st state.Store, ref BlobRef, size int) 
 	return items, nil
 }
 
-// decodeList decodes a JSON array (or null) one item at a time and reads r
-// to its end: anything but white space after the array is an error.
-func decodeList[T any](r io.Reader, size int) ([]T, error) {
+// decodeList decodes a JSON array (or null) one item at a time, keeping
+// those keep accepts (every one when keep is nil; keep may change the item
+// it is shown), and reads r to its end: anything but white space after the
+// array is an error, as it is to json.Unmarshal. size, when known, is how
+// many items will be kept (0 when not known).
+func decodeList[T any](r io.Reader, size int, keep func(*T) bool) ([]T, error) {
 	dec := json.NewDecoder(r)
 	tok, err := dec.Token()
 	if err != nil {
@@ -73,21 +76,25 @@ func decodeList[T any](r io.Reader, size int) ([]T, error) {
 	}
 	var items []T
 	switch tok {
-	case nil:
+	case nil: // null: no items
 	case json.Delim('['):
-		items = make([]T, 0, size)
+		if size > 0 {
+			items = make([]T, 0, size)
+		}
 		for dec.More() {
 			var it T
 			if err := dec.Decode(&it); err != nil {
 				return nil, err
 			}
-			items = append(items, it)
+			if keep == nil || keep(&it) {
+				items = append(items, it)
+			}
 		}
-		if _, err := dec.Token(); err != nil {
+		if _, err := dec.Token(); err != nil { // the closing ]
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("blob holds %v, not a list", tok)
+		return nil, fmt.Errorf("%v where a list was expected", tok)
 	}
 	rest, err := io.ReadAll(io.MultiReader(dec.Buffered(), r))
 	if err != nil {

@@ -61,46 +61,23 @@ func (e *Engine) inventoryWhere(ctx context.Context, id string, keep func(*Host)
 	return hosts, nil
 }
 
-// decodeHosts decodes a JSON array of hosts (or null) one host at a time,
-// keeping those keep accepts, and reads r to its end: anything but white
-// space after the array is an error, as it is to json.Unmarshal. size, when
-// known, is how many hosts the array holds.
+// decodeHosts decodes a JSON array of hosts (or null) one host at a time
+// (decodeList), keeping those keep accepts, each host's repeated strings
+// shared.
 func decodeHosts(r io.Reader, size int, keep func(*Host) bool) ([]Host, error) {
-	dec := json.NewDecoder(r)
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	var hosts []Host
-	if keep == nil && size > 0 {
-		hosts = make([]Host, 0, size)
-	}
 	in := interner{}
-	switch tok {
-	case nil: // null: no hosts
-	case json.Delim('['):
-		for dec.More() {
-			var h Host
-			if err := dec.Decode(&h); err != nil {
-				return nil, err
-			}
-			if keep == nil || keep(&h) {
-				in.host(&h)
-				hosts = append(hosts, h)
-			}
-		}
-		if _, err := dec.Token(); err != nil { // the closing ]
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("inventory is %v, not a list of hosts", tok)
+	if keep != nil {
+		size = 0 // how many are kept is not known
 	}
-	rest, err := io.ReadAll(io.MultiReader(dec.Buffered(), r))
+	hosts, err := decodeList(r, size, func(h *Host) bool {
+		if keep != nil && !keep(h) {
+			return false
+		}
+		in.host(h)
+		return true
+	})
 	if err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(rest)) > 0 {
-		return nil, errors.New("data after the list of hosts")
+		return nil, fmt.Errorf("inventory: %w", err)
 	}
 	return hosts, nil
 }
