@@ -17,14 +17,14 @@ import (
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 	"github.com/patchgate/patchgate/state"
+	"github.com/patchgate/patchgate/state/storetest"
 )
 
-// sizeMeter is a store that records the largest value written through it
-// (records, blob chunks, claims, audit entries) and the largest remediation
-// record, the value every tick lists and decodes.
+// sizeMeter records the largest value written through its store (records,
+// blob chunks, claims, audit entries) and the largest remediation record,
+// the value every tick lists and decodes.
 type sizeMeter struct {
-	state.Store
-	x state.Expiring
+	store state.Store
 
 	mu         sync.Mutex
 	largest    int
@@ -33,11 +33,12 @@ type sizeMeter struct {
 }
 
 func newSizeMeter(t testing.TB, st state.Store) *sizeMeter {
-	x, ok := st.(state.Expiring)
-	if !ok {
+	if _, ok := st.(state.Expiring); !ok {
 		t.Fatalf("%T keeps no record lifetimes", st)
 	}
-	return &sizeMeter{Store: st, x: x}
+	m := &sizeMeter{}
+	m.store = storetest.Observe(st, m.note)
+	return m
 }
 
 func (m *sizeMeter) note(key string, n int) {
@@ -49,36 +50,6 @@ func (m *sizeMeter) note(key string, n int) {
 	if strings.HasPrefix(key, "runbooks/remediation/active/") || strings.HasPrefix(key, "runbooks/remediation/done/") {
 		m.record = max(m.record, n)
 	}
-}
-
-func (m *sizeMeter) Create(ctx context.Context, key string, value []byte) (state.Record, error) {
-	m.note(key, len(value))
-	return m.Store.Create(ctx, key, value)
-}
-
-func (m *sizeMeter) CreateTTL(ctx context.Context, key string, value []byte, ttl time.Duration) (state.Record, error) {
-	m.note(key, len(value))
-	return m.x.CreateTTL(ctx, key, value, ttl)
-}
-
-func (m *sizeMeter) Update(ctx context.Context, key string, value []byte, version int64) (state.Record, error) {
-	m.note(key, len(value))
-	return m.Store.Update(ctx, key, value, version)
-}
-
-func (m *sizeMeter) UpdateFenced(ctx context.Context, lease state.Lease, key string, value []byte, version int64) (state.Record, error) {
-	m.note(key, len(value))
-	return m.Store.UpdateFenced(ctx, lease, key, value, version)
-}
-
-func (m *sizeMeter) Append(ctx context.Context, stream string, data []byte) (state.Entry, error) {
-	m.note(stream, len(data))
-	return m.Store.Append(ctx, stream, data)
-}
-
-func (m *sizeMeter) AppendAt(ctx context.Context, stream string, seq int64, data []byte) (state.Entry, error) {
-	m.note(stream, len(data))
-	return m.Store.AppendAt(ctx, stream, seq, data)
 }
 
 // scaleTenant has one environment, staging, with one AWS account: Config
@@ -105,7 +76,7 @@ func openScaleRemediation(t *testing.T, b backend, n int, faults sim.Faults) sca
 	ctx := context.Background()
 	m := newSizeMeter(t, b.open(t))
 	tn := scaleTenant()
-	h := newHarness(t, m, sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: n,
+	h := newHarness(t, m.store, sim.Config{Seed: gateSeed, Tenants: []runbooks.Tenant{tn}, HostsPerTarget: n,
 		HandleBytes: map[runbooks.Cloud]int{runbooks.AWS: 60}, Faults: faults}, 3,
 		func(deps *runbooks.Deps, _ *runbooks.Pipeline) { deps.Compliance = deps.Patcher.(*sim.Fleet) })
 	hosts := h.envHosts(tn.Name, "staging")
