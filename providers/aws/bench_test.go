@@ -53,7 +53,7 @@ import (
 //	             after another (the paper's single-Lambda walk), measured once
 //
 // PATCHGATE_BENCH_LATENCY=d runs only latency d (0 for profiling);
-// PATCHGATE_BENCH_EC2=documented sends EC2 pages of real size (see
+// EC2 pages are of real size unless PATCHGATE_BENCH_EC2=lean (see
 // documentedPages).
 func BenchmarkInventory10k(b *testing.B) {
 	latencies := []time.Duration{40 * time.Millisecond, 200 * time.Millisecond}
