@@ -123,7 +123,18 @@ func crashRun(t *testing.T, backend string) {
 	}
 	active, _ := a.engine.Active(ctx)
 	if len(finished) != crashTenants || len(active) != 0 {
-		t.Fatalf("%d cycles finished, %d active; want %d and 0", len(finished), len(active), crashTenants)
+		var still []string
+		for _, c := range active {
+			s := fmt.Sprintf("%s %s", c.ID, c.Status)
+			if i := c.Current(); i >= 0 {
+				s += fmt.Sprintf(" at %s/%s", c.Stages[i].Name, c.Stages[i].Phase)
+			}
+			if c.Halt != nil {
+				s += fmt.Sprintf(" (halted by %s: %s)", c.Halt.By, c.Halt.Reason)
+			}
+			still = append(still, s)
+		}
+		t.Fatalf("%d cycles finished, %d active; want %d and 0; still active: %s", len(finished), len(active), crashTenants, strings.Join(still, "; "))
 	}
 	for _, c := range finished {
 		if c.Status != runbooks.StatusCompleted {
@@ -265,7 +276,8 @@ func serveAsChild(t *testing.T, c crashChild) {
 
 // approveUntilDone approves every waiting stage and rollback (the same
 // click after a restart carries the same interaction ID) and stops the
-// server when no cycle runs and no rollback is left open.
+// server when no cycle is left active but halted ones and nothing else is
+// left open.
 func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 	// The parent kills this process long before the bound; Poll paces the
 	// looks at the store.
@@ -275,13 +287,15 @@ func approveUntilDone(ctx context.Context, stop func(), e *runbooks.Engine) {
 		}
 		active, err1 := e.Active(ctx)
 		open, err2 := e.Rollbacks(ctx, false)
+		// A halted cycle waits for a person this child does not play; any
+		// other still in the active set has work left, if only its move
+		// to the finished set once it completed.
 		running := 0
 		for _, c := range active {
-			if c.Status == runbooks.StatusRunning {
+			if c.Status != runbooks.StatusHalted {
 				running++
 			}
 		}
-		// A halted cycle waits for a person this child does not play.
 		deploys, err3 := e.SensorDeploys(ctx, false)
 		rems, err4 := e.Remediations(ctx, false)
 		if err1 == nil && err2 == nil && err3 == nil && err4 == nil && running == 0 && len(open) == 0 && len(deploys) == 0 && len(rems) == 0 {
