@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/patchgate/patchgate/internal/testkit"
 	"github.com/patchgate/patchgate/providers/sim"
 	"github.com/patchgate/patchgate/runbooks"
 )
@@ -14,8 +15,14 @@ import (
 // once per tenant, every approval was kept, and every audit chain verifies.
 func TestPipelineManyTenants(t *testing.T) {
 	n := 200
-	if testing.Short() {
+	switch {
+	case testing.Short():
 		n = 20
+	case testkit.RaceEnabled:
+		// Under the race detector 200 tenants on both backends take three
+		// and a half minutes of CI on two cores; 50 still keep three
+		// replicas racing for every cycle's steps.
+		n = 50
 	}
 	for _, b := range backends() {
 		t.Run(b.name, func(t *testing.T) {
