@@ -163,10 +163,15 @@ func TestInventoryLeanDecoderKeepsTheSDKErrors(t *testing.T) {
 
 // Whatever a peer sends, the lean reader answers with a page or an error,
 // never a panic; a page it accepts has an ID for every instance it lists
-// only if the body named one; and read in two pieces, split anywhere, it
-// gives the same page or error as read whole.
+// only if the body named one; read in two pieces, split anywhere, it
+// gives the same page or error as read whole; and a body encoding/xml
+// reads as well-formed it reads to the page encoding/xml's tokens give
+// (referencePage), however much of it is passed over unread.
 func FuzzDecodeInstancesPage(f *testing.F) {
 	f.Add([]byte(describeInstancesXML), uint(700))
+	for _, member := range passedMembers {
+		f.Add(passPage(member.xml), uint(len(member.xml)))
+	}
 	f.Add([]byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item/></instancesSet></item></reservationSet></DescribeInstancesResponse>`), uint(60))
 	f.Add([]byte(`<a:DescribeInstancesResponse x='>'><nextToken>&#x41;</nextToken></a:DescribeInstancesResponse>`), uint(25))
 	f.Fuzz(func(t *testing.T, body []byte, split uint) {
@@ -179,6 +184,9 @@ func FuzzDecodeInstancesPage(f *testing.F) {
 		}
 		if (err == nil) != (perr == nil) || err == nil && fmt.Sprint(d.page) != fmt.Sprint(page) {
 			t.Fatalf("split at %d: %+v, %v; whole: %+v, %v", cut, d.page, perr, page, err)
+		}
+		if want, ok := referencePage(body); ok && (err != nil || fmt.Sprint(page) != fmt.Sprint(want)) {
+			t.Fatalf("read as %+v, %v; encoding/xml's tokens give %+v", page, err, want)
 		}
 		if err != nil {
 			return

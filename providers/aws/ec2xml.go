@@ -36,12 +36,13 @@ func decodeInstancesPage(body []byte) (instancesPage, error) {
 // encoding/xml, which was ~45% of the inventory's CPU at 10,000 instances.
 // Anything that is not well-formed to the end (a truncated or cut-off
 // body, mismatched tags, no DescribeInstancesResponse root) is an error,
-// never a shorter page. An instance's members other than the three it
-// reads (network interfaces, block devices, placement, … about 95% of a
-// real page's bytes) are passed over to their end tags without being
-// tokenized (xmlScanner.skip): an end tag that never comes is still an
-// error. Each instance is handed to onInstance (when set) as soon as its
-// element closes, before the rest of the page has arrived.
+// never a shorter page. The members of an instance (and of a reservation)
+// it does not read (network interfaces, block devices, placement, … about
+// 95% of a real page's bytes) are passed over to the next member it reads
+// or the element's end tag without being tokenized (xmlScanner.pass): an
+// end tag that never comes is still an error. Each instance is handed to
+// onInstance (when set) as soon as its element closes, before the rest of
+// the page has arrived.
 type pageDecoder struct {
 	page       instancesPage
 	onInstance func(pageInstance)
@@ -50,8 +51,9 @@ type pageDecoder struct {
 	stack          [12][]byte // element names; deeper ones are counted, not kept
 	depth          int
 	root, done     bool
-	skipping       bool // passing over the element stack[depth-1]
-	inst           bool // the element at depth 5 is an instance (see inInstance)
+	inst           bool    // the element at depth 5 is an instance (see inInstance)
+	passing        xmlPass // a pass over unread members, while it waits for bytes
+	passed         bool    // the last pass stopped at the next token; read it
 	tagKey, tagVal []byte
 }
 
@@ -77,15 +79,13 @@ func (d *pageDecoder) cur() *pageInstance { return &d.page.Instances[len(d.page.
 func (d *pageDecoder) feed(b []byte, final bool) error {
 	d.sc.b, d.sc.partial = b, !final
 	for !d.done {
-		if d.skipping {
-			if err := d.sc.skip(d.stack[d.depth-1]); err == errMore {
+		if keep := d.passOver(); keep != nil {
+			if err := d.sc.pass(&d.passing, keep); err == errMore {
 				return nil
 			} else if err != nil {
-				return fmt.Errorf("decode DescribeInstances response: %w", err)
+				return fmt.Errorf("decode DescribeInstances response: in %q: %w", d.stack[d.depth-1], err)
 			}
-			d.skipping = false
-			d.depth--
-			continue
+			d.passed = true
 		}
 		kind, name, text, err := d.sc.next()
 		if err == errMore {
@@ -101,7 +101,24 @@ func (d *pageDecoder) feed(b []byte, final bool) error {
 	return nil
 }
 
+// passOver is which children of the element open at the scanner are
+// read (the rest is passed over, see xmlScanner.pass), or nil when the
+// next token is to be read: an instance's instanceId, platformDetails and
+// tagSet, a reservation's instancesSet.
+func (d *pageDecoder) passOver() func(local []byte) bool {
+	switch {
+	case d.passed || d.sc.pendEnd != nil:
+		return nil
+	case d.depth == 5 && d.inst:
+		return instanceMember
+	case d.depth == 3 && d.at(1, "reservationSet") && d.at(2, "item"):
+		return reservationMember
+	}
+	return nil
+}
+
 func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
+	d.passed = false
 	switch kind {
 	case tokEOF:
 		if d.depth != 0 || !d.root {
@@ -124,8 +141,6 @@ func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
 			if d.inst = d.inInstance(); d.inst {
 				d.page.Instances = append(d.page.Instances, pageInstance{})
 			}
-		case d.depth == 6 && d.inst && d.sc.pendEnd == nil && !instanceMember(name):
-			d.skipping = true
 		case d.depth == 7 && d.inTag():
 			d.tagKey, d.tagVal = d.tagKey[:0], d.tagVal[:0]
 		}
@@ -169,6 +184,10 @@ func instanceMember(name []byte) bool {
 	}
 	return false
 }
+
+// reservationMember reports whether the inventory reads a reservation's
+// member of this name.
+func reservationMember(name []byte) bool { return string(name) == "instancesSet" }
 
 type tokKind int
 
@@ -228,28 +247,11 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 			text, err := s.unescape(raw)
 			return tokText, nil, text, err
 		}
-		rest := s.b[s.i:]
-		switch {
-		case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-			j := bytes.Index(rest, []byte("]]>"))
-			if j < 0 {
-				return 0, nil, nil, s.cut(errors.New("unterminated CDATA section"))
+		if rest := s.b[s.i:]; len(rest) > 1 && (rest[1] == '!' || rest[1] == '?') {
+			text, err := s.markup(rest)
+			if err != nil || text != nil {
+				return tokText, nil, text, err
 			}
-			s.i += j + 3
-			return tokText, nil, rest[9:j], nil
-		case bytes.HasPrefix(rest, []byte("<!--")):
-			j := bytes.Index(rest, []byte("-->"))
-			if j < 0 {
-				return 0, nil, nil, s.cut(errors.New("unterminated comment"))
-			}
-			s.i += j + 3
-			continue
-		case bytes.HasPrefix(rest, []byte("<?")), bytes.HasPrefix(rest, []byte("<!")):
-			j := bytes.IndexByte(rest, '>')
-			if j < 0 {
-				return 0, nil, nil, s.cut(errors.New("unterminated declaration"))
-			}
-			s.i += j + 1
 			continue
 		}
 		return s.tag()
@@ -260,108 +262,67 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 	return tokEOF, nil, nil, nil
 }
 
+// markup passes over the CDATA section, comment, processing instruction
+// or declaration rest starts with (see markupEnd); a CDATA section's text
+// is returned.
+func (s *xmlScanner) markup(rest []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
+		j := bytes.Index(rest, []byte("]]>"))
+		if j < 0 {
+			return nil, s.cut(errors.New("unterminated CDATA section"))
+		}
+		s.i += j + 3
+		return rest[9:j:j], nil
+	case bytes.HasPrefix(rest, []byte("<!--")):
+		j := bytes.Index(rest, []byte("-->"))
+		if j < 0 {
+			return nil, s.cut(errors.New("unterminated comment"))
+		}
+		s.i += j + 3
+	default:
+		j := markupEnd(rest)
+		if j < 0 {
+			return nil, s.cut(errors.New("unterminated declaration or processing instruction"))
+		}
+		s.i += j
+	}
+	return nil, nil
+}
+
 // tag reads <name attr="…">, </name> or <name/> at s.i.
 func (s *xmlScanner) tag() (tokKind, []byte, []byte, error) {
-	rest := s.b[s.i:]
-	if s.partial && bytes.IndexByte(rest, '>') < 0 {
-		return 0, nil, nil, errMore
+	b, i := s.b, s.i
+	if len(b)-i < 2 {
+		return 0, nil, nil, s.cut(errors.New("truncated tag"))
 	}
-	if len(rest) < 2 {
-		return 0, nil, nil, errors.New("truncated tag")
-	}
-	closing := rest[1] == '/'
-	k := 1
+	closing := b[i+1] == '/'
+	k := i + 1
 	if closing {
-		k = 2
+		k++
 	}
-	n := k
-	for n < len(rest) && !isNameEnd(rest[n]) {
-		n++
+	n, local := nameEndAt(b, k)
+	switch {
+	case n == len(b):
+		return 0, nil, nil, s.cut(fmt.Errorf("truncated tag %q", b[k:]))
+	case n == k:
+		return 0, nil, nil, fmt.Errorf("malformed tag at byte %d", i)
 	}
-	name := rest[k:n]
-	if len(name) == 0 {
-		return 0, nil, nil, fmt.Errorf("malformed tag at byte %d", s.i)
-	}
-	if c := bytes.IndexByte(name, ':'); c >= 0 {
-		name = name[c+1:] // the local name; EC2 uses none, but a prefix is legal
-	}
-	// Skip attributes up to '>', respecting quoted values.
-	var quote byte
-	for ; n < len(rest); n++ {
-		c := rest[n]
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			s.i += n + 1
-			if closing {
-				return tokEnd, name, nil, nil
-			}
-			if rest[n-1] == '/' {
-				s.pendEnd = name
-			}
-			return tokStart, name, nil, nil
+	name := b[local:n] // the local name; EC2 uses no prefix, but one is legal
+	gt := n
+	if b[n] != '>' {
+		if gt = attrsEnd(b, n); gt < 0 {
+			return 0, nil, nil, s.cut(fmt.Errorf("truncated tag %q", name))
 		}
 	}
-	return 0, nil, nil, s.cut(fmt.Errorf("truncated tag %q", name))
-}
-
-// skip moves past the end tag of the element named name whose start tag
-// was the last token, looking only at tag openings on the way: what the
-// element holds is neither tokenized nor checked, only its end is found
-// (an element of the same name inside it is counted, so its end tag is
-// not taken for the outer one). errMore while the end has not arrived; an
-// error when the body ends first. A comment or CDATA section inside that
-// holds the end tag's text ends the element early, and the real end tag
-// then closes out of order: an error, never a misread page.
-func (s *xmlScanner) skip(name []byte) error {
-	nested := 0
-	for i := s.i; ; {
-		j := bytes.IndexByte(s.b[i:], '<')
-		if j < 0 {
-			return s.cut(fmt.Errorf("element %q never closes", name))
-		}
-		i += j
-		rest := s.b[i:]
-		closing := len(rest) > 1 && rest[1] == '/'
-		k := 1
-		if closing {
-			k = 2
-		}
-		// The name and the byte after it must have arrived to compare.
-		if len(rest) < k+len(name)+1 {
-			if s.partial {
-				return errMore
-			}
-			return fmt.Errorf("element %q never closes", name)
-		}
-		if !bytes.Equal(rest[k:k+len(name)], name) || !isNameEnd(rest[k+len(name)]) {
-			i++
-			continue
-		}
-		end := bytes.IndexByte(rest, '>')
-		if end < 0 {
-			return s.cut(fmt.Errorf("truncated tag %q", name))
-		}
-		switch {
-		case closing && nested == 0:
-			s.i = i + end + 1
-			return nil
-		case closing:
-			nested--
-		case rest[end-1] != '/':
-			nested++
-		}
-		i += end + 1
+	s.i = gt + 1
+	if closing {
+		return tokEnd, name, nil, nil
 	}
-}
-
-func isNameEnd(c byte) bool {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '>' || c == '/'
+	if b[gt-1] == '/' {
+		s.pendEnd = name
+	}
+	return tokStart, name, nil, nil
 }
 
 // unescape decodes XML's five named entities and character references. It

@@ -276,37 +276,6 @@ func TestInventoryDocumentedPageMatchesTheSDK(t *testing.T) {
 	}
 }
 
-// The members of an instance the inventory does not read are passed over
-// to their end tags: one holding elements of its own name (nested and
-// self-closing) ends at its own end tag, a member that never closes is an
-// error, and one whose CDATA holds its end tag's text is an error, never a
-// misread page.
-func TestInventoryPageDecoderSkipsUnreadMembers(t *testing.T) {
-	page := func(member string) []byte {
-		return []byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item>` +
-			`<instanceId>i-0123</instanceId>` + member +
-			`<tagSet><item><key>Name</key><value>web-1</value></item></tagSet>` +
-			`</item></instancesSet></item></reservationSet></DescribeInstancesResponse>`)
-	}
-	for member, ok := range map[string]bool{
-		`<x><x/><x a="1">b<x>c</x></x><instanceId>i-nope</instanceId></x>`: true,
-		`<x   ></x  >`:            true,
-		`<xy><x></x></xy>`:        true,
-		`<x><x></x>`:              false,
-		`<x><![CDATA[</x>]]></x>`: false,
-	} {
-		got, err := decodeInstancesPage(page(member))
-		switch {
-		case ok && err != nil:
-			t.Errorf("%s: %v", member, err)
-		case ok && (len(got.Instances) != 1 || got.Instances[0] != pageInstance{ID: "i-0123", Name: "web-1"}):
-			t.Errorf("%s: read %+v", member, got.Instances)
-		case !ok && err == nil:
-			t.Errorf("%s: read as %+v, want an error", member, got.Instances)
-		}
-	}
-}
-
 // An SSM call that fails while its page is still arriving stops the page,
 // and the inventory's error is the SSM call's, not one blaming the page it
 // stopped.
