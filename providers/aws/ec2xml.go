@@ -79,8 +79,8 @@ func (d *pageDecoder) cur() *pageInstance { return &d.page.Instances[len(d.page.
 func (d *pageDecoder) feed(b []byte, final bool) error {
 	d.sc.b, d.sc.partial = b, !final
 	for !d.done {
-		if keep := d.passOver(); keep != nil {
-			if err := d.sc.pass(&d.passing, keep); err == errMore {
+		if read := d.passOver(); read != readAll {
+			if err := d.sc.pass(&d.passing, read); err == errMore {
 				return nil
 			} else if err != nil {
 				return fmt.Errorf("decode DescribeInstances response: in %q: %w", d.stack[d.depth-1], err)
@@ -97,24 +97,47 @@ func (d *pageDecoder) feed(b []byte, final bool) error {
 		if err := d.token(kind, name, text); err != nil {
 			return err
 		}
+		if kind == tokStart && d.sc.pendEnd == nil {
+			if err := d.leaf(name); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
+// leaf reads the text and the end tag of the element just opened (name)
+// at once when the next '<' opens that end tag, as the tokens they are.
+func (d *pageDecoder) leaf(name []byte) error {
+	raw, ok := d.sc.leafText(name)
+	if !ok {
+		return nil
+	}
+	if len(bytes.TrimSpace(raw)) > 0 {
+		text, err := d.sc.unescape(raw)
+		if err != nil {
+			return fmt.Errorf("decode DescribeInstances response: %w", err)
+		}
+		if err := d.token(tokText, nil, text); err != nil {
+			return err
+		}
+	}
+	return d.token(tokEnd, name, nil)
+}
+
 // passOver is which children of the element open at the scanner are
-// read (the rest is passed over, see xmlScanner.pass), or nil when the
-// next token is to be read: an instance's instanceId, platformDetails and
-// tagSet, a reservation's instancesSet.
-func (d *pageDecoder) passOver() func(local []byte) bool {
+// read, the rest being passed over (xmlScanner.pass), or readAll when the
+// next token is to be read.
+func (d *pageDecoder) passOver() readMembers {
 	switch {
 	case d.passed || d.sc.pendEnd != nil:
-		return nil
+		return readAll
 	case d.depth == 5 && d.inst:
-		return instanceMember
+		return instanceMembers
 	case d.depth == 3 && d.at(1, "reservationSet") && d.at(2, "item"):
-		return reservationMember
+		return reservationMembers
 	}
-	return nil
+	return readAll
 }
 
 func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
@@ -175,19 +198,29 @@ func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
 	return nil
 }
 
-// instanceMember reports whether the inventory reads an instance's member
-// of this name.
-func instanceMember(name []byte) bool {
-	switch string(name) {
-	case "instanceId", "platformDetails", "tagSet":
-		return true
-	}
-	return false
-}
+// readMembers is which children of an element the decoder reads.
+type readMembers uint8
 
-// reservationMember reports whether the inventory reads a reservation's
-// member of this name.
-func reservationMember(name []byte) bool { return string(name) == "instancesSet" }
+const (
+	readAll            readMembers = iota
+	instanceMembers                // instanceId, platformDetails, tagSet
+	reservationMembers             // instancesSet
+)
+
+// has reports whether the child of this local name is read.
+func (r readMembers) has(local []byte) bool {
+	switch r {
+	case instanceMembers:
+		switch string(local) {
+		case "instanceId", "platformDetails", "tagSet":
+			return true
+		}
+		return false
+	case reservationMembers:
+		return string(local) == "instancesSet"
+	}
+	return true
+}
 
 type tokKind int
 
@@ -288,6 +321,24 @@ func (s *xmlScanner) markup(rest []byte) ([]byte, error) {
 		s.i += j
 	}
 	return nil, nil
+}
+
+// leafText reads on past the text and the end tag of the element whose
+// start tag, of local name name, was the last token, when the next '<'
+// opens that end tag (written </name>): the text as it is written, and
+// ok. Otherwise it reads nothing.
+func (s *xmlScanner) leafText(name []byte) (raw []byte, ok bool) {
+	b, i := s.b, s.i
+	j := i
+	if i >= len(b) || b[i] != '<' {
+		j = indexLT(b, i)
+	}
+	e := j + 2 + len(name)
+	if j < 0 || e >= len(b) || b[j+1] != '/' || b[e] != '>' || string(b[j+2:e]) != string(name) {
+		return nil, false
+	}
+	s.i = e + 1
+	return b[i:j], true
 }
 
 // tag reads <name attr="…">, </name> or <name/> at s.i.

@@ -31,6 +31,35 @@ func BenchmarkDecodeInstancesPage(b *testing.B) {
 	}
 }
 
+// BenchmarkDecodeInstancesPageFedInPieces reads the pages of
+// BenchmarkDecodeInstancesPage as they arrive from the network: fed 32 KB
+// more at a time (the decoder gets every byte read so far each time, as
+// readStream hands it). Against the whole-page figure, it shows what
+// reading a token or an element again after each piece costs.
+func BenchmarkDecodeInstancesPageFedInPieces(b *testing.B) {
+	const piece = 32 << 10
+	for _, documented := range []bool{false, true} {
+		b.Run(fmt.Sprintf("documented=%v", documented), func(b *testing.B) {
+			page := benchPage(b, documented)
+			b.SetBytes(int64(len(page)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var d pageDecoder
+				var err error
+				for n := piece; n < len(page) && err == nil; n += piece {
+					err = d.feed(page[:n], false)
+				}
+				if err == nil {
+					err = d.feed(page, true)
+				}
+				if err != nil || len(d.page.Instances) != benchPerAccount {
+					b.Fatalf("%d instances, %v", len(d.page.Instances), err)
+				}
+			}
+		})
+	}
+}
+
 // benchPage is the fake's DescribeInstances page of one account of the
 // inventory benchmark's fleet.
 func benchPage(b *testing.B, documented bool) []byte {
