@@ -36,6 +36,7 @@ var passedMembers = []struct {
 	{`<x><?pi </x><instanceId>i-nope</instanceId><x> ?></x>`, true},
 	{`<x><y>a ! b ? c</y><x>d</x></x>`, true},
 	{`<x>a ! b</x>`, true},
+	{`<x><!----><x/><y a="/>"/><x a='>'>t</x></x>`, true},
 	{`<!-- <instanceId>i-nope</instanceId> --><?pi <tagSet/> ?>`, true},
 	// Not well-formed where it matters.
 	{`<x><x></x>`, false},
@@ -44,6 +45,8 @@ var passedMembers = []struct {
 	{`<x><!-- </x>`, false},
 	{`<x><![CDATA[</x>`, false},
 	{`<x a="1></x>`, false},
+	{`<>t</>`, false},
+	{`< x>t</ x>`, false},
 }
 
 // passPage is a page of one instance holding member among its members.
@@ -137,6 +140,25 @@ func TestInventoryPageDecoderFedInPiecesReadsOn(t *testing.T) {
 		}
 		if poisoned-start < len(inner)*9/10 {
 			t.Fatalf("%s: only %d bytes of %d written over once passed", name, poisoned-start, len(inner))
+		}
+	}
+}
+
+// The elements the inventory reads are checked as it reads them, however
+// it reads them: one closed by an end tag of another name is an error.
+func TestInventoryPageDecoderRefusesReadElementsClosedOutOfOrder(t *testing.T) {
+	for _, bad := range []string{
+		`<instanceId>i-0123</instanceID>`,
+		`<instanceId>i-0123</instanceIdx>`,
+		`<instanceId>i-0123</platformDetails>`,
+		`<tagSet><item><key>Name</kez><value>web-1</value></item></tagSet>`,
+		`<tagSet><item><key>Name</key><value>web-1</values></item></tagSet>`,
+		`<tagSet><item><key>Name</key><value>web-1</value></tagSet>`,
+	} {
+		body := []byte(`<DescribeInstancesResponse><reservationSet><item><instancesSet><item>` + bad +
+			`</item></instancesSet></item></reservationSet></DescribeInstancesResponse>`)
+		if p, err := decodeInstancesPage(body); err == nil {
+			t.Errorf("%s read as %+v, want an error", bad, p.Instances)
 		}
 	}
 }
