@@ -6,11 +6,10 @@ import (
 	"math/bits"
 )
 
-// A page has a tag every ~20 bytes, too close together for
-// bytes.IndexByte's set-up to pay: indexLT and nameEndAt look at 8 bytes
-// a step with word arithmetic ((x-ones)&^x&highs flags the bytes of x that
-// are zero, and (x-c*ones)&^x&highs those below c, exactly from the lowest
-// flagged one), and indexLT hands a long stretch of text to IndexByte.
+// A tag's name is ~15 bytes, too short for bytes.IndexByte's set-up to
+// pay: nameEndAt looks at 8 bytes a step with word arithmetic
+// ((x-c*ones)&^x&highs flags the bytes of x below c, exactly from the
+// lowest flagged one), as leafAt does.
 const (
 	ones  = 0x0101010101010101
 	highs = 0x8080808080808080
@@ -18,16 +17,6 @@ const (
 
 // indexLT is the index of the first '<' in b at or after i, or -1.
 func indexLT(b []byte, i int) int {
-	for range 4 {
-		if i+8 > len(b) {
-			break
-		}
-		x := binary.LittleEndian.Uint64(b[i:]) ^ ('<' * ones)
-		if m := (x - ones) &^ x & highs; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
-		}
-		i += 8
-	}
 	if j := bytes.IndexByte(b[i:], '<'); j >= 0 {
 		return i + j
 	}
