@@ -53,6 +53,7 @@ type pageDecoder struct {
 	passing        xmlPass // a pass over unread members, while it waits for bytes
 	passed         bool    // the last pass stopped at the next token; read it
 	tagKey, tagVal []byte
+	lastPlatform   string // the platform read last (see platform)
 }
 
 func (d *pageDecoder) at(i int, name string) bool {
@@ -69,6 +70,18 @@ func (d *pageDecoder) inTag() bool {
 }
 
 func (d *pageDecoder) cur() *pageInstance { return &d.page.Instances[len(d.page.Instances)-1] }
+
+// platform is p+text, the same string as the instance before's when it
+// reads the same: a page's instances share a few platforms, and a string
+// each would be an allocation each, kept as long as the inventory's hosts.
+func (d *pageDecoder) platform(p string, text []byte) string {
+	if p == "" && string(text) == d.lastPlatform {
+		return d.lastPlatform
+	}
+	p += string(text)
+	d.lastPlatform = p
+	return p
+}
 
 // feed reads on through b, every byte of the body read so far (each call's
 // b extends the previous one's and keeps its bytes), stopping at a token
@@ -186,7 +199,7 @@ func (d *pageDecoder) token(kind tokKind, name, text []byte) error {
 		case d.depth == 6 && d.inst && string(d.stack[5]) == "instanceId":
 			d.cur().ID += string(text)
 		case d.depth == 6 && d.inst && string(d.stack[5]) == "platformDetails":
-			d.cur().PlatformDetails += string(text)
+			d.cur().PlatformDetails = d.platform(d.cur().PlatformDetails, text)
 		case d.depth == 8 && d.inTag() && string(d.stack[7]) == "key":
 			d.tagKey = append(d.tagKey, text...)
 		case d.depth == 8 && d.inTag() && string(d.stack[7]) == "value":

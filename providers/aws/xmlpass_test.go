@@ -162,3 +162,25 @@ func TestInventoryPageDecoderRefusesReadElementsClosedOutOfOrder(t *testing.T) {
 		}
 	}
 }
+
+// The instances of a page share the string of a platform they share: the
+// decoder allocates about one string per instance (its ID) for a page of
+// instances with no Name tag and one platform, not two.
+func TestInventoryPageDecoderSharesPlatformStrings(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`<DescribeInstancesResponse><reservationSet><item><instancesSet>`)
+	const n = 200
+	for i := range n {
+		fmt.Fprintf(&b, `<item><instanceId>i-%04d</instanceId><platformDetails>Linux/UNIX</platformDetails></item>`, i)
+	}
+	b.WriteString(`</instancesSet></item></reservationSet></DescribeInstancesResponse>`)
+	body := []byte(b.String())
+	allocs := testing.AllocsPerRun(20, func() {
+		if p, err := decodeInstancesPage(body); err != nil || len(p.Instances) != n || p.Instances[n-1].PlatformDetails != "Linux/UNIX" {
+			t.Fatalf("%d instances, %v", len(p.Instances), err)
+		}
+	})
+	if allocs > n*5/4 {
+		t.Errorf("%.0f allocations for a page of %d instances, want at most %d", allocs, n, n*5/4)
+	}
+}
