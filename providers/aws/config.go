@@ -3,6 +3,7 @@ package aws
 import (
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -160,11 +161,14 @@ func (c Config) budget() runbooks.Budget {
 	return runbooks.StepBudget(c.StepTimeout, c.MaxAttempts).WithMaxBackoff(c.MaxBackoff)
 }
 
+// patchDocuments are the documents a patch may be sent with: the tenant
+// role's PatchCommand statement (deploy/terraform/policy-tenant.json)
+// grants ssm:SendCommand on these and no other.
+var patchDocuments = []string{settings.DocumentRunPatchBaseline, settings.DocumentWithHooks}
+
 func (c Config) check() error {
-	switch c.Patch.Document {
-	case settings.DocumentRunPatchBaseline, settings.DocumentWithHooks:
-	default:
-		return fmt.Errorf("patch document %q: want %s or %s", c.Patch.Document, settings.DocumentRunPatchBaseline, settings.DocumentWithHooks)
+	if !slices.Contains(patchDocuments, c.Patch.Document) {
+		return fmt.Errorf("patch document %q: want %s", c.Patch.Document, strings.Join(patchDocuments, " or "))
 	}
 	switch c.Patch.RebootOption {
 	case "RebootIfNeeded", "NoReboot":
