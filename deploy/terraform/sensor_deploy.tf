@@ -1,7 +1,8 @@
 # The Falcon sensor install patchgate's sensor deployment runbook sends
-# (edr.deploy.aws), and the grant to send exactly it: ssm:SendCommand on
-# this one document and on instances carrying the deploy tag, nothing
-# else. The command carries only the names of the SecureString parameters
+# (edr.deploy.aws), and the grant to send it: ssm:SendCommand on this one
+# document and on instances carrying the deploy tag. IAM joins this with
+# policy-tenant.json's PatchCommand, which allows every instance, so the
+# tag does not narrow the instances alone (docs/SENSOR_DEPLOY.md). The command carries only the names of the SecureString parameters
 # holding the CID and the installer token; the instance reads them with its
 # own instance profile (ssm:GetParameter on those names and kms:Decrypt on
 # their key), so patchgate never holds them and SSM never logs them.
