@@ -1,9 +1,6 @@
 package aws
 
 import (
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -16,21 +13,7 @@ import (
 // root on every instance of the account. The sensor install's own grant
 // (sensor_deploy.tf) adds its one document.
 func TestPolicyPatchCommandScoped(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(terraformDir, "policy-tenant.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Statement []struct {
-			Sid       string
-			Action    []string
-			Resource  any
-			Condition any
-		}
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := tenantPolicy(t)
 	want := []string{"arn:aws:ec2:*:*:instance/*"}
 	for _, d := range patchDocuments {
 		want = append(want, "arn:aws:ssm:*::document/"+d)

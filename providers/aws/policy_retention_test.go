@@ -14,21 +14,7 @@ import (
 // cannot delete an AMI or snapshot patchgate did not take (or, for an
 // AMI's snapshots, tag just before retiring it).
 func TestPolicyRetentionScopedByTag(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(terraformDir, "policy-tenant.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Statement []struct {
-			Sid       string
-			Action    []string
-			Resource  any
-			Condition map[string]map[string]string
-		}
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+	doc := tenantPolicy(t)
 	found := 0
 	for _, s := range doc.Statement {
 		for _, a := range []string{"ec2:DeregisterImage", "ec2:DeleteSnapshot"} {
@@ -47,4 +33,25 @@ func TestPolicyRetentionScopedByTag(t *testing.T) {
 	if found != 2 {
 		t.Errorf("retention's delete actions granted %d times, want each once", found)
 	}
+}
+
+// policyStatement is one statement of a policy in deploy/terraform.
+type policyStatement struct {
+	Sid       string
+	Action    []string
+	Resource  any
+	Condition map[string]map[string]string
+}
+
+// tenantPolicy reads the tenant role's policy (policy-tenant.json).
+func tenantPolicy(t *testing.T) (doc struct{ Statement []policyStatement }) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(terraformDir, "policy-tenant.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
