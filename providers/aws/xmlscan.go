@@ -85,26 +85,13 @@ func (s *xmlScanner) next() (tokKind, []byte, []byte, error) {
 // or declaration rest starts with (see markupEnd); a CDATA section's text
 // is returned.
 func (s *xmlScanner) markup(rest []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(rest, []byte("<![CDATA[")):
-		j := bytes.Index(rest, []byte("]]>"))
-		if j < 0 {
-			return nil, s.cut(errors.New("unterminated CDATA section"))
-		}
-		s.i += j + 3
-		return rest[9:j:j], nil
-	case bytes.HasPrefix(rest, []byte("<!--")):
-		j := bytes.Index(rest, []byte("-->"))
-		if j < 0 {
-			return nil, s.cut(errors.New("unterminated comment"))
-		}
-		s.i += j + 3
-	default:
-		j := markupEnd(rest)
-		if j < 0 {
-			return nil, s.cut(errors.New("unterminated declaration or processing instruction"))
-		}
-		s.i += j
+	j := markupEnd(rest)
+	if j < 0 {
+		return nil, s.cut(errors.New("unterminated comment, CDATA section, declaration or processing instruction"))
+	}
+	s.i += j
+	if bytes.HasPrefix(rest, []byte("<![CDATA[")) {
+		return rest[9 : j-3 : j-3], nil
 	}
 	return nil, nil
 }
