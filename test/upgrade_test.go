@@ -29,6 +29,24 @@ func TestUpgradeInFlightFormat1(t *testing.T) { upgradeInFlight(t, "format1") }
 // record format 2: inventories in blobs, per-host results in the records.
 func TestUpgradeInFlightFormat2(t *testing.T) { upgradeInFlight(t, "format2") }
 
+// TestUpgradeInFlightFormat3 is the same from the current record format,
+// which the fixtures keep for the releases after this one: every blob in
+// the cycle's own key space, and operations in flight with real-sized
+// handles, so their handles are in blobs too.
+func TestUpgradeInFlightFormat3(t *testing.T) {
+	fx := readUpgradeFixture(t, "format3")
+	handleBlobs := 0
+	for _, r := range fx.Records {
+		if strings.HasPrefix(r.Key, "cycles/active/") && strings.Contains(r.Value, `"handle_blob"`) {
+			handleBlobs++
+		}
+	}
+	if handleBlobs == 0 {
+		t.Fatal("no cycle in the format-3 fixture keeps an operation's handle in a blob")
+	}
+	upgradeInFlight(t, "format3")
+}
+
 // upgradeInFlight replays the fixtures of an older record format with three
 // replicas of this release and checks every cycle completes exactly once.
 func upgradeInFlight(t *testing.T, format string) {
