@@ -1,13 +1,18 @@
 package bot
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -33,121 +38,43 @@ const ackBurst = 200
 // which goes first. It reports how long each request waited for its 200:
 // p50, p99 and max over every timed request to the Handler, the bare
 // handler's p50 and p99, the ratio of the two p99s, the median over
-// iterations of one burst's p99 over the bare burst beside it, each
-// server's first (cold) burst's p99, and the process's CPU time while each
-// kind of burst was answered (the client's share included; the Handler's
-// includes whatever work the pool did meanwhile). The cold bursts are
-// untimed: they open the connections the timed ones reuse, as Slack's
-// keep-alive client does. Each burst's work (claim, decision or refusal
-// with its audit entry, ephemeral reply) finishes before the next burst,
-// untimed, so bursts do not pile up; the payloads carry a whole cycle
-// message, as Slack's do.
+// iterations of one burst's p99 over the bare burst beside it, and the
+// process's CPU time while each kind of burst was answered (the client's
+// share included; the Handler's includes whatever work the pool did
+// meanwhile). Each server's first burst is untimed: it opens the
+// connections the timed ones reuse, as Slack's keep-alive client does, and
+// BenchmarkAckColdStart measures such first bursts apart. Each burst's work
+// (claim, decision or refusal with its audit entry, ephemeral reply)
+// finishes before the next burst, untimed, so bursts do not pile up; the
+// payloads carry a whole cycle message, as Slack's do.
 //
 //	go test -run '^$' -bench BenchmarkAckHTTP -benchtime 40x ./bot
 func BenchmarkAckHTTP(b *testing.B) {
-	ctx := context.Background()
-	sock := redistest.Start(b)
-	st, err := redisstore.Open(ctx, redisstore.Options{Network: "unix", Addr: sock, Prefix: "pg-bench-ack"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { st.Close() })
-	eng := newSimEngine(b, st, "bench")
-	cycle := benchCycleAwaitingApproval(b, eng)
-
-	var replies atomic.Int64
-	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = io.Copy(io.Discard, r.Body)
-		replies.Add(1)
-	}))
-	b.Cleanup(sink.Close)
-	h := NewHandler(eng, st, NewResponseURLReplier(sink.Client(), nil), HandlerOptions{
-		SigningSecret: testSecret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv := httptest.NewServer(h.HTTPHandler())
-	b.Cleanup(srv.Close)
+	r := newAckRig(b, true)
 	bare := httptest.NewServer(bareAckHandler(testSecret))
 	b.Cleanup(bare.Close)
-	runUntilCleanup(b, h)
-	client := &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * ackBurst, MaxIdleConnsPerHost: ackBurst}}
 
 	var (
 		lat, bareLat     []time.Duration
 		realCPU, bareCPU time.Duration
 		pairRatios       []float64
 	)
-	users := []string{userAlice, userBob, userOutsider, userRequester}
-	burstTo := func(i int, base string) []time.Duration {
-		reqs := make([]*http.Request, ackBurst)
-		for j := range reqs {
-			user := users[j%len(users)]
-			body := clickForm(clickPayload(buttonValue(cycle.ID, "nonprod", runbooks.Approve, cycle.Revision), user,
-				fmt.Sprintf("%d.%06d", 1800000000+i, j), sink.URL+"/hooks/x"))
-			req, _ := http.NewRequest(http.MethodPost, base+PathInteractions, strings.NewReader(body))
-			req.Header = slackSign(testSecret, time.Now(), body)
-			reqs[j] = req
-		}
-		start := make(chan struct{})
-		burst := make([]time.Duration, ackBurst)
-		var wg sync.WaitGroup
-		for j, req := range reqs {
-			wg.Go(func() {
-				<-start
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				burst[j] = time.Since(t0)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					b.Errorf("status %d", resp.StatusCode)
-				}
-			})
-		}
-		cpu0 := processCPU()
-		b.StartTimer()
-		close(start)
-		wg.Wait()
-		b.StopTimer()
-		cpu := processCPU() - cpu0
-		if base == bare.URL {
-			bareCPU += cpu
-		} else {
-			realCPU += cpu
-		}
-		return burst
-	}
 	b.ResetTimer()
 	b.StopTimer()
-	// Each server's first burst opens its connections and is the first
-	// the process answers of its kind (code paged in, heap grown, the
-	// store's pool dialled): it is reported apart, as cold-p99, and the
-	// timed bursts that follow reuse the connections, as Slack's
-	// keep-alive client does.
-	want := replies.Load() + ackBurst
-	cold := burstTo(-1, srv.URL)
-	if !testkit.Poll(30*time.Second, func() bool { return replies.Load() >= want }) {
-		b.Fatalf("cold burst: %d of %d replies", replies.Load()-want+ackBurst, ackBurst)
-	}
-	bareCold := burstTo(-1, bare.URL)
-	realCPU, bareCPU = 0, 0
+	r.handlerBurst(-1)
+	r.burst(-1, bare.URL)
 	for i := range b.N {
 		var bareBurst []time.Duration
+		var cpu time.Duration
 		if i%2 == 1 {
-			bareBurst = burstTo(i, bare.URL)
-			bareLat = append(bareLat, bareBurst...)
+			bareBurst, cpu = r.burst(i, bare.URL)
+			bareLat, bareCPU = append(bareLat, bareBurst...), bareCPU+cpu
 		}
-		want := replies.Load() + ackBurst
-		burst := burstTo(i, srv.URL)
-		lat = append(lat, burst...)
-		if !testkit.Poll(30*time.Second, func() bool { return replies.Load() >= want }) {
-			b.Fatalf("burst %d: %d of %d replies", i, replies.Load()-want+ackBurst, ackBurst)
-		}
+		burst, cpu := r.handlerBurst(i)
+		lat, realCPU = append(lat, burst...), realCPU+cpu
 		if i%2 == 0 {
-			bareBurst = burstTo(i, bare.URL)
-			bareLat = append(bareLat, bareBurst...)
+			bareBurst, cpu = r.burst(i, bare.URL)
+			bareLat, bareCPU = append(bareLat, bareBurst...), bareCPU+cpu
 		}
 		pairRatios = append(pairRatios, quantileMS(burst, 0.99)/quantileMS(bareBurst, 0.99))
 	}
@@ -160,13 +87,212 @@ func BenchmarkAckHTTP(b *testing.B) {
 	b.ReportMetric(p99/bareP99, "p99-ratio")
 	// Each burst's p99 over the bare burst next to it: the median of these
 	// is the ratio least moved by other load on the machine.
-	slices.Sort(pairRatios)
-	b.ReportMetric(pairRatios[len(pairRatios)/2], "pair-p99-ratio-median")
-	b.ReportMetric(quantileMS(cold, 0.99), "cold-p99-ms")
-	b.ReportMetric(quantileMS(bareCold, 0.99), "bare-cold-p99-ms")
+	b.ReportMetric(median(pairRatios), "pair-p99-ratio-median")
 	b.ReportMetric(float64(realCPU)/float64(time.Millisecond)/float64(b.N), "cpu-ms/burst")
 	b.ReportMetric(float64(bareCPU)/float64(time.Millisecond)/float64(b.N), "bare-cpu-ms/burst")
 	b.ReportMetric(0, "ns/op") // a burst's wall time says little; the quantiles do
+}
+
+// ackColdChild names, in a child process of BenchmarkAckColdStart, the
+// server that child starts: "handler" or "bare".
+const ackColdChild = "PATCHGATE_ACK_COLD_CHILD"
+
+// ackColdLine starts the line on which a child prints each request's wait,
+// in nanoseconds.
+const ackColdLine = "ack-cold-ns:"
+
+// BenchmarkAckColdStart measures the first burst a freshly started process
+// answers: 200 concurrent signed clicks over new connections, the moment
+// after a deploy or restart. A process's first burst pays for what any
+// first burst pays for (code paged in, heap grown, goroutine stacks
+// grown, connections opened), so each server's first burst is measured
+// as the first its own process answers: every iteration starts two child
+// processes of this test binary, one serving the Handler on the real
+// engine over Redis and one the bare handler, alternating which starts
+// first, and each sends one burst with the same client code. It reports
+// the p99 over every cold request to each, their ratio, and the median
+// over iterations of one Handler child's p99 over the bare child's beside
+// it.
+//
+//	go test -run '^$' -bench BenchmarkAckColdStart -benchtime 10x ./bot
+func BenchmarkAckColdStart(b *testing.B) {
+	switch kind := os.Getenv(ackColdChild); kind {
+	case "handler":
+		lat, _ := newAckRig(b, true).handlerBurst(-1)
+		printAckCold(lat)
+		return
+	case "bare":
+		bare := httptest.NewServer(bareAckHandler(testSecret))
+		b.Cleanup(bare.Close)
+		lat, _ := newAckRig(b, false).burst(-1, bare.URL)
+		printAckCold(lat)
+		return
+	}
+	var lat, bareLat []time.Duration
+	var pairRatios []float64
+	b.ResetTimer()
+	for i := range b.N {
+		var burst, bareBurst []time.Duration
+		if i%2 == 0 {
+			burst, bareBurst = runAckCold(b, "handler"), runAckCold(b, "bare")
+		} else {
+			bareBurst, burst = runAckCold(b, "bare"), runAckCold(b, "handler")
+		}
+		lat, bareLat = append(lat, burst...), append(bareLat, bareBurst...)
+		pairRatios = append(pairRatios, quantileMS(burst, 0.99)/quantileMS(bareBurst, 0.99))
+	}
+	p99, bareP99 := quantileMS(lat, 0.99), quantileMS(bareLat, 0.99)
+	b.ReportMetric(p99, "cold-p99-ms")
+	b.ReportMetric(bareP99, "bare-cold-p99-ms")
+	b.ReportMetric(p99/bareP99, "cold-p99-ratio")
+	b.ReportMetric(median(pairRatios), "cold-pair-p99-ratio-median")
+	b.ReportMetric(0, "ns/op") // two process starts say little; the quantiles do
+}
+
+// runAckCold runs one child of BenchmarkAckColdStart serving kind and
+// returns the waits it printed.
+func runAckCold(b *testing.B, kind string) []time.Duration {
+	cmd := exec.Command(os.Args[0], "-test.run", "^$", "-test.bench", "^BenchmarkAckColdStart$",
+		"-test.benchtime", "1x", "-test.count", "1")
+	cmd.Env = append(os.Environ(), ackColdChild+"="+kind)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("%s child: %v\n%s%s", kind, err, out, stderr.Bytes())
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		rest, ok := strings.CutPrefix(sc.Text(), ackColdLine)
+		if !ok {
+			continue
+		}
+		var lat []time.Duration
+		for _, f := range strings.Fields(rest) {
+			ns, err := strconv.ParseInt(f, 10, 64)
+			if err != nil {
+				b.Fatalf("%s child printed %q: %v", kind, f, err)
+			}
+			lat = append(lat, time.Duration(ns))
+		}
+		if len(lat) != ackBurst {
+			b.Fatalf("%s child printed %d waits, want %d", kind, len(lat), ackBurst)
+		}
+		return lat
+	}
+	b.Fatalf("%s child printed no %s line:\n%s", kind, ackColdLine, out)
+	return nil
+}
+
+// printAckCold prints a child's waits for runAckCold.
+func printAckCold(lat []time.Duration) {
+	var sb strings.Builder
+	sb.WriteString(ackColdLine)
+	for _, d := range lat {
+		sb.WriteByte(' ')
+		sb.WriteString(strconv.FormatInt(int64(d), 10))
+	}
+	fmt.Println(sb.String())
+}
+
+// ackRig is the client side of the ack benchmarks, and with a Handler the
+// real engine over Redis behind it with a cycle awaiting approval, and the
+// response_url sink its replies go to.
+type ackRig struct {
+	b          *testing.B
+	client     *http.Client
+	cycle      string
+	revision   int64
+	sinkURL    string
+	handlerURL string
+	replies    atomic.Int64
+}
+
+// newAckRig builds the client, the sink and, when withHandler, the Handler
+// and what it runs on. Without it, the clicks name a made-up cycle: only
+// the bare handler reads them.
+func newAckRig(b *testing.B, withHandler bool) *ackRig {
+	r := &ackRig{b: b, cycle: "cascade-cu-20261207T120000Z-0001", revision: 1,
+		client: &http.Client{Transport: &http.Transport{MaxIdleConns: 2 * ackBurst, MaxIdleConnsPerHost: ackBurst}}}
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		_, _ = io.Copy(io.Discard, req.Body)
+		r.replies.Add(1)
+	}))
+	b.Cleanup(sink.Close)
+	r.sinkURL = sink.URL
+	if !withHandler {
+		return r
+	}
+	ctx := context.Background()
+	sock := redistest.Start(b)
+	st, err := redisstore.Open(ctx, redisstore.Options{Network: "unix", Addr: sock, Prefix: "pg-bench-ack"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	eng := newSimEngine(b, st, "bench")
+	c := benchCycleAwaitingApproval(b, eng)
+	r.cycle, r.revision = c.ID, c.Revision
+	h := NewHandler(eng, st, NewResponseURLReplier(sink.Client(), nil), HandlerOptions{
+		SigningSecret: testSecret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer(h.HTTPHandler())
+	b.Cleanup(srv.Close)
+	r.handlerURL = srv.URL
+	runUntilCleanup(b, h)
+	return r
+}
+
+// handlerBurst sends burst i to the Handler and waits, untimed, until its
+// work has sent every reply.
+func (r *ackRig) handlerBurst(i int) ([]time.Duration, time.Duration) {
+	want := r.replies.Load() + ackBurst
+	lat, cpu := r.burst(i, r.handlerURL)
+	if !testkit.Poll(30*time.Second, func() bool { return r.replies.Load() >= want }) {
+		r.b.Fatalf("burst %d: %d of %d replies", i, r.replies.Load()-want+ackBurst, ackBurst)
+	}
+	return lat, cpu
+}
+
+// burst sends ackBurst signed clicks to base at once, timing only their
+// flight, and returns each request's wait for its 200 and the process's
+// CPU time meanwhile.
+func (r *ackRig) burst(i int, base string) ([]time.Duration, time.Duration) {
+	users := []string{userAlice, userBob, userOutsider, userRequester}
+	reqs := make([]*http.Request, ackBurst)
+	for j := range reqs {
+		body := clickForm(clickPayload(buttonValue(r.cycle, "nonprod", runbooks.Approve, r.revision), users[j%len(users)],
+			fmt.Sprintf("%d.%06d", 1800000000+i, j), r.sinkURL+"/hooks/x"))
+		req, _ := http.NewRequest(http.MethodPost, base+PathInteractions, strings.NewReader(body))
+		req.Header = slackSign(testSecret, time.Now(), body)
+		reqs[j] = req
+	}
+	start := make(chan struct{})
+	lat := make([]time.Duration, ackBurst)
+	var wg sync.WaitGroup
+	for j, req := range reqs {
+		wg.Go(func() {
+			<-start
+			t0 := time.Now()
+			resp, err := r.client.Do(req)
+			lat[j] = time.Since(t0)
+			if err != nil {
+				r.b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				r.b.Errorf("status %d", resp.StatusCode)
+			}
+		})
+	}
+	cpu0 := processCPU()
+	r.b.StartTimer()
+	close(start)
+	wg.Wait()
+	r.b.StopTimer()
+	return lat, processCPU() - cpu0
 }
 
 // bareAckHandler is the floor an acknowledgement is measured against: it
@@ -201,6 +327,12 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// median is the middle of v (v gets sorted).
+func median(v []float64) float64 {
+	slices.Sort(v)
+	return v[len(v)/2]
 }
 
 // quantileMS is the p-quantile of d in milliseconds (d gets sorted).
