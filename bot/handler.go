@@ -37,6 +37,11 @@ type HandlerOptions struct {
 	// QueueWait is how long an HTTP request waits for room in a full queue
 	// before it is refused with 503 (default 2 s, inside Slack's 3 s).
 	QueueWait time.Duration
+	// AckHold is the longest a worker holds its next job while HTTP
+	// requests are in flight (ConnState), counted from when that busy
+	// spell began (default 250 ms; negative: never). Acks have Slack's
+	// 3 s; the work has none (see ackGate).
+	AckHold time.Duration
 	// JobTimeout bounds one piece of work (default 30 s).
 	JobTimeout time.Duration
 	// DrainTimeout bounds how long queued work may run after shutdown
@@ -82,6 +87,7 @@ var _ ReportPoster = (*Notifier)(nil)
 const (
 	defaultReplyTimeout = 10 * time.Second
 	defaultMaxBody      = 64 << 10
+	defaultAckHold      = 250 * time.Millisecond
 )
 
 func (o *HandlerOptions) defaults() {
@@ -93,6 +99,9 @@ func (o *HandlerOptions) defaults() {
 	}
 	if o.QueueWait <= 0 {
 		o.QueueWait = 2 * time.Second
+	}
+	if o.AckHold == 0 {
+		o.AckHold = defaultAckHold
 	}
 	if o.JobTimeout <= 0 {
 		o.JobTimeout = 30 * time.Second
@@ -128,6 +137,7 @@ type Handler struct {
 	opts    HandlerOptions
 	log     *slog.Logger
 	pool    *pool
+	gate    *ackGate // HTTP acks in flight hold the pool's next job
 	running atomic.Bool
 	// connected: a Socket Mode session is up (see Connected).
 	connected atomic.Bool
@@ -136,8 +146,9 @@ type Handler struct {
 // NewHandler builds a handler. Nothing runs until Run or RunSocketMode.
 func NewHandler(engine Engine, store state.Store, replier Replier, opts HandlerOptions) *Handler {
 	opts.defaults()
+	gate := newAckGate(opts.AckHold, time.Now)
 	return &Handler{engine: engine, store: store, replier: replier, opts: opts,
-		log: opts.Log, pool: newPool(opts.QueueSize)}
+		log: opts.Log, pool: newPool(opts.QueueSize, gate), gate: gate}
 }
 
 // ErrAlreadyRunning: Run or RunSocketMode was called a second time; a

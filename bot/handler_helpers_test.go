@@ -192,8 +192,7 @@ func newRig(t *testing.T, opts HandlerOptions) *rig {
 	}
 	opts.Log = inboundLog(t)
 	r.h = NewHandler(r.eng, r.store, NewResponseURLReplier(r.sink.srv.Client(), nil), opts)
-	r.srv = httptest.NewServer(r.h.HTTPHandler())
-	t.Cleanup(r.srv.Close)
+	r.srv = newHTTPTestServer(t, r.h)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel, r.done = cancel, make(chan struct{})
 	go func() { defer close(r.done); _ = r.h.Run(ctx) }()
@@ -349,9 +348,13 @@ func postRaw(t testing.TB, u string, hdr http.Header, body string) rawResponse {
 	return rawResponse{resp.StatusCode, string(b)}
 }
 
+// newHTTPTestServer serves h as cmd/patchgate does: HTTPHandler, with
+// ConnState as the server's hook.
 func newHTTPTestServer(t testing.TB, h *Handler) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(h.HTTPHandler())
+	srv := httptest.NewUnstartedServer(h.HTTPHandler())
+	srv.Config.ConnState = h.ConnState
+	srv.Start()
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 
@@ -25,7 +26,8 @@ const (
 // 401, 400 or 413 and leaves no trace: nothing is queued, claimed or
 // replied. A good one is acknowledged with an empty 200 as soon as its work
 // is queued; the work runs in the pool Run works. A signed interaction is
-// not read before its ack (see serveInteraction).
+// not read before its ack (see serveInteraction). Serve it with ConnState
+// as the server's ConnState hook.
 func (h *Handler) HTTPHandler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+PathCommands, h.serveCommand)
@@ -33,6 +35,11 @@ func (h *Handler) HTTPHandler() http.Handler {
 	mux.HandleFunc("POST "+PathEvents, h.serveEvent)
 	return mux
 }
+
+// ConnState is the http.Server ConnState hook for HTTPHandler's server:
+// while requests are in flight on its connections, the pool holds its
+// next job for up to AckHold, so acknowledgements go first (see ackGate).
+func (h *Handler) ConnState(c net.Conn, s http.ConnState) { h.gate.connState(c, s) }
 
 func (h *Handler) serveCommand(w http.ResponseWriter, r *http.Request) {
 	body, ok := h.readVerified(w, r)

@@ -236,9 +236,7 @@ func newAckRig(b *testing.B, withHandler bool) *ackRig {
 	r.cycle, r.revision = c.ID, c.Revision
 	h := NewHandler(eng, st, NewResponseURLReplier(sink.Client(), nil), HandlerOptions{
 		SigningSecret: testSecret, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv := httptest.NewServer(h.HTTPHandler())
-	b.Cleanup(srv.Close)
-	r.handlerURL = srv.URL
+	r.handlerURL = newHTTPTestServer(b, h).URL
 	runUntilCleanup(b, h)
 	return r
 }

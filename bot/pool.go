@@ -17,6 +17,7 @@ type job func(ctx context.Context)
 // to a full queue blocks until there is room, the submitter's ctx ends or
 // the pool stops, so a flood of clicks cannot grow memory without bound.
 type pool struct {
+	gate     *ackGate // nil: jobs start as soon as a worker is free
 	queue    chan job
 	stopping chan struct{}
 	stopOnce sync.Once
@@ -25,8 +26,8 @@ type pool struct {
 	closed bool
 }
 
-func newPool(queueSize int) *pool {
-	return &pool{queue: make(chan job, queueSize), stopping: make(chan struct{})}
+func newPool(queueSize int, gate *ackGate) *pool {
+	return &pool{gate: gate, queue: make(chan job, queueSize), stopping: make(chan struct{})}
 }
 
 // submit queues j. It fails with ErrStopping once stop began, or with
@@ -63,6 +64,7 @@ func (p *pool) run(workers int, drain time.Duration, stopped <-chan struct{}) {
 	for range workers {
 		wg.Go(func() {
 			for j := range p.queue {
+				p.gate.wait(jobCtx)
 				j(jobCtx)
 			}
 		})

@@ -12,7 +12,7 @@ import (
 
 // A full queue makes submit wait only as long as its ctx allows.
 func TestPoolSubmitWatchesCtx(t *testing.T) {
-	p := newPool(1)
+	p := newPool(1, nil)
 	if err := p.submit(context.Background(), func(context.Context) {}); err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestPoolSubmitWatchesCtx(t *testing.T) {
 // On stop, queued work still runs; work that outlives the drain bound has
 // its ctx cancelled and run returns.
 func TestPoolDrainIsBounded(t *testing.T) {
-	p := newPool(8)
+	p := newPool(8, nil)
 	stopped := make(chan struct{})
 	var ran, cancelled atomic.Int32
 	for range 3 {

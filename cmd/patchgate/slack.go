@@ -114,6 +114,7 @@ func (p *slackParts) run(ctx, chatCtx context.Context, g *errgroup.Group, limits
 		ready(l.Addr())
 	}
 	srv := httpserve.New(p.cfg.Listen, p.handler.HTTPHandler(), limits)
+	srv.ConnState = p.handler.ConnState
 	g.Go(func() error { return p.notifier.Run(chatCtx) })
 	g.Go(func() error { return p.handler.Run(ctx) })
 	g.Go(func() error {
