@@ -121,15 +121,7 @@ func mustActive(t *testing.T, h *harness) []*runbooks.Cycle {
 
 func readUpgradeFixture(t *testing.T, format string) upgradeFixture {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", "upgrade", format, "store.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var fx upgradeFixture
-	if err := json.Unmarshal(b, &fx); err != nil {
-		t.Fatalf("decode upgrade fixture %s: %v", format, err)
-	}
-	return fx
+	return readUpgradeFixtureFile(t, format, "store.json")
 }
 
 // loadFixture writes the fixture's records and streams into st as the old

@@ -35,6 +35,9 @@ type state struct {
 	Deleted map[string]time.Time `json:"deleted,omitempty"`
 	// Policies is the prevention policy each host group was moved to.
 	Policies map[string]string `json:"policies,omitempty"`
+	// Evaluated is when each Config rule (account/region/rule) was last
+	// asked to re-evaluate (StartEvaluation).
+	Evaluated map[string]time.Time `json:"evaluated,omitempty"`
 }
 
 func newState(fingerprint string) state {

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -59,5 +60,44 @@ func TestConfigEventSimReleasedPatchesAreNonCompliantUntilPatchedAgain(t *testin
 	}
 	if _, found, _ := f.InstanceTags(ctx, "000000000000", h.Region, h.ID); found {
 		t.Error("the instance was found in another account")
+	}
+}
+
+// A re-evaluation Config is asked for after the patch records its
+// COMPLIANT result anew, at the time it was asked, as Config does; the
+// time survives a restart of the fleet from its state file. Without it, a
+// patch that finished while patchgate was down (an upgrade) would only
+// ever show a COMPLIANT older than the patch gate patchgate passed on its
+// return.
+func TestConfigEventSimReevaluationRecordsAnew(t *testing.T) {
+	ctx := context.Background()
+	clock := newClock()
+	path := filepath.Join(t.TempDir(), "sim.json")
+	f := demoFleet(t, func(c *Config) { c.Clock, c.OpDuration, c.StatePath = clock, 10*time.Minute, path })
+	const rule = "ec2-managedinstance-patch-compliance-status-check"
+	h := mustHost(t, f, "acme-cu-nonprod-web-01")
+	if _, err := f.StartPatch(ctx, request(t, f, "acme-cu", "nonprod", "cycle")); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(10 * time.Minute)
+	patched := clock.Now()
+	clock.Advance(6 * time.Hour) // patchgate is down meanwhile
+	asked := clock.Now()
+	if err := f.StartEvaluation(ctx, h.Account, h.Region, []string{rule}); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	for name, fleet := range map[string]*Fleet{"running": f, "restarted": demoFleet(t, func(c *Config) { c.Clock, c.OpDuration, c.StatePath = clock, 10*time.Minute, path })} {
+		res, err := fleet.Compliance(ctx, h.Account, h.Region, []string{h.ID}, []string{rule})
+		if err != nil || len(res) != 1 {
+			t.Fatalf("%s: Compliance = %+v, %v", name, res, err)
+		}
+		if res[0].Compliance != runbooks.Compliant || !res[0].Recorded.Equal(asked) {
+			t.Errorf("%s: %+v, want COMPLIANT recorded at the re-evaluation %v (patched %v)", name, res[0], asked, patched)
+		}
+	}
+	other, err := f.Compliance(ctx, h.Account, h.Region, []string{h.ID}, []string{"another-rule"})
+	if err != nil || len(other) != 1 || !other[0].Recorded.Equal(patched) {
+		t.Errorf("a rule not re-evaluated: %+v, %v; want COMPLIANT recorded at the patch's end %v", other, err, patched)
 	}
 }
