@@ -218,6 +218,11 @@ func (e *Engine) archive(ctx context.Context, c *Cycle) error {
 	if err != nil {
 		return err
 	}
+	// Before the move, so a crash in between leaves the sweep to the next
+	// tick; the record is final, so what it names is what stays.
+	if err := e.sweepCycleBlobs(ctx, c, b); err != nil {
+		return err
+	}
 	if _, err := st.Create(ctx, doneKey(c.ID), b); err != nil && !errors.Is(err, state.ErrConflict) {
 		return fmt.Errorf("archive cycle %s: %w", c.ID, err)
 	}
