@@ -2,13 +2,10 @@ package runbooks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/patchgate/patchgate/state"
 )
 
 // A remediation opened in RemFormatBlob gathers its window's entries into
@@ -254,13 +251,7 @@ func (e *Engine) sweepBlobs(ctx context.Context, r *Remediation) error {
 	if err != nil {
 		return err
 	}
-	for _, ev := range evs {
-		for k, v := range ev.Data {
-			if strings.HasSuffix(k, "sha256") {
-				keep[v] = true
-			}
-		}
-	}
+	eventDigests(evs, keep)
 	if r.InstancesBlob != nil {
 		keep[r.InstancesBlob.SHA256] = true
 	}
@@ -276,19 +267,5 @@ func (e *Engine) sweepBlobs(ctx context.Context, r *Remediation) error {
 		}
 		return nil
 	})
-	st := e.deps.Store
-	recs, err := st.List(ctx, blobPrefix(r.ID))
-	if err != nil {
-		return storeErr("list blobs of "+r.ID, err)
-	}
-	for _, rec := range recs {
-		digest, _, _ := strings.Cut(strings.TrimPrefix(rec.Key, blobPrefix(r.ID)), "/")
-		if keep[digest] {
-			continue
-		}
-		if err := st.Delete(ctx, rec.Key, rec.Version); err != nil && !errors.Is(err, state.ErrNotFound) && !errors.Is(err, state.ErrConflict) {
-			return storeErr("delete blob chunk "+rec.Key, err)
-		}
-	}
-	return nil
+	return e.deleteBlobsExcept(ctx, r.ID, keep)
 }

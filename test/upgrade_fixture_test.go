@@ -149,20 +149,21 @@ func TestUpgradeFixturesWrite(t *testing.T) {
 		st.Close()
 	}
 	fx.Clock = clock.Now()
+	writeFixture(t, fx, filepath.Join(dir, "store.json"), simPath, filepath.Join(dir, "sim.json"))
+}
+
+// writeFixture writes fx to path and copies the fleet's state file simPath
+// beside it as simTo.
+func writeFixture(t *testing.T, fx upgradeFixture, path, simPath, simTo string) {
+	t.Helper()
 	b, err := json.MarshalIndent(fx, "", " ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "store.json"), b, 0o644); err != nil {
+	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	simState, err := os.ReadFile(simPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "sim.json"), simState, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	copyFile(t, simPath, simTo)
 }
 
 // driveTo steps cycle id one action at a time, approving and advancing the

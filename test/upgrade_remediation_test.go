@@ -100,20 +100,7 @@ func TestUpgradeFixturesWriteRemediations(t *testing.T) {
 		st.Close()
 	}
 	fx.Clock = clock.Now()
-	b, err := json.MarshalIndent(fx, "", " ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "remediations.json"), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	simState, err := os.ReadFile(simPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "remediations-sim.json"), simState, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeFixture(t, fx, filepath.Join(dir, "remediations.json"), simPath, filepath.Join(dir, "remediations-sim.json"))
 }
 
 // driveRemTo steps remediation id one action at a time, approving it and

@@ -39,6 +39,13 @@ func (e *Engine) sweepCycleBlobs(ctx context.Context, c *Cycle, record []byte) e
 	if err != nil {
 		return err
 	}
+	eventDigests(evs, keep)
+	return e.deleteBlobsExcept(ctx, c.ID, keep)
+}
+
+// eventDigests adds to keep every blob digest the events name (data
+// members whose name ends in "sha256").
+func eventDigests(evs []Event, keep map[string]bool) {
 	for _, ev := range evs {
 		for k, v := range ev.Data {
 			if strings.HasSuffix(k, "sha256") {
@@ -46,12 +53,18 @@ func (e *Engine) sweepCycleBlobs(ctx context.Context, c *Cycle, record []byte) e
 			}
 		}
 	}
-	recs, err := st.List(ctx, blobPrefix(c.ID))
+}
+
+// deleteBlobsExcept deletes every blob chunk in owner's key space whose
+// digest keep does not hold.
+func (e *Engine) deleteBlobsExcept(ctx context.Context, owner string, keep map[string]bool) error {
+	st := e.deps.Store
+	recs, err := st.List(ctx, blobPrefix(owner))
 	if err != nil {
-		return storeErr("list blobs of "+c.ID, err)
+		return storeErr("list blobs of "+owner, err)
 	}
 	for _, rec := range recs {
-		digest, _, _ := strings.Cut(strings.TrimPrefix(rec.Key, blobPrefix(c.ID)), "/")
+		digest, _, _ := strings.Cut(strings.TrimPrefix(rec.Key, blobPrefix(owner)), "/")
 		if keep[digest] {
 			continue
 		}
