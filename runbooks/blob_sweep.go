@@ -27,7 +27,7 @@ func (e *Engine) sweepCycleBlobs(ctx context.Context, c *Cycle, record []byte) e
 	inv, err := st.Get(ctx, inventoryKey(c.ID))
 	switch {
 	case err == nil:
-		if len(inv.Value) > 0 && inv.Value[0] == '{' { // format 2 and later refer to a blob; format 1 holds the hosts
+		if !isJSONArray(inv.Value) { // format 2 and later refer to a blob; format 1 holds the hosts
 			if err := namedDigests(inv.Value, keep); err != nil {
 				return fmt.Errorf("sweep blobs of %s: read its inventory record: %w", c.ID, err)
 			}
