@@ -136,9 +136,7 @@ func TestUpgradeInFlightFormat3Remediations(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.open(t)
-			loadFixture(t, st, fx)
-			simPath := filepath.Join(t.TempDir(), "sim.json")
-			copyFile(t, filepath.Join("testdata", "upgrade", "format3", "remediations-sim.json"), simPath)
+			simPath := loadFixture(t, st, fx, "format3", "remediations-sim.json")
 			cfg, _ := remUpgradeWorld(nil, simPath)
 			h := newHarness(t, st, cfg, 3, func(deps *runbooks.Deps, _ *runbooks.Pipeline) { deps.Compliance = deps.Patcher.(*sim.Fleet) })
 			h.clock.Set(fx.Clock)

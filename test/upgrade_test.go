@@ -55,9 +55,7 @@ func upgradeInFlight(t *testing.T, format string) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.open(t)
-			loadFixture(t, st, fx)
-			simPath := filepath.Join(t.TempDir(), "sim.json")
-			copyFile(t, filepath.Join("testdata", "upgrade", format, "sim.json"), simPath)
+			simPath := loadFixture(t, st, fx, format, "sim.json")
 			cfg, tenants := upgradeWorld(nil, simPath)
 			cfg.HandleBytes = realHandleBytes
 			h := newHarness(t, st, cfg, 3)
@@ -125,9 +123,13 @@ func readUpgradeFixture(t *testing.T, format string) upgradeFixture {
 }
 
 // loadFixture writes the fixture's records and streams into st as the old
-// release left them.
-func loadFixture(t *testing.T, st state.Store, fx upgradeFixture) {
+// release left them, and copies the fleet's state saved beside it
+// (testdata/upgrade/<format>/<simFile>) to a temporary file, whose path it
+// returns.
+func loadFixture(t *testing.T, st state.Store, fx upgradeFixture, format, simFile string) (simPath string) {
 	t.Helper()
+	simPath = filepath.Join(t.TempDir(), "sim.json")
+	copyFile(t, filepath.Join("testdata", "upgrade", format, simFile), simPath)
 	ctx := context.Background()
 	for _, r := range fx.Records {
 		if _, err := st.Create(ctx, r.Key, []byte(r.Value)); err != nil {
@@ -141,6 +143,7 @@ func loadFixture(t *testing.T, st state.Store, fx upgradeFixture) {
 			}
 		}
 	}
+	return simPath
 }
 
 func copyFile(t *testing.T, from, to string) {
@@ -166,9 +169,7 @@ func TestUpgradeInFlightRollingUpdate(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
 			st := b.open(t)
-			loadFixture(t, st, fx)
-			simPath := filepath.Join(t.TempDir(), "sim.json")
-			copyFile(t, filepath.Join("testdata", "upgrade", "format1", "sim.json"), simPath)
+			simPath := loadFixture(t, st, fx, "format1", "sim.json")
 			cfg, tenants := upgradeWorld(nil, simPath)
 			cfg.HandleBytes = realHandleBytes
 			h := newHarness(t, st, cfg, 0)
